@@ -1,0 +1,1 @@
+"""Provider-independent building blocks: errors, time, intervals, schemas, tables, transport."""

@@ -1,0 +1,152 @@
+"""The error tree: one type per decision a caller makes.
+
+```
+CryptoDataError
+├── ValidationError          bad arguments; raised before any request is sent
+├── ProviderError            the provider answered with an error status
+│   ├── BadRequestError      400 and other 4xx: fix the request
+│   ├── AuthenticationError  401 / 403: fix the API key
+│   ├── NotFoundError        404
+│   ├── RateLimitError       429: wait `retry_after` seconds
+│   └── ServerError          5xx: the provider is unwell; retried before it reaches you
+├── TransportError           timeouts and connection failures; retried before it reaches you
+└── ResponseFormatError      the provider answered 2xx with a body we cannot parse
+```
+
+Messages and attributes never contain an API key: the transport sends keys in headers and
+errors only carry the endpoint path, never the full URL.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AuthenticationError",
+    "BadRequestError",
+    "CryptoDataError",
+    "NotFoundError",
+    "ProviderError",
+    "RateLimitError",
+    "ResponseFormatError",
+    "ServerError",
+    "TransportError",
+    "ValidationError",
+]
+
+_EXCERPT_CHARS = 300
+
+
+def excerpt(body: bytes | str, limit: int = _EXCERPT_CHARS) -> str:
+    """Return the start of a response body as one short line, for error messages."""
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class CryptoDataError(Exception):
+    """Base class of every error raised by cryptodata."""
+
+
+class ValidationError(CryptoDataError, ValueError):
+    """An argument is invalid. Raised before any request is sent.
+
+    Example:
+        >>> from cryptodata import ValidationError, to_utc
+        >>> try:
+        ...     to_utc("yesterday")
+        ... except ValidationError as exc:
+        ...     print(type(exc).__name__)
+        ValidationError
+    """
+
+
+class ProviderError(CryptoDataError):
+    """The provider answered with an error status.
+
+    Attributes:
+        provider: Provider name, e.g. `"coinalyze"`.
+        endpoint: Endpoint path, e.g. `"/open-interest-history"` (never the full URL).
+        status: HTTP status code.
+        body: The start of the response body.
+    """
+
+    def __init__(
+        self, message: str, *, provider: str, endpoint: str, status: int, body: str = ""
+    ) -> None:
+        self.provider = provider
+        self.endpoint = endpoint
+        self.status = status
+        self.body = body
+        detail = f"{provider} {endpoint} answered HTTP {status}: {message}"
+        if body:
+            detail += f" (body: {body})"
+        super().__init__(detail)
+
+
+class BadRequestError(ProviderError):
+    """HTTP 400 or another 4xx without a class of its own: the request itself is wrong."""
+
+
+class AuthenticationError(ProviderError):
+    """HTTP 401 or 403: the API key is missing, invalid or lacks permission."""
+
+
+class NotFoundError(ProviderError):
+    """HTTP 404: the endpoint or resource does not exist."""
+
+
+class RateLimitError(ProviderError):
+    """HTTP 429 that outlasted the retry budget, or asked for a longer wait than allowed.
+
+    Attributes:
+        retry_after: Seconds the provider asked to wait, or `None` when it did not say.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str,
+        endpoint: str,
+        status: int = 429,
+        body: str = "",
+        retry_after: float | None = None,
+    ) -> None:
+        self.retry_after = retry_after
+        super().__init__(message, provider=provider, endpoint=endpoint, status=status, body=body)
+
+
+class ServerError(ProviderError):
+    """HTTP 5xx that outlasted the retry budget."""
+
+
+class TransportError(CryptoDataError):
+    """The request did not complete: timeout, DNS or connection failure.
+
+    Attributes:
+        provider: Provider name.
+        endpoint: Endpoint path.
+    """
+
+    def __init__(self, message: str, *, provider: str, endpoint: str) -> None:
+        self.provider = provider
+        self.endpoint = endpoint
+        super().__init__(f"{provider} {endpoint}: {message}")
+
+
+class ResponseFormatError(CryptoDataError):
+    """The provider answered successfully, but the body is not what its API documents.
+
+    Attributes:
+        provider: Provider name.
+        endpoint: Endpoint path.
+        body: The start of the response body.
+    """
+
+    def __init__(self, message: str, *, provider: str, endpoint: str, body: str = "") -> None:
+        self.provider = provider
+        self.endpoint = endpoint
+        self.body = body
+        detail = f"{provider} {endpoint} sent a response we cannot parse: {message}"
+        if body:
+            detail += f" (body: {body})"
+        super().__init__(detail)
