@@ -1,5 +1,169 @@
-"""cryptodata: a typed SDK for crypto market data."""
+"""cryptodata: a typed SDK for crypto market data.
+
+Public names are resolved lazily, so `import cryptodata` costs almost nothing until a client
+or a table is used.
+
+Example:
+    >>> from cryptodata import Coinalyze, Interval
+    >>> Interval.parse("1hour")
+    <Interval.H1: '1h'>
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from cryptodata._version import __version__
 
-__all__ = ["__version__"]
+if TYPE_CHECKING:
+    from cryptodata.core.clock import Clock, ManualClock, SystemClock
+    from cryptodata.core.errors import (
+        AuthenticationError,
+        BadRequestError,
+        CryptoDataError,
+        NotFoundError,
+        ProviderError,
+        RateLimitError,
+        ResponseFormatError,
+        ServerError,
+        TransportError,
+        ValidationError,
+    )
+    from cryptodata.core.intervals import Interval
+    from cryptodata.core.limiters import (
+        CompositeLimiter,
+        RateLimiter,
+        SlidingWindowLimiter,
+        TokenBucketLimiter,
+    )
+    from cryptodata.core.records import (
+        AggregateLiquidationBar,
+        AggregateOpenInterestBar,
+        Exchange,
+        FundingRateBar,
+        FundingRateSnapshot,
+        LiquidationBar,
+        LongShortRatioBar,
+        Market,
+        OhlcvBar,
+        OpenInterestBar,
+        OpenInterestSnapshot,
+        PredictedFundingRateBar,
+        PredictedFundingRateSnapshot,
+    )
+    from cryptodata.core.replay import ReplayTransport
+    from cryptodata.core.retry import RetryPolicy
+    from cryptodata.core.schema import Kind, primary_key, schema
+    from cryptodata.core.table import Table
+    from cryptodata.core.time import to_utc
+    from cryptodata.core.transport import PlannedRequest, RequestStats
+    from cryptodata.providers.coinalyze import AsyncCoinalyze, Coinalyze
+
+_EXPORTS: dict[str, str] = {
+    name: module
+    for module, names in {
+        "cryptodata.providers.coinalyze": ("AsyncCoinalyze", "Coinalyze"),
+        "cryptodata.core.clock": ("Clock", "ManualClock", "SystemClock"),
+        "cryptodata.core.errors": (
+            "AuthenticationError",
+            "BadRequestError",
+            "CryptoDataError",
+            "NotFoundError",
+            "ProviderError",
+            "RateLimitError",
+            "ResponseFormatError",
+            "ServerError",
+            "TransportError",
+            "ValidationError",
+        ),
+        "cryptodata.core.intervals": ("Interval",),
+        "cryptodata.core.limiters": (
+            "CompositeLimiter",
+            "RateLimiter",
+            "SlidingWindowLimiter",
+            "TokenBucketLimiter",
+        ),
+        "cryptodata.core.records": (
+            "AggregateLiquidationBar",
+            "AggregateOpenInterestBar",
+            "Exchange",
+            "FundingRateBar",
+            "FundingRateSnapshot",
+            "LiquidationBar",
+            "LongShortRatioBar",
+            "Market",
+            "OhlcvBar",
+            "OpenInterestBar",
+            "OpenInterestSnapshot",
+            "PredictedFundingRateBar",
+            "PredictedFundingRateSnapshot",
+        ),
+        "cryptodata.core.replay": ("ReplayTransport",),
+        "cryptodata.core.retry": ("RetryPolicy",),
+        "cryptodata.core.schema": ("Kind", "primary_key", "schema"),
+        "cryptodata.core.table": ("Table",),
+        "cryptodata.core.time": ("to_utc",),
+        "cryptodata.core.transport": ("PlannedRequest", "RequestStats"),
+    }.items()
+    for name in names
+}
+
+__all__ = [
+    "AggregateLiquidationBar",
+    "AggregateOpenInterestBar",
+    "AsyncCoinalyze",
+    "AuthenticationError",
+    "BadRequestError",
+    "Clock",
+    "Coinalyze",
+    "CompositeLimiter",
+    "CryptoDataError",
+    "Exchange",
+    "FundingRateBar",
+    "FundingRateSnapshot",
+    "Interval",
+    "Kind",
+    "LiquidationBar",
+    "LongShortRatioBar",
+    "ManualClock",
+    "Market",
+    "NotFoundError",
+    "OhlcvBar",
+    "OpenInterestBar",
+    "OpenInterestSnapshot",
+    "PlannedRequest",
+    "PredictedFundingRateBar",
+    "PredictedFundingRateSnapshot",
+    "ProviderError",
+    "RateLimitError",
+    "RateLimiter",
+    "ReplayTransport",
+    "RequestStats",
+    "ResponseFormatError",
+    "RetryPolicy",
+    "ServerError",
+    "SlidingWindowLimiter",
+    "SystemClock",
+    "Table",
+    "TokenBucketLimiter",
+    "TransportError",
+    "ValidationError",
+    "__version__",
+    "primary_key",
+    "schema",
+    "to_utc",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'cryptodata' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

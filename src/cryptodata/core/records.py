@@ -156,7 +156,11 @@ class Exchange:
 
 @attrs.frozen
 class AggregateOpenInterestBar:
-    """Open interest summed over venues (USD); `venues` counts the venues in the sum."""
+    """Open interest summed over venues (USD).
+
+    `venues` counts the venues in the sum at this `ts` and `exchanges` names them
+    (comma-separated, sorted).
+    """
 
     provider: str
     base: str
@@ -165,11 +169,16 @@ class AggregateOpenInterestBar:
     close: float | None
     unit: str
     venues: int
+    exchanges: str
 
 
 @attrs.frozen
 class AggregateLiquidationBar:
-    """Liquidations summed over venues (USD); `venues` counts the venues in the sum."""
+    """Liquidations summed over venues (USD).
+
+    `venues` counts the venues in the sum at this `ts` and `exchanges` names them
+    (comma-separated, sorted).
+    """
 
     provider: str
     base: str
@@ -178,6 +187,7 @@ class AggregateLiquidationBar:
     shorts: float | None
     unit: str
     venues: int
+    exchanges: str
 
 
 Record = (

@@ -1,0 +1,56 @@
+"""Request planning: split a query into time windows and symbol batches before sending.
+
+Plans are pure: computing one touches no network, so tests and users can see the exact
+requests (and their cost) a query will make.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+from .errors import ValidationError
+
+__all__ = ["batched", "time_windows"]
+
+T = TypeVar("T")
+
+
+def time_windows(
+    start: datetime, end: datetime, step: timedelta
+) -> list[tuple[datetime, datetime]]:
+    """Split the half-open window `[start, end)` into consecutive windows of at most `step`.
+
+    The windows are contiguous and non-overlapping, and together cover exactly `[start, end)`.
+
+    Example:
+        >>> from datetime import UTC
+        >>> w = time_windows(datetime(2025, 1, 1, tzinfo=UTC), datetime(2025, 1, 3, 12, tzinfo=UTC), timedelta(days=1))
+        >>> [(a.day, b.day, b.hour) for a, b in w]
+        [(1, 2, 0), (2, 3, 0), (3, 3, 12)]
+    """
+    if step <= timedelta(0):
+        raise ValidationError(f"window step must be positive, got {step}")
+    if start >= end:
+        raise ValidationError(f"start ({start.isoformat()}) must be before end ({end.isoformat()})")
+    windows = []
+    lo = start
+    while lo < end:
+        hi = min(lo + step, end)
+        windows.append((lo, hi))
+        lo = hi
+    return windows
+
+
+def batched(items: Iterable[T], size: int) -> list[list[T]]:
+    """Split `items` into lists of at most `size`, in order.
+
+    Example:
+        >>> batched("abcde", 2)
+        [['a', 'b'], ['c', 'd'], ['e']]
+    """
+    if size < 1:
+        raise ValidationError(f"batch size must be at least 1, got {size}")
+    pending: Sequence[T] = list(items)
+    return [list(pending[i : i + size]) for i in range(0, len(pending), size)]

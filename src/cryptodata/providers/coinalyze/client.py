@@ -1,0 +1,769 @@
+"""`Coinalyze` and `AsyncCoinalyze`: thin shells over one set of sans-I/O operations.
+
+Each public method validates its arguments (raising before any request), then hands a *flow*
+(see [`cryptodata.core.transport`][cryptodata.core.transport]) to its transport. The flows —
+market catalogue, validation, planning, parsing, shaping — live in `_CoinalyzeBase` and are
+shared by both clients, so no endpoint logic is written twice.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any, Literal, Self
+
+import httpx
+import polars as pl
+
+from cryptodata.core.clock import Clock, SystemClock
+from cryptodata.core.errors import ValidationError
+from cryptodata.core.intervals import Interval, IntervalInput
+from cryptodata.core.limiters import RateLimiter, SlidingWindowLimiter
+from cryptodata.core.retry import RetryPolicy
+from cryptodata.core.schema import Kind
+from cryptodata.core.table import Table
+from cryptodata.core.time import TimeInput, time_range
+from cryptodata.core.transport import (
+    AsyncTransport,
+    Flow,
+    PlannedRequest,
+    RequestStats,
+    Secret,
+    SyncTransport,
+    Transport,
+)
+
+from . import endpoints as ep
+from .endpoints import Endpoint
+from .markets import MarketCatalog
+from .parse import (
+    parse_exchanges,
+    parse_future_markets,
+    parse_history,
+    parse_snapshot,
+    parse_spot_markets,
+)
+
+__all__ = ["AsyncCoinalyze", "Coinalyze"]
+
+Symbols = str | Sequence[str]
+AggregateKind = Literal["open_interest", "liquidations"]
+
+_AGGREGATES: dict[str, tuple[Endpoint, Kind, tuple[str, ...]]] = {
+    "open_interest": (ep.OPEN_INTEREST_HISTORY, Kind.OPEN_INTEREST_AGGREGATE, ("open", "close")),
+    "liquidations": (ep.LIQUIDATION_HISTORY, Kind.LIQUIDATIONS_AGGREGATE, ("longs", "shorts")),
+}
+
+
+class _CoinalyzeBase:
+    """Configuration, market cache and every operation as a flow; I/O is the subclass's."""
+
+    provider = ep.PROVIDER
+    _transport: Transport
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        limiter: RateLimiter | None = None,
+        retry: RetryPolicy | None = None,
+        clock: Clock | None = None,
+        base_url: str = ep.BASE_URL,
+        timeout: float = 30.0,
+        market_ttl: float = 3600.0,
+        max_points_per_request: int = ep.MAX_POINTS_PER_REQUEST,
+    ) -> None:
+        key = api_key if api_key is not None else os.environ.get("COINALYZE_API_KEY", "")
+        if not key:
+            raise ValidationError(
+                "no Coinalyze API key: pass api_key=... or set COINALYZE_API_KEY "
+                "(get a free key on the Coinalyze API doc page after signing in)"
+            )
+        if max_points_per_request < 1:
+            raise ValidationError(
+                f"max_points_per_request must be at least 1, got {max_points_per_request}"
+            )
+        self._clock: Clock = clock or SystemClock()
+        self._limiter = limiter or SlidingWindowLimiter(
+            ep.CALLS_PER_MINUTE, 60.0, clock=self._clock
+        )
+        self._transport_options: dict[str, Any] = {
+            "provider": ep.PROVIDER,
+            "base_url": base_url,
+            "limiter": self._limiter,
+            "retry": retry,
+            "secret_headers": {ep.API_KEY_HEADER: Secret(key)},
+            "clock": self._clock,
+            "timeout": timeout,
+        }
+        self._market_ttl = market_ttl
+        self._max_points = max_points_per_request
+        self._catalog_cache: tuple[float, MarketCatalog] | None = None
+
+    @property
+    def limiter(self) -> RateLimiter:
+        """The rate limiter every request of this client is charged to."""
+        return self._limiter
+
+    @property
+    def stats(self) -> RequestStats:
+        """Request counters: sent, retried, rate limited, failed, bytes received."""
+        return self._transport.stats
+
+    def plan(
+        self,
+        method: str,
+        symbols: Symbols,
+        *,
+        interval: IntervalInput | None = None,
+        start: TimeInput | None = None,
+        end: TimeInput | None = None,
+        convert_to_usd: bool = False,
+    ) -> list[PlannedRequest]:
+        """The data requests a call would send, without sending anything.
+
+        Market-list requests (made once per `market_ttl`) are not included.
+
+        Args:
+            method: Client method name, e.g. `"open_interest_history"`.
+            symbols: Coinalyze symbols.
+            interval: Bar interval (history methods only).
+            start: Start of the window (history methods only).
+            end: End of the window, exclusive; defaults to now.
+            convert_to_usd: As the method's argument.
+
+        Example:
+            >>> cz = Coinalyze(api_key="k")
+            >>> plan = cz.plan("ohlcv_history", [f"S{i}.A" for i in range(45)], interval="1d",
+            ...                start="2025-01-01", end="2025-02-01")
+            >>> [request.cost for request in plan]
+            [20, 20, 5]
+        """
+        endpoint = ep.endpoint_named(method)
+        wanted = ep.validate_symbols(symbols)
+        if not endpoint.is_history:
+            return ep.plan_snapshot(endpoint, wanted, convert_to_usd=convert_to_usd)
+        if interval is None or start is None:
+            raise ValidationError(f"{method} needs interval= and start=")
+        lo, hi = self._window(start, end)
+        return ep.plan_history(
+            endpoint,
+            wanted,
+            Interval.parse(interval),
+            lo,
+            hi,
+            convert_to_usd=convert_to_usd,
+            max_points=self._max_points,
+        )
+
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self._clock.time(), UTC)
+
+    def _window(self, start: TimeInput, end: TimeInput | None) -> tuple[datetime, datetime]:
+        return time_range(start, self._now() if end is None else end)
+
+    def _catalog(self) -> Flow[MarketCatalog]:
+        """The market catalogue, fetched at most once per `market_ttl` seconds."""
+        now = self._clock.monotonic()
+        if self._catalog_cache is not None and now - self._catalog_cache[0] < self._market_ttl:
+            return self._catalog_cache[1]
+        fetch = self._transport.fetch
+        exchanges = parse_exchanges((yield from fetch(PlannedRequest(ep.EXCHANGES.path))))
+        futures = parse_future_markets((yield from fetch(PlannedRequest(ep.FUTURE_MARKETS.path))))
+        spots = parse_spot_markets((yield from fetch(PlannedRequest(ep.SPOT_MARKETS.path))))
+        catalog = MarketCatalog.build(exchanges, futures, spots)
+        self._catalog_cache = (now, catalog)
+        return catalog
+
+    def _exchanges(self) -> Flow[Table]:
+        return (yield from self._catalog()).exchanges_table()
+
+    def _markets(self, market_type: str | None) -> Flow[Table]:
+        return (yield from self._catalog()).markets_table(market_type)
+
+    def _resolve(
+        self, exchange: str, base: str, quote: str | None, perpetual: bool, spot: bool
+    ) -> Flow[str]:
+        catalog = yield from self._catalog()
+        return catalog.resolve(
+            exchange=exchange, base=base, quote=quote, perpetual=perpetual, spot=spot
+        )
+
+    def _snapshot(
+        self, endpoint: Endpoint, symbols: Symbols, convert_to_usd: bool = False
+    ) -> Flow[Table]:
+        wanted = ep.validate_symbols(symbols)
+        return self._snapshot_flow(endpoint, wanted, convert_to_usd)
+
+    def _snapshot_flow(
+        self, endpoint: Endpoint, symbols: list[str], convert_to_usd: bool
+    ) -> Flow[Table]:
+        catalog = yield from self._catalog()
+        catalog.check_known(symbols)
+        frames = []
+        for request in ep.plan_snapshot(endpoint, symbols, convert_to_usd=convert_to_usd):
+            frames.append(parse_snapshot(endpoint, (yield from self._transport.fetch(request))))
+        raw = pl.concat(frames).with_columns(ts=pl.from_epoch("update", time_unit="ms"))
+        frame = _shape(endpoint, raw, catalog.info(symbols), convert_to_usd)
+        return Table.concat(
+            endpoint.kind,
+            [Table.from_frame(endpoint.kind, frame)],
+            _silent(endpoint, symbols, frame),
+        )
+
+    def _history(
+        self,
+        endpoint: Endpoint,
+        symbols: Symbols,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None,
+        convert_to_usd: bool = False,
+    ) -> Flow[Table]:
+        wanted = ep.validate_symbols(symbols)
+        step = Interval.parse(interval)
+        lo, hi = self._window(start, end)
+        return self._history_flow(endpoint, wanted, step, lo, hi, convert_to_usd)
+
+    def _history_flow(
+        self,
+        endpoint: Endpoint,
+        symbols: list[str],
+        interval: Interval,
+        start: datetime,
+        end: datetime,
+        convert_to_usd: bool,
+    ) -> Flow[Table]:
+        catalog = yield from self._catalog()
+        catalog.check_known(symbols)
+        info = catalog.info(symbols)
+        warnings: list[str] = []
+        if endpoint.coverage_flag is not None:
+            lacking = info.filter(~pl.col(endpoint.coverage_flag)).get_column("symbol").to_list()
+            if lacking:
+                warnings.append(
+                    f"skipped {', '.join(lacking)}: Coinalyze lists no {endpoint.kind.value} data for "
+                    f"{'it' if len(lacking) == 1 else 'them'} ({endpoint.coverage_flag} is false)"
+                )
+                symbols = [symbol for symbol in symbols if symbol not in lacking]
+        if (note := ep.retention_warning(interval, start, self._now())) is not None:
+            warnings.append(note)
+        if not symbols:
+            return Table.empty(endpoint.kind, warnings)
+        plan = ep.plan_history(
+            endpoint,
+            symbols,
+            interval,
+            start,
+            end,
+            convert_to_usd=convert_to_usd,
+            max_points=self._max_points,
+        )
+        frames = []
+        for request in plan:
+            frames.append(parse_history(endpoint, (yield from self._transport.fetch(request))))
+        raw = pl.concat(frames).with_columns(ts=pl.from_epoch("t", time_unit="s"))
+        frame = _shape(endpoint, raw, info, convert_to_usd).filter(
+            pl.col("ts").is_between(start, end, closed="left")
+        )
+        warnings.extend(_silent(endpoint, symbols, frame))
+        return Table.concat(endpoint.kind, [Table.from_frame(endpoint.kind, frame)], warnings)
+
+    def _aggregate(
+        self,
+        kind: AggregateKind,
+        base: str,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None,
+        exchanges: Iterable[str] | None,
+    ) -> Flow[Table]:
+        if kind not in _AGGREGATES:
+            raise ValidationError(f"cannot aggregate {kind!r}; use one of {', '.join(_AGGREGATES)}")
+        step = Interval.parse(interval)
+        lo, hi = self._window(start, end)
+        venues = None if exchanges is None else list(exchanges)
+        return self._aggregate_flow(kind, base, step, lo, hi, venues)
+
+    def _aggregate_flow(
+        self,
+        kind: AggregateKind,
+        base: str,
+        interval: Interval,
+        start: datetime,
+        end: datetime,
+        exchanges: list[str] | None,
+    ) -> Flow[Table]:
+        endpoint, out_kind, columns = _AGGREGATES[kind]
+        catalog = yield from self._catalog()
+        markets = catalog.select(base=base, exchanges=exchanges, perpetual=True)
+        if markets.height == 0:
+            raise ValidationError(
+                f"no Coinalyze perpetual markets for base {base!r} on the venues asked"
+            )
+        symbols = markets.get_column("symbol").to_list()
+        table = yield from self._history_flow(endpoint, symbols, interval, start, end, True)
+        frame = table.to_polars()
+        summed = frame.group_by("base", "ts").agg(
+            *(pl.col(column).sum() for column in columns),
+            venues=pl.col("exchange").n_unique(),
+            exchanges=pl.col("exchange").unique().sort().str.join(","),
+        )
+        asked = sorted(set(markets.get_column("exchange").to_list()))
+        answered = sorted(set(frame.get_column("exchange").to_list()))
+        notes = [
+            f"{kind} summed in USD over {len(answered)} venue(s): {', '.join(answered) or 'none'}"
+        ]
+        if silent := [venue for venue in asked if venue not in answered]:
+            notes.append(f"no {kind} data from: {', '.join(silent)}")
+        shaped = summed.with_columns(provider=pl.lit(ep.PROVIDER), unit=pl.lit("usd"))
+        return Table.concat(
+            out_kind, [Table.from_frame(out_kind, shaped)], [*table.warnings, *notes]
+        )
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(api_key=Secret('********'), limiter={self._limiter!r})"
+
+
+def _shape(
+    endpoint: Endpoint, raw: pl.DataFrame, info: pl.DataFrame, convert_to_usd: bool
+) -> pl.DataFrame:
+    """Raw parsed columns + market info → the canonical columns of the endpoint's kind."""
+    values = [column for _, column in endpoint.fields]
+    unit = pl.lit("usd") if endpoint.usd and convert_to_usd else pl.col("unit")
+    scaled = [pl.col(column) / 100 for column in values] if endpoint.percent else []
+    return raw.join(
+        info.select("symbol", "exchange", "base", "unit"), on="symbol", how="left"
+    ).with_columns(
+        *scaled,
+        provider=pl.lit(ep.PROVIDER),
+        ts=pl.col("ts").dt.replace_time_zone("UTC").dt.cast_time_unit("ms"),
+        unit=unit,
+    )
+
+
+def _silent(endpoint: Endpoint, asked: list[str], frame: pl.DataFrame) -> list[str]:
+    answered = set(frame.get_column("symbol").to_list())
+    silent = [symbol for symbol in asked if symbol not in answered]
+    if not silent:
+        return []
+    return [
+        f"no {endpoint.kind.value} data from {endpoint.path} for {', '.join(silent)} "
+        "(the venue may not report it, or the window is outside what Coinalyze keeps)"
+    ]
+
+
+class Coinalyze(_CoinalyzeBase):
+    """Blocking client for the Coinalyze API (open interest, funding, liquidations, L/S, OHLCV).
+
+    Every request is charged to a rate limiter (40 symbol-calls a minute by default; pass the
+    same `limiter` to several clients that share one key), retried on 429/5xx/timeouts, and
+    parsed into a typed [`Table`][cryptodata.Table]. Symbols are checked against the market
+    list (cached for `market_ttl` seconds) before any data request.
+
+    Args:
+        api_key: Coinalyze API key; defaults to the `COINALYZE_API_KEY` environment variable.
+        limiter: Rate limiter; a 40-per-60-s sliding window by default.
+        retry: Retry policy; see [`RetryPolicy`][cryptodata.RetryPolicy].
+        clock: Time source (tests pass a [`ManualClock`][cryptodata.ManualClock]).
+        base_url: API root.
+        timeout: Seconds per request before it is abandoned and retried.
+        market_ttl: Seconds the market catalogue is cached.
+        max_points_per_request: Bars per symbol per request before a window is split.
+        http_transport: An httpx transport to send through (proxies, replays, mocks).
+
+    Raises:
+        ValidationError: If no API key is given or set.
+
+    Example:
+        >>> from cryptodata import Coinalyze
+        >>> cz = Coinalyze()                                        # doctest: +SKIP
+        >>> t = cz.open_interest_history(["BTCUSDT_PERP.A"], interval="1h",
+        ...                              start="2025-06-01", end="2025-06-02")  # doctest: +SKIP
+        >>> t.to_polars()                                           # doctest: +SKIP
+    """
+
+    _transport: SyncTransport
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        limiter: RateLimiter | None = None,
+        retry: RetryPolicy | None = None,
+        clock: Clock | None = None,
+        base_url: str = ep.BASE_URL,
+        timeout: float = 30.0,
+        market_ttl: float = 3600.0,
+        max_points_per_request: int = ep.MAX_POINTS_PER_REQUEST,
+        http_transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        super().__init__(
+            api_key,
+            limiter=limiter,
+            retry=retry,
+            clock=clock,
+            base_url=base_url,
+            timeout=timeout,
+            market_ttl=market_ttl,
+            max_points_per_request=max_points_per_request,
+        )
+        self._transport = SyncTransport(http_transport=http_transport, **self._transport_options)
+
+    def exchanges(self) -> Table:
+        """Venues Coinalyze covers: canonical `name` (e.g. `binance`), `code` (e.g. `A`), display name."""
+        return self._transport.run(self._exchanges())
+
+    def future_markets(self) -> Table:
+        """Every futures market (perpetual and dated) with its unit and coverage flags."""
+        return self._transport.run(self._markets("future"))
+
+    def spot_markets(self) -> Table:
+        """Every spot market (OHLCV only; volume in the base asset)."""
+        return self._transport.run(self._markets("spot"))
+
+    def resolve(
+        self,
+        *,
+        exchange: str,
+        base: str,
+        quote: str | None = None,
+        perpetual: bool = True,
+        spot: bool = False,
+    ) -> str:
+        """The Coinalyze symbol of a market, found in the market list (never built from strings).
+
+        Args:
+            exchange: Canonical venue name, e.g. `"binance"`, `"bybit"`, `"okx"`.
+            base: Base asset, e.g. `"BTC"`.
+            quote: Quote asset, e.g. `"USDT"`; required when several markets match.
+            perpetual: Perpetual (True) or dated (False) futures.
+            spot: Look in spot markets instead of futures.
+
+        Raises:
+            ValidationError: If no market or several markets match.
+
+        Example:
+            >>> cz.resolve(exchange="binance", base="BTC", quote="USDT")  # doctest: +SKIP
+            'BTCUSDT_PERP.A'
+        """
+        return self._transport.run(self._resolve(exchange, base, quote, perpetual, spot))
+
+    def open_interest(self, symbols: Symbols, *, convert_to_usd: bool = False) -> Table:
+        """Current open interest per symbol (kind `open_interest_snapshot`; `ts` = update time)."""
+        return self._transport.run(self._snapshot(ep.OPEN_INTEREST, symbols, convert_to_usd))
+
+    def funding_rate(self, symbols: Symbols) -> Table:
+        """Current funding rate per symbol, a fraction per funding period."""
+        return self._transport.run(self._snapshot(ep.FUNDING_RATE, symbols))
+
+    def predicted_funding_rate(self, symbols: Symbols) -> Table:
+        """Predicted next funding rate per symbol, a fraction per funding period."""
+        return self._transport.run(self._snapshot(ep.PREDICTED_FUNDING_RATE, symbols))
+
+    def open_interest_history(
+        self,
+        symbols: Symbols,
+        *,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+        convert_to_usd: bool = False,
+    ) -> Table:
+        """Open interest bars (`open high low close`) over `[start, end)`.
+
+        Args:
+            symbols: Coinalyze symbols; more than 20 are split into batches.
+            interval: `1m 5m 15m 30m 1h 2h 4h 6h 12h 1d` (or `1min ... daily`).
+            start: Start of the window (inclusive); naive times are UTC.
+            end: End of the window (exclusive); defaults to now.
+            convert_to_usd: USD values (`unit="usd"`) instead of the market's own unit.
+
+        Returns:
+            A table of kind `open_interest`, de-duplicated and sorted, with warnings for
+            symbols that answered nothing and for windows older than the retention.
+
+        Raises:
+            ValidationError: Bad arguments or unknown symbols, before any data request.
+        """
+        return self._transport.run(
+            self._history(ep.OPEN_INTEREST_HISTORY, symbols, interval, start, end, convert_to_usd)
+        )
+
+    def funding_rate_history(
+        self,
+        symbols: Symbols,
+        *,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+    ) -> Table:
+        """Funding rate bars over `[start, end)`, as fractions per funding period."""
+        return self._transport.run(
+            self._history(ep.FUNDING_RATE_HISTORY, symbols, interval, start, end)
+        )
+
+    def predicted_funding_rate_history(
+        self,
+        symbols: Symbols,
+        *,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+    ) -> Table:
+        """Predicted funding rate bars over `[start, end)`, as fractions per funding period."""
+        return self._transport.run(
+            self._history(ep.PREDICTED_FUNDING_RATE_HISTORY, symbols, interval, start, end)
+        )
+
+    def liquidation_history(
+        self,
+        symbols: Symbols,
+        *,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+        convert_to_usd: bool = False,
+    ) -> Table:
+        """Long and short liquidations summed per bar over `[start, end)`."""
+        return self._transport.run(
+            self._history(ep.LIQUIDATION_HISTORY, symbols, interval, start, end, convert_to_usd)
+        )
+
+    def long_short_ratio_history(
+        self,
+        symbols: Symbols,
+        *,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+    ) -> Table:
+        """Long/short account ratio bars over `[start, end)` (symbols without the data are skipped, with a warning)."""
+        return self._transport.run(
+            self._history(ep.LONG_SHORT_RATIO_HISTORY, symbols, interval, start, end)
+        )
+
+    def ohlcv_history(
+        self,
+        symbols: Symbols,
+        *,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+    ) -> Table:
+        """Price bars with volume, buy volume, trades and buy trades over `[start, end)`; spot symbols work too."""
+        return self._transport.run(self._history(ep.OHLCV_HISTORY, symbols, interval, start, end))
+
+    def aggregate(
+        self,
+        kind: AggregateKind,
+        base: str,
+        *,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+        exchanges: Iterable[str] | None = None,
+    ) -> Table:
+        """Cross-venue USD sum of open interest or liquidations for every perpetual of `base`.
+
+        Args:
+            kind: `"open_interest"` (sums `open` and `close`) or `"liquidations"`.
+            base: Base asset, e.g. `"BTC"`.
+            interval: Bar interval.
+            start: Start of the window (inclusive).
+            end: End of the window (exclusive); defaults to now.
+            exchanges: Venues to include; all venues by default.
+
+        Returns:
+            A table of kind `open_interest_aggregate` or `liquidations_aggregate`; each row names
+            the venues in its sum, and the warnings name the venues that answered and those that did not.
+        """
+        return self._transport.run(self._aggregate(kind, base, interval, start, end, exchanges))
+
+    def close(self) -> None:
+        """Close the HTTP connection pool."""
+        self._transport.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class AsyncCoinalyze(_CoinalyzeBase):
+    """The asyncio twin of [`Coinalyze`][cryptodata.Coinalyze]: same arguments, same results.
+
+    Example:
+        >>> async with AsyncCoinalyze() as cz:                        # doctest: +SKIP
+        ...     t = await cz.funding_rate_history("BTCUSDT_PERP.A", interval="1h", start="2025-06-01")
+    """
+
+    _transport: AsyncTransport
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        limiter: RateLimiter | None = None,
+        retry: RetryPolicy | None = None,
+        clock: Clock | None = None,
+        base_url: str = ep.BASE_URL,
+        timeout: float = 30.0,
+        market_ttl: float = 3600.0,
+        max_points_per_request: int = ep.MAX_POINTS_PER_REQUEST,
+        http_transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        super().__init__(
+            api_key,
+            limiter=limiter,
+            retry=retry,
+            clock=clock,
+            base_url=base_url,
+            timeout=timeout,
+            market_ttl=market_ttl,
+            max_points_per_request=max_points_per_request,
+        )
+        self._transport = AsyncTransport(http_transport=http_transport, **self._transport_options)
+
+    async def exchanges(self) -> Table:
+        """See [`Coinalyze.exchanges`][cryptodata.Coinalyze.exchanges]."""
+        return await self._transport.run(self._exchanges())
+
+    async def future_markets(self) -> Table:
+        """See [`Coinalyze.future_markets`][cryptodata.Coinalyze.future_markets]."""
+        return await self._transport.run(self._markets("future"))
+
+    async def spot_markets(self) -> Table:
+        """See [`Coinalyze.spot_markets`][cryptodata.Coinalyze.spot_markets]."""
+        return await self._transport.run(self._markets("spot"))
+
+    async def resolve(
+        self,
+        *,
+        exchange: str,
+        base: str,
+        quote: str | None = None,
+        perpetual: bool = True,
+        spot: bool = False,
+    ) -> str:
+        """See [`Coinalyze.resolve`][cryptodata.Coinalyze.resolve]."""
+        return await self._transport.run(self._resolve(exchange, base, quote, perpetual, spot))
+
+    async def open_interest(self, symbols: Symbols, *, convert_to_usd: bool = False) -> Table:
+        """See [`Coinalyze.open_interest`][cryptodata.Coinalyze.open_interest]."""
+        return await self._transport.run(self._snapshot(ep.OPEN_INTEREST, symbols, convert_to_usd))
+
+    async def funding_rate(self, symbols: Symbols) -> Table:
+        """See [`Coinalyze.funding_rate`][cryptodata.Coinalyze.funding_rate]."""
+        return await self._transport.run(self._snapshot(ep.FUNDING_RATE, symbols))
+
+    async def predicted_funding_rate(self, symbols: Symbols) -> Table:
+        """See [`Coinalyze.predicted_funding_rate`][cryptodata.Coinalyze.predicted_funding_rate]."""
+        return await self._transport.run(self._snapshot(ep.PREDICTED_FUNDING_RATE, symbols))
+
+    async def open_interest_history(
+        self,
+        symbols: Symbols,
+        *,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+        convert_to_usd: bool = False,
+    ) -> Table:
+        """See [`Coinalyze.open_interest_history`][cryptodata.Coinalyze.open_interest_history]."""
+        return await self._transport.run(
+            self._history(ep.OPEN_INTEREST_HISTORY, symbols, interval, start, end, convert_to_usd)
+        )
+
+    async def funding_rate_history(
+        self,
+        symbols: Symbols,
+        *,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+    ) -> Table:
+        """See [`Coinalyze.funding_rate_history`][cryptodata.Coinalyze.funding_rate_history]."""
+        return await self._transport.run(
+            self._history(ep.FUNDING_RATE_HISTORY, symbols, interval, start, end)
+        )
+
+    async def predicted_funding_rate_history(
+        self,
+        symbols: Symbols,
+        *,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+    ) -> Table:
+        """See [`Coinalyze.predicted_funding_rate_history`][cryptodata.Coinalyze.predicted_funding_rate_history]."""
+        return await self._transport.run(
+            self._history(ep.PREDICTED_FUNDING_RATE_HISTORY, symbols, interval, start, end)
+        )
+
+    async def liquidation_history(
+        self,
+        symbols: Symbols,
+        *,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+        convert_to_usd: bool = False,
+    ) -> Table:
+        """See [`Coinalyze.liquidation_history`][cryptodata.Coinalyze.liquidation_history]."""
+        return await self._transport.run(
+            self._history(ep.LIQUIDATION_HISTORY, symbols, interval, start, end, convert_to_usd)
+        )
+
+    async def long_short_ratio_history(
+        self,
+        symbols: Symbols,
+        *,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+    ) -> Table:
+        """See [`Coinalyze.long_short_ratio_history`][cryptodata.Coinalyze.long_short_ratio_history]."""
+        return await self._transport.run(
+            self._history(ep.LONG_SHORT_RATIO_HISTORY, symbols, interval, start, end)
+        )
+
+    async def ohlcv_history(
+        self,
+        symbols: Symbols,
+        *,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+    ) -> Table:
+        """See [`Coinalyze.ohlcv_history`][cryptodata.Coinalyze.ohlcv_history]."""
+        return await self._transport.run(
+            self._history(ep.OHLCV_HISTORY, symbols, interval, start, end)
+        )
+
+    async def aggregate(
+        self,
+        kind: AggregateKind,
+        base: str,
+        *,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+        exchanges: Iterable[str] | None = None,
+    ) -> Table:
+        """See [`Coinalyze.aggregate`][cryptodata.Coinalyze.aggregate]."""
+        return await self._transport.run(
+            self._aggregate(kind, base, interval, start, end, exchanges)
+        )
+
+    async def aclose(self) -> None:
+        """Close the HTTP connection pool."""
+        await self._transport.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()

@@ -1,0 +1,258 @@
+"""The Coinalyze API described as data: endpoint specs, limits, retention, and request plans.
+
+Nothing here does I/O. The client turns a method call into a plan of
+[`PlannedRequest`][cryptodata.PlannedRequest]s with these functions, and the transport runs it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Final
+
+import attrs
+
+from cryptodata.core.errors import ValidationError
+from cryptodata.core.intervals import Interval
+from cryptodata.core.planning import batched, time_windows
+from cryptodata.core.schema import Kind
+from cryptodata.core.transport import PlannedRequest
+
+__all__ = [
+    "BASE_URL",
+    "ENDPOINTS",
+    "MAX_SYMBOLS_PER_REQUEST",
+    "PROVIDER",
+    "Endpoint",
+    "plan_history",
+    "plan_snapshot",
+    "retention_warning",
+    "validate_symbols",
+]
+
+PROVIDER: Final = "coinalyze"
+BASE_URL: Final = "https://api.coinalyze.net/v1"
+API_KEY_HEADER: Final = "api_key"
+CALLS_PER_MINUTE: Final = 40
+MAX_SYMBOLS_PER_REQUEST: Final = 20
+MAX_POINTS_PER_REQUEST: Final = 2_000
+"""No cap is documented; intraday series never hold more than 2,000 points, so this is safe."""
+RETENTION_POINTS: Final = (1_500, 2_000)
+"""Intraday series keep 1,500-2,000 points; older ones are purged daily. `daily` keeps all."""
+
+_SYMBOL = re.compile(r"^[^\s,.][^\s,]*\.[0-9A-Za-z]+$")
+
+
+@attrs.frozen
+class Endpoint:
+    """One Coinalyze endpoint.
+
+    Attributes:
+        name: The client method that calls it, e.g. `"ohlcv_history"`.
+        path: URL path under the base URL.
+        kind: Kind of the rows it returns.
+        fields: Response field → column, for series and snapshot rows (besides `symbol`/`t`).
+        usd: Whether it takes `convert_to_usd`.
+        percent: Whether values are percent (converted to fractions).
+        coverage_flag: Market flag that says whether a symbol has this data.
+    """
+
+    name: str
+    path: str
+    kind: Kind
+    fields: tuple[tuple[str, str], ...] = ()
+    usd: bool = False
+    percent: bool = False
+    coverage_flag: str | None = None
+
+    @property
+    def is_history(self) -> bool:
+        """Whether the endpoint takes `interval`, `from` and `to`."""
+        return self.path.endswith("-history")
+
+
+_OHLC = (("o", "open"), ("h", "high"), ("l", "low"), ("c", "close"))
+_VALUE = (("value", "value"),)
+
+EXCHANGES = Endpoint("exchanges", "/exchanges", Kind.EXCHANGES)
+FUTURE_MARKETS = Endpoint("future_markets", "/future-markets", Kind.MARKETS)
+SPOT_MARKETS = Endpoint("spot_markets", "/spot-markets", Kind.MARKETS)
+OPEN_INTEREST = Endpoint(
+    "open_interest", "/open-interest", Kind.OPEN_INTEREST_SNAPSHOT, _VALUE, usd=True
+)
+FUNDING_RATE = Endpoint(
+    "funding_rate", "/funding-rate", Kind.FUNDING_RATE_SNAPSHOT, _VALUE, percent=True
+)
+PREDICTED_FUNDING_RATE = Endpoint(
+    "predicted_funding_rate",
+    "/predicted-funding-rate",
+    Kind.PREDICTED_FUNDING_RATE_SNAPSHOT,
+    _VALUE,
+    percent=True,
+)
+OPEN_INTEREST_HISTORY = Endpoint(
+    "open_interest_history", "/open-interest-history", Kind.OPEN_INTEREST, _OHLC, usd=True
+)
+FUNDING_RATE_HISTORY = Endpoint(
+    "funding_rate_history", "/funding-rate-history", Kind.FUNDING_RATE, _OHLC, percent=True
+)
+PREDICTED_FUNDING_RATE_HISTORY = Endpoint(
+    "predicted_funding_rate_history",
+    "/predicted-funding-rate-history",
+    Kind.PREDICTED_FUNDING_RATE,
+    _OHLC,
+    percent=True,
+)
+LIQUIDATION_HISTORY = Endpoint(
+    "liquidation_history",
+    "/liquidation-history",
+    Kind.LIQUIDATIONS,
+    (("l", "longs"), ("s", "shorts")),
+    usd=True,
+)
+LONG_SHORT_RATIO_HISTORY = Endpoint(
+    "long_short_ratio_history",
+    "/long-short-ratio-history",
+    Kind.LONG_SHORT_RATIO,
+    (("r", "ratio"), ("l", "long_pct"), ("s", "short_pct")),
+    coverage_flag="has_long_short_ratio_data",
+)
+OHLCV_HISTORY = Endpoint(
+    "ohlcv_history",
+    "/ohlcv-history",
+    Kind.OHLCV,
+    (*_OHLC, ("v", "volume"), ("bv", "buy_volume"), ("tx", "trades"), ("btx", "buy_trades")),
+    coverage_flag="has_ohlcv_data",
+)
+
+ENDPOINTS: Final[dict[str, Endpoint]] = {
+    endpoint.name: endpoint
+    for endpoint in (
+        EXCHANGES,
+        FUTURE_MARKETS,
+        SPOT_MARKETS,
+        OPEN_INTEREST,
+        FUNDING_RATE,
+        PREDICTED_FUNDING_RATE,
+        OPEN_INTEREST_HISTORY,
+        FUNDING_RATE_HISTORY,
+        PREDICTED_FUNDING_RATE_HISTORY,
+        LIQUIDATION_HISTORY,
+        LONG_SHORT_RATIO_HISTORY,
+        OHLCV_HISTORY,
+    )
+}
+"""Every endpoint by client method name."""
+
+
+def endpoint_named(name: str) -> Endpoint:
+    """The endpoint behind a client method name.
+
+    Raises:
+        ValidationError: For an unknown name; the message lists the valid ones.
+    """
+    try:
+        return ENDPOINTS[name]
+    except KeyError:
+        raise ValidationError(
+            f"unknown Coinalyze endpoint {name!r}; use one of {', '.join(ENDPOINTS)}"
+        ) from None
+
+
+def validate_symbols(symbols: str | Sequence[str]) -> list[str]:
+    """Check the shape of Coinalyze symbols (`<name>.<exchange code>`), keeping order, dropping repeats.
+
+    Raises:
+        ValidationError: If the list is empty or a symbol is malformed.
+    """
+    given = [symbols] if isinstance(symbols, str) else list(symbols)
+    if not given:
+        raise ValidationError("symbols must not be empty")
+    for symbol in given:
+        if not isinstance(symbol, str) or not _SYMBOL.match(symbol):
+            raise ValidationError(
+                f"malformed Coinalyze symbol {symbol!r}: expected '<name>.<exchange code>' such as "
+                "'BTCUSDT_PERP.A'; look symbols up with future_markets(), spot_markets() or resolve()"
+            )
+    return list(dict.fromkeys(given))
+
+
+def plan_snapshot(
+    endpoint: Endpoint, symbols: Sequence[str], *, convert_to_usd: bool = False
+) -> list[PlannedRequest]:
+    """Requests for a current-value endpoint: one per batch of up to 20 symbols."""
+    extra = (("convert_to_usd", _bool(convert_to_usd)),) if endpoint.usd else ()
+    return [
+        PlannedRequest(endpoint.path, (("symbols", ",".join(batch)), *extra), cost=len(batch))
+        for batch in batched(symbols, MAX_SYMBOLS_PER_REQUEST)
+    ]
+
+
+def plan_history(
+    endpoint: Endpoint,
+    symbols: Sequence[str],
+    interval: Interval,
+    start: datetime,
+    end: datetime,
+    *,
+    convert_to_usd: bool = False,
+    max_points: int = MAX_POINTS_PER_REQUEST,
+) -> list[PlannedRequest]:
+    """Requests for a history endpoint over the half-open window `[start, end)`.
+
+    Symbols are batched by 20 (each symbol costs one call), and the window is split so that
+    no request spans more than `max_points` bars. Coinalyze's `from`/`to` are inclusive UNIX
+    seconds matched against bar starts, so a window `[lo, hi)` is sent as
+    `from = ceil(lo)`, `to = ceil(hi) - 1`.
+    """
+    if max_points < 1:
+        raise ValidationError(f"max_points must be at least 1, got {max_points}")
+    extra = (("convert_to_usd", _bool(convert_to_usd)),) if endpoint.usd else ()
+    spelled = interval.spelling(PROVIDER)
+    windows = time_windows(start, end, interval.timedelta * max_points)
+    return [
+        PlannedRequest(
+            endpoint.path,
+            (
+                ("symbols", ",".join(batch)),
+                ("interval", spelled),
+                ("from", str(_ceil_seconds(lo))),
+                ("to", str(_ceil_seconds(hi) - 1)),
+                *extra,
+            ),
+            cost=len(batch),
+        )
+        for batch in batched(symbols, MAX_SYMBOLS_PER_REQUEST)
+        for lo, hi in windows
+    ]
+
+
+def retention_warning(interval: Interval, start: datetime, now: datetime) -> str | None:
+    """A warning when `start` is older than what Coinalyze keeps at this interval, else `None`."""
+    if interval is Interval.D1:
+        return None
+    fewest, most = RETENTION_POINTS
+    oldest_kept = now - interval.timedelta * fewest
+    if start >= oldest_kept:
+        return None
+    return (
+        f"Coinalyze keeps only {fewest:,}-{most:,} bars at {interval.value} "
+        f"({_span(interval.timedelta * fewest)}-{_span(interval.timedelta * most)}); bars before about "
+        f"{oldest_kept:%Y-%m-%d %H:%M} UTC have probably been purged, so the result may start later than "
+        f"start={start:%Y-%m-%d %H:%M}. Use interval='1d' for deep history."
+    )
+
+
+def _span(length: timedelta) -> str:
+    hours = length.total_seconds() / 3600
+    return f"{hours:.0f} h" if hours < 72 else f"{hours / 24:.0f} days"
+
+
+def _ceil_seconds(moment: datetime) -> int:
+    return math.ceil(moment.timestamp())
+
+
+def _bool(value: bool) -> str:
+    return "true" if value else "false"
