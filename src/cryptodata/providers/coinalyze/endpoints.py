@@ -239,15 +239,15 @@ def retention_warning(interval: Interval, start: datetime, now: datetime) -> str
         return None
     return (
         f"Coinalyze keeps only {fewest:,}-{most:,} bars at {interval.value} "
-        f"({_span(interval.timedelta * fewest)}-{_span(interval.timedelta * most)}); bars before about "
+        f"({_span(interval.timedelta * fewest, interval.timedelta * most)}); bars before about "
         f"{oldest_kept:%Y-%m-%d %H:%M} UTC have probably been purged, so the result may start later than "
         f"start={start:%Y-%m-%d %H:%M}. Use interval='1d' for deep history."
     )
 
 
-def _span(length: timedelta) -> str:
-    hours = length.total_seconds() / 3600
-    return f"{hours:.0f} h" if hours < 72 else f"{hours / 24:.0f} days"
+def _span(shortest: timedelta, longest: timedelta) -> str:
+    low, high = shortest.total_seconds() / 3600, longest.total_seconds() / 3600
+    return f"{low:.0f}-{high:.0f} hours" if high < 72 else f"{low / 24:.0f}-{high / 24:.0f} days"
 
 
 def _ceil_seconds(moment: datetime) -> int:

@@ -1,0 +1,1 @@
+"""The `cryptodata` console script: thin commands over the library."""

@@ -1,0 +1,39 @@
+"""Entry point of the `cryptodata` console script."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from cryptodata._version import __version__
+from cryptodata.core.errors import CryptoDataError
+
+from . import demo
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with one sub-command per module of `cryptodata.cli`."""
+    parser = argparse.ArgumentParser(prog="cryptodata", description="Typed crypto market data.")
+    parser.add_argument("--version", action="version", version=f"cryptodata {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    demo.register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the process exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        status: int = args.run(args)
+    except CryptoDataError as exc:
+        print(f"cryptodata: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,514 @@
+"""Kinds, schemas derived from record classes, and `Table`."""
+
+from __future__ import annotations
+
+import typing
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import attrs
+import polars as pl
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cryptodata.core import records
+from cryptodata.core.schema import SERIES_KEY, Kind, primary_key, record_type, schema
+from cryptodata.core.table import Table
+
+SERIES_KINDS = [
+    Kind.OHLCV,
+    Kind.OPEN_INTEREST,
+    Kind.FUNDING_RATE,
+    Kind.PREDICTED_FUNDING_RATE,
+    Kind.LIQUIDATIONS,
+    Kind.LONG_SHORT_RATIO,
+    Kind.OPEN_INTEREST_SNAPSHOT,
+    Kind.FUNDING_RATE_SNAPSHOT,
+    Kind.PREDICTED_FUNDING_RATE_SNAPSHOT,
+]
+
+RECORD_TYPES = {
+    Kind.OHLCV: records.OhlcvBar,
+    Kind.OPEN_INTEREST: records.OpenInterestBar,
+    Kind.FUNDING_RATE: records.FundingRateBar,
+    Kind.PREDICTED_FUNDING_RATE: records.PredictedFundingRateBar,
+    Kind.LIQUIDATIONS: records.LiquidationBar,
+    Kind.LONG_SHORT_RATIO: records.LongShortRatioBar,
+    Kind.OPEN_INTEREST_SNAPSHOT: records.OpenInterestSnapshot,
+    Kind.FUNDING_RATE_SNAPSHOT: records.FundingRateSnapshot,
+    Kind.PREDICTED_FUNDING_RATE_SNAPSHOT: records.PredictedFundingRateSnapshot,
+    Kind.MARKETS: records.Market,
+    Kind.EXCHANGES: records.Exchange,
+    Kind.OPEN_INTEREST_AGGREGATE: records.AggregateOpenInterestBar,
+    Kind.LIQUIDATIONS_AGGREGATE: records.AggregateLiquidationBar,
+}
+
+T0 = datetime(2025, 6, 1, tzinfo=UTC)
+UTC_MS = pl.Datetime("ms", "UTC")
+
+
+def sample_record(kind: Kind, **overrides: Any) -> Any:
+    """One record of `kind` with a distinct, exactly representable value in every field."""
+    cls = RECORD_TYPES[kind]
+    hints = typing.get_type_hints(cls)
+    values: dict[str, Any] = {}
+    for number, field in enumerate(attrs.fields(cls), start=1):
+        hint = hints[field.name]
+        args = typing.get_args(hint)
+        base = next(arg for arg in args if arg is not type(None)) if args else hint
+        if base is str:
+            values[field.name] = f"{field.name}-{number}"
+        elif base is float:
+            values[field.name] = number + 0.25
+        elif base is bool:
+            values[field.name] = number % 2 == 0
+        elif base is int:
+            values[field.name] = number * 1000
+        elif base is datetime:
+            values[field.name] = T0 + timedelta(hours=number, milliseconds=number)
+        else:  # pragma: no cover - a new annotation type would need a case here
+            raise AssertionError(f"no sample for {hint!r}")
+    values.update(overrides)
+    return cls(**values)
+
+
+def frame_of(kind: Kind, rows: list[Any]) -> pl.DataFrame:
+    return pl.DataFrame([attrs.asdict(row) for row in rows], schema=schema(kind), orient="row")
+
+
+def funding_row(symbol: str, hour: int, value: float | None, exchange: str = "binance") -> Any:
+    return records.FundingRateSnapshot(
+        provider="coinalyze",
+        exchange=exchange,
+        symbol=symbol,
+        base=symbol.removesuffix("USDT"),
+        ts=T0 + timedelta(hours=hour),
+        value=value,
+    )
+
+
+def funding_table(*rows: Any, warnings: tuple[str, ...] = ()) -> Table:
+    return Table.from_frame(Kind.FUNDING_RATE_SNAPSHOT, frame_of(Kind.FUNDING_RATE_SNAPSHOT, list(rows)), warnings)
+
+
+# --- schema ----------------------------------------------------------------------------------
+
+
+def test_every_kind_has_a_record_type() -> None:
+    assert set(RECORD_TYPES) == set(Kind)
+
+
+@pytest.mark.parametrize("kind", list(Kind))
+def test_record_type_of_each_kind(kind: Kind) -> None:
+    assert record_type(kind) is RECORD_TYPES[kind]
+
+
+@pytest.mark.parametrize("kind", list(Kind))
+def test_schema_columns_equal_record_fields_in_order(kind: Kind) -> None:
+    assert schema(kind).names() == [field.name for field in attrs.fields(RECORD_TYPES[kind])]
+
+
+def test_record_type_and_schema_accept_the_kind_value_string() -> None:
+    assert record_type("ohlcv") is records.OhlcvBar  # type: ignore[arg-type]
+    assert schema("ohlcv") == schema(Kind.OHLCV)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("kind", SERIES_KINDS)
+def test_series_kind_starts_with_provider_exchange_symbol_base_ts(kind: Kind) -> None:
+    target = schema(kind)
+
+    assert target.names()[:5] == ["provider", "exchange", "symbol", "base", "ts"]
+    assert [target[name] for name in ("provider", "exchange", "symbol", "base")] == [pl.String] * 4
+    assert target["ts"] == UTC_MS
+
+
+@pytest.mark.parametrize("kind", list(Kind))
+def test_every_datetime_column_is_ms_utc(kind: Kind) -> None:
+    hints = typing.get_type_hints(RECORD_TYPES[kind])
+    datetime_columns = [
+        name for name, hint in hints.items() if hint is datetime or datetime in typing.get_args(hint)
+    ]
+
+    assert datetime_columns
+    for name in datetime_columns:
+        assert schema(kind)[name] == UTC_MS
+
+
+def test_liquidations_schema_is_exact() -> None:
+    assert schema(Kind.LIQUIDATIONS) == pl.Schema(
+        {
+            "provider": pl.String(),
+            "exchange": pl.String(),
+            "symbol": pl.String(),
+            "base": pl.String(),
+            "ts": UTC_MS,
+            "longs": pl.Float64(),
+            "shorts": pl.Float64(),
+            "unit": pl.String(),
+        }
+    )
+
+
+def test_ohlcv_schema_has_float_prices_and_int_trade_counts() -> None:
+    target = schema(Kind.OHLCV)
+
+    assert [target[name] for name in ("open", "high", "low", "close", "volume", "buy_volume")] == [
+        pl.Float64
+    ] * 6
+    assert target["trades"] == pl.Int64
+    assert target["buy_trades"] == pl.Int64
+    assert target["unit"] == pl.String
+
+
+def test_markets_schema_maps_optional_and_bool_fields() -> None:
+    target = schema(Kind.MARKETS)
+
+    assert target["is_perpetual"] == pl.Boolean
+    assert target["has_ohlcv_data"] == pl.Boolean
+    assert target["margined"] == pl.String
+    assert target["expire_at"] == UTC_MS
+
+
+def test_aggregate_schema_starts_with_provider_base_ts_and_counts_venues() -> None:
+    target = schema(Kind.OPEN_INTEREST_AGGREGATE)
+
+    assert target.names() == ["provider", "base", "ts", "open", "close", "unit", "venues"]
+    assert target["venues"] == pl.Int64
+
+
+@pytest.mark.parametrize("kind", SERIES_KINDS)
+def test_series_primary_key(kind: Kind) -> None:
+    assert primary_key(kind) == ("provider", "exchange", "symbol", "ts")
+    assert primary_key(kind) == SERIES_KEY
+
+
+@pytest.mark.parametrize(
+    ("kind", "key"),
+    [
+        (Kind.MARKETS, ("provider", "symbol")),
+        (Kind.EXCHANGES, ("provider", "code")),
+        (Kind.OPEN_INTEREST_AGGREGATE, ("provider", "base", "ts")),
+        (Kind.LIQUIDATIONS_AGGREGATE, ("provider", "base", "ts")),
+    ],
+)
+def test_non_series_primary_key(kind: Kind, key: tuple[str, ...]) -> None:
+    assert primary_key(kind) == key
+
+
+@pytest.mark.parametrize("kind", list(Kind))
+def test_primary_key_columns_exist_in_the_schema(kind: Kind) -> None:
+    assert set(primary_key(kind)) <= set(schema(kind).names())
+
+
+# --- Table.empty -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", list(Kind))
+def test_empty_table_has_the_full_schema_and_no_rows(kind: Kind) -> None:
+    table = Table.empty(kind)
+
+    assert table.kind is kind
+    assert table.to_polars().schema == schema(kind)
+    assert table.to_polars().height == 0
+    assert len(table) == 0
+    assert table.to_records() == []
+    assert table.warnings == []
+
+
+def test_empty_table_is_falsy() -> None:
+    assert not Table.empty(Kind.OHLCV)
+
+
+def test_empty_table_keeps_warnings() -> None:
+    table = Table.empty(Kind.OHLCV, warnings=["BTCUSDT answered nothing"])
+
+    assert table.warnings == ["BTCUSDT answered nothing"]
+
+
+def test_empty_table_accepts_the_kind_value_string() -> None:
+    assert Table.empty("ohlcv").kind is Kind.OHLCV  # type: ignore[arg-type]
+
+
+# --- Table.from_frame ------------------------------------------------------------------------
+
+
+def test_from_frame_casts_int_columns_to_float64() -> None:
+    frame = pl.DataFrame(
+        {
+            "provider": ["coinalyze"],
+            "exchange": ["binance"],
+            "symbol": ["BTCUSDT"],
+            "base": ["BTC"],
+            "ts": [T0],
+            "longs": [3],
+            "shorts": [4],
+            "unit": ["usd"],
+        }
+    )
+    assert frame.schema["longs"] == pl.Int64
+
+    table = Table.from_frame(Kind.LIQUIDATIONS, frame)
+
+    assert table.to_polars().schema == schema(Kind.LIQUIDATIONS)
+    assert table.to_polars()["longs"].to_list() == [3.0]
+    assert table.to_polars()["shorts"].to_list() == [4.0]
+
+
+def test_from_frame_selects_and_orders_the_schema_columns() -> None:
+    frame = pl.DataFrame(
+        {
+            "extra": ["dropped"],
+            "value": [0.5],
+            "ts": [T0],
+            "symbol": ["BTCUSDT"],
+            "base": ["BTC"],
+            "exchange": ["binance"],
+            "provider": ["coinalyze"],
+        }
+    )
+
+    table = Table.from_frame(Kind.FUNDING_RATE_SNAPSHOT, frame)
+
+    assert table.to_polars().columns == ["provider", "exchange", "symbol", "base", "ts", "value"]
+    assert table.to_records() == [funding_row("BTCUSDT", 0, 0.5)]
+
+
+def test_from_frame_casts_naive_microsecond_ts_to_ms_utc() -> None:
+    frame = pl.DataFrame(
+        {
+            "provider": ["coinalyze"],
+            "exchange": ["binance"],
+            "symbol": ["BTCUSDT"],
+            "base": ["BTC"],
+            "ts": [datetime(2025, 6, 1, 1, 2, 3, 456789)],
+            "value": [0.5],
+        }
+    )
+
+    table = Table.from_frame(Kind.FUNDING_RATE_SNAPSHOT, frame)
+
+    assert table.to_polars().schema["ts"] == UTC_MS
+    assert table.to_records()[0].ts == datetime(2025, 6, 1, 1, 2, 3, 456000, tzinfo=UTC)
+
+
+def test_from_frame_missing_column_raises_column_not_found() -> None:
+    frame = pl.DataFrame({"provider": ["coinalyze"]})
+
+    with pytest.raises(pl.exceptions.ColumnNotFoundError):
+        Table.from_frame(Kind.FUNDING_RATE_SNAPSHOT, frame)
+
+
+def test_from_frame_keeps_warnings_as_a_list() -> None:
+    table = Table.from_frame(
+        Kind.FUNDING_RATE_SNAPSHOT,
+        frame_of(Kind.FUNDING_RATE_SNAPSHOT, [funding_row("BTCUSDT", 0, 0.5)]),
+        warnings=(note for note in ["a", "b"]),
+    )
+
+    assert table.warnings == ["a", "b"]
+
+
+# --- Table.concat ----------------------------------------------------------------------------
+
+
+def test_concat_keeps_the_last_row_of_a_duplicated_key() -> None:
+    first = funding_table(funding_row("BTCUSDT", 0, 1.0), funding_row("BTCUSDT", 1, 2.0))
+    second = funding_table(funding_row("BTCUSDT", 1, 20.0), funding_row("BTCUSDT", 2, 3.0))
+
+    table = Table.concat(Kind.FUNDING_RATE_SNAPSHOT, [first, second])
+
+    assert table.to_records() == [
+        funding_row("BTCUSDT", 0, 1.0),
+        funding_row("BTCUSDT", 1, 20.0),
+        funding_row("BTCUSDT", 2, 3.0),
+    ]
+
+
+def test_concat_keeps_the_last_row_within_one_table() -> None:
+    only = funding_table(funding_row("BTCUSDT", 0, 1.0), funding_row("BTCUSDT", 0, 9.0))
+
+    table = Table.concat(Kind.FUNDING_RATE_SNAPSHOT, [only])
+
+    assert table.to_records() == [funding_row("BTCUSDT", 0, 9.0)]
+
+
+def test_concat_sorts_on_the_primary_key() -> None:
+    shuffled = funding_table(
+        funding_row("ETHUSDT", 0, 5.0),
+        funding_row("BTCUSDT", 1, 4.0, exchange="okx"),
+        funding_row("BTCUSDT", 1, 3.0),
+        funding_row("BTCUSDT", 0, 2.0),
+    )
+
+    table = Table.concat(Kind.FUNDING_RATE_SNAPSHOT, [shuffled])
+
+    assert table.to_records() == [
+        funding_row("BTCUSDT", 0, 2.0),
+        funding_row("BTCUSDT", 1, 3.0),
+        funding_row("ETHUSDT", 0, 5.0),
+        funding_row("BTCUSDT", 1, 4.0, exchange="okx"),
+    ]
+
+
+def test_concat_does_not_merge_rows_that_differ_only_outside_the_key() -> None:
+    # `base` is not part of the key: same key, other base -> still one row, the last one.
+    first = funding_table(funding_row("BTCUSDT", 0, 1.0))
+    second = funding_table(attrs.evolve(funding_row("BTCUSDT", 0, 2.0), base="XBT"))
+
+    table = Table.concat(Kind.FUNDING_RATE_SNAPSHOT, [first, second])
+
+    assert table.to_records() == [attrs.evolve(funding_row("BTCUSDT", 0, 2.0), base="XBT")]
+
+
+def test_concat_gathers_warnings_of_parts_then_its_own() -> None:
+    first = funding_table(funding_row("BTCUSDT", 0, 1.0), warnings=("first",))
+    second = funding_table(funding_row("ETHUSDT", 0, 1.0), warnings=("second",))
+
+    table = Table.concat(Kind.FUNDING_RATE_SNAPSHOT, [first, second], warnings=["own"])
+
+    assert table.warnings == ["first", "second", "own"]
+
+
+def test_concat_of_nothing_is_an_empty_table_with_the_full_schema() -> None:
+    table = Table.concat(Kind.MARKETS, [], warnings=["nothing"])
+
+    assert table.kind is Kind.MARKETS
+    assert table.to_polars().schema == schema(Kind.MARKETS)
+    assert len(table) == 0
+    assert table.warnings == ["nothing"]
+
+
+def test_concat_dedupes_markets_on_provider_and_symbol() -> None:
+    old = sample_record(Kind.MARKETS, symbol="BTCUSDT_PERP.A", quote="USD")
+    new = sample_record(Kind.MARKETS, symbol="BTCUSDT_PERP.A", quote="USDT")
+    other = sample_record(Kind.MARKETS, symbol="AAA")
+
+    table = Table.concat(
+        Kind.MARKETS,
+        [
+            Table.from_frame(Kind.MARKETS, frame_of(Kind.MARKETS, [old, other])),
+            Table.from_frame(Kind.MARKETS, frame_of(Kind.MARKETS, [new])),
+        ],
+    )
+
+    assert table.to_records() == [other, new]
+
+
+keys = st.tuples(
+    st.sampled_from(["binance", "okx"]),
+    st.sampled_from(["BTCUSDT", "ETHUSDT", "SOLUSDT"]),
+    st.integers(min_value=0, max_value=3),
+)
+
+
+@given(
+    row_keys=st.lists(keys, max_size=40),
+    cuts=st.lists(st.integers(min_value=0, max_value=40), max_size=4),
+)
+def test_concat_dedup_keeps_unique_keys_holding_their_last_value(
+    row_keys: list[tuple[str, str, int]], cuts: list[int]
+) -> None:
+    rows = [
+        funding_row(symbol, hour, float(index), exchange=exchange)
+        for index, (exchange, symbol, hour) in enumerate(row_keys)
+    ]
+    bounds = [0, *sorted(min(cut, len(rows)) for cut in cuts), len(rows)]
+    tables = [funding_table(*rows[lo:hi]) for lo, hi in zip(bounds, bounds[1:], strict=False)]
+    last_value: dict[tuple[str, str, int], float] = {}
+    for index, key in enumerate(row_keys):
+        last_value[key] = float(index)
+
+    result = Table.concat(Kind.FUNDING_RATE_SNAPSHOT, tables).to_records()
+
+    result_keys = [(r.exchange, r.symbol, (r.ts - T0) // timedelta(hours=1)) for r in result]
+    assert len(result_keys) == len(set(result_keys))
+    assert result_keys == sorted(last_value)
+    assert {key: r.value for key, r in zip(result_keys, result, strict=True)} == last_value
+
+
+# --- records, iteration, dunder methods --------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", list(Kind))
+def test_to_records_yields_the_record_class_with_exact_values(kind: Kind) -> None:
+    record = sample_record(kind)
+
+    result = Table.from_frame(kind, frame_of(kind, [record])).to_records()
+
+    assert result == [record]
+    assert type(result[0]) is RECORD_TYPES[kind]
+
+
+@pytest.mark.parametrize("kind", list(Kind))
+def test_records_hold_aware_utc_datetimes(kind: Kind) -> None:
+    (result,) = Table.from_frame(kind, frame_of(kind, [sample_record(kind)])).to_records()
+
+    for field in attrs.fields(type(result)):
+        value = getattr(result, field.name)
+        if isinstance(value, datetime):
+            assert value.tzinfo is not None
+            assert value.utcoffset() == timedelta(0)
+
+
+def test_iteration_yields_records_in_row_order() -> None:
+    table = funding_table(funding_row("BTCUSDT", 0, 1.0), funding_row("ETHUSDT", 0, 2.0))
+
+    assert list(table) == [funding_row("BTCUSDT", 0, 1.0), funding_row("ETHUSDT", 0, 2.0)]
+
+
+def test_null_values_become_none() -> None:
+    table = funding_table(funding_row("BTCUSDT", 0, None))
+
+    assert table.to_records() == [funding_row("BTCUSDT", 0, None)]
+
+
+def test_ohlcv_trade_counts_come_back_as_ints() -> None:
+    (bar,) = Table.from_frame(Kind.OHLCV, frame_of(Kind.OHLCV, [sample_record(Kind.OHLCV)]))
+
+    assert type(bar.trades) is int
+    assert type(bar.open) is float
+
+
+def test_len_counts_rows() -> None:
+    table = funding_table(*(funding_row("BTCUSDT", hour, 1.0) for hour in range(3)))
+
+    assert len(table) == 3
+
+
+def test_table_with_rows_is_truthy() -> None:
+    assert bool(funding_table(funding_row("BTCUSDT", 0, 1.0))) is True
+
+
+def test_repr_shows_kind_rows_and_warning_count() -> None:
+    table = funding_table(
+        funding_row("BTCUSDT", 0, 1.0), funding_row("ETHUSDT", 0, 1.0), warnings=("w",)
+    )
+
+    assert repr(table) == "Table(kind='funding_rate_snapshot', rows=2, warnings=1)"
+
+
+def test_with_warnings_appends_and_leaves_the_original_alone() -> None:
+    table = funding_table(funding_row("BTCUSDT", 0, 1.0), warnings=("a",))
+
+    more = table.with_warnings(["b", "c"])
+
+    assert more.warnings == ["a", "b", "c"]
+    assert table.warnings == ["a"]
+    assert more.to_records() == table.to_records()
+
+
+def test_to_polars_is_the_typed_frame() -> None:
+    table = funding_table(funding_row("BTCUSDT", 0, 1.0))
+
+    frame = table.to_polars()
+
+    assert frame.schema == schema(Kind.FUNDING_RATE_SNAPSHOT)
+    assert frame.row(0) == (
+        "coinalyze",
+        "binance",
+        "BTCUSDT",
+        "BTC",
+        datetime(2025, 6, 1, tzinfo=UTC),
+        1.0,
+    )
