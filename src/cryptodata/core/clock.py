@@ -7,7 +7,6 @@ Everything that sleeps or reads the time (rate limiters, retries, retention chec
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
 from typing import Protocol, runtime_checkable
@@ -50,6 +49,8 @@ class SystemClock:
             time.sleep(seconds)
 
     async def asleep(self, seconds: float) -> None:
+        import asyncio  # deferred: blocking users should not pay for importing asyncio
+
         await asyncio.sleep(max(seconds, 0.0))
 
     def __repr__(self) -> str:
@@ -89,6 +90,8 @@ class ManualClock:
         self.advance(seconds)
 
     async def asleep(self, seconds: float) -> None:
+        import asyncio
+
         self.advance(seconds)
         await asyncio.sleep(0)
 

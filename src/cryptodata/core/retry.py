@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-from email.utils import parsedate_to_datetime
 
 import attrs
 
@@ -82,6 +81,8 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
         return max(float(text), 0.0)
     except ValueError:
         pass
+    from email.utils import parsedate_to_datetime  # deferred: rare path, costly import
+
     try:
         when = parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError):

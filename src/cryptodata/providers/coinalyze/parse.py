@@ -8,6 +8,7 @@ canonical schema.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from operator import attrgetter
 from typing import Any, Final, TypeVar
@@ -28,28 +29,6 @@ __all__ = [
 ]
 
 S = TypeVar("S")
-
-
-class _Point(msgspec.Struct, gc=False):
-    """One history bar; every field but `t` may be absent or null."""
-
-    t: int
-    o: float | None = None
-    h: float | None = None
-    l: float | None = None  # noqa: E741 - the API's field name
-    c: float | None = None
-    v: float | None = None
-    bv: float | None = None
-    tx: float | None = None
-    btx: float | None = None
-    r: float | None = None
-    s: float | None = None
-    value: float | None = None
-
-
-class _Series(msgspec.Struct, gc=False):
-    symbol: str
-    history: list[_Point] = []
 
 
 class _Snapshot(msgspec.Struct, gc=False):
@@ -87,11 +66,22 @@ class _SpotMarket(msgspec.Struct):
     has_buy_sell_data: bool = False
 
 
-_SERIES: Final = msgspec.json.Decoder(list[_Series])
 _SNAPSHOTS: Final = msgspec.json.Decoder(list[_Snapshot])
 _EXCHANGES: Final = msgspec.json.Decoder(list[_Exchange])
 _FUTURES: Final = msgspec.json.Decoder(list[_FutureMarket])
 _SPOTS: Final = msgspec.json.Decoder(list[_SpotMarket])
+
+
+@functools.cache
+def _history_decoder(endpoint: Endpoint) -> msgspec.json.Decoder[list[Any]]:
+    """A decoder whose bar struct holds exactly the endpoint's fields: fewer slots, faster decoding."""
+    point = msgspec.defstruct(
+        "Point",
+        [("t", int), *((field, float | None, None) for field, _ in endpoint.fields)],
+        gc=False,
+    )
+    series = msgspec.defstruct("Series", [("symbol", str), ("history", list[point], [])], gc=False)  # type: ignore[valid-type]
+    return msgspec.json.Decoder(list[series])  # type: ignore[valid-type]
 
 
 def _decode(decoder: msgspec.json.Decoder[list[S]], body: bytes, path: str) -> list[S]:
@@ -111,7 +101,7 @@ def parse_history(endpoint: Endpoint, body: bytes) -> pl.DataFrame:
         >>> parse_history(LIQUIDATION_HISTORY, b'[{"symbol":"BTC.H","history":[{"t":60,"l":1,"s":2.5}]}]').row(0)
         ('BTC.H', 60, 1.0, 2.5)
     """
-    series = _decode(_SERIES, body, endpoint.path)
+    series = _decode(_history_decoder(endpoint), body, endpoint.path)
     points = list(itertools.chain.from_iterable(entry.history for entry in series))
     counts = pl.Series([len(entry.history) for entry in series], dtype=pl.UInt32)
     symbols = pl.Series("symbol", [entry.symbol for entry in series], dtype=pl.String)
