@@ -3,7 +3,7 @@
 Public names are resolved lazily, so `import cryptodata` costs almost nothing until a client
 or a table is used.
 
-Example:
+Examples:
     >>> from cryptodata import Coinalyze, Interval
     >>> Interval.parse("1hour")
     <Interval.H1: '1h'>

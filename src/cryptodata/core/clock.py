@@ -63,7 +63,7 @@ class ManualClock:
     Useful in tests and simulations: a limiter driven by a `ManualClock` enforces the same
     budget as with the system clock, without waiting.
 
-    Example:
+    Examples:
         >>> clock = ManualClock(start=1_700_000_000.0)
         >>> clock.sleep(60)
         >>> clock.time()

@@ -49,7 +49,7 @@ class CryptoDataError(Exception):
 class ValidationError(CryptoDataError, ValueError):
     """An argument is invalid. Raised before any request is sent.
 
-    Example:
+    Examples:
         >>> from cryptodata import ValidationError, to_utc
         >>> try:
         ...     to_utc("yesterday")

@@ -2,7 +2,7 @@
 
 This module is the only place that knows how a provider spells an interval.
 
-Example:
+Examples:
     >>> Interval.parse("1hour") is Interval.H1
     True
     >>> Interval.parse("4h").spelling("coinalyze")

@@ -8,7 +8,7 @@ the one that was refused.
 Each client gets its own limiter with the provider's documented budget. To share one budget
 (one API key used by several clients), pass the same limiter instance to each of them.
 
-Example:
+Examples:
     >>> limiter = SlidingWindowLimiter(limit=40, window=60.0)
     >>> limiter.acquire(cost=20)   # returns at once: 20 of 40 used in the last minute
 """
@@ -209,7 +209,7 @@ class CompositeLimiter:
     A grant takes budget from every member at the same moment, only when all of them have room,
     so waiting on one limit never wastes budget of another.
 
-    Example:
+    Examples:
         >>> both = CompositeLimiter(TokenBucketLimiter(10, per=1.0), SlidingWindowLimiter(1000, window=3600))
     """
 

@@ -24,7 +24,7 @@ def time_windows(
 
     The windows are contiguous and non-overlapping, and together cover exactly `[start, end)`.
 
-    Example:
+    Examples:
         >>> from datetime import UTC
         >>> w = time_windows(datetime(2025, 1, 1, tzinfo=UTC), datetime(2025, 1, 3, 12, tzinfo=UTC), timedelta(days=1))
         >>> [(a.day, b.day, b.hour) for a, b in w]
@@ -46,7 +46,7 @@ def time_windows(
 def batched(items: Iterable[T], size: int) -> list[list[T]]:
     """Split `items` into lists of at most `size`, in order.
 
-    Example:
+    Examples:
         >>> batched("abcde", 2)
         [['a', 'b'], ['c', 'd'], ['e']]
     """

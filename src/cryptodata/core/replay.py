@@ -21,7 +21,7 @@ class ReplayTransport(httpx.MockTransport):
         responses: Map of URL path suffix (e.g. `"/ohlcv-history"`) to response body.
             A request whose path matches no suffix gets a 404.
 
-    Example:
+    Examples:
         >>> import httpx
         >>> replay = ReplayTransport({"/exchanges": b'[{"name":"Binance","code":"A"}]'})
         >>> httpx.Client(transport=replay).get("https://api.example.test/v1/exchanges").status_code

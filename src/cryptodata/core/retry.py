@@ -34,7 +34,7 @@ class RetryPolicy:
         backoff_max: Largest delay between two attempts, in seconds.
         max_retry_after: Longest `Retry-After` the transport waits out, in seconds.
 
-    Example:
+    Examples:
         >>> patient = RetryPolicy(max_attempts=8, max_retry_after=300)
     """
 
@@ -68,7 +68,7 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
     Returns:
         A delay of at least 0, or `None` when the header is absent or unreadable.
 
-    Example:
+    Examples:
         >>> parse_retry_after("17", now=0.0)
         17.0
         >>> parse_retry_after("Thu, 01 Jan 1970 00:01:00 GMT", now=30.0)

@@ -4,7 +4,7 @@ Every series row starts with `provider exchange symbol base ts`; `ts` is
 `Datetime("ms", "UTC")` holding the start of the bar (or the update time of a snapshot).
 The primary key of a series row is `(provider, exchange, symbol, ts)`.
 
-Example:
+Examples:
     >>> schema(Kind.LIQUIDATIONS).names()
     ['provider', 'exchange', 'symbol', 'base', 'ts', 'longs', 'shorts', 'unit']
 """

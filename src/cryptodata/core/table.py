@@ -25,7 +25,7 @@ class Table:
         warnings: Things the caller should know about the result (symbols that answered
             nothing, history the provider no longer keeps, ...).
 
-    Example:
+    Examples:
         >>> t = Table.empty(Kind.FUNDING_RATE)
         >>> len(t), t.to_polars().columns[:5]
         (0, ['provider', 'exchange', 'symbol', 'base', 'ts'])

@@ -36,7 +36,7 @@ def to_utc(value: TimeInput, *, name: str = "time") -> datetime:
     Raises:
         ValidationError: If the value has another type or cannot be parsed.
 
-    Example:
+    Examples:
         >>> to_utc("2025-06-01")
         datetime.datetime(2025, 6, 1, 0, 0, tzinfo=datetime.timezone.utc)
         >>> to_utc(1748736000000)
@@ -98,7 +98,7 @@ def time_range(start: TimeInput, end: TimeInput) -> tuple[datetime, datetime]:
     Raises:
         ValidationError: If either bound is invalid or `start >= end`.
 
-    Example:
+    Examples:
         >>> s, e = time_range("2025-06-01", "2025-06-02")
         >>> (e - s).days
         1

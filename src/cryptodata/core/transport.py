@@ -90,7 +90,7 @@ Flow = Generator[Effect, Any, T]
 class Secret:
     """A credential that never shows itself in `repr`, `str`, logs or tracebacks.
 
-    Example:
+    Examples:
         >>> Secret("abc123")
         Secret('********')
     """

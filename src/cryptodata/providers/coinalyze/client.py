@@ -133,7 +133,7 @@ class _CoinalyzeBase:
             end: End of the window, exclusive; defaults to now.
             convert_to_usd: As the method's argument.
 
-        Example:
+        Examples:
             >>> cz = Coinalyze(api_key="k")
             >>> plan = cz.plan("ohlcv_history", [f"S{i}.A" for i in range(45)], interval="1d",
             ...                start="2025-01-01", end="2025-02-01")
@@ -376,7 +376,7 @@ class Coinalyze(_CoinalyzeBase):
     Raises:
         ValidationError: If no API key is given or set.
 
-    Example:
+    Examples:
         >>> from cryptodata import Coinalyze
         >>> cz = Coinalyze()                                        # doctest: +SKIP
         >>> t = cz.open_interest_history(["BTCUSDT_PERP.A"], interval="1h",
@@ -444,7 +444,7 @@ class Coinalyze(_CoinalyzeBase):
         Raises:
             ValidationError: If no market or several markets match.
 
-        Example:
+        Examples:
             >>> cz.resolve(exchange="binance", base="BTC", quote="USDT")  # doctest: +SKIP
             'BTCUSDT_PERP.A'
         """
@@ -595,7 +595,7 @@ class Coinalyze(_CoinalyzeBase):
 class AsyncCoinalyze(_CoinalyzeBase):
     """The asyncio twin of [`Coinalyze`][cryptodata.Coinalyze]: same arguments, same results.
 
-    Example:
+    Examples:
         >>> async with AsyncCoinalyze() as cz:                        # doctest: +SKIP
         ...     t = await cz.funding_rate_history("BTCUSDT_PERP.A", interval="1h", start="2025-06-01")
     """

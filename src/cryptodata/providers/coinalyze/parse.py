@@ -96,7 +96,7 @@ def _decode(decoder: msgspec.json.Decoder[list[S]], body: bytes, path: str) -> l
 def parse_history(endpoint: Endpoint, body: bytes) -> pl.DataFrame:
     """Decode a history body into `symbol`, `t` (UNIX seconds) and the endpoint's columns.
 
-    Example:
+    Examples:
         >>> from cryptodata.providers.coinalyze.endpoints import LIQUIDATION_HISTORY
         >>> parse_history(LIQUIDATION_HISTORY, b'[{"symbol":"BTC.H","history":[{"t":60,"l":1,"s":2.5}]}]').row(0)
         ('BTC.H', 60, 1.0, 2.5)
