@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import typing
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -89,7 +90,9 @@ def funding_row(symbol: str, hour: int, value: float | None, exchange: str = "bi
 
 
 def funding_table(*rows: Any, warnings: tuple[str, ...] = ()) -> Table:
-    return Table.from_frame(Kind.FUNDING_RATE_SNAPSHOT, frame_of(Kind.FUNDING_RATE_SNAPSHOT, list(rows)), warnings)
+    return Table.from_frame(
+        Kind.FUNDING_RATE_SNAPSHOT, frame_of(Kind.FUNDING_RATE_SNAPSHOT, list(rows)), warnings
+    )
 
 
 # --- schema ----------------------------------------------------------------------------------
@@ -123,16 +126,24 @@ def test_series_kind_starts_with_provider_exchange_symbol_base_ts(kind: Kind) ->
     assert target["ts"] == UTC_MS
 
 
-@pytest.mark.parametrize("kind", list(Kind))
-def test_every_datetime_column_is_ms_utc(kind: Kind) -> None:
-    hints = typing.get_type_hints(RECORD_TYPES[kind])
-    datetime_columns = [
-        name for name, hint in hints.items() if hint is datetime or datetime in typing.get_args(hint)
-    ]
+DATETIME_COLUMNS = [
+    (kind, name)
+    for kind, cls in RECORD_TYPES.items()
+    for name, hint in typing.get_type_hints(cls).items()
+    if hint is datetime or datetime in typing.get_args(hint)
+]
 
-    assert datetime_columns
-    for name in datetime_columns:
-        assert schema(kind)[name] == UTC_MS
+
+def test_datetime_columns_are_ts_of_all_but_exchanges_and_market_expiry() -> None:
+    assert sorted((kind.value, name) for kind, name in DATETIME_COLUMNS) == sorted(
+        [(kind.value, "ts") for kind in Kind if kind not in (Kind.MARKETS, Kind.EXCHANGES)]
+        + [(Kind.MARKETS.value, "expire_at")]
+    )
+
+
+@pytest.mark.parametrize(("kind", "name"), DATETIME_COLUMNS)
+def test_every_datetime_column_is_ms_utc(kind: Kind, name: str) -> None:
+    assert schema(kind)[name] == UTC_MS
 
 
 def test_liquidations_schema_is_exact() -> None:
@@ -173,8 +184,18 @@ def test_markets_schema_maps_optional_and_bool_fields() -> None:
 def test_aggregate_schema_starts_with_provider_base_ts_and_counts_venues() -> None:
     target = schema(Kind.OPEN_INTEREST_AGGREGATE)
 
-    assert target.names() == ["provider", "base", "ts", "open", "close", "unit", "venues"]
+    assert target.names() == [
+        "provider",
+        "base",
+        "ts",
+        "open",
+        "close",
+        "unit",
+        "venues",
+        "exchanges",
+    ]
     assert target["venues"] == pl.Int64
+    assert target["exchanges"] == pl.String
 
 
 @pytest.mark.parametrize("kind", SERIES_KINDS)
@@ -414,7 +435,7 @@ def test_concat_dedup_keeps_unique_keys_holding_their_last_value(
         for index, (exchange, symbol, hour) in enumerate(row_keys)
     ]
     bounds = [0, *sorted(min(cut, len(rows)) for cut in cuts), len(rows)]
-    tables = [funding_table(*rows[lo:hi]) for lo, hi in zip(bounds, bounds[1:], strict=False)]
+    tables = [funding_table(*rows[lo:hi]) for lo, hi in itertools.pairwise(bounds)]
     last_value: dict[tuple[str, str, int], float] = {}
     for index, key in enumerate(row_keys):
         last_value[key] = float(index)
@@ -512,3 +533,11 @@ def test_to_polars_is_the_typed_frame() -> None:
         datetime(2025, 6, 1, tzinfo=UTC),
         1.0,
     )
+
+
+def test_tables_compare_by_identity_without_touching_the_frame() -> None:
+    table = Table.empty(Kind.OHLCV)
+
+    assert table == table
+    assert table != Table.empty(Kind.OHLCV)
+    assert isinstance(hash(table), int)

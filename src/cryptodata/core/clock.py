@@ -71,20 +71,22 @@ class ManualClock:
     """
 
     def __init__(self, start: float = 1_700_000_000.0) -> None:
-        self._now = start
         self._origin = start
+        # Elapsed time is kept apart from the epoch origin: added to 1.7e9, a wait of 1e-7 s
+        # would be rounded away and a limiter waiting for it would spin forever.
+        self._elapsed = 0.0
         self._lock = threading.Lock()
 
     def time(self) -> float:
-        return self._now
+        return self._origin + self._elapsed
 
     def monotonic(self) -> float:
-        return self._now - self._origin
+        return self._elapsed
 
     def advance(self, seconds: float) -> None:
         """Move the clock forward by `seconds` (negative values are ignored)."""
         with self._lock:
-            self._now += max(seconds, 0.0)
+            self._elapsed += max(seconds, 0.0)
 
     def sleep(self, seconds: float) -> None:
         self.advance(seconds)
@@ -96,4 +98,4 @@ class ManualClock:
         await asyncio.sleep(0)
 
     def __repr__(self) -> str:
-        return f"ManualClock(time={self._now!r})"
+        return f"ManualClock(time={self.time()!r})"

@@ -29,6 +29,10 @@ __all__ = [
     "TokenBucketLimiter",
 ]
 
+# Waits are computed in floats: sleeping exactly the wait can land a rounding error short of
+# it, and a sliver of 1e-17 s would never elapse. Anything this close counts as "now".
+_TOLERANCE = 1e-9
+
 
 @runtime_checkable
 class RateLimiter(Protocol):
@@ -89,7 +93,8 @@ class _LocalLimiter:
     def _wait(self, cost: int) -> float:
         self._check_cost(cost)
         now = self._clock.monotonic()
-        return max(self._paused_until - now, self._wait_locked(cost, now), 0.0)
+        wait = max(self._paused_until - now, self._wait_locked(cost, now))
+        return wait if wait > _TOLERANCE else 0.0
 
     def _check_cost(self, cost: int) -> None:
         if cost < 1 or cost > self.capacity:
@@ -143,7 +148,7 @@ class TokenBucketLimiter(_LocalLimiter):
     def _wait_locked(self, cost: int, now: float) -> float:
         self._refill(now)
         missing = cost - self._tokens
-        return 0.0 if missing <= 0 else missing * self.per / self.rate
+        return max(missing, 0.0) * self.per / self.rate
 
     def _take_locked(self, cost: int, now: float) -> None:
         self._refill(now)
@@ -180,7 +185,7 @@ class SlidingWindowLimiter(_LocalLimiter):
         self._used = 0
 
     def _expire(self, now: float) -> None:
-        while self._grants and self._grants[0][0] + self.window <= now:
+        while self._grants and self._grants[0][0] + self.window <= now + _TOLERANCE:
             self._used -= self._grants.popleft()[1]
 
     def _wait_locked(self, cost: int, now: float) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 
 import attrs
@@ -54,7 +55,8 @@ class RetryPolicy:
 
     def backoff(self, attempt: int, rng: random.Random) -> float:
         """Delay before retry number `attempt` (1 for the first retry)."""
-        cap = min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1))
+        # The exponent is bounded so that very late attempts cannot overflow a float.
+        cap = min(self.backoff_max, self.backoff_base * 2.0 ** min(attempt - 1, 64))
         return rng.uniform(cap / 2, cap)
 
 
@@ -78,9 +80,11 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
         return None
     text = value.strip()
     try:
-        return max(float(text), 0.0)
+        seconds = float(text)
     except ValueError:
         pass
+    else:
+        return max(seconds, 0.0) if math.isfinite(seconds) else None
     from email.utils import parsedate_to_datetime  # deferred: rare path, costly import
 
     try:

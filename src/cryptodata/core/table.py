@@ -13,7 +13,7 @@ from .schema import Kind, primary_key, record_type, schema
 __all__ = ["Table"]
 
 
-@attrs.frozen(repr=False)
+@attrs.frozen(repr=False, eq=False)
 class Table:
     """Rows of one [`Kind`][cryptodata.Kind], held as a polars frame with the kind's schema.
 

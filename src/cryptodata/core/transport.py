@@ -238,7 +238,7 @@ class Transport:
         if status == 429:
             self.stats.rate_limited += 1
             retry_after = parse_retry_after(outcome.headers.get("Retry-After"), self.clock.time())
-            wait = backoff if retry_after is None else retry_after
+            wait = retry_after or backoff
             if wait > self.retry.max_retry_after:
                 self.limiter.pause(wait)
                 message = f"rate limited; the provider asks to wait {wait:.0f}s, more than max_retry_after={self.retry.max_retry_after:g}s"
