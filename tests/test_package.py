@@ -1,0 +1,51 @@
+"""The public surface: lazy exports, cheap import, typed package."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import cryptodata
+
+
+def _modules_after(statement: str) -> set[str]:
+    code = f"import sys; {statement}; print(' '.join(sorted(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return set(out.stdout.split())
+
+
+@pytest.mark.parametrize("name", sorted(set(cryptodata.__all__) - {"__version__"}))
+def test_every_public_name_resolves(name: str) -> None:
+    assert getattr(cryptodata, name) is not None
+
+
+def test_unknown_attribute_raises_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        _ = cryptodata.Nope  # type: ignore[attr-defined]
+
+
+def test_dir_lists_the_public_names() -> None:
+    assert set(dir(cryptodata)) == set(cryptodata.__all__)
+
+
+def test_import_cryptodata_loads_no_optional_or_heavy_dependency() -> None:
+    loaded = _modules_after("import cryptodata")
+
+    assert not {"ccxt", "psycopg", "redis", "rich", "websockets", "pandas"} & loaded
+    assert not {"polars", "httpx"} & loaded
+
+
+def test_using_the_client_still_loads_no_optional_dependency() -> None:
+    loaded = _modules_after("import cryptodata; cryptodata.Coinalyze; cryptodata.Table")
+
+    assert not {"ccxt", "psycopg", "redis", "rich", "websockets", "pandas"} & loaded
+
+
+def test_package_ships_py_typed_and_sample_responses() -> None:
+    root = Path(cryptodata.__file__).parent
+
+    assert (root / "py.typed").is_file()
+    assert len(list((root / "providers" / "coinalyze" / "samples").glob("*.json"))) == 12
