@@ -40,7 +40,11 @@ def payload(endpoint: Endpoint, rows: int, seed: int = 7) -> bytes:
         for bar in range(rows // symbols):
             point: dict[str, float | int] = {"t": 1_700_000_000 + 60 * bar}
             for field, _ in endpoint.fields:
-                point[field] = rng.randint(1, 300_000) if field in ("tx", "btx") else round(rng.uniform(1e3, 1e5), 3)
+                point[field] = (
+                    rng.randint(1, 300_000)
+                    if field in ("tx", "btx")
+                    else round(rng.uniform(1e3, 1e5), 3)
+                )
             history.append(point)
         body.append({"symbol": f"S{index}USDT_PERP.A", "history": history})
     return json.dumps(body, separators=(",", ":")).encode()
@@ -74,13 +78,17 @@ def import_time(statement: str, repeat: int) -> float:
     runs = []
     for _ in range(repeat):
         code = f"import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        )
         runs.append(float(out.stdout))
     return statistics.median(runs)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
@@ -88,7 +96,9 @@ def main() -> None:
     print(f"{'payload':<24}{'MB':>8}{'cryptodata rows/s':>20}{'pandas rows/s':>16}{'speed-up':>10}")
     for endpoint in (OPEN_INTEREST_HISTORY, OHLCV_HISTORY):
         body = payload(endpoint, args.rows)
-        ours_s, rows = best_of(args.repeat, lambda body=body, endpoint=endpoint: ours(endpoint, body))
+        ours_s, rows = best_of(
+            args.repeat, lambda body=body, endpoint=endpoint: ours(endpoint, body)
+        )
         pandas_s, pandas_rows = best_of(args.repeat, lambda body=body: pandas_path(body))
         assert rows == pandas_rows == args.rows, (rows, pandas_rows)
         print(

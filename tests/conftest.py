@@ -10,7 +10,9 @@ import pytest
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if os.environ.get("CRYPTODATA_LIVE") == "1":
         return
-    skip = pytest.mark.skip(reason="hits the real API; set CRYPTODATA_LIVE=1 (and the provider's key) to run")
+    skip = pytest.mark.skip(
+        reason="hits the real API; set CRYPTODATA_LIVE=1 (and the provider's key) to run"
+    )
     for item in items:
         if "live" in item.keywords:
             item.add_marker(skip)

@@ -30,8 +30,9 @@ __all__ = [
 ]
 
 # Waits are computed in floats: sleeping exactly the wait can land a rounding error short of
-# it, and a sliver of 1e-17 s would never elapse. Anything this close counts as "now".
-_TOLERANCE = 1e-9
+# it, and a sliver of 1e-17 s added to a clock reading is lost. Waiting at least this long
+# always moves the clock, and never grants early.
+_MIN_WAIT = 1e-6
 
 
 @runtime_checkable
@@ -94,7 +95,7 @@ class _LocalLimiter:
         self._check_cost(cost)
         now = self._clock.monotonic()
         wait = max(self._paused_until - now, self._wait_locked(cost, now))
-        return wait if wait > _TOLERANCE else 0.0
+        return max(wait, _MIN_WAIT) if wait > 0 else 0.0
 
     def _check_cost(self, cost: int) -> None:
         if cost < 1 or cost > self.capacity:
@@ -185,7 +186,7 @@ class SlidingWindowLimiter(_LocalLimiter):
         self._used = 0
 
     def _expire(self, now: float) -> None:
-        while self._grants and self._grants[0][0] + self.window <= now + _TOLERANCE:
+        while self._grants and self._grants[0][0] + self.window <= now:
             self._used -= self._grants.popleft()[1]
 
     def _wait_locked(self, cost: int, now: float) -> float:

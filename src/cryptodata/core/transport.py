@@ -195,6 +195,11 @@ class Transport:
                 self.stats.bytes_received += len(outcome.content)
                 return outcome.content
             error, delay = self._classify(request, outcome, attempt)
+            if isinstance(error, RateLimitError) and delay is not None:
+                # Pausing the limiter (rather than sleeping here) makes every caller that
+                # shares it wait too, and keeps them quiet for the server's penalty even when
+                # this request gives up: requests sent while throttled extend the penalty.
+                self.limiter.pause(delay)
             if delay is None or attempt >= self.retry.max_attempts:
                 self.stats.failed += 1
                 raise error
@@ -208,11 +213,7 @@ class Transport:
                 self.retry.max_attempts - 1,
                 delay,
             )
-            if isinstance(error, RateLimitError):
-                # Pausing the limiter (rather than sleeping here) makes every caller that
-                # shares it wait too; the next acquire blocks until the pause is over.
-                self.limiter.pause(delay)
-            else:
+            if not isinstance(error, RateLimitError):
                 yield _Sleep(delay)
 
     def _classify(

@@ -123,7 +123,9 @@ class _CoinalyzeBase:
     ) -> list[PlannedRequest]:
         """The data requests a call would send, without sending anything.
 
-        Market-list requests (made once per `market_ttl`) are not included.
+        Market-list requests (made once per `market_ttl`) are not included, and neither is
+        the market list's verdict: symbols the real call skips because their market lacks the
+        data (e.g. `has_long_short_ratio_data` is false) still appear here.
 
         Args:
             method: Client method name, e.g. `"open_interest_history"`.
@@ -332,7 +334,10 @@ def _shape(
     """Raw parsed columns + market info → the canonical columns of the endpoint's kind."""
     values = [column for _, column in endpoint.fields]
     unit = pl.lit("usd") if endpoint.usd and convert_to_usd else pl.col("unit")
-    scaled = [pl.col(column) / 100 for column in values] if endpoint.percent else []
+    # polars turns division by a constant into multiplication by its reciprocal, one ulp off
+    # for values such as -0.000582 %; dividing by a materialised column is exact.
+    hundred = pl.Series([100.0]).new_from_index(0, raw.height)
+    scaled = [pl.col(column) / hundred for column in values] if endpoint.percent else []
     return raw.join(
         info.select("symbol", "exchange", "base", "unit"), on="symbol", how="left"
     ).with_columns(

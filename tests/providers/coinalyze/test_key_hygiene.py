@@ -1,0 +1,160 @@
+"""The API key travels only in the `api_key` header: never in URLs, errors, logs or reprs."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable
+from datetime import timedelta
+
+import httpx
+import pytest
+
+from cryptodata import (
+    AuthenticationError,
+    Coinalyze,
+    CryptoDataError,
+    ManualClock,
+    RateLimitError,
+    ServerError,
+    TransportError,
+    ValidationError,
+)
+
+from .conftest import BASE_URL, NOW_DT, FakeCoinalyze
+
+KEY = "SUPERSECRET-KEY-42"
+H = timedelta(hours=1)
+PATH = "/open-interest-history"
+
+
+def _fetch(client: Coinalyze) -> object:
+    return client.open_interest_history(
+        "BTCUSDT_PERP.A", interval="1h", start=NOW_DT - 3 * H, end=NOW_DT
+    )
+
+
+def _success(fake: FakeCoinalyze) -> None:
+    pass
+
+
+def _unauthorized(fake: FakeCoinalyze) -> None:
+    fake.api_key = "some-other-key"
+
+
+def _rate_limited(fake: FakeCoinalyze) -> None:
+    fake.fail_next(429, headers={"Retry-After": "3"}, count=10, path=PATH)
+
+
+def _server_error(fake: FakeCoinalyze) -> None:
+    fake.fail_next(500, count=10, path=PATH)
+
+
+def _timeout(fake: FakeCoinalyze) -> None:
+    fake.raise_next(httpx.ReadTimeout("timed out"), count=10, path=PATH)
+
+
+SCENARIOS: dict[str, tuple[Callable[[FakeCoinalyze], None], type[Exception] | None]] = {
+    "success": (_success, None),
+    "401": (_unauthorized, AuthenticationError),
+    "429-exhausted": (_rate_limited, RateLimitError),
+    "500-exhausted": (_server_error, ServerError),
+    "timeout": (_timeout, TransportError),
+}
+
+
+def _texts_of(exc: BaseException) -> list[str]:
+    texts = []
+    seen: BaseException | None = exc
+    while seen is not None:
+        texts += [str(seen), repr(seen), repr(vars(seen)), repr(seen.args)]
+        seen = seen.__cause__ or seen.__context__
+    texts.append("".join(traceback.format_exception(exc)))
+    return texts
+
+
+@pytest.fixture(autouse=True)
+def _fake_accepts_the_key(fake: FakeCoinalyze) -> None:
+    fake.api_key = KEY
+
+
+@pytest.fixture
+def logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
+    caplog.set_level(logging.DEBUG, logger="cryptodata")
+    caplog.set_level(logging.DEBUG, logger="httpx")
+    return caplog
+
+
+def _assert_no_key_anywhere(
+    client: Coinalyze, fake: FakeCoinalyze, logs: pytest.LogCaptureFixture, texts: list[str]
+) -> None:
+    assert fake.calls, "the scenario sent nothing"
+    for call in fake.calls:
+        assert KEY not in call.url
+        assert call.headers["api_key"] == KEY
+    for record in logs.records:
+        assert KEY not in record.getMessage()
+        assert KEY not in repr(record.args)
+    assert KEY not in logs.text
+    assert KEY not in repr(client)
+    assert KEY not in str(client)
+    assert KEY not in repr(client.limiter)
+    assert KEY not in repr(client._transport)
+    for text in texts:
+        assert KEY not in text
+
+
+@pytest.mark.parametrize("scenario", list(SCENARIOS))
+def test_key_never_leaks(
+    fake: FakeCoinalyze, clock: ManualClock, logs: pytest.LogCaptureFixture, scenario: str
+) -> None:
+    configure, expected = SCENARIOS[scenario]
+    configure(fake)
+    client = Coinalyze(api_key=KEY, clock=clock, base_url=BASE_URL)
+    texts: list[str] = []
+
+    if expected is None:
+        texts.append(repr(_fetch(client)))
+    else:
+        with pytest.raises(expected) as caught:
+            _fetch(client)
+        texts += _texts_of(caught.value)
+    client.close()
+
+    _assert_no_key_anywhere(client, fake, logs, texts)
+    assert any(record.name.startswith("cryptodata") for record in logs.records)
+    assert any(record.name == "httpx" for record in logs.records)
+
+
+def test_key_never_leaks_from_validation_errors(
+    fake: FakeCoinalyze, clock: ManualClock, logs: pytest.LogCaptureFixture
+) -> None:
+    texts: list[str] = []
+    with Coinalyze(api_key=KEY, clock=clock, base_url=BASE_URL) as client:
+        for bad in (
+            lambda: client.funding_rate("BTCUSDT_PERP.Z"),  # unknown: after the list calls
+            lambda: client.funding_rate("BINANCE:BTCUSDT"),
+            lambda: client.ohlcv_history("BTC.H", interval="1w", start=NOW_DT - H),
+            lambda: client.ohlcv_history("BTC.H", interval="1h", start=1.5),  # type: ignore[arg-type]
+        ):
+            with pytest.raises(ValidationError) as caught:
+                bad()
+            texts += _texts_of(caught.value)
+
+        _assert_no_key_anywhere(client, fake, logs, texts)
+
+
+def test_errors_carry_the_endpoint_path_not_the_url(
+    fake: FakeCoinalyze, clock: ManualClock
+) -> None:
+    fake.fail_next(500, count=10, path=PATH)
+
+    with (
+        Coinalyze(api_key=KEY, clock=clock, base_url=BASE_URL) as client,
+        pytest.raises(CryptoDataError) as caught,
+    ):
+        _fetch(client)
+
+    assert caught.value.endpoint == PATH  # type: ignore[attr-defined]
+    assert "https://" not in str(caught.value)
+    assert "symbols=" not in str(caught.value)
