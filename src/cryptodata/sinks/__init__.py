@@ -1,0 +1,1 @@
+"""Sinks: where tables are stored, idempotently, for resumable pipelines."""

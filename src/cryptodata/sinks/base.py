@@ -1,0 +1,113 @@
+"""The `Sink` protocol every store implements, and the checks they share.
+
+A sink stores [`Table`][cryptodata.Table]s and answers two questions pipelines ask: "what is
+the newest bar I hold for this series?" (`last_ts`, to resume) and "give me the rows back"
+(`read`). Every write is an upsert on the kind's primary key
+`(provider, exchange, symbol, ts)`: writing the same rows twice, or revised rows (the open bar),
+leaves exactly one row per key holding the newest values.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self, runtime_checkable
+
+import polars as pl
+
+from cryptodata.core.errors import ValidationError
+from cryptodata.core.schema import SERIES_KEY, Kind, primary_key
+from cryptodata.core.table import Table
+from cryptodata.core.time import TimeInput, to_utc
+
+__all__ = ["STORABLE_KINDS", "Sink", "check_storable", "select_rows"]
+
+STORABLE_KINDS: frozenset[Kind] = frozenset(
+    kind for kind in Kind if primary_key(kind) == SERIES_KEY
+)
+"""Kinds a sink stores: every kind keyed by `(provider, exchange, symbol, ts)`."""
+
+
+def check_storable(kind: Kind | str) -> Kind:
+    """The kind, if sinks can store it.
+
+    Raises:
+        ValidationError: For kinds without a series key (markets, exchanges, aggregates).
+    """
+    try:
+        parsed = Kind(kind)
+    except ValueError:
+        raise ValidationError(
+            f"unknown kind {kind!r}; use one of {', '.join(k.value for k in Kind)}"
+        ) from None
+    if parsed not in STORABLE_KINDS:
+        storable = ", ".join(sorted(k.value for k in STORABLE_KINDS))
+        raise ValidationError(
+            f"sinks store series keyed by {SERIES_KEY}; {parsed.value!r} is not one ({storable})"
+        )
+    return parsed
+
+
+def select_rows(
+    frame: pl.DataFrame | pl.LazyFrame,
+    *,
+    provider: str | None = None,
+    exchange: str | None = None,
+    symbol: str | None = None,
+    start: TimeInput | None = None,
+    end: TimeInput | None = None,
+) -> pl.LazyFrame:
+    """Rows of one or more series within `[start, end)`: the filter behind every `Sink.read`."""
+    query = frame.lazy()
+    for column, value in (("provider", provider), ("exchange", exchange), ("symbol", symbol)):
+        if value is not None:
+            query = query.filter(pl.col(column) == value)
+    if start is not None:
+        query = query.filter(pl.col("ts") >= to_utc(start, name="start"))
+    if end is not None:
+        query = query.filter(pl.col("ts") < to_utc(end, name="end"))
+    return query
+
+
+@runtime_checkable
+class Sink(Protocol):
+    """A store of series tables with idempotent writes.
+
+    Use it as a context manager; `close()` releases files or connections.
+    """
+
+    def write(self, table: Table) -> int:
+        """Upsert the table's rows; returns how many rows were written."""
+        ...
+
+    def last_ts(
+        self, kind: Kind | str, provider: str, exchange: str, symbol: str
+    ) -> datetime | None:
+        """The newest `ts` stored for one series (aware UTC), or `None` when it is empty."""
+        ...
+
+    def read(
+        self,
+        kind: Kind | str,
+        *,
+        provider: str | None = None,
+        exchange: str | None = None,
+        symbol: str | None = None,
+        start: TimeInput | None = None,
+        end: TimeInput | None = None,
+    ) -> Table:
+        """Stored rows of a kind, filtered by series and by `[start, end)`, sorted by key."""
+        ...
+
+    def close(self) -> None:
+        """Flush and release resources; the sink is unusable afterwards."""
+        ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
