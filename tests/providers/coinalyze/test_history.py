@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import polars as pl
 import pytest
 
-from cryptodata import Coinalyze, Kind, ManualClock, ResponseFormatError, schema
+from cryptodata import Coinalyze, Kind, ManualClock, ResponseFormatError, ValidationError, schema
 
 from .conftest import (
     API_KEY,
@@ -385,3 +385,20 @@ def test_unparseable_body_raises_response_format_error(cz: Coinalyze, fake: Fake
 
     assert caught.value.endpoint == "/ohlcv-history"
     assert caught.value.body == '{"error": "unexpected"}'
+
+
+@pytest.mark.parametrize("method", DATA_METHODS)
+def test_history_by_kind_matches_the_named_method(cz: Coinalyze, method: str) -> None:
+    symbols = ["BTCUSDT_PERP.A", "BTCUSDT.6"]
+    start, end = NOW_DT - 12 * H, NOW_DT - 2 * H
+    named = getattr(cz, method)(symbols, interval="1h", start=start, end=end)
+
+    by_kind = cz.history(named.kind, symbols, interval="1h", start=start, end=end)
+
+    assert by_kind.kind is named.kind
+    assert_exact(by_kind.to_polars(), named.to_polars())
+
+
+def test_history_by_kind_rejects_a_kind_without_history(cz: Coinalyze) -> None:
+    with pytest.raises(ValidationError, match="no history of 'markets'"):
+        cz.history("markets", "BTCUSDT_PERP.A", interval="1h", start=NOW_DT - 2 * H)

@@ -228,6 +228,20 @@ class _CoinalyzeBase:
         lo, hi = self._window(start, end)
         return self._history_flow(endpoint, wanted, step, lo, hi, convert_to_usd)
 
+    def _history_of(
+        self,
+        kind: Kind | str,
+        symbols: Symbols,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None,
+        convert_to_usd: bool,
+    ) -> Flow[Table]:
+        endpoint = ep.history_endpoint(kind)
+        return self._history(
+            endpoint, symbols, interval, start, end, convert_to_usd and endpoint.usd
+        )
+
     def _history_flow(
         self,
         endpoint: Endpoint,
@@ -560,6 +574,31 @@ class Coinalyze(_CoinalyzeBase):
         """Price bars with volume, buy volume, trades and buy trades over `[start, end)`; spot symbols work too."""
         return self._transport.run(self._history(ep.OHLCV_HISTORY, symbols, interval, start, end))
 
+    def history(
+        self,
+        kind: Kind | str,
+        symbols: Symbols,
+        *,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+        convert_to_usd: bool = False,
+    ) -> Table:
+        """Bars of any series kind, by name: what pipelines call.
+
+        Args:
+            kind: `open_interest`, `funding_rate`, `predicted_funding_rate`, `liquidations`,
+                `long_short_ratio` or `ohlcv`.
+            symbols: Coinalyze symbols.
+            interval: Bar interval.
+            start: Start of the window (inclusive).
+            end: End of the window (exclusive); defaults to now.
+            convert_to_usd: USD values, for `open_interest` and `liquidations` (ignored otherwise).
+        """
+        return self._transport.run(
+            self._history_of(kind, symbols, interval, start, end, convert_to_usd)
+        )
+
     def aggregate(
         self,
         kind: AggregateKind,
@@ -746,6 +785,21 @@ class AsyncCoinalyze(_CoinalyzeBase):
         """See [`Coinalyze.ohlcv_history`][cryptodata.Coinalyze.ohlcv_history]."""
         return await self._transport.run(
             self._history(ep.OHLCV_HISTORY, symbols, interval, start, end)
+        )
+
+    async def history(
+        self,
+        kind: Kind | str,
+        symbols: Symbols,
+        *,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+        convert_to_usd: bool = False,
+    ) -> Table:
+        """See [`Coinalyze.history`][cryptodata.Coinalyze.history]."""
+        return await self._transport.run(
+            self._history_of(kind, symbols, interval, start, end, convert_to_usd)
         )
 
     async def aggregate(

@@ -147,6 +147,12 @@ ENDPOINTS: Final[dict[str, Endpoint]] = {
 """Every endpoint by client method name."""
 
 
+HISTORY_BY_KIND: Final[dict[Kind, Endpoint]] = {
+    endpoint.kind: endpoint for endpoint in ENDPOINTS.values() if endpoint.is_history
+}
+"""The history endpoint of each series kind."""
+
+
 def endpoint_named(name: str) -> Endpoint:
     """The endpoint behind a client method name.
 
@@ -159,6 +165,19 @@ def endpoint_named(name: str) -> Endpoint:
         raise ValidationError(
             f"unknown Coinalyze endpoint {name!r}; use one of {', '.join(ENDPOINTS)}"
         ) from None
+
+
+def history_endpoint(kind: Kind | str) -> Endpoint:
+    """The history endpoint serving a series kind.
+
+    Raises:
+        ValidationError: For a kind Coinalyze has no history of.
+    """
+    try:
+        return HISTORY_BY_KIND[Kind(kind)]
+    except (KeyError, ValueError):
+        kinds = ", ".join(k.value for k in HISTORY_BY_KIND)
+        raise ValidationError(f"Coinalyze has no history of {kind!r}; use one of {kinds}") from None
 
 
 def validate_symbols(symbols: str | Sequence[str]) -> list[str]:
