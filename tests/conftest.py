@@ -6,6 +6,8 @@ import os
 
 import pytest
 
+pytest_plugins = ["servers.postgres", "servers.redis"]
+
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if os.environ.get("CRYPTODATA_LIVE") == "1":

@@ -1,0 +1,1 @@
+"""Throwaway database servers for tests: real PostgreSQL and Redis on loopback ports."""

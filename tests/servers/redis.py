@@ -1,0 +1,1 @@
+"""Session fixture: a throwaway Redis server (filled in by the Redis limiter work)."""
