@@ -10,9 +10,11 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import TypeVar
 
+import attrs
+
 from .errors import ValidationError
 
-__all__ = ["batched", "time_windows"]
+__all__ = ["HistoryStep", "batched", "history_steps", "time_windows"]
 
 T = TypeVar("T")
 
@@ -54,3 +56,44 @@ def batched(items: Iterable[T], size: int) -> list[list[T]]:
         raise ValidationError(f"batch size must be at least 1, got {size}")
     pending: Sequence[T] = list(items)
     return [list(pending[i : i + size]) for i in range(0, len(pending), size)]
+
+
+@attrs.frozen
+class HistoryStep:
+    """One request's worth of a history query: a symbol batch over one window `[start, end)`.
+
+    Pipelines run a plan step by step, writing each result before the next request, so a
+    crash loses at most one step.
+    """
+
+    symbols: tuple[str, ...]
+    start: datetime
+    end: datetime
+
+    @property
+    def cost(self) -> int:
+        """Rate-limit cost when each symbol counts as one call."""
+        return len(self.symbols)
+
+
+def history_steps(
+    symbols: Sequence[str], start: datetime, end: datetime, *, window: timedelta, batch_size: int
+) -> list[HistoryStep]:
+    """Split a query into steps: batches of `batch_size` symbols, each over consecutive windows.
+
+    Each batch's windows come in chronological order, so a series written step by step never
+    has a gap before its newest stored bar.
+
+    Examples:
+        >>> from datetime import UTC
+        >>> steps = history_steps(["A.1", "B.1", "C.1"], datetime(2025, 1, 1, tzinfo=UTC),
+        ...                       datetime(2025, 1, 3, tzinfo=UTC), window=timedelta(days=1), batch_size=2)
+        >>> [(s.symbols, s.start.day) for s in steps]
+        [(('A.1', 'B.1'), 1), (('A.1', 'B.1'), 2), (('C.1',), 1), (('C.1',), 2)]
+    """
+    windows = time_windows(start, end, window)
+    return [
+        HistoryStep(tuple(batch), lo, hi)
+        for batch in batched(symbols, batch_size)
+        for lo, hi in windows
+    ]

@@ -16,7 +16,7 @@ import attrs
 
 from cryptodata.core.errors import ValidationError
 from cryptodata.core.intervals import Interval
-from cryptodata.core.planning import batched, time_windows
+from cryptodata.core.planning import HistoryStep, batched, history_steps
 from cryptodata.core.schema import Kind
 from cryptodata.core.transport import PlannedRequest
 
@@ -226,26 +226,37 @@ def plan_history(
     seconds matched against bar starts, so a window `[lo, hi)` is sent as
     `from = ceil(lo)`, `to = ceil(hi) - 1`.
     """
-    if max_points < 1:
-        raise ValidationError(f"max_points must be at least 1, got {max_points}")
     extra = (("convert_to_usd", _bool(convert_to_usd)),) if endpoint.usd else ()
     spelled = interval.spelling(PROVIDER)
-    windows = time_windows(start, end, interval.timedelta * max_points)
     return [
         PlannedRequest(
             endpoint.path,
             (
-                ("symbols", ",".join(batch)),
+                ("symbols", ",".join(step.symbols)),
                 ("interval", spelled),
-                ("from", str(_ceil_seconds(lo))),
-                ("to", str(_ceil_seconds(hi) - 1)),
+                ("from", str(_ceil_seconds(step.start))),
+                ("to", str(_ceil_seconds(step.end) - 1)),
                 *extra,
             ),
-            cost=len(batch),
+            cost=step.cost,
         )
-        for batch in batched(symbols, MAX_SYMBOLS_PER_REQUEST)
-        for lo, hi in windows
+        for step in steps(symbols, interval, start, end, max_points=max_points)
     ]
+
+
+def steps(
+    symbols: Sequence[str], interval: Interval, start: datetime, end: datetime, *, max_points: int
+) -> list[HistoryStep]:
+    """The one-request steps of a history query: batches of 20 symbols over windows of `max_points` bars."""
+    if max_points < 1:
+        raise ValidationError(f"max_points must be at least 1, got {max_points}")
+    return history_steps(
+        symbols,
+        start,
+        end,
+        window=interval.timedelta * max_points,
+        batch_size=MAX_SYMBOLS_PER_REQUEST,
+    )
 
 
 def retention_warning(interval: Interval, start: datetime, now: datetime) -> str | None:

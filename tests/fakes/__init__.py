@@ -1,0 +1,1 @@
+"""In-process fakes of provider APIs, usable with pytest-httpx or httpx.MockTransport."""

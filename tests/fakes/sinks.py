@@ -1,0 +1,70 @@
+"""A model sink: the `Sink` contract in its simplest form, for pipeline tests."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Self
+
+import polars as pl
+
+from cryptodata import Kind, Table, primary_key, schema
+from cryptodata.core.time import TimeInput
+from cryptodata.sinks.base import check_storable, select_rows
+
+__all__ = ["MemorySink"]
+
+
+class MemorySink:
+    """The `Sink` contract in its simplest form: one frame per kind, upsert by key."""
+
+    def __init__(self) -> None:
+        self.frames: dict[Kind, pl.DataFrame] = {}
+        self.writes = 0
+
+    def write(self, table: Table) -> int:
+        kind = check_storable(table.kind)
+        old = self.frames.get(kind, pl.DataFrame(schema=schema(kind)))
+        merged = pl.concat([old, table.to_polars()]).unique(
+            subset=list(primary_key(kind)), keep="last"
+        )
+        self.frames[kind] = merged.sort(list(primary_key(kind)))
+        self.writes += 1
+        return len(table)
+
+    def last_ts(
+        self, kind: Kind | str, provider: str, exchange: str, symbol: str
+    ) -> datetime | None:
+        frame = self.frames.get(check_storable(kind))
+        if frame is None:
+            return None
+        found = select_rows(frame, provider=provider, exchange=exchange, symbol=symbol).select(
+            pl.col("ts").max()
+        )
+        value: datetime | None = found.collect().item()
+        return value
+
+    def read(
+        self,
+        kind: Kind | str,
+        *,
+        provider: str | None = None,
+        exchange: str | None = None,
+        symbol: str | None = None,
+        start: TimeInput | None = None,
+        end: TimeInput | None = None,
+    ) -> Table:
+        parsed = check_storable(kind)
+        frame = self.frames.get(parsed, pl.DataFrame(schema=schema(parsed)))
+        rows = select_rows(
+            frame, provider=provider, exchange=exchange, symbol=symbol, start=start, end=end
+        )
+        return Table.from_frame(parsed, rows.collect())
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,185 @@
+"""watch: polls closed bars on each boundary, fills gaps after downtime, stops cleanly."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from polars.testing import assert_frame_equal
+
+from cryptodata import Coinalyze, ManualClock, ValidationError
+from cryptodata.pipeline import watch
+from fakes.coinalyze import NOW, NOW_DT, FakeCoinalyze
+from fakes.sinks import MemorySink
+
+M = timedelta(minutes=1)
+SYMBOLS = ["BTCUSDT_PERP.A", "BTCUSDT.6"]
+
+
+def _truth(fake: FakeCoinalyze, start: datetime, end: datetime):
+    return fake.truth("open_interest_history", SYMBOLS, "1m", start, end)
+
+
+def test_each_cycle_stores_the_bars_closed_by_then(
+    cz: Coinalyze, fake: FakeCoinalyze, sink: MemorySink, clock: ManualClock
+) -> None:
+    start = NOW_DT - 30 * M
+
+    stats = watch(
+        cz,
+        ["open_interest"],
+        SYMBOLS,
+        "1m",
+        sink=sink,
+        start=start,
+        delay=5,
+        max_cycles=4,
+        clock=clock,
+    )
+
+    last_closed = datetime.fromtimestamp(clock.time() - 5, UTC).replace(second=0)
+    assert stats.cycles == 4
+    assert stats.failures == 0
+    assert clock.time() == NOW + 3 * 60 + 5
+    assert_frame_equal(
+        sink.read("open_interest").to_polars(), _truth(fake, start, last_closed), check_exact=True
+    )
+
+
+def test_later_cycles_cost_one_request_each(
+    cz: Coinalyze, fake: FakeCoinalyze, sink: MemorySink, clock: ManualClock
+) -> None:
+    stats = watch(
+        cz,
+        ["open_interest"],
+        SYMBOLS,
+        "1m",
+        sink=sink,
+        start=NOW_DT - 30 * M,
+        max_cycles=5,
+        clock=clock,
+    )
+
+    assert stats.requests == 5
+    assert [call.cost for call in fake.data_calls] == [2] * 5
+
+
+def test_a_cycle_after_downtime_fills_the_gap(
+    cz: Coinalyze, fake: FakeCoinalyze, sink: MemorySink, clock: ManualClock
+) -> None:
+    start = NOW_DT - 30 * M
+    watch(
+        cz,
+        ["open_interest"],
+        SYMBOLS,
+        "1m",
+        sink=sink,
+        start=start,
+        delay=5,
+        max_cycles=1,
+        clock=clock,
+    )
+    clock.advance(47 * 60)
+
+    watch(
+        cz,
+        ["open_interest"],
+        SYMBOLS,
+        "1m",
+        sink=sink,
+        start=start,
+        delay=5,
+        max_cycles=1,
+        clock=clock,
+    )
+
+    closed = datetime.fromtimestamp(clock.time() - 5, UTC).replace(second=0)
+    assert_frame_equal(
+        sink.read("open_interest").to_polars(), _truth(fake, start, closed), check_exact=True
+    )
+
+
+def test_failed_cycles_are_counted_and_the_loop_carries_on(
+    cz: Coinalyze, fake: FakeCoinalyze, sink: MemorySink, clock: ManualClock
+) -> None:
+    fake.fail_next(500, count=5, path="/open-interest-history")
+
+    stats = watch(
+        cz,
+        ["open_interest"],
+        SYMBOLS,
+        "1m",
+        sink=sink,
+        start=NOW_DT - 5 * M,
+        max_cycles=2,
+        clock=clock,
+    )
+
+    assert stats.cycles == 2
+    assert stats.failures == 1
+    assert "HTTP 500" in (stats.last_error or "")
+    assert stats.last_fetch is not None
+    assert len(sink.read("open_interest")) > 0
+
+
+def test_a_stop_event_set_before_the_start_runs_no_cycle(
+    cz: Coinalyze, sink: MemorySink, clock: ManualClock
+) -> None:
+    stop = threading.Event()
+    stop.set()
+
+    stats = watch(
+        cz,
+        ["open_interest"],
+        SYMBOLS,
+        "1m",
+        sink=sink,
+        start=NOW_DT - 5 * M,
+        stop=stop,
+        clock=clock,
+    )
+
+    assert stats.cycles == 0
+
+
+def test_sigterm_stops_the_loop_without_a_torn_write(
+    cz: Coinalyze, sink: MemorySink, clock: ManualClock
+) -> None:
+    writes_at_signal: list[int] = []
+    original = sink.write
+
+    def write_then_signal(table):  # type: ignore[no-untyped-def]
+        written = original(table)
+        if not writes_at_signal:
+            writes_at_signal.append(sink.writes)
+            os.kill(os.getpid(), signal.SIGTERM)
+        return written
+
+    sink.write = write_then_signal  # type: ignore[method-assign]
+    previous = signal.getsignal(signal.SIGTERM)
+
+    stats = watch(
+        cz,
+        ["open_interest"],
+        SYMBOLS,
+        "1m",
+        sink=sink,
+        start=NOW_DT - 5 * M,
+        max_cycles=10,
+        clock=clock,
+    )
+
+    assert stats.cycles == 1
+    assert sink.writes == writes_at_signal[0]
+    assert signal.getsignal(signal.SIGTERM) == previous
+
+
+@pytest.mark.parametrize(("option", "value"), [("delay", -1.0), ("max_cycles", 0)])
+def test_bad_options_are_rejected(
+    cz: Coinalyze, sink: MemorySink, option: str, value: float
+) -> None:
+    with pytest.raises(ValidationError, match=option):
+        watch(cz, ["open_interest"], SYMBOLS, "1m", sink=sink, **{option: value})
