@@ -20,6 +20,7 @@ from cryptodata.core.clock import Clock, SystemClock
 from cryptodata.core.errors import ValidationError
 from cryptodata.core.intervals import Interval, IntervalInput
 from cryptodata.core.limiters import RateLimiter, SlidingWindowLimiter
+from cryptodata.core.planning import HistoryStep
 from cryptodata.core.retry import RetryPolicy
 from cryptodata.core.schema import Kind
 from cryptodata.core.table import Table
@@ -156,6 +157,31 @@ class _CoinalyzeBase:
             lo,
             hi,
             convert_to_usd=convert_to_usd,
+            max_points=self._max_points,
+        )
+
+    def history_steps(
+        self,
+        kind: Kind | str,
+        symbols: Symbols,
+        *,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+    ) -> list[HistoryStep]:
+        """The one-request steps of a [`history`][cryptodata.Coinalyze.history] call, without network.
+
+        Each step is a batch of up to 20 symbols over one window of at most
+        `max_points_per_request` bars; `history(kind, step.symbols, start=step.start,
+        end=step.end)` sends exactly one data request. Pipelines run plans step by step.
+        """
+        ep.history_endpoint(kind)
+        lo, hi = self._window(start, end)
+        return ep.steps(
+            ep.validate_symbols(symbols),
+            Interval.parse(interval),
+            lo,
+            hi,
             max_points=self._max_points,
         )
 
