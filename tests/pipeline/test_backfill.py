@@ -196,3 +196,25 @@ def test_rows_written_counts_what_the_sink_accepted(cz: Coinalyze, sink: MemoryS
 
     assert report.rows_written == 8
     assert sink.read("ohlcv").to_polars().select(pl.col("ts").n_unique()).item() == 8
+
+
+def test_big_batches_run_first_and_each_batch_stays_chronological(
+    cz: Coinalyze, sink: MemorySink
+) -> None:
+    symbols = [synthetic(i) for i in range(25)]
+
+    plan = plan_backfill(
+        cz, ["ohlcv", "open_interest"], symbols, "1h", NOW_DT - 250 * H, NOW_DT, sink=sink
+    )
+
+    costs = [item.step.cost for item in plan.steps]
+    assert costs == sorted(costs, reverse=True)
+    for kind in ("ohlcv", "open_interest"):
+        for batch in {item.step.symbols for item in plan.steps}:
+            starts = [
+                item.step.start
+                for item in plan.steps
+                if item.kind == kind and item.step.symbols == batch
+            ]
+            assert starts == sorted(starts)
+            assert len(starts) == 3

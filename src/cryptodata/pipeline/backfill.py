@@ -209,6 +209,10 @@ def plan_backfill(
                 PlanStep(kind, step)
                 for step in _steps(client, kind, group_symbols, step_interval, group_start, hi)
             )
+    # Big batches first packs the per-minute budget tighter (a small step no longer blocks the
+    # queue waiting for room a big one needs). The sort is stable and every step of one batch
+    # costs the same, so each series still runs its windows in chronological order.
+    steps.sort(key=lambda item: -item.step.cost)
     return BackfillPlan(
         step_interval, hi, tuple(steps), series, minimum, _calls_per_minute(client.limiter)
     )
