@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import httpx
 import polars as pl
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
@@ -109,12 +110,10 @@ def test_a_429_storm_longer_than_the_retry_budget_raises_rate_limit_error() -> N
     fake = FakeCoinalyze(clock)
     sink = MemorySink()
 
-    try:
+    with pytest.raises(RateLimitError) as refused:
         backfill(
             _client(fake, clock, ["429"] * 3), list(KINDS), SYMBOLS, "1h", START, END, sink=sink
         )
-    except RateLimitError as exc:
-        assert exc.retry_after == 3
-    else:
-        raise AssertionError("expected RateLimitError")
+
+    assert refused.value.retry_after == 3
     assert len(sink.read("open_interest")) == 0
