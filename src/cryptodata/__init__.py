@@ -52,6 +52,7 @@ if TYPE_CHECKING:
         PredictedFundingRateBar,
         PredictedFundingRateSnapshot,
     )
+    from cryptodata.core.redis_limiter import RedisRateLimiter
     from cryptodata.core.replay import ReplayTransport
     from cryptodata.core.retry import RetryPolicy
     from cryptodata.core.schema import Kind, primary_key, schema
@@ -81,6 +82,7 @@ _EXPORTS: dict[str, str] = {
         "cryptodata.core.limiters": (
             "CompositeLimiter",
             "RateLimiter",
+    "RedisRateLimiter",
             "SlidingWindowLimiter",
             "TokenBucketLimiter",
         ),
@@ -99,6 +101,7 @@ _EXPORTS: dict[str, str] = {
             "PredictedFundingRateBar",
             "PredictedFundingRateSnapshot",
         ),
+        "cryptodata.core.redis_limiter": ("RedisRateLimiter",),
         "cryptodata.core.replay": ("ReplayTransport",),
         "cryptodata.core.retry": ("RetryPolicy",),
         "cryptodata.core.schema": ("Kind", "primary_key", "schema"),

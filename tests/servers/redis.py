@@ -1,1 +1,112 @@
-"""Session fixture: a throwaway Redis server (filled in by the Redis limiter work)."""
+"""Session fixture: a throwaway Redis server on a loopback port, and a unique key per test.
+
+`redis_url` starts `redis-server` (no persistence, in a temporary directory) once per test
+session and stops it at the end. Set `CRYPTODATA_TEST_REDIS_URL` to use an existing server
+instead. The tests skip only when no `redis-server` binary exists at all; a binary that fails
+to start is an error, with the server's log in the message.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+_START_TIMEOUT = 10.0
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """URL of a Redis server for this test session."""
+    if url := os.environ.get("CRYPTODATA_TEST_REDIS_URL"):
+        yield url
+        return
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip(
+            "no redis-server binary: install it (apt-get install -y redis-server) "
+            "or set CRYPTODATA_TEST_REDIS_URL to an existing server"
+        )
+    workdir = tmp_path_factory.mktemp("redis")
+    port = _free_port()
+    log = workdir / "redis.log"
+    # Logging to stdout (no --logfile) puts start-up errors, such as a bad option, in the log.
+    with log.open("wb") as output:
+        server = subprocess.Popen(
+            [
+                binary,
+                "--port", str(port),
+                "--bind", "127.0.0.1",
+                "--dir", str(workdir),
+                "--save", "",
+                "--appendonly", "no",
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        _wait_for_ping(server, port, log)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+@pytest.fixture
+def redis_key(redis_url: str) -> Iterator[str]:
+    """A key prefix no other test uses; its keys are deleted after the test."""
+    import redis  # deferred: this plugin loads for every test run, Redis tests or not
+
+    key = f"cryptodata-test-{uuid.uuid4().hex}"
+    yield key
+    with redis.Redis.from_url(redis_url) as client:
+        stale = list(client.scan_iter(match=f"*{key}*"))
+        if stale:
+            client.delete(*stale)
+
+
+def _free_port() -> int:
+    # The port is free when probed; another process could take it before redis-server binds
+    # it, which then fails to start and raises with its log rather than hanging.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _wait_for_ping(server: subprocess.Popen[bytes], port: int, log: Path) -> None:
+    deadline = time.monotonic() + _START_TIMEOUT
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(
+                f"redis-server exited with status {server.returncode} on start:\n{_tail(log)}"
+            )
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5) as conn:
+                conn.sendall(b"PING\r\n")
+                if conn.recv(16).startswith(b"+PONG"):
+                    return
+        except OSError:
+            pass  # not listening yet
+        time.sleep(0.02)
+    raise RuntimeError(
+        f"redis-server did not answer PING within {_START_TIMEOUT:g}s:\n{_tail(log)}"
+    )
+
+
+def _tail(log: Path, lines: int = 20) -> str:
+    if not log.exists():
+        return "(no log written)"
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
