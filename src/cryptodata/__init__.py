@@ -60,10 +60,14 @@ if TYPE_CHECKING:
     from cryptodata.core.time import to_utc
     from cryptodata.core.transport import PlannedRequest, RequestStats
     from cryptodata.providers.coinalyze import AsyncCoinalyze, Coinalyze
+    from cryptodata.providers.coinalyze.markets import ResolvedSymbols
+    from cryptodata.providers.coingecko import Asset, assets_frame, atop_assets, top_assets
 
 _EXPORTS: dict[str, str] = {
     name: module
     for module, names in {
+        "cryptodata.providers.coinalyze.markets": ("ResolvedSymbols",),
+        "cryptodata.providers.coingecko": ("Asset", "assets_frame", "atop_assets", "top_assets"),
         "cryptodata.providers.coinalyze": ("AsyncCoinalyze", "Coinalyze"),
         "cryptodata.core.clock": ("Clock", "ManualClock", "SystemClock"),
         "cryptodata.core.errors": (
@@ -82,7 +86,7 @@ _EXPORTS: dict[str, str] = {
         "cryptodata.core.limiters": (
             "CompositeLimiter",
             "RateLimiter",
-    "RedisRateLimiter",
+            "RedisRateLimiter",
             "SlidingWindowLimiter",
             "TokenBucketLimiter",
         ),
@@ -115,6 +119,7 @@ _EXPORTS: dict[str, str] = {
 __all__ = [
     "AggregateLiquidationBar",
     "AggregateOpenInterestBar",
+    "Asset",
     "AsyncCoinalyze",
     "AuthenticationError",
     "BadRequestError",
@@ -141,8 +146,10 @@ __all__ = [
     "ProviderError",
     "RateLimitError",
     "RateLimiter",
+    "RedisRateLimiter",
     "ReplayTransport",
     "RequestStats",
+    "ResolvedSymbols",
     "ResponseFormatError",
     "RetryPolicy",
     "ServerError",
@@ -153,9 +160,12 @@ __all__ = [
     "TransportError",
     "ValidationError",
     "__version__",
+    "assets_frame",
+    "atop_assets",
     "primary_key",
     "schema",
     "to_utc",
+    "top_assets",
 ]
 
 

@@ -37,7 +37,7 @@ from cryptodata.core.transport import (
 
 from . import endpoints as ep
 from .endpoints import Endpoint
-from .markets import MarketCatalog
+from .markets import MarketCatalog, ResolvedSymbols, names, quote_preference
 from .parse import (
     parse_exchanges,
     parse_future_markets,
@@ -217,6 +217,23 @@ class _CoinalyzeBase:
         return catalog.resolve(
             exchange=exchange, base=base, quote=quote, perpetual=perpetual, spot=spot
         )
+
+    def _resolve_many(
+        self,
+        bases: str | Iterable[str],
+        exchanges: str | Iterable[str],
+        quote: str | Sequence[str] | None,
+        perpetual: bool,
+    ) -> Flow[ResolvedSymbols]:
+        # Checked here, so that malformed arguments fail before the market lists are fetched.
+        wanted, venues = names("bases", bases), names("exchanges", exchanges)
+        return self._resolve_many_flow(wanted, venues, quote_preference(quote), perpetual)
+
+    def _resolve_many_flow(
+        self, bases: list[str], exchanges: list[str], quotes: tuple[str, ...], perpetual: bool
+    ) -> Flow[ResolvedSymbols]:
+        catalog = yield from self._catalog()
+        return catalog.resolve_many(bases, exchanges, quote=quotes, perpetual=perpetual)
 
     def _snapshot(
         self, endpoint: Endpoint, symbols: Symbols, convert_to_usd: bool = False
@@ -495,6 +512,44 @@ class Coinalyze(_CoinalyzeBase):
         """
         return self._transport.run(self._resolve(exchange, base, quote, perpetual, spot))
 
+    def resolve_many(
+        self,
+        bases: str | Iterable[str],
+        exchanges: str | Iterable[str],
+        *,
+        quote: str | Sequence[str] | None = None,
+        perpetual: bool = True,
+    ) -> ResolvedSymbols:
+        """Futures symbols for every base on every venue, read from the market list, and the pairs with none.
+
+        Per (base, venue) pair one market is chosen: with `quote=None`, the USDT contract,
+        else the USD one, else the USDC one (see
+        [`QUOTE_PREFERENCE`][cryptodata.providers.coinalyze.markets.QUOTE_PREFERENCE]); a
+        pair with none of them is reported in `missing`, never guessed. The market lists are
+        fetched once per `market_ttl`, so resolving 50 bases on 10 venues costs at most 3 calls.
+
+        Args:
+            bases: Base assets (`"BTC"`, or `"btc"`: case does not matter).
+            exchanges: Canonical venue names, e.g. `["binance", "bybit", "okx"]`.
+            quote: One quote (`"USDT"`), or quotes in order of preference (`["USDC", "USDT"]`).
+            perpetual: Perpetual (True) or dated (False; the nearest expiry) futures.
+
+        Returns:
+            The symbols (iterate it or pass it as `symbols=`), with `pairs` naming each one's
+            base and venue and `missing` listing the pairs without a market.
+
+        Raises:
+            ValidationError: Empty or malformed arguments (before any request), or an exchange
+                Coinalyze does not cover (the message names close matches).
+
+        Examples:
+            >>> found = cz.resolve_many(["BTC", "ETH"], ["binance", "bybit"])  # doctest: +SKIP
+            >>> found.symbols                                                # doctest: +SKIP
+            ['BTCUSDT_PERP.A', 'BTCUSDT.6', 'ETHUSDT_PERP.A', 'ETHUSDT.6']
+            >>> table = cz.open_interest_history(found, interval="1d", start="2025-01-01")  # doctest: +SKIP
+        """
+        return self._transport.run(self._resolve_many(bases, exchanges, quote, perpetual))
+
     def open_interest(self, symbols: Symbols, *, convert_to_usd: bool = False) -> Table:
         """Current open interest per symbol (kind `open_interest_snapshot`; `ts` = update time)."""
         return self._transport.run(self._snapshot(ep.OPEN_INTEREST, symbols, convert_to_usd))
@@ -720,6 +775,17 @@ class AsyncCoinalyze(_CoinalyzeBase):
     ) -> str:
         """See [`Coinalyze.resolve`][cryptodata.Coinalyze.resolve]."""
         return await self._transport.run(self._resolve(exchange, base, quote, perpetual, spot))
+
+    async def resolve_many(
+        self,
+        bases: str | Iterable[str],
+        exchanges: str | Iterable[str],
+        *,
+        quote: str | Sequence[str] | None = None,
+        perpetual: bool = True,
+    ) -> ResolvedSymbols:
+        """See [`Coinalyze.resolve_many`][cryptodata.Coinalyze.resolve_many]."""
+        return await self._transport.run(self._resolve_many(bases, exchanges, quote, perpetual))
 
     async def open_interest(self, symbols: Symbols, *, convert_to_usd: bool = False) -> Table:
         """See [`Coinalyze.open_interest`][cryptodata.Coinalyze.open_interest]."""

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Final, overload
 
 import attrs
 import polars as pl
@@ -19,7 +20,22 @@ from cryptodata.core.table import Table
 
 from .endpoints import PROVIDER
 
-__all__ = ["MarketCatalog", "exchange_name"]
+__all__ = [
+    "QUOTE_PREFERENCE",
+    "MarketCatalog",
+    "ResolvedSymbols",
+    "exchange_name",
+    "names",
+    "quote_preference",
+]
+
+QUOTE_PREFERENCE: Final[tuple[str, ...]] = ("USDT", "USD", "USDC")
+"""Quotes `resolve_many` tries, in order, when no `quote` is given.
+
+USDT perpetuals are the deepest market on most venues; USD comes next because it is the main
+contract where no USDT one exists (BitMEX's and Deribit's inverse perpetuals, Hyperliquid's
+USDC-settled perpetuals, which Coinalyze quotes in USD); USDC last.
+"""
 
 
 def exchange_name(display_name: str) -> str:
@@ -29,6 +45,82 @@ def exchange_name(display_name: str) -> str:
     `gateio`, `bitmex`, `hyperliquid`, ...).
     """
     return re.sub(r"[^a-z0-9]", "", display_name.lower())
+
+
+def names(argument: str, values: str | Iterable[str]) -> list[str]:
+    """Non-empty strings from a string or a collection of them, in order, each once.
+
+    Raises:
+        ValidationError: If there are none, or one is not a non-empty string.
+
+    Examples:
+        >>> names("bases", ["BTC", "ETH", "BTC"])
+        ['BTC', 'ETH']
+    """
+    # A lone string is one name, not a collection of one-letter names.
+    given = [values] if isinstance(values, str) else list(values)
+    if not given:
+        raise ValidationError(f"{argument} must not be empty")
+    for value in given:
+        if not isinstance(value, str) or not value.strip():
+            raise ValidationError(f"{argument} must hold non-empty strings, got {value!r}")
+    return list(dict.fromkeys(given))
+
+
+def quote_preference(quote: str | Sequence[str] | None) -> tuple[str, ...]:
+    """Quotes to try, in order, in upper case: `quote` itself, or `QUOTE_PREFERENCE` when `None`.
+
+    Raises:
+        ValidationError: If `quote` is empty or holds something else than strings.
+
+    Examples:
+        >>> quote_preference(None)
+        ('USDT', 'USD', 'USDC')
+        >>> quote_preference(["usdc", "usdt"])
+        ('USDC', 'USDT')
+    """
+    if quote is None:
+        return QUOTE_PREFERENCE
+    return tuple(dict.fromkeys(name.upper() for name in names("quote", quote)))
+
+
+@attrs.frozen
+class ResolvedSymbols(Sequence[str]):
+    """What `resolve_many` found: a symbol per (base, venue) pair that has a market, and the rest.
+
+    It is a sequence of the symbols, so it can be passed wherever symbols are expected.
+
+    Attributes:
+        symbols: The Coinalyze symbols, bases in the order given, venues within each base.
+        pairs: `(base, exchange, symbol)` for each symbol; bases in upper case, venues by
+            canonical name.
+        missing: `(base, exchange)` pairs without a matching market.
+
+    Examples:
+        >>> found = ResolvedSymbols(["BTCUSDT_PERP.A"], [("BTC", "binance", "BTCUSDT_PERP.A")],
+        ...                         [("BTC", "kraken")])
+        >>> list(found), len(found), found[0]
+        (['BTCUSDT_PERP.A'], 1, 'BTCUSDT_PERP.A')
+    """
+
+    symbols: list[str]
+    pairs: list[tuple[str, str, str]]
+    missing: list[tuple[str, str]]
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        return self.symbols[index]
+
+    def __len__(self) -> int:
+        return len(self.symbols)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.symbols)
 
 
 @attrs.frozen
@@ -161,6 +253,68 @@ class MarketCatalog:
             )
         symbol: str = found.item(0, "symbol")
         return symbol
+
+    def resolve_many(
+        self,
+        bases: str | Iterable[str],
+        exchanges: str | Iterable[str],
+        *,
+        quote: str | Sequence[str] | None = None,
+        perpetual: bool = True,
+    ) -> ResolvedSymbols:
+        """One futures symbol per (base, venue) pair, and the pairs that have none.
+
+        Per pair, the market is chosen among those whose quote is in the preference
+        (`quote`, or [`QUOTE_PREFERENCE`][cryptodata.providers.coinalyze.markets.QUOTE_PREFERENCE]
+        when `None`): the most preferred quote first, then for dated futures the nearest
+        expiry, then the first symbol in alphabetical order.
+
+        Args:
+            bases: Base assets, compared case-insensitively with Coinalyze's `base_asset`.
+            exchanges: Canonical venue names (`"binance"`, `"okx"`; spelling as in `resolve`).
+            quote: One quote, or quotes in order of preference.
+            perpetual: Perpetual (True) or dated (False) futures.
+
+        Raises:
+            ValidationError: Empty or malformed arguments, or an exchange Coinalyze does not
+                cover (the message names close matches).
+        """
+        wanted = list(dict.fromkeys(base.upper() for base in names("bases", bases)))
+        venues = list(dict.fromkeys(self._venue(name) for name in names("exchanges", exchanges)))
+        quotes = quote_preference(quote)
+        ranking = pl.DataFrame(
+            {"quote_key": list(quotes), "preference": list(range(len(quotes)))},
+            schema={"quote_key": pl.String, "preference": pl.Int64},
+        )
+        best = (
+            self.markets.filter(
+                (pl.col("market_type") == "future")
+                & (pl.col("is_perpetual") == perpetual)
+                & pl.col("exchange").is_in(venues)
+            )
+            .with_columns(
+                base_key=pl.col("base").str.to_uppercase(),
+                quote_key=pl.col("quote").str.to_uppercase(),
+            )
+            .filter(pl.col("base_key").is_in(wanted))
+            .join(ranking, on="quote_key", how="inner")
+            .sort("preference", "expire_at", "symbol", nulls_last=True)
+            .unique(subset=["base_key", "exchange"], keep="first", maintain_order=True)
+        )
+        chosen = {
+            (base, venue): symbol
+            for base, venue, symbol in best.select("base_key", "exchange", "symbol").iter_rows()
+        }
+        pairs: list[tuple[str, str, str]] = []
+        missing: list[tuple[str, str]] = []
+        for base in wanted:
+            for venue in venues:
+                symbol = chosen.get((base, venue))
+                if symbol is None:
+                    missing.append((base, venue))
+                else:
+                    pairs.append((base, venue, symbol))
+        return ResolvedSymbols([symbol for _, _, symbol in pairs], pairs, missing)
 
     def _venue(self, name: str) -> str:
         canonical = exchange_name(name)

@@ -1,0 +1,76 @@
+"""The CoinGecko API described as data: root, key header, limits, and the requests we send.
+
+Nothing here does I/O. The universe flow asks these functions for
+[`PlannedRequest`][cryptodata.PlannedRequest]s and the transport sends them. Facts and their
+confidence come from the project's CoinGecko reference (`shared/providers/coingecko.md`).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from cryptodata.core.retry import RetryPolicy
+from cryptodata.core.transport import PlannedRequest
+
+__all__ = [
+    "BASE_URL",
+    "CALLS_PER_MINUTE_DEMO",
+    "CALLS_PER_MINUTE_KEYLESS",
+    "DEMO_KEY_HEADER",
+    "MAX_PER_PAGE",
+    "PROVIDER",
+    "RETRY",
+    "plan_categories",
+    "plan_markets",
+]
+
+PROVIDER: Final = "coingecko"
+BASE_URL: Final = "https://api.coingecko.com/api/v3"
+"""Root of the keyless and Demo plans; paid keys use another host and header (not supported)."""
+DEMO_KEY_HEADER: Final = "x-cg-demo-api-key"
+"""The header the docs recommend for Demo keys (the query parameter would put it in URLs)."""
+CALLS_PER_MINUTE_DEMO: Final = 30
+"""Demo plan budget: the docs say 100/min in one place, 30/min in most; 30 is the safe reading."""
+CALLS_PER_MINUTE_KEYLESS: Final = 10
+"""Keyless calls are limited per IP and shared with everyone on it; 5-15/min is what clients see."""
+MAX_PER_PAGE: Final = 250
+"""`/coins/markets` caps `per_page` at 250."""
+VS_CURRENCY: Final = "usd"
+RETRY: Final = RetryPolicy(backoff_base=15.0, backoff_max=60.0)
+"""CoinGecko's 429 carries no usable `Retry-After`, and keyless clients are told to back off a
+minute or more; the default policy's half-second first retry would only extend the penalty."""
+
+CATEGORIES_PATH: Final = "/coins/categories"
+MARKETS_PATH: Final = "/coins/markets"
+
+
+def plan_categories() -> PlannedRequest:
+    """Every category with its id, display name and total market cap (one call).
+
+    Examples:
+        >>> plan_categories().endpoint
+        '/coins/categories'
+    """
+    return PlannedRequest(CATEGORIES_PATH)
+
+
+def plan_markets(page: int, category: str | None = None) -> PlannedRequest:
+    """One page of coins by market cap, descending, optionally of one category.
+
+    Args:
+        page: 1-based page number; each page holds up to 250 coins.
+        category: A category id from `/coins/categories` (e.g. `"stablecoins"`).
+
+    Examples:
+        >>> plan_markets(2, "meme-token").params
+        (('vs_currency', 'usd'), ('order', 'market_cap_desc'), ('per_page', '250'), ('page', '2'), ('category', 'meme-token'))
+    """
+    params: tuple[tuple[str, str], ...] = (
+        ("vs_currency", VS_CURRENCY),
+        ("order", "market_cap_desc"),
+        ("per_page", str(MAX_PER_PAGE)),
+        ("page", str(page)),
+    )
+    if category is not None:
+        params += (("category", category),)
+    return PlannedRequest(MARKETS_PATH, params)

@@ -1,0 +1,152 @@
+"""The Demo key travels only in the `x-cg-demo-api-key` header: never in URLs, logs, errors or files."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from cryptodata import (
+    AuthenticationError,
+    CryptoDataError,
+    ManualClock,
+    RateLimitError,
+    ServerError,
+)
+from cryptodata.providers.coingecko import top_assets
+
+from .conftest import KEY_HEADER, FakeCoinGecko, Universe, fixture_bytes
+
+KEY = "CG-SUPERSECRET-KEY-42"
+
+
+def _texts_of(exc: BaseException) -> list[str]:
+    texts = []
+    seen: BaseException | None = exc
+    while seen is not None:
+        texts += [str(seen), repr(seen), repr(vars(seen)), repr(seen.args)]
+        seen = seen.__cause__ or seen.__context__
+    texts.append("".join(traceback.format_exception(exc)))
+    return texts
+
+
+def _success(fake: FakeCoinGecko) -> None:
+    pass
+
+
+def _unauthorized(fake: FakeCoinGecko) -> None:
+    fake.api_key = "another-key"
+
+
+def _rate_limited(fake: FakeCoinGecko) -> None:
+    fake.answer_next(429, fixture_bytes("rate-limit.json"), count=10, path="/coins/markets")
+
+
+def _server_error(fake: FakeCoinGecko) -> None:
+    fake.answer_next(500, b'{"error": "Internal Server Error"}', count=10)
+
+
+def _rate_limited_with_200(fake: FakeCoinGecko) -> None:
+    fake.answer_next(200, fixture_bytes("rate-limit.json"), path="/coins/markets")
+
+
+SCENARIOS: dict[str, tuple[Callable[[FakeCoinGecko], None], type[Exception] | None]] = {
+    "success": (_success, None),
+    "401": (_unauthorized, AuthenticationError),
+    "429-exhausted": (_rate_limited, RateLimitError),
+    "500-exhausted": (_server_error, ServerError),
+    "429-in-a-200": (_rate_limited_with_200, RateLimitError),
+}
+
+
+@pytest.fixture
+def logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
+    caplog.set_level(logging.DEBUG, logger="cryptodata")
+    caplog.set_level(logging.DEBUG, logger="httpx")
+    return caplog
+
+
+@pytest.mark.parametrize("scenario", list(SCENARIOS))
+def test_key_never_leaks(
+    universe: Universe,
+    fake: FakeCoinGecko,
+    cache_dir: Path,
+    logs: pytest.LogCaptureFixture,
+    scenario: str,
+) -> None:
+    fake.api_key = KEY
+    configure, expected = SCENARIOS[scenario]
+    configure(fake)
+    texts: list[str] = []
+
+    if expected is None:
+        texts.append(repr(universe(5, api_key=KEY)))
+    else:
+        with pytest.raises(expected) as caught:
+            universe(5, api_key=KEY)
+        texts += _texts_of(caught.value)
+
+    assert fake.calls
+    for call in fake.calls:
+        assert call.headers[KEY_HEADER] == KEY
+        assert KEY not in call.url
+    assert any(record.name.startswith("cryptodata") for record in logs.records)
+    assert any(record.name == "httpx" for record in logs.records)
+    for record in logs.records:
+        assert KEY not in record.getMessage()
+        assert KEY not in repr(record.args)
+    assert KEY not in logs.text
+    for text in texts:
+        assert KEY not in text
+    for path in cache_dir.glob("*") if cache_dir.exists() else ():
+        assert KEY.encode() not in path.read_bytes()
+
+
+def test_key_is_read_from_the_environment(
+    fake: FakeCoinGecko, clock: ManualClock, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COINGECKO_API_KEY", KEY)
+    fake.api_key = KEY
+
+    top_assets(3, clock=clock, cache_dir=cache_dir)
+
+    assert {call.headers[KEY_HEADER] for call in fake.calls} == {KEY}
+
+
+def test_without_a_key_no_key_header_is_sent(universe: Universe, fake: FakeCoinGecko) -> None:
+    universe(3)
+
+    assert fake.calls
+    assert not any(KEY_HEADER in call.headers for call in fake.calls)
+    assert not any("api_key" in call.url for call in fake.calls)
+
+
+def test_a_wrong_key_raises_authentication_error_without_retry(
+    universe: Universe, fake: FakeCoinGecko
+) -> None:
+    fake.api_key = KEY
+
+    with pytest.raises(AuthenticationError) as caught:
+        universe(3, api_key="wrong")
+
+    assert str(caught.value) == (
+        "coingecko /coins/categories answered HTTP 401: the API key is missing, invalid or not "
+        'allowed here (body: {"status":{"error_code":10002,"error_message":"API Key Missing"}})'
+    )
+    assert fake.statuses() == [401]
+
+
+def test_errors_carry_the_endpoint_path_not_the_url(
+    universe: Universe, fake: FakeCoinGecko
+) -> None:
+    fake.answer_next(500, b"{}", count=10, path="/coins/markets")
+
+    with pytest.raises(CryptoDataError) as caught:
+        universe(3, api_key=KEY)
+
+    assert caught.value.endpoint == "/coins/markets"  # type: ignore[attr-defined]
+    assert "https://" not in str(caught.value)
+    assert "vs_currency" not in str(caught.value)
