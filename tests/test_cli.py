@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-import pytest
+import io
+import json
+from datetime import UTC, datetime
+from pathlib import Path
 
+import polars as pl
+import pytest
+from pytest_httpx import HTTPXMock
+
+from cryptodata import ManualClock
 from cryptodata.cli.main import main
+from fakes.coinalyze import NOW, FakeCoinalyze
 
 
 def test_demo_without_a_key_prints_every_frame_from_the_bundled_samples(
@@ -42,3 +51,206 @@ def test_unknown_command_exits_with_usage_error(capsys: pytest.CaptureFixture[st
 
     assert exit_info.value.code == 2
     assert "invalid choice: 'fly'" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- data commands on the fake
+
+
+@pytest.fixture
+def fake(httpx_mock: HTTPXMock, monkeypatch: pytest.MonkeyPatch) -> FakeCoinalyze:
+    server = FakeCoinalyze(ManualClock(start=NOW)).mount(httpx_mock)
+    monkeypatch.setenv("COINALYZE_API_KEY", server.api_key)
+    return server
+
+
+WINDOW = ["--interval", "1d", "--start", "2025-05-01", "--end", "2025-06-01"]
+
+
+def test_backfill_then_query_returns_the_servers_rows_as_csv(
+    fake: FakeCoinalyze, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sink = f"parquet:{tmp_path / 'data'}"
+    symbols = "BTCUSDT_PERP.A,BTCUSDT.6"
+
+    assert (
+        main(
+            [
+                "backfill",
+                "--symbols",
+                symbols,
+                "--kinds",
+                "open_interest,ohlcv",
+                *WINDOW,
+                "--sink",
+                sink,
+            ]
+        )
+        == 0
+    )
+    capsys.readouterr()
+    assert main(["query", "--sink", sink, "--kind", "ohlcv", "--format", "csv"]) == 0
+
+    frame = pl.read_csv(io.StringIO(capsys.readouterr().out), try_parse_dates=True)
+    truth = fake.truth(
+        "ohlcv_history",
+        ["BTCUSDT_PERP.A", "BTCUSDT.6"],
+        "1d",
+        datetime(2025, 5, 1, tzinfo=UTC),
+        datetime(2025, 6, 1, tzinfo=UTC),
+    )
+    assert frame.height == truth.height == 62
+    assert frame.get_column("close").to_list() == truth.get_column("close").to_list()
+
+
+def test_dry_run_prints_the_plan_and_sends_no_data_request(
+    fake: FakeCoinalyze, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = [
+        "backfill",
+        "--symbols",
+        "BTCUSDT_PERP.A",
+        "--kinds",
+        "ohlcv",
+        *WINDOW,
+        "--sink",
+        f"jsonl:{tmp_path}",
+        "--dry-run",
+    ]
+
+    assert main(args) == 0
+
+    assert capsys.readouterr().out.startswith("1 requests for 1 series, cost 1 (1.00x the minimum)")
+    assert fake.data_calls == []
+
+
+def test_bases_and_exchanges_resolve_to_symbols(fake: FakeCoinalyze, tmp_path: Path) -> None:
+    args = [
+        "backfill",
+        "--bases",
+        "BTC",
+        "--exchanges",
+        "binance,bybit",
+        "--kinds",
+        "open_interest",
+        *WINDOW,
+    ]
+
+    assert main([*args, "--sink", f"jsonl:{tmp_path}"]) == 0
+
+    assert sorted(fake.data_calls[0].symbols) == ["BTCUSDT.6", "BTCUSDT_PERP.A"]
+
+
+def test_json_logs_are_one_object_per_line(
+    fake: FakeCoinalyze, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = [
+        "backfill",
+        "--symbols",
+        "BTCUSDT_PERP.A",
+        "--kinds",
+        "ohlcv",
+        *WINDOW,
+        "--sink",
+        f"jsonl:{tmp_path}",
+        "--json",
+    ]
+
+    assert main(args) == 0
+
+    lines = capsys.readouterr().err.strip().splitlines()
+    records = [json.loads(line) for line in lines]
+    assert {"ts", "level", "logger", "message"} <= set(records[0])
+    assert any(
+        record["message"].startswith("done: 1 requests, 31 rows written") for record in records
+    )
+
+
+def test_watch_runs_the_given_number_of_cycles(fake: FakeCoinalyze, tmp_path: Path) -> None:
+    args = ["watch", "--symbols", "BTCUSDT_PERP.A", "--kinds", "open_interest", "--interval", "1d"]
+
+    assert (
+        main(
+            [
+                *args,
+                "--start",
+                "2025-06-01",
+                "--cycles",
+                "1",
+                "--delay",
+                "0",
+                "--sink",
+                f"jsonl:{tmp_path}",
+            ]
+        )
+        == 0
+    )
+
+    assert len(fake.data_calls) == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "status", "message"),
+    [
+        (
+            [
+                "backfill",
+                "--symbols",
+                "BTCUSDT_PERP.A",
+                "--interval",
+                "1d",
+                "--start",
+                "2025-01-01",
+                "--sink",
+                "nosuch:x",
+            ],
+            1,
+            "unknown sink 'nosuch'",
+        ),
+        (
+            [
+                "backfill",
+                "--symbols",
+                "BTCUSDT_PERP.A",
+                "--start",
+                "2025-01-01",
+                "--sink",
+                "jsonl:x",
+            ],
+            2,
+            "the following arguments are required: --interval",
+        ),
+        (
+            [
+                "backfill",
+                "--symbols",
+                "BTCUSDT_PERP.A",
+                "--interval",
+                "1d",
+                "--start",
+                "yesterday",
+                "--sink",
+                "jsonl:x",
+            ],
+            1,
+            "start='yesterday' is not an ISO-8601 date",
+        ),
+        (["query", "--sink", "jsonl:x", "--kind", "markets"], 1, "unknown kind 'markets'"),
+    ],
+)
+def test_bad_arguments_exit_non_zero_with_one_line(
+    fake: FakeCoinalyze,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    status: int,
+    message: str,
+) -> None:
+    try:
+        code = main(args)
+    except SystemExit as exit_info:
+        code = exit_info.code  # type: ignore[assignment]
+
+    err = capsys.readouterr().err
+    assert code == status
+    assert message in err
+    assert err.count("\n") == 1
+    assert fake.data_calls == []

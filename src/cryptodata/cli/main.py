@@ -5,19 +5,32 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from cryptodata._version import __version__
 from cryptodata.core.errors import CryptoDataError
 
-from . import demo
+from . import backfill, demo, query, watch
+
+
+class _Parser(argparse.ArgumentParser):
+    """Bad arguments end in one line on stderr and exit status 2, not a usage dump."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with one sub-command per module of `cryptodata.cli`."""
-    parser = argparse.ArgumentParser(prog="cryptodata", description="Typed crypto market data.")
+    parser = _Parser(prog="cryptodata", description="Typed crypto market data.")
     parser.add_argument("--version", action="version", version=f"cryptodata {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=_Parser
+    )
     demo.register(commands)
+    backfill.register(commands)
+    watch.register(commands)
+    query.register(commands)
     return parser
 
 

@@ -1,0 +1,435 @@
+"""`JsonlSink`: series stored as JSON Lines files, one file per series and UTC month (or day).
+
+Layout (provider, exchange and symbol percent-encoded, see docs/sinks/jsonl.md):
+
+```
+<root>/_sink.json                                    {"format": "cryptodata-jsonl", "split": "month"}
+<root>/ohlcv/coinalyze/A/BTCUSDT_PERP.A/2025-06.jsonl
+<root>/ohlcv/coinalyze/A/BTCUSDT_PERP.A/2025-07.jsonl
+```
+
+Each line is one row with every column of the kind's schema, `ts` as ISO-8601 UTC with
+milliseconds (`"2025-06-01T00:00:00.000Z"`). Lines in a file are sorted by `ts` and unique.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import UTC, datetime, timedelta
+from types import TracebackType
+from typing import IO, Annotated, Literal, Self
+
+import attrs
+import msgspec
+import polars as pl
+
+from cryptodata.core.errors import CryptoDataError, ValidationError
+from cryptodata.core.schema import SERIES_KEY, Kind, schema
+from cryptodata.core.table import Table
+from cryptodata.core.time import TimeInput, from_ms, to_ms, to_utc
+from cryptodata.sinks._files import (
+    encode_component,
+    fsync_dir,
+    is_temp,
+    latest_per_ts,
+    local_root,
+    make_dirs,
+    replace_file,
+    rows_to_store,
+    split_series,
+)
+from cryptodata.sinks.base import check_storable, select_rows
+
+__all__ = ["JsonlSink", "Split"]
+
+Split = Literal["month", "day"]
+"""How a series is cut into files: one file per UTC month or per UTC day."""
+
+_TS_FORMAT = "%Y-%m-%dT%H:%M:%S%.3fZ"
+_FILE = {"month": re.compile(r"\d{4}-\d{2}\.jsonl"), "day": re.compile(r"\d{4}-\d{2}-\d{2}\.jsonl")}
+_TRUNCATE = {"month": "1mo", "day": "1d"}
+_MARKER = "_sink.json"
+_BLOCK = 64 * 1024
+
+
+class _Stamp(msgspec.Struct):
+    """The one field read from a line to resume: msgspec parses RFC 3339 to an aware datetime."""
+
+    ts: Annotated[datetime, msgspec.Meta(tz=True)]
+
+
+_STAMP = msgspec.json.Decoder(_Stamp)
+
+
+@attrs.frozen
+class _Tail:
+    """Where a file's good lines end, the last one's `ts` (ms), and whether a torn line follows."""
+
+    good: int
+    last: int | None
+    torn: bool
+
+
+class JsonlSink:
+    """Store series as JSON Lines files on the local disk, one file per series and UTC month/day.
+
+    Writes are upserts on `(provider, exchange, symbol, ts)`. Rows newer than a file's last
+    line are appended with one `write`, `flush` and `fsync` per file per batch, so a crash
+    leaves at most one torn line at the end. Rows at or before a file's last `ts` go through
+    compaction: the file is read, merged with the new rows (new values win) and replaced
+    atomically (temp file, fsync, rename), so a file never holds two lines for one key.
+
+    A torn last line (no trailing newline, or not valid JSON) is skipped on read, with a
+    warning on the returned table, and cut off before the next append to that file.
+    One process should write a root at a time; any number may read it.
+
+    Args:
+        root: The directory (or `file://` URL) holding the files.
+        split: `"month"` (default) or `"day"`: the time span of one file. Compaction rewrites
+            one file, so pick `"day"` for minute bars revised every minute. A root keeps the
+            split it was first written with (recorded in `<root>/_sink.json`).
+
+    Raises:
+        ValidationError: For an unknown `split`, a non-file URL, or a root written with
+            another split.
+
+    Examples:
+        >>> import tempfile
+        >>> from cryptodata import Kind, Table
+        >>> frame = pl.DataFrame({"provider": ["coinalyze"], "exchange": ["A"],
+        ...     "symbol": ["BTCUSDT_PERP.A"], "base": ["BTC"], "ts": [datetime(2025, 6, 1)],
+        ...     "value": [0.0001]})
+        >>> with JsonlSink(tempfile.mkdtemp(), split="day") as sink:
+        ...     sink.write(Table.from_frame(Kind.FUNDING_RATE_SNAPSHOT, frame))
+        ...     sink.last_ts("funding_rate_snapshot", "coinalyze", "A", "BTCUSDT_PERP.A")
+        1
+        datetime.datetime(2025, 6, 1, 0, 0, tzinfo=datetime.timezone.utc)
+    """
+
+    def __init__(self, root: str | os.PathLike[str], *, split: Split = "month") -> None:
+        if split not in _FILE:
+            raise ValidationError(f"split must be 'month' or 'day', not {split!r}")
+        self._root = local_root(root, sink="JsonlSink")
+        self._split: Split = split
+        self._pattern = _FILE[split]
+        self._closed = False
+        stored = self._stored_split()
+        if stored is not None and stored != split:
+            raise ValidationError(
+                f"{self._root} holds files split by {stored}; open it with split={stored!r}"
+            )
+        self._marked = stored is not None
+
+    def write(self, table: Table) -> int:
+        """Upsert the table's rows; returns how many distinct keys were written.
+
+        Raises:
+            ValidationError: For a kind sinks do not store, or rows with a null or empty key.
+                Nothing is written then. Other errors (a full disk) can leave some files
+                written and others not; writing the table again is harmless.
+        """
+        self._check_open()
+        kind, frame = rows_to_store(table)
+        pieces = split_series(frame, pl.col("ts").dt.truncate(_TRUNCATE[self._split]))
+        if pieces and not self._marked:
+            self._mark()
+        cleaned: set[str] = set()
+        for provider, exchange, symbol, bucket, rows in pieces:
+            directory = self._series_dir(kind, provider, exchange, symbol)
+            if directory not in cleaned:
+                self._prepare_dir(directory)
+                cleaned.add(directory)
+            self._write_file(os.path.join(directory, self._file_name(bucket)), kind, rows)
+        return sum(piece[-1].height for piece in pieces)
+
+    def last_ts(
+        self, kind: Kind | str, provider: str, exchange: str, symbol: str
+    ) -> datetime | None:
+        """The newest `ts` stored for one series, from the tail of its newest file.
+
+        Returns:
+            An aware UTC `datetime`, or `None` when the series holds no rows.
+        """
+        self._check_open()
+        kind = check_storable(kind)
+        if not (provider and exchange and symbol):
+            return None
+        directory = self._series_dir(kind, provider, exchange, symbol)
+        for name in sorted(self._files(directory), reverse=True):
+            tail = _read_tail(os.path.join(directory, name))
+            if tail.last is not None:
+                return from_ms(tail.last)
+        return None
+
+    def read(
+        self,
+        kind: Kind | str,
+        *,
+        provider: str | None = None,
+        exchange: str | None = None,
+        symbol: str | None = None,
+        start: TimeInput | None = None,
+        end: TimeInput | None = None,
+    ) -> Table:
+        """Stored rows of a kind, filtered by series and by `[start, end)`, sorted by key.
+
+        Only the files whose month (or day) meets `[start, end)` are read. A torn last line is
+        skipped and reported in the table's `warnings`.
+
+        Returns:
+            A table with the kind's exact schema; empty (never `None`) when nothing matches.
+
+        Raises:
+            CryptoDataError: If a line before the last one is not valid JSON (the file was
+                damaged by something other than an interrupted append).
+        """
+        self._check_open()
+        kind = check_storable(kind)
+        lo = to_utc(start, name="start") if start is not None else None
+        hi = to_utc(end, name="end") if end is not None else None
+        frames: list[pl.DataFrame] = []
+        warnings: list[str] = []
+        for directory in self._series_dirs(kind, provider, exchange, symbol):
+            for name in self._files(directory):
+                first = self._bucket_start(name)
+                if (hi is not None and first >= hi) or (lo is not None and self._next(first) <= lo):
+                    continue
+                path = os.path.join(directory, name)
+                frame, torn = _read_file(path, kind)
+                frames.append(frame)
+                if torn:
+                    warnings.append(f"skipped a torn last line in {path}")
+        if not frames:
+            return Table.empty(kind, warnings)
+        query = select_rows(
+            pl.concat(frames, how="vertical"),
+            provider=provider,
+            exchange=exchange,
+            symbol=symbol,
+            start=start,
+            end=end,
+        )
+        return Table.from_frame(kind, query.sort(SERIES_KEY).collect(), warnings)
+
+    def close(self) -> None:
+        """Mark the sink closed; every line is on disk (fsync'ed) once `write` returns."""
+        self._closed = True
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"JsonlSink({self._root!r}, split={self._split!r})"
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def _write_file(self, path: str, kind: Kind, rows: pl.DataFrame) -> None:
+        """Upsert sorted, unique rows of one series into one file."""
+        tail = _read_tail(path) if os.path.exists(path) else None
+        first = int(rows.get_column("ts").to_physical()[0])
+        if tail is None or tail.last is None or first > tail.last:
+            _append(path, _encode(rows), tail)
+            return
+        stored, _ = _read_file(path, kind)
+        merged = latest_per_ts(pl.concat([stored.lazy(), rows.lazy()], how="vertical"))
+        data = _encode(merged.collect())
+
+        def write(temp: str) -> None:
+            with open(temp, "wb") as file:
+                file.write(data)
+
+        replace_file(path, write)
+
+    def _prepare_dir(self, directory: str) -> None:
+        """Create a series directory; remove temps a crashed compaction left there."""
+        make_dirs(directory)
+        for name in os.listdir(directory):
+            if is_temp(name):
+                os.remove(os.path.join(directory, name))
+
+    def _stored_split(self) -> Split | None:
+        try:
+            with open(os.path.join(self._root, _MARKER), "rb") as file:
+                stored = msgspec.json.decode(file.read())
+        except FileNotFoundError:
+            return None
+        split = stored.get("split") if isinstance(stored, dict) else None
+        if split not in _FILE:
+            raise ValidationError(f"{self._root}/{_MARKER} is not a cryptodata JSONL marker")
+        return "day" if split == "day" else "month"
+
+    def _mark(self) -> None:
+        """Record the split, so a later `JsonlSink` cannot mix month and day files."""
+        make_dirs(self._root)
+        marker = msgspec.json.encode({"format": "cryptodata-jsonl", "split": self._split})
+
+        def write(temp: str) -> None:
+            with open(temp, "wb") as file:
+                file.write(marker + b"\n")
+
+        replace_file(os.path.join(self._root, _MARKER), write)
+        self._marked = True
+
+    # -- layout -----------------------------------------------------------------------------
+
+    def _series_dir(self, kind: Kind, provider: str, exchange: str, symbol: str) -> str:
+        return os.path.join(
+            self._root,
+            kind.value,
+            encode_component(provider, field="provider"),
+            encode_component(exchange, field="exchange"),
+            encode_component(symbol, field="symbol"),
+        )
+
+    def _series_dirs(
+        self, kind: Kind, provider: str | None, exchange: str | None, symbol: str | None
+    ) -> list[str]:
+        """Series directories that may hold rows matching the filters."""
+        directories = [os.path.join(self._root, kind.value)]
+        for field, wanted in (("provider", provider), ("exchange", exchange), ("symbol", symbol)):
+            directories = [
+                child for parent in directories for child in _level(parent, field, wanted)
+            ]
+        return [directory for directory in directories if os.path.isdir(directory)]
+
+    def _files(self, directory: str) -> list[str]:
+        return [name for name in _listdir(directory) if self._pattern.fullmatch(name)]
+
+    def _file_name(self, bucket: datetime) -> str:
+        return f"{bucket:%Y-%m}.jsonl" if self._split == "month" else f"{bucket:%Y-%m-%d}.jsonl"
+
+    def _bucket_start(self, name: str) -> datetime:
+        fmt = "%Y-%m" if self._split == "month" else "%Y-%m-%d"
+        return datetime.strptime(name.removesuffix(".jsonl"), fmt).replace(tzinfo=UTC)
+
+    def _next(self, start: datetime) -> datetime:
+        if self._split == "day":
+            return start + timedelta(days=1)
+        return start.replace(year=start.year + start.month // 12, month=start.month % 12 + 1)
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise CryptoDataError(f"{self!r} is closed")
+
+
+def _level(parent: str, field: str, wanted: str | None) -> list[str]:
+    """Subdirectories of `parent`: all of them, or the one the id `wanted` names."""
+    if wanted is None:
+        return [os.path.join(parent, name) for name in _listdir(parent) if not is_temp(name)]
+    if not wanted:  # an empty id is never stored
+        return []
+    return [os.path.join(parent, encode_component(wanted, field=field))]
+
+
+def _listdir(directory: str) -> list[str]:
+    try:
+        return os.listdir(directory)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+
+
+def _encode(rows: pl.DataFrame) -> bytes:
+    """Rows as JSON Lines, encoded by polars in one pass; `ts` rendered as `...T...000Z`."""
+    text = rows.with_columns(pl.col("ts").dt.strftime(_TS_FORMAT)).write_ndjson()
+    return text.encode()
+
+
+def _append(path: str, data: bytes, tail: _Tail | None) -> None:
+    """Append whole lines with one write and one fsync, cutting a torn tail off first."""
+    with open(path, "ab") as file:
+        if tail is not None and tail.torn:
+            file.truncate(tail.good)
+        file.write(data)
+        file.flush()
+        os.fsync(file.fileno())
+    if tail is None:
+        fsync_dir(os.path.dirname(path))
+
+
+def _line_ts(line: bytes) -> int | None:
+    """The `ts` of one line in epoch ms, or `None` if the line is not a valid row."""
+    try:
+        return to_ms(_STAMP.decode(line).ts)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return None
+
+
+def _rfind_newline(file: IO[bytes], end: int) -> int:
+    """Offset of the last `\\n` before `end`, or -1; reads backwards a block at a time."""
+    while end > 0:
+        start = max(0, end - _BLOCK)
+        file.seek(start)
+        found = file.read(end - start).rfind(b"\n")
+        if found >= 0:
+            return start + found
+        end = start
+    return -1
+
+
+def _last_line(file: IO[bytes], good: int) -> tuple[int, bytes] | None:
+    """Offset and bytes (without `\\n`) of the last complete line in the first `good` bytes."""
+    if good == 0:
+        return None
+    begin = _rfind_newline(file, good - 1) + 1
+    file.seek(begin)
+    return begin, file.read(good - 1 - begin)
+
+
+def _read_tail(path: str) -> _Tail:
+    """Find the last good line of a file by reading only its end."""
+    with open(path, "rb") as file:
+        return _tail(file, path)
+
+
+def _tail(file: IO[bytes], path: str) -> _Tail:
+    """Find the last good line of an open file.
+
+    An interrupted append leaves a prefix of one batch: everything after the last newline is
+    torn, and so is the last complete line if it does not parse (a crash can also leave a
+    newline-terminated fragment on some filesystems). Only one such line can exist.
+
+    Raises:
+        CryptoDataError: If the line before a torn one does not parse either.
+    """
+    size = file.seek(0, os.SEEK_END)
+    good = _rfind_newline(file, size) + 1
+    torn = good < size
+    line = _last_line(file, good)
+    if line is None:
+        return _Tail(good, None, torn)
+    last = _line_ts(line[1])
+    if last is None:
+        good, torn = line[0], True
+        before = _last_line(file, good)
+        last = None if before is None else _line_ts(before[1])
+        if before is not None and last is None:
+            raise CryptoDataError(f"{path}: its last two lines are not valid rows")
+    return _Tail(good, last, torn)
+
+
+def _read_file(path: str, kind: Kind) -> tuple[pl.DataFrame, bool]:
+    """The rows of one file and whether a torn last line was skipped."""
+    with open(path, "rb") as file:
+        tail = _tail(file, path)
+        file.seek(0)
+        data = file.read(tail.good)
+    if not data:
+        return pl.DataFrame(schema=schema(kind)), tail.torn
+    columns = dict(schema(kind))
+    columns["ts"] = pl.String()
+    try:
+        frame = pl.read_ndjson(data, schema=columns).with_columns(
+            pl.col("ts").str.to_datetime(_TS_FORMAT, time_unit="ms", time_zone="UTC")
+        )
+    except pl.exceptions.PolarsError as error:
+        raise CryptoDataError(f"{path} holds a line that is not a valid row: {error}") from None
+    return frame, tail.torn

@@ -1,0 +1,63 @@
+"""Sample tables for the sink tests: deterministic rows of any storable kind.
+
+The `make_table` fixture is a builder: `make_table(kind, n, ...)` makes `n` rows of one series, one every `step` from `start`, with
+values derived from the row index (plus `offset`, to make "revised" rows), so a test can state
+the exact values it expects back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import polars as pl
+import pytest
+
+from cryptodata import Kind, Table, schema
+
+START = datetime(2025, 1, 1, tzinfo=UTC)
+HOUR = timedelta(hours=1)
+
+MakeTable = Callable[..., Table]
+
+_KEY_STRINGS = ("provider", "exchange", "symbol", "base")
+
+
+def build_table(
+    kind: Kind = Kind.OHLCV,
+    n: int = 3,
+    *,
+    provider: str = "coinalyze",
+    exchange: str = "A",
+    symbol: str = "BTCUSDT_PERP.A",
+    base: str = "BTC",
+    start: datetime = START,
+    step: timedelta = HOUR,
+    offset: float = 0.0,
+    nulls: bool = False,
+) -> Table:
+    """`n` rows of one series; with `nulls`, every third row has null values (not keys)."""
+    fixed = {"provider": provider, "exchange": exchange, "symbol": symbol, "base": base}
+    columns: dict[str, list[Any]] = {}
+    for position, (name, dtype) in enumerate(schema(kind).items()):
+        if name in fixed:
+            values: list[Any] = [fixed[name]] * n
+        elif name == "ts":
+            values = [start + i * step for i in range(n)]
+        elif name == "unit":
+            values = ["base"] * n
+        elif dtype == pl.Int64():
+            values = [10 * i + position + int(offset) for i in range(n)]
+        else:
+            values = [100.25 * (i + 1) + position / 8 + offset for i in range(n)]
+        if nulls and name not in (*_KEY_STRINGS, "ts", "unit"):
+            values = [None if i % 3 == 1 else value for i, value in enumerate(values)]
+        columns[name] = values
+    return Table.from_frame(kind, pl.DataFrame(columns, schema=schema(kind)))
+
+
+@pytest.fixture
+def make_table() -> MakeTable:
+    """The sample-table builder (a fixture, so contract classes elsewhere get it too)."""
+    return build_table
