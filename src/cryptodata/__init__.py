@@ -59,13 +59,39 @@ if TYPE_CHECKING:
     from cryptodata.core.table import Table
     from cryptodata.core.time import to_utc
     from cryptodata.core.transport import PlannedRequest, RequestStats
+    from cryptodata.pipeline import (
+        BackfillPlan,
+        BackfillReport,
+        WatchStats,
+        backfill,
+        plan_backfill,
+        update,
+        watch,
+    )
     from cryptodata.providers.coinalyze import AsyncCoinalyze, Coinalyze
     from cryptodata.providers.coinalyze.markets import ResolvedSymbols
     from cryptodata.providers.coingecko import Asset, assets_frame, atop_assets, top_assets
+    from cryptodata.sinks.base import Sink
+    from cryptodata.sinks.jsonl import JsonlSink
+    from cryptodata.sinks.parquet import ParquetSink
+    from cryptodata.sinks.postgres import PostgresSink
 
 _EXPORTS: dict[str, str] = {
     name: module
     for module, names in {
+        "cryptodata.pipeline": (
+            "BackfillPlan",
+            "BackfillReport",
+            "WatchStats",
+            "backfill",
+            "plan_backfill",
+            "update",
+            "watch",
+        ),
+        "cryptodata.sinks.base": ("Sink",),
+        "cryptodata.sinks.jsonl": ("JsonlSink",),
+        "cryptodata.sinks.parquet": ("ParquetSink",),
+        "cryptodata.sinks.postgres": ("PostgresSink",),
         "cryptodata.providers.coinalyze.markets": ("ResolvedSymbols",),
         "cryptodata.providers.coingecko": ("Asset", "assets_frame", "atop_assets", "top_assets"),
         "cryptodata.providers.coinalyze": ("AsyncCoinalyze", "Coinalyze"),
@@ -122,6 +148,8 @@ __all__ = [
     "Asset",
     "AsyncCoinalyze",
     "AuthenticationError",
+    "BackfillPlan",
+    "BackfillReport",
     "BadRequestError",
     "Clock",
     "Coinalyze",
@@ -131,6 +159,7 @@ __all__ = [
     "FundingRateBar",
     "FundingRateSnapshot",
     "Interval",
+    "JsonlSink",
     "Kind",
     "LiquidationBar",
     "LongShortRatioBar",
@@ -140,7 +169,9 @@ __all__ = [
     "OhlcvBar",
     "OpenInterestBar",
     "OpenInterestSnapshot",
+    "ParquetSink",
     "PlannedRequest",
+    "PostgresSink",
     "PredictedFundingRateBar",
     "PredictedFundingRateSnapshot",
     "ProviderError",
@@ -153,19 +184,25 @@ __all__ = [
     "ResponseFormatError",
     "RetryPolicy",
     "ServerError",
+    "Sink",
     "SlidingWindowLimiter",
     "SystemClock",
     "Table",
     "TokenBucketLimiter",
     "TransportError",
     "ValidationError",
+    "WatchStats",
     "__version__",
     "assets_frame",
     "atop_assets",
+    "backfill",
+    "plan_backfill",
     "primary_key",
     "schema",
     "to_utc",
     "top_assets",
+    "update",
+    "watch",
 ]
 
 

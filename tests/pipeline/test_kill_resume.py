@@ -56,3 +56,15 @@ def test_killed_backfill_resumes_to_exactly_the_servers_data(
     scenario.run(spec)
 
     _assert_sink_holds_truth(spec)
+
+
+@pytest.mark.parametrize("seed", range(TRIALS))
+def test_killed_backfill_into_postgres_resumes_to_exactly_the_servers_data(
+    postgres_db: str, seed: int
+) -> None:
+    spec = f"postgres:{postgres_db}"
+
+    _kill_at_random(spec, seed)
+    scenario.run(spec)
+
+    _assert_sink_holds_truth(spec)

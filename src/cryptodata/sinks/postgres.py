@@ -1,0 +1,524 @@
+"""`PostgresSink`: one table per kind in PostgreSQL, bulk-loaded with `COPY`, upserted on the key.
+
+Each storable kind gets a table named after it (`ohlcv`, `open_interest`, ...) whose columns
+and primary key come from [`schema`][cryptodata.schema] and
+[`primary_key`][cryptodata.primary_key]. A write is one transaction:
+
+1. the table's rows are de-duplicated on the key (last one wins) and sorted;
+2. one query reads the stored `[min(ts), max(ts)]` of every series in the table (two index
+   probes per series);
+3. rows outside that range cannot exist yet: they are `COPY`-ed straight into the table
+   (the fast path a backfill takes);
+4. the rest (the overlap: a re-read lag window, revised open bars) is `COPY`-ed into a temp
+   staging table, then merged with `INSERT ... SELECT ... ON CONFLICT (key) DO UPDATE`, which
+   skips rows whose values did not change.
+
+Identifiers are always quoted with `psycopg.sql.Identifier`; values are always parameters.
+Database errors are `psycopg.Error`s, raised as they are: a failed write rolls back whole, and
+rows committed by earlier writes stay.
+
+Examples:
+    >>> from cryptodata.sinks.postgres import PostgresSink
+    >>> with PostgresSink("postgresql://localhost/market") as sink:  # doctest: +SKIP
+    ...     sink.write(cz.open_interest_history(["BTCUSDT_PERP.A"], interval="1h", start="2025-06-01"))
+    ...     sink.last_ts("open_interest", "coinalyze", "binance", "BTCUSDT_PERP.A")
+    48
+    datetime.datetime(2025, 6, 2, 23, 0, tzinfo=datetime.timezone.utc)
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any, Final, Self
+
+import polars as pl
+
+from cryptodata.core.errors import ValidationError
+from cryptodata.core.schema import Kind, primary_key, schema
+from cryptodata.core.table import Table
+from cryptodata.core.time import TimeInput, to_utc
+
+from .base import STORABLE_KINDS, check_storable
+
+try:
+    import psycopg
+    from psycopg import sql
+    from psycopg.rows import tuple_row
+except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
+    raise ImportError(
+        "PostgresSink needs psycopg 3: install the extra with `pip install 'cryptodata[postgres]'`"
+    ) from exc
+
+__all__ = [
+    "BASE_AGGREGATE_VIEW",
+    "DERIVED_METRICS_VIEW",
+    "FUNDING_PERIODS_PER_YEAR",
+    "PostgresSink",
+]
+
+BASE_AGGREGATE_VIEW: Final = "base_aggregate"
+"""View summing USD open interest and liquidations over venues, per `(provider, base, ts)`."""
+
+DERIVED_METRICS_VIEW: Final = "derived_metrics"
+"""View of per-bar derived metrics (OI change %, range %, annualised funding) per series."""
+
+FUNDING_PERIODS_PER_YEAR: Final = 3 * 365
+"""Funding periods per year assumed by `funding_annualised_pct`: 8-hour funding, 3 per day.
+
+Venues that fund hourly (Hyperliquid, dYdX) need 24 x 365: use the raw `funding_rate` column.
+"""
+
+_PG_TYPES: Final[dict[pl.DataType, str]] = {
+    pl.String(): "text",
+    pl.Float64(): "double precision",
+    pl.Int64(): "bigint",
+    pl.Boolean(): "boolean",
+    pl.Datetime("ms", "UTC"): "timestamptz",
+}
+
+# Serialises schema creation between processes that open sinks on one database at once
+# (concurrent CREATE TABLE IF NOT EXISTS can fail on catalog unique indexes).
+_DDL_LOCK: Final = 0x63727970746F6461  # "cryptoda"
+
+# Timestamps go to COPY with an explicit offset, so the session's TimeZone cannot shift them.
+_CSV_DATETIME: Final = "%Y-%m-%d %H:%M:%S%.3f+00"
+# CSV, not text: polars renders it natively (fast), strings are always quoted
+# (`non_numeric`), so an unquoted empty field can only mean NULL and "" stays an empty string.
+_COPY_OPTIONS: Final = sql.SQL("(FORMAT csv, ENCODING 'UTF8')")
+# Bounds the memory of a rendered CSV chunk while keeping COPY calls few.
+_COPY_CHUNK_ROWS: Final = 100_000
+
+
+class PostgresSink:
+    """A PostgreSQL (or compatible: TimescaleDB, Citus) store with one table per kind.
+
+    With `create=True` (the default) the schema, one table per storable kind and the analytic
+    views are created if missing (views are replaced, so upgrades apply). Pass `create=False`
+    when the role has no DDL rights and the tables exist already.
+
+    Args:
+        dsn_or_connection: A libpq connection string or URL (the sink opens the connection
+            and closes it on `close()`), or an open `psycopg.Connection` (the sink uses it as
+            it is and leaves it open; a write inside your transaction becomes a savepoint).
+        schema: The PostgreSQL schema holding the tables and views.
+        create: Create the schema, tables and views if they do not exist.
+
+    Raises:
+        ValidationError: If `dsn_or_connection` is neither a string nor a sync connection.
+        psycopg.OperationalError: If the server cannot be reached.
+
+    Examples:
+        >>> sink = PostgresSink("host=localhost dbname=market", schema="crypto")  # doctest: +SKIP
+        >>> sink.read("funding_rate", exchange="binance", start="2025-06-01")  # doctest: +SKIP
+        Table(kind='funding_rate', rows=72, warnings=0)
+    """
+
+    def __init__(
+        self,
+        dsn_or_connection: str | psycopg.Connection[Any],
+        *,
+        schema: str = "public",
+        create: bool = True,
+    ) -> None:
+        if isinstance(dsn_or_connection, str):
+            # Autocommit outside our explicit transactions: reads never leave a session idle
+            # in a transaction.
+            self._conn: psycopg.Connection[Any] = psycopg.connect(
+                dsn_or_connection, autocommit=True
+            )
+            self._owned = True
+        elif isinstance(dsn_or_connection, psycopg.Connection):
+            self._conn = dsn_or_connection
+            self._owned = False
+        else:
+            raise ValidationError(
+                "PostgresSink takes a connection string or a psycopg.Connection, "
+                f"not {type(dsn_or_connection).__name__}"
+            )
+        self.schema = schema
+        self._closed = False
+        info = self._conn.info
+        # Never the DSN in a repr: it may hold a password.
+        self._server = f"host={info.host!r}, port={info.port}, dbname={info.dbname!r}"
+        if create:
+            try:
+                self._create()
+            except BaseException:
+                self.close()
+                raise
+
+    def write(self, table: Table) -> int:
+        """Upsert a table's rows in one transaction; returns the number of distinct keys written.
+
+        Rows repeated within the table keep the last one. Rows newer (or older) than
+        everything stored for their series are `COPY`-ed straight in; overlapping rows are
+        merged through a staging table, so revised values win.
+
+        Raises:
+            ValidationError: For kinds sinks do not store, or rows with a null key column.
+            psycopg.Error: If the database rejects the write; nothing of it is kept.
+
+        Examples:
+            >>> sink.write(cz.ohlcv_history(["BTCUSDT_PERP.A"], interval="1m"))  # doctest: +SKIP
+            1000
+        """
+        kind = check_storable(table.kind)
+        self._check_open()
+        frame = _unique_sorted(kind, table.to_polars())
+        if frame.is_empty():
+            return 0
+        try:
+            self._write(kind, frame, fast=True)
+        except psycopg.errors.UniqueViolation:
+            # Another writer stored some "fresh" rows between our range check and the COPY.
+            # The transaction rolled back whole; merging everything is correct in any case.
+            self._write(kind, frame, fast=False)
+        return frame.height
+
+    def last_ts(
+        self, kind: Kind | str, provider: str, exchange: str, symbol: str
+    ) -> datetime | None:
+        """The newest `ts` stored for one series (aware UTC), or `None` when there is none.
+
+        One probe of the primary-key index, whatever the table's size.
+
+        Examples:
+            >>> sink.last_ts("ohlcv", "coinalyze", "binance", "BTCUSDT_PERP.A")  # doctest: +SKIP
+            datetime.datetime(2025, 6, 2, 23, 59, tzinfo=datetime.timezone.utc)
+        """
+        parsed = check_storable(kind)
+        self._check_open()
+        query = sql.SQL(
+            "SELECT max(ts) FROM {} WHERE provider = %s AND exchange = %s AND symbol = %s"
+        ).format(self._table_with_params(parsed))
+        with self._conn.transaction(), self._conn.cursor(row_factory=tuple_row) as cur:
+            row = cur.execute(query, (provider, exchange, symbol)).fetchone()
+        newest: datetime | None = row[0] if row else None
+        return newest.astimezone(UTC) if newest is not None else None
+
+    def read(
+        self,
+        kind: Kind | str,
+        *,
+        provider: str | None = None,
+        exchange: str | None = None,
+        symbol: str | None = None,
+        start: TimeInput | None = None,
+        end: TimeInput | None = None,
+    ) -> Table:
+        """Stored rows of a kind, filtered in SQL by series and by `[start, end)`, sorted by key.
+
+        Raises:
+            ValidationError: For kinds sinks do not store, or invalid `start` / `end`.
+
+        Examples:
+            >>> sink.read("liquidations", symbol="BTCUSDT_PERP.A", start="2025-06-01", end="2025-06-02")  # doctest: +SKIP
+            Table(kind='liquidations', rows=24, warnings=0)
+        """
+        parsed = check_storable(kind)
+        self._check_open()
+        conditions: list[sql.Composable] = []
+        params: list[Any] = []
+        for column, value in (("provider", provider), ("exchange", exchange), ("symbol", symbol)):
+            if value is not None:
+                conditions.append(sql.SQL("{} = %s").format(sql.Identifier(column)))
+                params.append(value)
+        if start is not None:
+            conditions.append(sql.SQL("ts >= %s"))
+            params.append(to_utc(start, name="start"))
+        if end is not None:
+            conditions.append(sql.SQL("ts < %s"))
+            params.append(to_utc(end, name="end"))
+        where = (
+            sql.SQL(" WHERE ") + sql.SQL(" AND ").join(conditions) if conditions else sql.SQL("")
+        )
+        target = schema(parsed)
+        query = sql.SQL("COPY (SELECT {} FROM {}{}) TO STDOUT {}").format(
+            sql.SQL(", ").join(_csv_column(name, dtype) for name, dtype in target.items()),
+            self._table_with_params(parsed),
+            where,
+            _COPY_OPTIONS,
+        )
+        body = bytearray()
+        with self._conn.transaction(), self._conn.cursor() as cur:
+            # Any positive value prints floats in their shortest exact form (PostgreSQL 12+);
+            # a server or role set to 0 would round them to 15 digits.
+            cur.execute("SET LOCAL extra_float_digits = 3")
+            with cur.copy(query, params) as copy:
+                for chunk in copy:
+                    body += chunk
+        if not body:
+            return Table.empty(parsed)
+        # Timestamps and booleans arrive as integers; `from_frame` casts them to the schema.
+        csv_schema = {name: _csv_dtype(dtype) for name, dtype in target.items()}
+        frame = pl.read_csv(bytes(body), has_header=False, schema=csv_schema)
+        return Table.from_frame(parsed, frame.sort(list(primary_key(parsed))))
+
+    def close(self) -> None:
+        """Close the connection if the sink opened it; the sink is unusable afterwards."""
+        if self._owned and not self._conn.closed:
+            self._conn.close()
+        self._closed = True
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"PostgresSink({self._server}, schema={self.schema!r})"
+
+    def _table(self, kind: Kind) -> sql.Identifier:
+        return sql.Identifier(self.schema, kind.value)
+
+    def _table_with_params(self, kind: Kind) -> sql.SQL:
+        # psycopg reads every `%` of a statement run with parameters as a placeholder, inside
+        # quoted names too: a `%` in the schema name is doubled there, and only there.
+        return sql.SQL(self._table(kind).as_string(self._conn).replace("%", "%%"))
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise ValidationError("this PostgresSink is closed; open a new one")
+
+    def _create(self) -> None:
+        views = (
+            (BASE_AGGREGATE_VIEW, _base_aggregate_sql(self.schema)),
+            (DERIVED_METRICS_VIEW, _derived_metrics_sql(self.schema)),
+        )
+        with self._conn.transaction(), self._conn.cursor(row_factory=tuple_row) as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", (_DDL_LOCK,))
+            # Checked first: CREATE SCHEMA IF NOT EXISTS still demands CREATE on the database.
+            exists = cur.execute(
+                "SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = %s", (self.schema,)
+            ).fetchone()
+            if exists is None:
+                cur.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(self.schema)))
+            for kind in sorted(STORABLE_KINDS):
+                cur.execute(_create_table_sql(self._table(kind), kind))
+            for name, body in views:
+                cur.execute(
+                    sql.SQL("CREATE OR REPLACE VIEW {} AS {}").format(
+                        sql.Identifier(self.schema, name), body
+                    )
+                )
+
+    def _write(self, kind: Kind, frame: pl.DataFrame, *, fast: bool) -> None:
+        with self._conn.transaction(), self._conn.cursor(row_factory=tuple_row) as cur:
+            if fast:
+                fresh = self._outside_stored_range(cur, kind, frame)
+                new_rows, overlap = frame.filter(fresh), frame.filter(~fresh)
+            else:
+                new_rows, overlap = frame.clear(), frame
+            if not overlap.is_empty():
+                self._merge(cur, kind, overlap)
+            if not new_rows.is_empty():
+                _copy_into(cur, self._table(kind), new_rows)
+
+    def _outside_stored_range(
+        self, cur: psycopg.Cursor[Any], kind: Kind, frame: pl.DataFrame
+    ) -> pl.Series:
+        """A mask of the rows whose `ts` lies outside their series' stored `[min, max]`."""
+        series = frame.select("provider", "exchange", "symbol").unique(maintain_order=True)
+        # min/max over the primary-key prefix are each one index probe (no scan).
+        query = sql.SQL(
+            "SELECT s.provider, s.exchange, s.symbol, r.lo, r.hi "
+            "FROM unnest(%s::text[], %s::text[], %s::text[]) AS s(provider, exchange, symbol) "
+            "CROSS JOIN LATERAL (SELECT min(t.ts) AS lo, max(t.ts) AS hi FROM {} AS t "
+            "WHERE t.provider = s.provider AND t.exchange = s.exchange "
+            "AND t.symbol = s.symbol) AS r"
+        ).format(self._table_with_params(kind))
+        params = [series[column].to_list() for column in series.columns]
+        stored = pl.DataFrame(
+            cur.execute(query, params).fetchall(),
+            schema={
+                "provider": pl.String,
+                "exchange": pl.String,
+                "symbol": pl.String,
+                "_lo": pl.Datetime("us", "UTC"),
+                "_hi": pl.Datetime("us", "UTC"),
+            },
+            orient="row",
+        )
+        ranges = frame.select("provider", "exchange", "symbol", "ts").join(
+            stored, on=["provider", "exchange", "symbol"], how="left", maintain_order="left"
+        )
+        outside = ranges.select(
+            pl.col("_hi").is_null()
+            | (pl.col("ts") > pl.col("_hi"))
+            | (pl.col("ts") < pl.col("_lo"))
+        )
+        return outside.to_series()
+
+    def _merge(self, cur: psycopg.Cursor[Any], kind: Kind, rows: pl.DataFrame) -> None:
+        """Upsert rows through a temp staging table, skipping rows whose values are unchanged."""
+        key = primary_key(kind)
+        columns = list(schema(kind))
+        values = [name for name in columns if name not in key]
+        stage = sql.Identifier(f"cryptodata_stage_{kind.value}")
+        # Created and dropped within this write; ON COMMIT DROP also covers a write that runs
+        # as a savepoint inside the caller's transaction and fails after the copy.
+        cur.execute(
+            sql.SQL("CREATE TEMP TABLE {} (LIKE {} INCLUDING DEFAULTS) ON COMMIT DROP").format(
+                stage, self._table(kind)
+            )
+        )
+        _copy_into(cur, stage, rows)
+
+        def column_list(names: list[str], prefix: str = "") -> sql.Composable:
+            return sql.SQL(", ").join(sql.SQL(prefix) + sql.Identifier(name) for name in names)
+
+        cur.execute(
+            sql.SQL(
+                "INSERT INTO {target} AS t ({columns}) SELECT {columns} FROM {stage} "
+                "ON CONFLICT ({key}) DO UPDATE SET {updates} "
+                # Unchanged rows (a re-read lag window) are not rewritten: no dead tuples.
+                "WHERE ({current}) IS DISTINCT FROM ({incoming})"
+            ).format(
+                target=self._table(kind),
+                columns=column_list(columns),
+                stage=stage,
+                key=column_list(list(key)),
+                updates=sql.SQL(", ").join(
+                    sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(name)) for name in values
+                ),
+                current=column_list(values, "t."),
+                incoming=column_list(values, "EXCLUDED."),
+            )
+        )
+        cur.execute(sql.SQL("DROP TABLE {}").format(stage))
+
+
+def _unique_sorted(kind: Kind, frame: pl.DataFrame) -> pl.DataFrame:
+    """One row per key (the last), sorted by key so index inserts walk the B-tree in order."""
+    key = list(primary_key(kind))
+    nulls = [name for name in key if frame[name].has_nulls()]
+    if nulls:
+        raise ValidationError(
+            f"{kind.value} rows with a null key column ({', '.join(nulls)}) cannot be stored"
+        )
+    # A stable sort keeps repeated keys in input order, so "last" is the one whose successor
+    # has another key; several times faster than `unique()` followed by a sort.
+    ordered = frame.sort(key, maintain_order=True)
+    same_as_next = pl.all_horizontal(pl.col(name) == pl.col(name).shift(-1) for name in key)
+    return ordered.filter(~same_as_next.fill_null(False))
+
+
+def _copy_into(cur: psycopg.Cursor[Any], target: sql.Identifier, rows: pl.DataFrame) -> None:
+    statement = sql.SQL("COPY {} ({}) FROM STDIN {}").format(
+        target, sql.SQL(", ").join(map(sql.Identifier, rows.columns)), _COPY_OPTIONS
+    )
+    with cur.copy(statement) as copy:
+        for chunk in _csv_chunks(rows):
+            copy.write(chunk)
+
+
+def _csv_chunks(rows: pl.DataFrame) -> Iterator[bytes]:
+    for part in rows.iter_slices(_COPY_CHUNK_ROWS):
+        buffer = io.BytesIO()
+        part.write_csv(
+            buffer,
+            include_header=False,
+            quote_style="non_numeric",
+            datetime_format=_CSV_DATETIME,
+            null_value="",
+        )
+        yield buffer.getvalue()
+
+
+def _csv_column(name: str, dtype: pl.DataType) -> sql.Composable:
+    """How `read` selects a column so that polars parses the CSV exactly."""
+    column = sql.Identifier(name)
+    if dtype == pl.Datetime("ms", "UTC"):
+        # Epoch milliseconds: exact, and independent of the session's TimeZone and DateStyle.
+        return sql.SQL("(extract(epoch FROM {0}) * 1000)::bigint AS {0}").format(column)
+    if dtype == pl.Boolean():
+        return sql.SQL("{0}::int AS {0}").format(column)
+    return column
+
+
+def _csv_dtype(dtype: pl.DataType) -> pl.DataType:
+    return pl.Int64() if dtype in (pl.Datetime("ms", "UTC"), pl.Boolean()) else dtype
+
+
+def _create_table_sql(table: sql.Identifier, kind: Kind) -> sql.Composed:
+    """`CREATE TABLE IF NOT EXISTS` for a kind: its columns, NOT NULL key, primary key.
+
+    Key text columns use the "C" collation: byte-wise comparison is what polars sorts by, and
+    it makes every index probe of an upsert cheaper than a locale's collation would.
+    """
+    key = primary_key(kind)
+    columns = []
+    for name, dtype in schema(kind).items():
+        pg_type = _PG_TYPES[dtype]
+        definition = sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(pg_type))
+        if name in key:
+            collate = sql.SQL(' COLLATE "C"') if pg_type == "text" else sql.SQL("")
+            definition = sql.SQL("{}{} NOT NULL").format(definition, collate)
+        columns.append(definition)
+    return sql.SQL("CREATE TABLE IF NOT EXISTS {} ({}, PRIMARY KEY ({}))").format(
+        table,
+        sql.SQL(", ").join(columns),
+        sql.SQL(", ").join(map(sql.Identifier, key)),
+    )
+
+
+def _base_aggregate_sql(schema_name: str) -> sql.Composed:
+    """USD open interest (bar close) and liquidations summed over venues per base and bar.
+
+    Grouped by provider too: two providers covering one venue would otherwise count it twice.
+    """
+    return sql.SQL(
+        "WITH oi AS ("
+        "SELECT provider, base, ts, sum(close) AS open_interest_usd, "
+        "count(DISTINCT exchange) AS open_interest_venues "
+        "FROM {oi} WHERE unit = {usd} GROUP BY provider, base, ts), "
+        "liq AS ("
+        "SELECT provider, base, ts, sum(longs) AS liquidations_longs_usd, "
+        "sum(shorts) AS liquidations_shorts_usd, "
+        "count(DISTINCT exchange) AS liquidation_venues "
+        "FROM {liq} WHERE unit = {usd} GROUP BY provider, base, ts) "
+        "SELECT provider, base, ts, "
+        "oi.open_interest_usd, coalesce(oi.open_interest_venues, 0) AS open_interest_venues, "
+        "liq.liquidations_longs_usd, liq.liquidations_shorts_usd, "
+        "coalesce(liq.liquidation_venues, 0) AS liquidation_venues "
+        "FROM oi FULL JOIN liq USING (provider, base, ts)"
+    ).format(
+        oi=sql.Identifier(schema_name, Kind.OPEN_INTEREST.value),
+        liq=sql.Identifier(schema_name, Kind.LIQUIDATIONS.value),
+        usd=sql.Literal("usd"),
+    )
+
+
+def _derived_metrics_sql(schema_name: str) -> sql.Composed:
+    """Per open-interest bar: OI change vs the previous stored bar, price range, funding."""
+    return sql.SQL(
+        "SELECT oi.provider, oi.exchange, oi.symbol, oi.base, oi.ts, "
+        "oi.close AS open_interest, oi.unit AS open_interest_unit, "
+        "100 * (oi.close - oi.previous_close) / nullif(oi.previous_close, 0) "
+        "AS open_interest_change_pct, "
+        "px.close AS price, "
+        "100 * (px.high - px.low) / nullif(px.open, 0) AS range_pct, "
+        "fr.close AS funding_rate, "
+        "fr.close * {periods} * 100 AS funding_annualised_pct "
+        "FROM (SELECT *, lag(close) OVER ("
+        "PARTITION BY provider, exchange, symbol ORDER BY ts) AS previous_close "
+        "FROM {oi}) AS oi "
+        "LEFT JOIN {ohlcv} AS px ON px.provider = oi.provider AND px.exchange = oi.exchange "
+        "AND px.symbol = oi.symbol AND px.ts = oi.ts "
+        "LEFT JOIN {funding} AS fr ON fr.provider = oi.provider AND fr.exchange = oi.exchange "
+        "AND fr.symbol = oi.symbol AND fr.ts = oi.ts"
+    ).format(
+        periods=sql.Literal(FUNDING_PERIODS_PER_YEAR),
+        oi=sql.Identifier(schema_name, Kind.OPEN_INTEREST.value),
+        ohlcv=sql.Identifier(schema_name, Kind.OHLCV.value),
+        funding=sql.Identifier(schema_name, Kind.FUNDING_RATE.value),
+    )
