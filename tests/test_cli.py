@@ -17,11 +17,11 @@ from fakes.coinalyze import NOW, FakeCoinalyze
 
 
 def test_demo_without_a_key_prints_every_frame_from_the_bundled_samples(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     monkeypatch.delenv("COINALYZE_API_KEY", raising=False)
 
-    assert main(["demo"]) == 0
+    assert main(["demo", "--store", str(tmp_path)]) == 0
 
     out = capsys.readouterr().out
     assert "bundled Coinalyze sample responses" in out
@@ -31,6 +31,19 @@ def test_demo_without_a_key_prints_every_frame_from_the_bundled_samples(
     assert "152326" in out  # first 4-hour OHLCV bar's trade count
     assert "requests: 12 sent, 0 retried, 0 rate limited" in out
     assert "warning" not in out
+
+
+def test_demo_stores_the_frames_in_parquet_and_reads_them_back_identical(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    monkeypatch.delenv("COINALYZE_API_KEY", raising=False)
+
+    assert main(["demo", "--store", str(tmp_path)]) == 0
+
+    out = capsys.readouterr().out
+    assert f"stored 33 rows in the Parquet dataset {tmp_path}" in out
+    assert out.count("read back, identical: True") == 9
+    assert len(list(tmp_path.glob("kind=ohlcv/**/*.parquet"))) == 1
 
 
 def test_demo_rejects_a_malformed_symbol_with_a_one_line_error(
