@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 import attrs
 
@@ -27,12 +27,19 @@ from cryptodata.core.time import TimeInput, time_range, to_utc
 from cryptodata.sinks.base import Sink, check_storable
 
 __all__ = [
+    "AsyncHistorySource",
     "BackfillPlan",
     "BackfillReport",
     "HistorySource",
     "PlanStep",
+    "StepPlanner",
+    "abackfill",
+    "aplan_backfill",
+    "arun_plan",
+    "aupdate",
     "backfill",
     "plan_backfill",
+    "run_plan",
     "update",
 ]
 
@@ -44,8 +51,8 @@ DEFAULT_START_BARS = 1_500
 """How far back `update` starts a series that has nothing stored, in bars."""
 
 
-class HistorySource(Protocol):
-    """What a pipeline needs from a client (`Coinalyze` is one)."""
+class StepPlanner(Protocol):
+    """What planning needs from a client, sync or async: its name, budget and step splitter."""
 
     provider: str
 
@@ -62,6 +69,10 @@ class HistorySource(Protocol):
         end: TimeInput | None = None,
     ) -> list[HistoryStep]: ...
 
+
+class HistorySource(StepPlanner, Protocol):
+    """What a pipeline needs from a blocking client (`Coinalyze` is one)."""
+
     def history(
         self,
         kind: Kind | str,
@@ -76,6 +87,25 @@ class HistorySource(Protocol):
     def future_markets(self) -> Table: ...
 
     def spot_markets(self) -> Table: ...
+
+
+class AsyncHistorySource(StepPlanner, Protocol):
+    """What a pipeline needs from an asyncio client (`AsyncCoinalyze` is one)."""
+
+    async def history(
+        self,
+        kind: Kind | str,
+        symbols: Sequence[str],
+        *,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+        convert_to_usd: bool = False,
+    ) -> Table: ...
+
+    async def future_markets(self) -> Table: ...
+
+    async def spot_markets(self) -> Table: ...
 
 
 @attrs.frozen
@@ -177,45 +207,104 @@ def plan_backfill(
     Raises:
         ValidationError: For bad arguments, unknown kinds or symbols.
     """
-    wanted_kinds = _kinds(kinds)
-    step_interval = Interval.parse(interval)
-    lo, hi = time_range(start, end if end is not None else datetime.now(UTC))
-    if lag < 0:
-        raise ValidationError(f"lag must be >= 0 bars, got {lag}")
-    if not symbols:
-        raise ValidationError("symbols must not be empty")
-    venues = _venues(client)
-    unknown = [symbol for symbol in symbols if symbol not in venues]
-    if unknown:
-        raise ValidationError(f"unknown {client.provider} symbols: {', '.join(unknown)}")
-    steps: list[PlanStep] = []
-    minimum = 0
-    series = 0
-    for kind in wanted_kinds:
-        resume = {}
-        for symbol in dict.fromkeys(symbols):
-            last = sink.last_ts(kind, client.provider, venues[symbol], symbol)
-            begin = lo if last is None else max(lo, last - step_interval.timedelta * lag)
-            if begin < hi:
-                resume[symbol] = begin
-        series += len(resume)
-        alone = {
-            symbol: _steps(client, kind, [symbol], step_interval, begin, hi)
-            for symbol, begin in resume.items()
-        }
-        minimum += sum(len(found) for found in alone.values())
-        for group_symbols, group_start in _groups(resume, alone):
-            steps.extend(
-                PlanStep(kind, step)
-                for step in _steps(client, kind, group_symbols, step_interval, group_start, hi)
-            )
-    # Big batches first packs the per-minute budget tighter (a small step no longer blocks the
-    # queue waiting for room a big one needs). The sort is stable and every step of one batch
-    # costs the same, so each series still runs its windows in chronological order.
-    steps.sort(key=lambda item: -item.step.cost)
-    return BackfillPlan(
-        step_interval, hi, tuple(steps), series, minimum, _calls_per_minute(client.limiter)
-    )
+    query = _Query.parse(kinds, symbols, interval, start, end, lag)
+    markets = [*client.future_markets(), *client.spot_markets()]
+    return query.plan(client, _venues(client, markets, query.symbols), sink)
+
+
+async def aplan_backfill(
+    client: AsyncHistorySource,
+    kinds: Iterable[Kind | str],
+    symbols: Sequence[str],
+    interval: IntervalInput,
+    start: TimeInput,
+    end: TimeInput | None = None,
+    *,
+    sink: Sink,
+    lag: int = DEFAULT_LAG_BARS,
+) -> BackfillPlan:
+    """The asyncio twin of [`plan_backfill`][cryptodata.plan_backfill]."""
+    query = _Query.parse(kinds, symbols, interval, start, end, lag)
+    markets = [*(await client.future_markets()), *(await client.spot_markets())]
+    return query.plan(client, _venues(client, markets, query.symbols), sink)
+
+
+@attrs.frozen
+class _Query:
+    """Validated backfill arguments, and the planning that needs only them and the sink."""
+
+    kinds: list[Kind]
+    symbols: list[str]
+    interval: Interval
+    start: datetime
+    end: datetime
+    lag: int
+
+    @classmethod
+    def parse(
+        cls,
+        kinds: Iterable[Kind | str],
+        symbols: Sequence[str],
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None,
+        lag: int,
+    ) -> _Query:
+        wanted_kinds = _kinds(kinds)
+        lo, hi = time_range(start, end if end is not None else datetime.now(UTC))
+        if lag < 0:
+            raise ValidationError(f"lag must be >= 0 bars, got {lag}")
+        if not symbols:
+            raise ValidationError("symbols must not be empty")
+        return cls(
+            wanted_kinds, list(dict.fromkeys(symbols)), Interval.parse(interval), lo, hi, lag
+        )
+
+    def plan(self, client: StepPlanner, venues: dict[str, str], sink: Sink) -> BackfillPlan:
+        steps: list[PlanStep] = []
+        minimum = 0
+        series = 0
+        for kind in self.kinds:
+            resume = {}
+            for symbol in self.symbols:
+                last = sink.last_ts(kind, client.provider, venues[symbol], symbol)
+                begin = (
+                    self.start
+                    if last is None
+                    else max(self.start, last - self.interval.timedelta * self.lag)
+                )
+                if begin < self.end:
+                    resume[symbol] = begin
+            series += len(resume)
+            alone = {
+                symbol: self._steps(client, kind, [symbol], begin)
+                for symbol, begin in resume.items()
+            }
+            minimum += sum(len(found) for found in alone.values())
+            for group_symbols, group_start in _groups(resume, alone):
+                steps.extend(
+                    PlanStep(kind, step)
+                    for step in self._steps(client, kind, group_symbols, group_start)
+                )
+        # Big batches first packs the per-minute budget tighter (a small step no longer blocks
+        # the queue waiting for room a big one needs). The sort is stable and every step of one
+        # batch costs the same, so each series still runs its windows in chronological order.
+        steps.sort(key=lambda item: -item.step.cost)
+        return BackfillPlan(
+            self.interval,
+            self.end,
+            tuple(steps),
+            series,
+            minimum,
+            _calls_per_minute(client.limiter),
+        )
+
+    def _steps(
+        self, client: StepPlanner, kind: Kind, symbols: Sequence[str], start: datetime
+    ) -> list[HistoryStep]:
+        return client.history_steps(
+            kind, symbols, interval=self.interval, start=start, end=self.end
+        )
 
 
 def backfill(
@@ -265,6 +354,32 @@ def backfill(
     return run_plan(client, plan, sink=sink, convert_to_usd=convert_to_usd, progress=progress)
 
 
+async def abackfill(
+    client: AsyncHistorySource,
+    kinds: Iterable[Kind | str],
+    symbols: Sequence[str],
+    interval: IntervalInput,
+    start: TimeInput,
+    end: TimeInput | None = None,
+    *,
+    sink: Sink,
+    lag: int = DEFAULT_LAG_BARS,
+    convert_to_usd: bool = False,
+    progress: Progress | None = None,
+) -> BackfillReport:
+    """The asyncio twin of [`backfill`][cryptodata.backfill], for `AsyncCoinalyze`.
+
+    Examples:
+        >>> async with AsyncCoinalyze() as cz:                                  # doctest: +SKIP
+        ...     await abackfill(cz, ["ohlcv"], ["BTCUSDT_PERP.A"], "1d", "2020-01-01", sink=sink)
+    """
+    plan = await aplan_backfill(client, kinds, symbols, interval, start, end, sink=sink, lag=lag)
+    logger.info("%s backfill: %s", client.provider, plan.describe())
+    return await arun_plan(
+        client, plan, sink=sink, convert_to_usd=convert_to_usd, progress=progress
+    )
+
+
 def update(
     client: HistorySource,
     kinds: Iterable[Kind | str],
@@ -283,14 +398,12 @@ def update(
     Series with nothing stored start at `start`, by default `DEFAULT_START_BARS` bars before
     `end` (about what Coinalyze keeps intraday).
     """
-    step_interval = Interval.parse(interval)
-    hi = datetime.now(UTC) if end is None else to_utc(end, name="end")
-    lo = hi - step_interval.timedelta * DEFAULT_START_BARS if start is None else start
+    step, lo, hi = _update_window(interval, start, end)
     return backfill(
         client,
         kinds,
         symbols,
-        step_interval,
+        step,
         lo,
         hi,
         sink=sink,
@@ -298,6 +411,43 @@ def update(
         convert_to_usd=convert_to_usd,
         progress=progress,
     )
+
+
+async def aupdate(
+    client: AsyncHistorySource,
+    kinds: Iterable[Kind | str],
+    symbols: Sequence[str],
+    interval: IntervalInput,
+    *,
+    sink: Sink,
+    start: TimeInput | None = None,
+    end: TimeInput | None = None,
+    lag: int = DEFAULT_LAG_BARS,
+    convert_to_usd: bool = False,
+    progress: Progress | None = None,
+) -> BackfillReport:
+    """The asyncio twin of [`update`][cryptodata.update]."""
+    step, lo, hi = _update_window(interval, start, end)
+    return await abackfill(
+        client,
+        kinds,
+        symbols,
+        step,
+        lo,
+        hi,
+        sink=sink,
+        lag=lag,
+        convert_to_usd=convert_to_usd,
+        progress=progress,
+    )
+
+
+def _update_window(
+    interval: IntervalInput, start: TimeInput | None, end: TimeInput | None
+) -> tuple[Interval, TimeInput, datetime]:
+    step = Interval.parse(interval)
+    hi = datetime.now(UTC) if end is None else to_utc(end, name="end")
+    return step, hi - step.timedelta * DEFAULT_START_BARS if start is None else start, hi
 
 
 def run_plan(
@@ -309,35 +459,71 @@ def run_plan(
     progress: Progress | None = None,
 ) -> BackfillReport:
     """Run a plan step by step, writing each step's rows before the next request."""
-    report = BackfillReport(plan)
-    started = time.monotonic()
-    seen: set[str] = set()
+    recorder = _Recorder(plan, sink, progress)
     for index, item in enumerate(plan.steps):
-        table = client.history(
-            item.kind,
-            list(item.step.symbols),
-            interval=plan.interval,
-            start=item.step.start,
-            end=item.step.end,
-            convert_to_usd=convert_to_usd,
+        recorder.record(index, client.history(item.kind, **_arguments(plan, item, convert_to_usd)))
+    return recorder.finish(client.provider)
+
+
+async def arun_plan(
+    client: AsyncHistorySource,
+    plan: BackfillPlan,
+    *,
+    sink: Sink,
+    convert_to_usd: bool = False,
+    progress: Progress | None = None,
+) -> BackfillReport:
+    """The asyncio twin of [`run_plan`][cryptodata.pipeline.backfill.run_plan]; sink writes stay blocking."""
+    recorder = _Recorder(plan, sink, progress)
+    for index, item in enumerate(plan.steps):
+        recorder.record(
+            index, await client.history(item.kind, **_arguments(plan, item, convert_to_usd))
         )
-        report.rows_written += sink.write(table)
-        report.requests += 1
+    return recorder.finish(client.provider)
+
+
+def _arguments(plan: BackfillPlan, item: PlanStep, convert_to_usd: bool) -> dict[str, Any]:
+    step = item.step
+    return {
+        "symbols": list(step.symbols),
+        "interval": plan.interval,
+        "start": step.start,
+        "end": step.end,
+        "convert_to_usd": convert_to_usd,
+    }
+
+
+class _Recorder:
+    """Writes each step's table and keeps the report: the part both run loops share."""
+
+    def __init__(self, plan: BackfillPlan, sink: Sink, progress: Progress | None) -> None:
+        self.report = BackfillReport(plan)
+        self.sink = sink
+        self.progress = progress
+        self.started = time.monotonic()
+        self.seen: set[str] = set()
+
+    def record(self, index: int, table: Table) -> None:
+        self.report.rows_written += self.sink.write(table)
+        self.report.requests += 1
         for warning in table.warnings:
-            if warning not in seen:
-                seen.add(warning)
-                report.warnings.append(warning)
-        if progress is not None:
-            progress(index, plan, table)
-    report.elapsed = time.monotonic() - started
-    logger.info(
-        "%s backfill done: %d requests, %d rows written in %.1fs",
-        client.provider,
-        report.requests,
-        report.rows_written,
-        report.elapsed,
-    )
-    return report
+            if warning not in self.seen:
+                self.seen.add(warning)
+                self.report.warnings.append(warning)
+        if self.progress is not None:
+            self.progress(index, self.report.plan, table)
+
+    def finish(self, provider: str) -> BackfillReport:
+        report = self.report
+        report.elapsed = time.monotonic() - self.started
+        logger.info(
+            "%s backfill done: %d requests, %d rows written in %.1fs",
+            provider,
+            report.requests,
+            report.rows_written,
+            report.elapsed,
+        )
+        return report
 
 
 def _kinds(kinds: Iterable[Kind | str]) -> list[Kind]:
@@ -347,20 +533,12 @@ def _kinds(kinds: Iterable[Kind | str]) -> list[Kind]:
     return list(dict.fromkeys(found))
 
 
-def _venues(client: HistorySource) -> dict[str, str]:
-    markets = [*client.future_markets(), *client.spot_markets()]
-    return {market.symbol: market.exchange for market in markets}
-
-
-def _steps(
-    client: HistorySource,
-    kind: Kind,
-    symbols: Sequence[str],
-    interval: Interval,
-    start: datetime,
-    end: datetime,
-) -> list[HistoryStep]:
-    return client.history_steps(kind, symbols, interval=interval, start=start, end=end)
+def _venues(client: StepPlanner, markets: Iterable[Any], symbols: Sequence[str]) -> dict[str, str]:
+    venues = {market.symbol: market.exchange for market in markets}
+    unknown = [symbol for symbol in symbols if symbol not in venues]
+    if unknown:
+        raise ValidationError(f"unknown {client.provider} symbols: {', '.join(unknown)}")
+    return venues
 
 
 def _groups(
