@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import threading
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 from polars.testing import assert_frame_equal
 
-from cryptodata import Coinalyze, ManualClock, ValidationError
-from cryptodata.pipeline import watch
+from cryptodata import AsyncCoinalyze, Coinalyze, ManualClock, ValidationError
+from cryptodata.pipeline import WatchStats, awatch, watch
 from fakes.coinalyze import NOW, NOW_DT, FakeCoinalyze
 from fakes.sinks import MemorySink
 
@@ -183,3 +185,55 @@ def test_bad_options_are_rejected(
 ) -> None:
     with pytest.raises(ValidationError, match=option):
         watch(cz, ["open_interest"], SYMBOLS, "1m", sink=sink, **{option: value})
+
+
+def test_awatch_runs_the_same_cycles_on_the_async_client(
+    fake: FakeCoinalyze, clock: ManualClock
+) -> None:
+    sink = MemorySink()
+    start = NOW_DT - 30 * M
+
+    async def run() -> WatchStats:
+        client = AsyncCoinalyze(
+            api_key=fake.api_key, clock=clock, http_transport=httpx.MockTransport(fake.handle)
+        )
+        async with client:
+            return await awatch(
+                client,
+                ["open_interest"],
+                SYMBOLS,
+                "1m",
+                sink=sink,
+                start=start,
+                max_cycles=3,
+                clock=clock,
+            )
+
+    stats = asyncio.run(run())
+
+    closed = datetime.fromtimestamp(clock.time() - 5, UTC).replace(second=0)
+    assert (stats.cycles, stats.failures, stats.requests) == (3, 0, 3)
+    assert_frame_equal(
+        sink.read("open_interest").to_polars(), _truth(fake, start, closed), check_exact=True
+    )
+
+
+def test_awatch_stops_when_the_event_is_set_from_another_thread(
+    cz: Coinalyze, fake: FakeCoinalyze
+) -> None:
+    stop = threading.Event()
+    sink = MemorySink()
+
+    async def run() -> WatchStats:
+        client = AsyncCoinalyze(
+            api_key=fake.api_key, http_transport=httpx.MockTransport(fake.handle)
+        )
+        threading.Timer(0.3, stop.set).start()
+        async with client:
+            return await awatch(
+                client, ["open_interest"], SYMBOLS, "1d", sink=sink, start=NOW_DT - 5 * M, stop=stop
+            )
+
+    stats = asyncio.run(run())
+
+    assert stats.cycles == 1

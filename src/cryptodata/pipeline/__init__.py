@@ -10,7 +10,7 @@ from .backfill import (
     plan_backfill,
     update,
 )
-from .watch import WatchStats, watch
+from .watch import WatchStats, awatch, watch
 
 __all__ = [
     "BackfillPlan",
@@ -19,6 +19,7 @@ __all__ = [
     "abackfill",
     "aplan_backfill",
     "aupdate",
+    "awatch",
     "backfill",
     "plan_backfill",
     "update",

@@ -26,9 +26,16 @@ from cryptodata.core.schema import Kind
 from cryptodata.core.time import TimeInput
 from cryptodata.sinks.base import Sink
 
-from .backfill import DEFAULT_LAG_BARS, HistorySource, update
+from .backfill import (
+    DEFAULT_LAG_BARS,
+    AsyncHistorySource,
+    BackfillReport,
+    HistorySource,
+    aupdate,
+    update,
+)
 
-__all__ = ["WatchStats", "watch"]
+__all__ = ["WatchStats", "awatch", "watch"]
 
 logger = logging.getLogger("cryptodata.pipeline")
 
@@ -91,64 +98,159 @@ def watch(
     Returns:
         The loop's health counters.
     """
-    step = Interval.parse(interval)
-    wanted = list(kinds)
-    if delay < 0:
-        raise ValidationError(f"delay must be >= 0 seconds, got {delay}")
-    if max_cycles is not None and max_cycles < 1:
-        raise ValidationError(f"max_cycles must be >= 1, got {max_cycles}")
-    clock = clock or SystemClock()
-    stop = stop or threading.Event()
-    stats = WatchStats()
-    with _stop_on_signals(stop):
-        while not stop.is_set():
-            now = clock.time()
-            closed = datetime.fromtimestamp(
-                math.floor((now - delay) / step.seconds) * step.seconds, UTC
-            )
+    loop = _Loop.start(kinds, interval, delay, stop, max_cycles, clock)
+    with _stop_on_signals(loop.stop):
+        while not loop.stop.is_set():
             try:
                 report = update(
                     client,
-                    wanted,
+                    loop.kinds,
                     symbols,
-                    step,
+                    loop.step,
                     sink=sink,
                     start=start,
-                    end=closed,
+                    end=loop.closed_end(),
                     lag=lag,
                     convert_to_usd=convert_to_usd,
                 )
             except CryptoDataError as exc:
-                stats.failures += 1
-                stats.last_error = str(exc)
-                logger.error("watch cycle failed: %s", exc)
+                loop.failed(exc)
             else:
-                stats.requests += report.requests
-                stats.rows_written += report.rows_written
-                stats.last_fetch = datetime.fromtimestamp(clock.time(), UTC)
-            stats.cycles += 1
-            logger.info(
-                "watch health: cycles=%d requests=%d failures=%d rows=%d last_fetch=%s",
-                stats.cycles,
-                stats.requests,
-                stats.failures,
-                stats.rows_written,
-                stats.last_fetch.isoformat() if stats.last_fetch else "never",
-            )
-            if max_cycles is not None and stats.cycles >= max_cycles:
+                loop.done(report)
+            if loop.finished():
                 break
-            next_run = (math.floor(clock.time() / step.seconds) + 1) * step.seconds + delay
-            _sleep_until(clock, stop, next_run)
-    return stats
+            while (wait := loop.wait()) > 0:
+                if isinstance(loop.clock, SystemClock):
+                    loop.stop.wait(wait)  # returns early when the loop is told to stop
+                else:
+                    loop.clock.sleep(wait)
+    return loop.stats
 
 
-def _sleep_until(clock: Clock, stop: threading.Event, deadline: float) -> None:
-    """Sleep until `deadline` (clock time) or until `stop` is set, whichever comes first."""
-    while not stop.is_set() and (remaining := deadline - clock.time()) > 0:
-        if isinstance(clock, SystemClock):
-            stop.wait(min(remaining, 1.0))
-        else:
-            clock.sleep(remaining)
+async def awatch(
+    client: AsyncHistorySource,
+    kinds: Iterable[Kind | str],
+    symbols: Sequence[str],
+    interval: IntervalInput,
+    *,
+    sink: Sink,
+    delay: float = 5.0,
+    lag: int = DEFAULT_LAG_BARS,
+    start: TimeInput | None = None,
+    convert_to_usd: bool = False,
+    stop: threading.Event | None = None,
+    max_cycles: int | None = None,
+    clock: Clock | None = None,
+) -> WatchStats:
+    """The asyncio twin of [`watch`][cryptodata.watch], for `AsyncCoinalyze`.
+
+    Waits between cycles without blocking the event loop; `stop` (a `threading.Event`, so
+    signal handlers and other threads can set it) is checked at least once a second.
+    """
+    loop = _Loop.start(kinds, interval, delay, stop, max_cycles, clock)
+    with _stop_on_signals(loop.stop):
+        while not loop.stop.is_set():
+            try:
+                report = await aupdate(
+                    client,
+                    loop.kinds,
+                    symbols,
+                    loop.step,
+                    sink=sink,
+                    start=start,
+                    end=loop.closed_end(),
+                    lag=lag,
+                    convert_to_usd=convert_to_usd,
+                )
+            except CryptoDataError as exc:
+                loop.failed(exc)
+            else:
+                loop.done(report)
+            if loop.finished():
+                break
+            while (wait := loop.wait()) > 0:
+                # A threading.Event cannot be awaited: real sleeps are cut into 1 s slices so a
+                # stop request is seen within a second.
+                await loop.clock.asleep(
+                    min(wait, 1.0) if isinstance(loop.clock, SystemClock) else wait
+                )
+    return loop.stats
+
+
+@attrs.define
+class _Loop:
+    """The state and arithmetic both watch loops share: boundaries, health stats, waiting."""
+
+    kinds: list[Kind | str]
+    step: Interval
+    delay: float
+    stop: threading.Event
+    max_cycles: int | None
+    clock: Clock
+    stats: WatchStats = attrs.field(factory=WatchStats)
+    next_run: float = 0.0
+
+    @classmethod
+    def start(
+        cls,
+        kinds: Iterable[Kind | str],
+        interval: IntervalInput,
+        delay: float,
+        stop: threading.Event | None,
+        max_cycles: int | None,
+        clock: Clock | None,
+    ) -> _Loop:
+        if delay < 0:
+            raise ValidationError(f"delay must be >= 0 seconds, got {delay}")
+        if max_cycles is not None and max_cycles < 1:
+            raise ValidationError(f"max_cycles must be >= 1, got {max_cycles}")
+        step = Interval.parse(interval)
+        return cls(
+            list(kinds), step, delay, stop or threading.Event(), max_cycles, clock or SystemClock()
+        )
+
+    def closed_end(self) -> datetime:
+        """Start of the bar still open `delay` seconds ago: the end of what is closed."""
+        closed = (
+            math.floor((self.clock.time() - self.delay) / self.step.seconds) * self.step.seconds
+        )
+        return datetime.fromtimestamp(closed, UTC)
+
+    def done(self, report: BackfillReport) -> None:
+        self.stats.requests += report.requests
+        self.stats.rows_written += report.rows_written
+        self.stats.last_fetch = datetime.fromtimestamp(self.clock.time(), UTC)
+        self._end_cycle()
+
+    def failed(self, error: CryptoDataError) -> None:
+        self.stats.failures += 1
+        self.stats.last_error = str(error)
+        logger.error("watch cycle failed: %s", error)
+        self._end_cycle()
+
+    def finished(self) -> bool:
+        return self.max_cycles is not None and self.stats.cycles >= self.max_cycles
+
+    def wait(self) -> float:
+        """Seconds left before the next cycle; 0 to go (or to stop)."""
+        if self.stop.is_set():
+            return 0.0
+        return max(self.next_run - self.clock.time(), 0.0)
+
+    def _end_cycle(self) -> None:
+        stats = self.stats
+        stats.cycles += 1
+        self.next_run = (
+            math.floor(self.clock.time() / self.step.seconds) + 1
+        ) * self.step.seconds + self.delay
+        logger.info(
+            "watch health: cycles=%d requests=%d failures=%d rows=%d last_fetch=%s",
+            stats.cycles,
+            stats.requests,
+            stats.failures,
+            stats.rows_written,
+            stats.last_fetch.isoformat() if stats.last_fetch else "never",
+        )
 
 
 @contextmanager
