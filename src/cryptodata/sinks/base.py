@@ -20,7 +20,7 @@ from cryptodata.core.schema import SERIES_KEY, Kind, primary_key
 from cryptodata.core.table import Table
 from cryptodata.core.time import TimeInput, to_utc
 
-__all__ = ["STORABLE_KINDS", "Sink", "check_storable", "select_rows"]
+__all__ = ["STORABLE_KINDS", "Sink", "SinkBase", "check_storable", "select_rows"]
 
 STORABLE_KINDS: frozenset[Kind] = frozenset(
     kind for kind in Kind if primary_key(kind) == SERIES_KEY
@@ -111,3 +111,22 @@ class Sink(Protocol):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None: ...
+
+
+class SinkBase:
+    """What every sink implements the same way: `with sink:` closes it on the way out."""
+
+    def close(self) -> None:
+        """Flush and release resources."""
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

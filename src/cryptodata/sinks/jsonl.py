@@ -17,8 +17,7 @@ from __future__ import annotations
 import os
 import re
 from datetime import UTC, datetime, timedelta
-from types import TracebackType
-from typing import IO, Annotated, Literal, Self
+from typing import IO, Annotated, Literal
 
 import attrs
 import msgspec
@@ -39,7 +38,7 @@ from cryptodata.sinks._files import (
     rows_to_store,
     split_series,
 )
-from cryptodata.sinks.base import check_storable, select_rows
+from cryptodata.sinks.base import SinkBase, check_storable, select_rows
 
 __all__ = ["JsonlSink", "Split"]
 
@@ -71,7 +70,7 @@ class _Tail:
     torn: bool
 
 
-class JsonlSink:
+class JsonlSink(SinkBase):
     """Store series as JSON Lines files on the local disk, one file per series and UTC month/day.
 
     Writes are upserts on `(provider, exchange, symbol, ts)`. Rows newer than a file's last
@@ -215,17 +214,6 @@ class JsonlSink:
     def close(self) -> None:
         """Mark the sink closed; every line is on disk (fsync'ed) once `write` returns."""
         self._closed = True
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"JsonlSink({self._root!r}, split={self._split!r})"

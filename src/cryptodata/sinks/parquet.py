@@ -20,8 +20,7 @@ import re
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from types import TracebackType
-from typing import Any, Literal, Self
+from typing import Any, Literal
 
 import attrs
 import polars as pl
@@ -40,7 +39,7 @@ from cryptodata.sinks._files import (
     rows_to_store,
     split_series,
 )
-from cryptodata.sinks.base import check_storable, select_rows
+from cryptodata.sinks.base import SinkBase, check_storable, select_rows
 
 __all__ = ["Compression", "ParquetSink"]
 
@@ -105,7 +104,7 @@ def _overlapping(parts: Iterable[_Part]) -> set[_Part]:
     return conflicts
 
 
-class ParquetSink:
+class ParquetSink(SinkBase):
     """Store series in a Hive-partitioned Parquet dataset on a local disk or any fsspec URL.
 
     Writes are upserts on `(provider, exchange, symbol, ts)`. Rows in a `ts` range no stored
@@ -272,17 +271,6 @@ class ParquetSink:
     def close(self) -> None:
         """Mark the sink closed; every file is complete once `write` returns."""
         self._closed = True
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"ParquetSink({self._root!r})"

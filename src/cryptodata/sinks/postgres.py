@@ -31,8 +31,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from types import TracebackType
-from typing import Any, Final, Self
+from typing import Any, Final
 
 import polars as pl
 
@@ -41,7 +40,7 @@ from cryptodata.core.schema import Kind, primary_key, schema
 from cryptodata.core.table import Table
 from cryptodata.core.time import TimeInput, to_utc
 
-from .base import STORABLE_KINDS, check_storable
+from .base import STORABLE_KINDS, SinkBase, check_storable
 
 try:
     import psycopg
@@ -92,7 +91,7 @@ _COPY_OPTIONS: Final = sql.SQL("(FORMAT csv, ENCODING 'UTF8')")
 _COPY_CHUNK_ROWS: Final = 100_000
 
 
-class PostgresSink:
+class PostgresSink(SinkBase):
     """A PostgreSQL (or compatible: TimescaleDB, Citus) store with one table per kind.
 
     With `create=True` (the default) the schema, one table per storable kind and the analytic
@@ -262,17 +261,6 @@ class PostgresSink:
         if self._owned and not self._conn.closed:
             self._conn.close()
         self._closed = True
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"PostgresSink({self._server}, schema={self.schema!r})"
