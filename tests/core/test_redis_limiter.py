@@ -506,3 +506,10 @@ def test_importing_the_module_does_not_import_redis() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
 
     assert out.stdout.strip() == "False"
+
+
+def test_capacity_is_the_limit(redis_url: str, redis_key: str) -> None:
+    limiter = RedisRateLimiter(redis_url, redis_key, limit=12, window=1.0)
+
+    assert limiter.capacity == 12.0
+    limiter.close()

@@ -39,6 +39,11 @@ _MIN_WAIT = 1e-6
 class RateLimiter(Protocol):
     """What the transport needs from a limiter."""
 
+    @property
+    def capacity(self) -> float:
+        """The largest cost one call may take (clients size their batches to fit it)."""
+        ...
+
     def acquire(self, cost: int = 1) -> None:
         """Block until `cost` units of budget are available, then take them."""
         ...

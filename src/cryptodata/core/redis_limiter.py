@@ -339,6 +339,11 @@ class RedisRateLimiter:
                 endpoint=self.key,
             ) from exc
 
+    @property
+    def capacity(self) -> float:
+        """The largest cost one call may take: the whole window's `limit`."""
+        return float(self.limit)
+
     def __repr__(self) -> str:
         return (
             f"RedisRateLimiter({self._where!r}, key={self.key!r}, limit={self.limit}, "

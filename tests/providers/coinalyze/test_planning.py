@@ -11,7 +11,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pytest_httpx import HTTPXMock
 
-from cryptodata import Coinalyze, Interval, ManualClock, PlannedRequest, ValidationError
+from cryptodata import (
+    Coinalyze,
+    CompositeLimiter,
+    Interval,
+    ManualClock,
+    PlannedRequest,
+    RateLimiter,
+    SlidingWindowLimiter,
+    TokenBucketLimiter,
+    ValidationError,
+)
 from cryptodata.providers.coinalyze.endpoints import (
     ENDPOINTS,
     MAX_SYMBOLS_PER_REQUEST,
@@ -203,3 +213,31 @@ def test_plan_history_batches_and_windows_tile_the_range(
             assert next_from == previous_to + 1
         assert all(lo <= hi for lo, hi in windows)
         assert len(windows) == math.ceil((end - start) / (interval.timedelta * max_points))
+
+
+@pytest.mark.parametrize(
+    ("limiter", "costs"),
+    [
+        (SlidingWindowLimiter(40, 60.0), [20, 5]),
+        (SlidingWindowLimiter(10, 60.0), [10, 10, 5]),
+        (
+            CompositeLimiter(TokenBucketLimiter(7, per=1.0), SlidingWindowLimiter(40, 60.0)),
+            [7, 7, 7, 4],
+        ),
+    ],
+)
+def test_batches_shrink_to_fit_the_limiter_capacity(limiter: RateLimiter, costs: list[int]) -> None:
+    cz = Coinalyze(api_key=API_KEY, limiter=limiter)
+    symbols = [synthetic(i) for i in range(25)]
+
+    history = cz.plan("ohlcv_history", symbols, interval="1d", start="2025-01-01", end="2025-02-01")
+    snapshot = cz.plan("open_interest", symbols)
+
+    assert [request.cost for request in history] == costs
+    assert [request.cost for request in snapshot] == costs
+    assert [
+        step.cost
+        for step in cz.history_steps(
+            "ohlcv", symbols, interval="1d", start="2025-01-01", end="2025-02-01"
+        )
+    ] == costs

@@ -89,6 +89,9 @@ class _CoinalyzeBase:
         self._limiter = limiter or SlidingWindowLimiter(
             ep.CALLS_PER_MINUTE, 60.0, clock=self._clock
         )
+        # Each symbol costs one call: a limiter that grants less than 20 at once gets smaller
+        # batches instead of a request it could never admit.
+        self._batch_size = ep.batch_size_for(self._limiter.capacity)
         self._transport_options: dict[str, Any] = {
             "provider": ep.PROVIDER,
             "base_url": base_url,
@@ -146,7 +149,9 @@ class _CoinalyzeBase:
         endpoint = ep.endpoint_named(method)
         wanted = ep.validate_symbols(symbols)
         if not endpoint.is_history:
-            return ep.plan_snapshot(endpoint, wanted, convert_to_usd=convert_to_usd)
+            return ep.plan_snapshot(
+                endpoint, wanted, convert_to_usd=convert_to_usd, batch_size=self._batch_size
+            )
         if interval is None or start is None:
             raise ValidationError(f"{method} needs interval= and start=")
         lo, hi = self._window(start, end)
@@ -158,6 +163,7 @@ class _CoinalyzeBase:
             hi,
             convert_to_usd=convert_to_usd,
             max_points=self._max_points,
+            batch_size=self._batch_size,
         )
 
     def history_steps(
@@ -183,6 +189,7 @@ class _CoinalyzeBase:
             lo,
             hi,
             max_points=self._max_points,
+            batch_size=self._batch_size,
         )
 
     def _now(self) -> datetime:
@@ -247,7 +254,9 @@ class _CoinalyzeBase:
         catalog = yield from self._catalog()
         catalog.check_known(symbols)
         frames = []
-        for request in ep.plan_snapshot(endpoint, symbols, convert_to_usd=convert_to_usd):
+        for request in ep.plan_snapshot(
+            endpoint, symbols, convert_to_usd=convert_to_usd, batch_size=self._batch_size
+        ):
             frames.append(parse_snapshot(endpoint, (yield from self._transport.fetch(request))))
         raw = pl.concat(frames).with_columns(ts=pl.from_epoch("update", time_unit="ms"))
         frame = _shape(endpoint, raw, catalog.info(symbols), convert_to_usd)
@@ -318,6 +327,7 @@ class _CoinalyzeBase:
             end,
             convert_to_usd=convert_to_usd,
             max_points=self._max_points,
+            batch_size=self._batch_size,
         )
         frames = []
         for request in plan:

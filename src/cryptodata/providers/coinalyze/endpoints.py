@@ -199,13 +199,17 @@ def validate_symbols(symbols: str | Sequence[str]) -> list[str]:
 
 
 def plan_snapshot(
-    endpoint: Endpoint, symbols: Sequence[str], *, convert_to_usd: bool = False
+    endpoint: Endpoint,
+    symbols: Sequence[str],
+    *,
+    convert_to_usd: bool = False,
+    batch_size: int = MAX_SYMBOLS_PER_REQUEST,
 ) -> list[PlannedRequest]:
-    """Requests for a current-value endpoint: one per batch of up to 20 symbols."""
+    """Requests for a current-value endpoint: one per batch of up to `batch_size` (20) symbols."""
     extra = (("convert_to_usd", _bool(convert_to_usd)),) if endpoint.usd else ()
     return [
         PlannedRequest(endpoint.path, (("symbols", ",".join(batch)), *extra), cost=len(batch))
-        for batch in batched(symbols, MAX_SYMBOLS_PER_REQUEST)
+        for batch in batched(symbols, _batch(batch_size))
     ]
 
 
@@ -218,10 +222,11 @@ def plan_history(
     *,
     convert_to_usd: bool = False,
     max_points: int = MAX_POINTS_PER_REQUEST,
+    batch_size: int = MAX_SYMBOLS_PER_REQUEST,
 ) -> list[PlannedRequest]:
     """Requests for a history endpoint over the half-open window `[start, end)`.
 
-    Symbols are batched by 20 (each symbol costs one call), and the window is split so that
+    Symbols are batched by `batch_size`, at most 20 (each symbol costs one call), and the window is split so that
     no request spans more than `max_points` bars. Coinalyze's `from`/`to` are inclusive UNIX
     seconds matched against bar starts, so a window `[lo, hi)` is sent as
     `from = ceil(lo)`, `to = ceil(hi) - 1`.
@@ -240,23 +245,46 @@ def plan_history(
             ),
             cost=step.cost,
         )
-        for step in steps(symbols, interval, start, end, max_points=max_points)
+        for step in steps(
+            symbols, interval, start, end, max_points=max_points, batch_size=batch_size
+        )
     ]
 
 
 def steps(
-    symbols: Sequence[str], interval: Interval, start: datetime, end: datetime, *, max_points: int
+    symbols: Sequence[str],
+    interval: Interval,
+    start: datetime,
+    end: datetime,
+    *,
+    max_points: int,
+    batch_size: int = MAX_SYMBOLS_PER_REQUEST,
 ) -> list[HistoryStep]:
-    """The one-request steps of a history query: batches of 20 symbols over windows of `max_points` bars."""
+    """The one-request steps of a history query: symbol batches over windows of `max_points` bars."""
     if max_points < 1:
         raise ValidationError(f"max_points must be at least 1, got {max_points}")
     return history_steps(
-        symbols,
-        start,
-        end,
-        window=interval.timedelta * max_points,
-        batch_size=MAX_SYMBOLS_PER_REQUEST,
+        symbols, start, end, window=interval.timedelta * max_points, batch_size=_batch(batch_size)
     )
+
+
+def batch_size_for(capacity: float) -> int:
+    """Symbols per request for a limiter of this capacity: 20, or fewer if one call cannot cost 20.
+
+    Raises:
+        ValidationError: For a limiter that cannot grant even one symbol-call.
+    """
+    if capacity < 1:
+        raise ValidationError(f"a limiter of capacity {capacity:g} cannot grant a single call")
+    return min(MAX_SYMBOLS_PER_REQUEST, int(capacity))
+
+
+def _batch(size: int) -> int:
+    if not 1 <= size <= MAX_SYMBOLS_PER_REQUEST:
+        raise ValidationError(
+            f"batch_size must be between 1 and {MAX_SYMBOLS_PER_REQUEST}, got {size}"
+        )
+    return size
 
 
 def retention_warning(interval: Interval, start: datetime, now: datetime) -> str | None:
