@@ -247,7 +247,7 @@ def test_watch_runs_the_given_number_of_cycles(fake: FakeCoinalyze, tmp_path: Pa
             1,
             "start='yesterday' is not an ISO-8601 date",
         ),
-        (["query", "--sink", "jsonl:x", "--kind", "markets"], 1, "unknown kind 'markets'"),
+        (["query", "--sink", "jsonl:x", "--kind", "markets"], 1, "'markets' is not one"),
     ],
 )
 def test_bad_arguments_exit_non_zero_with_one_line(
@@ -266,4 +266,28 @@ def test_bad_arguments_exit_non_zero_with_one_line(
     assert code == status
     assert message in err
     assert err.count("\n") == 1
+    assert fake.data_calls == []
+
+
+def test_an_unknown_sink_error_never_repeats_the_target(
+    fake: FakeCoinalyze, capsys: pytest.CaptureFixture[str]
+) -> None:
+    secret_dsn = "postgresql://alice:s3cretpw@db.example/market"
+    args = ["backfill", "--symbols", "BTCUSDT_PERP.A", *WINDOW, "--sink", secret_dsn]
+
+    assert main(args) == 1
+
+    err = capsys.readouterr().err
+    assert "unknown sink 'postgresql'" in err
+    assert "s3cretpw" not in err
+
+
+def test_watch_rejects_end(
+    fake: FakeCoinalyze, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["watch", "--symbols", "BTCUSDT_PERP.A", "--interval", "1d", "--end", "2025-06-01"]
+
+    assert main([*args, "--sink", f"jsonl:{tmp_path}"]) == 1
+
+    assert "--end does not apply" in capsys.readouterr().err
     assert fake.data_calls == []

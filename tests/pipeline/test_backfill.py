@@ -218,3 +218,15 @@ def test_big_batches_run_first_and_each_batch_stays_chronological(
             ]
             assert starts == sorted(starts)
             assert len(starts) == 3
+
+
+def test_update_catches_up_a_series_older_than_the_default_start(
+    cz: Coinalyze, fake: FakeCoinalyze, sink: MemorySink
+) -> None:
+    symbols = ["BTCUSDT_PERP.A"]
+    start = NOW_DT - 2000 * H
+    backfill(cz, ["open_interest"], symbols, "1h", start, start + 10 * H, sink=sink)
+
+    update(cz, ["open_interest"], symbols, "1h", sink=sink, end=NOW_DT - H)
+
+    _assert_sink_holds_truth(sink, fake, ["open_interest"], symbols, start, NOW_DT - H)

@@ -237,3 +237,42 @@ def test_awatch_stops_when_the_event_is_set_from_another_thread(
     stats = asyncio.run(run())
 
     assert stats.cycles == 1
+
+
+def test_bad_arguments_stop_the_loop_instead_of_failing_every_cycle(
+    cz: Coinalyze, fake: FakeCoinalyze, sink: MemorySink, clock: ManualClock
+) -> None:
+    with pytest.raises(ValidationError, match=r"NOPE\.A"):
+        watch(cz, ["open_interest"], ["NOPE.A"], "1m", sink=sink, start=NOW_DT - 5 * M, clock=clock)
+
+    assert fake.data_calls == []
+
+
+def test_a_file_system_error_fails_one_cycle_and_the_loop_carries_on(
+    cz: Coinalyze, sink: MemorySink, clock: ManualClock
+) -> None:
+    original = sink.write
+    failures = iter([OSError(28, "No space left on device")])
+
+    def write_or_fail(table):  # type: ignore[no-untyped-def]
+        error = next(failures, None)
+        if error is not None:
+            raise error
+        return original(table)
+
+    sink.write = write_or_fail  # type: ignore[method-assign]
+
+    stats = watch(
+        cz,
+        ["open_interest"],
+        SYMBOLS,
+        "1m",
+        sink=sink,
+        start=NOW_DT - 5 * M,
+        max_cycles=2,
+        clock=clock,
+    )
+
+    assert (stats.cycles, stats.failures) == (2, 1)
+    assert "No space left" in (stats.last_error or "")
+    assert len(sink.read("open_interest")) > 0

@@ -12,7 +12,7 @@ from typing import Any
 from cryptodata.core.errors import ValidationError
 from cryptodata.core.schema import Kind
 from cryptodata.providers.coinalyze import Coinalyze
-from cryptodata.sinks.base import STORABLE_KINDS, Sink
+from cryptodata.sinks.base import Sink, check_storable
 
 SERIES_KINDS = (
     "open_interest",
@@ -107,25 +107,14 @@ def symbols_of(client: Coinalyze, args: argparse.Namespace) -> list[str]:
 
 def kinds_of(args: argparse.Namespace) -> list[Kind]:
     """Kinds from `--kinds`, checked."""
-    kinds = []
-    for name in args.kinds:
-        try:
-            kind = Kind(name)
-        except ValueError:
-            kind = None
-        if kind is None or kind not in STORABLE_KINDS:
-            raise ValidationError(f"unknown kind {name!r}; use {', '.join(SERIES_KINDS)}")
-        kinds.append(kind)
-    return kinds
+    return [check_storable(name) for name in args.kinds]
 
 
 def open_sink(spec: str) -> Sink:
     """A sink from `jsonl:DIR`, `parquet:DIR_OR_URL` or `postgres:DSN`."""
     scheme, _, target = spec.partition(":")
     if not target:
-        raise ValidationError(
-            f"--sink {spec!r}: expected jsonl:DIR, parquet:DIR_OR_URL or postgres:DSN"
-        )
+        raise ValidationError("--sink: expected jsonl:DIR, parquet:DIR_OR_URL or postgres:DSN")
     if scheme == "jsonl":
         from cryptodata.sinks.jsonl import JsonlSink
 
@@ -138,9 +127,8 @@ def open_sink(spec: str) -> Sink:
         from cryptodata.sinks.postgres import PostgresSink
 
         return PostgresSink(target)
-    raise ValidationError(
-        f"--sink {spec!r}: unknown sink {scheme!r}; use jsonl, parquet or postgres"
-    )
+    # Only the scheme is named: the rest may be a DSN with a password in it.
+    raise ValidationError(f"--sink: unknown sink {scheme!r}; use jsonl, parquet or postgres")
 
 
 def setup_logging(args: argparse.Namespace) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from cryptodata.core.errors import ValidationError
 from cryptodata.pipeline.watch import watch
 
 from ._common import add_series_options, kinds_of, open_client, open_sink, setup_logging, symbols_of
@@ -28,6 +29,8 @@ def register(commands: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the loop; health stats are logged after every cycle."""
     setup_logging(args)
+    if args.end is not None:
+        raise ValidationError("watch runs until stopped; --end does not apply (use --cycles)")
     with open_client(args) as client, open_sink(args.sink) as sink:
         stats = watch(
             client,

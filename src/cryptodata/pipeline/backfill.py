@@ -207,9 +207,7 @@ def plan_backfill(
     Raises:
         ValidationError: For bad arguments, unknown kinds or symbols.
     """
-    query = _Query.parse(kinds, symbols, interval, start, end, lag)
-    markets = [*client.future_markets(), *client.spot_markets()]
-    return query.plan(client, _venues(client, markets, query.symbols), sink)
+    return _plan(client, _Query.parse(kinds, symbols, interval, start, end, lag), sink)
 
 
 async def aplan_backfill(
@@ -224,9 +222,20 @@ async def aplan_backfill(
     lag: int = DEFAULT_LAG_BARS,
 ) -> BackfillPlan:
     """The asyncio twin of [`plan_backfill`][cryptodata.plan_backfill]."""
-    query = _Query.parse(kinds, symbols, interval, start, end, lag)
+    return await _aplan(client, _Query.parse(kinds, symbols, interval, start, end, lag), sink)
+
+
+def _plan(client: HistorySource, query: _Query, sink: Sink) -> BackfillPlan:
+    plan = query.plan(client, _venues([*client.future_markets(), *client.spot_markets()]), sink)
+    logger.info("%s backfill: %s", client.provider, plan.describe())
+    return plan
+
+
+async def _aplan(client: AsyncHistorySource, query: _Query, sink: Sink) -> BackfillPlan:
     markets = [*(await client.future_markets()), *(await client.spot_markets())]
-    return query.plan(client, _venues(client, markets, query.symbols), sink)
+    plan = query.plan(client, _venues(markets), sink)
+    logger.info("%s backfill: %s", client.provider, plan.describe())
+    return plan
 
 
 @attrs.frozen
@@ -239,6 +248,8 @@ class _Query:
     start: datetime
     end: datetime
     lag: int
+    empty_only: bool = False
+    """Whether `start` only places series with nothing stored (`update`), not every series."""
 
     @classmethod
     def parse(
@@ -249,6 +260,8 @@ class _Query:
         start: TimeInput,
         end: TimeInput | None,
         lag: int,
+        *,
+        empty_only: bool = False,
     ) -> _Query:
         wanted_kinds = _kinds(kinds)
         lo, hi = time_range(start, end if end is not None else datetime.now(UTC))
@@ -257,10 +270,26 @@ class _Query:
         if not symbols:
             raise ValidationError("symbols must not be empty")
         return cls(
-            wanted_kinds, list(dict.fromkeys(symbols)), Interval.parse(interval), lo, hi, lag
+            wanted_kinds,
+            list(dict.fromkeys(symbols)),
+            Interval.parse(interval),
+            lo,
+            hi,
+            lag,
+            empty_only,
         )
 
+    def _begin(self, last: datetime | None) -> datetime:
+        """Where a series resumes: `lag` bars before its newest stored bar, else at `start`."""
+        if last is None:
+            return self.start
+        resume = last - self.interval.timedelta * self.lag
+        return resume if self.empty_only else max(self.start, resume)
+
     def plan(self, client: StepPlanner, venues: dict[str, str], sink: Sink) -> BackfillPlan:
+        unknown = [symbol for symbol in self.symbols if symbol not in venues]
+        if unknown:
+            raise ValidationError(f"unknown {client.provider} symbols: {', '.join(unknown)}")
         steps: list[PlanStep] = []
         minimum = 0
         series = 0
@@ -268,11 +297,7 @@ class _Query:
             resume = {}
             for symbol in self.symbols:
                 last = sink.last_ts(kind, client.provider, venues[symbol], symbol)
-                begin = (
-                    self.start
-                    if last is None
-                    else max(self.start, last - self.interval.timedelta * self.lag)
-                )
+                begin = self._begin(last)
                 if begin < self.end:
                     resume[symbol] = begin
             series += len(resume)
@@ -350,7 +375,6 @@ def backfill(
         ...              "2020-01-01", sink=sink)
     """
     plan = plan_backfill(client, kinds, symbols, interval, start, end, sink=sink, lag=lag)
-    logger.info("%s backfill: %s", client.provider, plan.describe())
     return run_plan(client, plan, sink=sink, convert_to_usd=convert_to_usd, progress=progress)
 
 
@@ -374,7 +398,6 @@ async def abackfill(
         ...     await abackfill(cz, ["ohlcv"], ["BTCUSDT_PERP.A"], "1d", "2020-01-01", sink=sink)
     """
     plan = await aplan_backfill(client, kinds, symbols, interval, start, end, sink=sink, lag=lag)
-    logger.info("%s backfill: %s", client.provider, plan.describe())
     return await arun_plan(
         client, plan, sink=sink, convert_to_usd=convert_to_usd, progress=progress
     )
@@ -395,22 +418,13 @@ def update(
 ) -> BackfillReport:
     """Bring every series up to `end` (default now) from its newest stored bar.
 
-    Series with nothing stored start at `start`, by default `DEFAULT_START_BARS` bars before
-    `end` (about what Coinalyze keeps intraday).
+    A series resumes `lag` bars before its newest stored bar however old that bar is, so a
+    daily job that missed a year catches the whole year up. Series with nothing stored start
+    at `start`, by default `DEFAULT_START_BARS` bars before `end` (about what Coinalyze keeps
+    intraday).
     """
-    step, lo, hi = _update_window(interval, start, end)
-    return backfill(
-        client,
-        kinds,
-        symbols,
-        step,
-        lo,
-        hi,
-        sink=sink,
-        lag=lag,
-        convert_to_usd=convert_to_usd,
-        progress=progress,
-    )
+    plan = _plan(client, _update_query(kinds, symbols, interval, start, end, lag), sink)
+    return run_plan(client, plan, sink=sink, convert_to_usd=convert_to_usd, progress=progress)
 
 
 async def aupdate(
@@ -427,27 +441,24 @@ async def aupdate(
     progress: Progress | None = None,
 ) -> BackfillReport:
     """The asyncio twin of [`update`][cryptodata.update]."""
-    step, lo, hi = _update_window(interval, start, end)
-    return await abackfill(
-        client,
-        kinds,
-        symbols,
-        step,
-        lo,
-        hi,
-        sink=sink,
-        lag=lag,
-        convert_to_usd=convert_to_usd,
-        progress=progress,
+    plan = await _aplan(client, _update_query(kinds, symbols, interval, start, end, lag), sink)
+    return await arun_plan(
+        client, plan, sink=sink, convert_to_usd=convert_to_usd, progress=progress
     )
 
 
-def _update_window(
-    interval: IntervalInput, start: TimeInput | None, end: TimeInput | None
-) -> tuple[Interval, TimeInput, datetime]:
+def _update_query(
+    kinds: Iterable[Kind | str],
+    symbols: Sequence[str],
+    interval: IntervalInput,
+    start: TimeInput | None,
+    end: TimeInput | None,
+    lag: int,
+) -> _Query:
     step = Interval.parse(interval)
     hi = datetime.now(UTC) if end is None else to_utc(end, name="end")
-    return step, hi - step.timedelta * DEFAULT_START_BARS if start is None else start, hi
+    lo = hi - step.timedelta * DEFAULT_START_BARS if start is None else start
+    return _Query.parse(kinds, symbols, step, lo, hi, lag, empty_only=True)
 
 
 def run_plan(
@@ -533,12 +544,8 @@ def _kinds(kinds: Iterable[Kind | str]) -> list[Kind]:
     return list(dict.fromkeys(found))
 
 
-def _venues(client: StepPlanner, markets: Iterable[Any], symbols: Sequence[str]) -> dict[str, str]:
-    venues = {market.symbol: market.exchange for market in markets}
-    unknown = [symbol for symbol in symbols if symbol not in venues]
-    if unknown:
-        raise ValidationError(f"unknown {client.provider} symbols: {', '.join(unknown)}")
-    return venues
+def _venues(markets: Iterable[Any]) -> dict[str, str]:
+    return {market.symbol: market.exchange for market in markets}
 
 
 def _groups(

@@ -47,7 +47,9 @@ class WatchStats:
     Attributes:
         cycles: Cycles run.
         requests: Data requests sent.
-        failures: Cycles that ended in an error (the loop carries on).
+        failures: Cycles that ended in a provider, network or file-system error (the loop
+            carries on). Bad arguments raise at once; other errors (a database sink's
+            connection lost) end the loop and propagate.
         rows_written: Rows the sink accepted.
         last_fetch: When the last successful cycle finished.
         last_error: The last error message, if any.
@@ -113,7 +115,9 @@ def watch(
                     lag=lag,
                     convert_to_usd=convert_to_usd,
                 )
-            except CryptoDataError as exc:
+            except ValidationError:
+                raise  # bad arguments fail the same way every cycle: stop at once
+            except (CryptoDataError, OSError) as exc:
                 loop.failed(exc)
             else:
                 loop.done(report)
@@ -162,7 +166,9 @@ async def awatch(
                     lag=lag,
                     convert_to_usd=convert_to_usd,
                 )
-            except CryptoDataError as exc:
+            except ValidationError:
+                raise  # bad arguments fail the same way every cycle: stop at once
+            except (CryptoDataError, OSError) as exc:
                 loop.failed(exc)
             else:
                 loop.done(report)
@@ -222,7 +228,7 @@ class _Loop:
         self.stats.last_fetch = datetime.fromtimestamp(self.clock.time(), UTC)
         self._end_cycle()
 
-    def failed(self, error: CryptoDataError) -> None:
+    def failed(self, error: CryptoDataError | OSError) -> None:
         self.stats.failures += 1
         self.stats.last_error = str(error)
         logger.error("watch cycle failed: %s", error)
