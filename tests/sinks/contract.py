@@ -328,6 +328,16 @@ class SinkContract:
             sink.write(Table.from_frame(Kind.OHLCV, frame))
         assert len(sink.read(Kind.OHLCV)) == 0
 
+    @pytest.mark.parametrize("column", ["provider", "exchange", "symbol"])
+    def test_rows_with_an_empty_name_are_rejected_and_nothing_is_stored(
+        self, sink: Sink, make_table: MakeTable, column: str
+    ) -> None:
+        frame = make_table(n=3).to_polars().with_columns(pl.lit("").alias(column))
+
+        with pytest.raises(ValidationError, match="empty provider, exchange or symbol"):
+            sink.write(Table.from_frame(Kind.OHLCV, frame))
+        assert len(sink.read(Kind.OHLCV)) == 0
+
     # -- persistence ------------------------------------------------------------------------
 
     def test_rows_persist_after_close_and_reopen(

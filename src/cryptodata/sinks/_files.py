@@ -22,9 +22,6 @@ from urllib.parse import quote
 import polars as pl
 
 from cryptodata.core.errors import ValidationError
-from cryptodata.core.schema import SERIES_KEY, Kind
-from cryptodata.core.table import Table
-from cryptodata.sinks.base import check_storable
 
 __all__ = [
     "FsspecStorage",
@@ -38,7 +35,6 @@ __all__ = [
     "make_dirs",
     "open_storage",
     "replace_file",
-    "rows_to_store",
     "split_series",
     "temp_name",
 ]
@@ -51,34 +47,6 @@ WriteTarget = str | IO[bytes]
 
 
 _NAMES = ("provider", "exchange", "symbol")
-
-
-def rows_to_store(table: Table) -> tuple[Kind, pl.DataFrame]:
-    """The kind and the rows of a table about to be written, checked for a usable key.
-
-    The frame is conformed to the kind's exact schema (a `Table` built by hand may carry other
-    dtypes or extra columns).
-
-    Raises:
-        ValidationError: For a kind sinks do not store, a null key column, or an empty
-            provider, exchange or symbol (which would name no file).
-    """
-    kind = check_storable(table.kind)
-    frame = Table.from_frame(kind, table.to_polars()).to_polars()
-    bad = frame.select(
-        nulls=pl.any_horizontal(pl.col(column).is_null() for column in SERIES_KEY).sum(),
-        empty=pl.any_horizontal(pl.col(column) == "" for column in _NAMES).sum(),
-    ).row(0)
-    if bad[0]:
-        raise ValidationError(
-            f"{bad[0]} {kind.value} row(s) have a null key column; "
-            f"{', '.join(SERIES_KEY)} are required to store a row"
-        )
-    if bad[1]:
-        raise ValidationError(
-            f"{bad[1]} {kind.value} row(s) have an empty provider, exchange or symbol"
-        )
-    return kind, frame
 
 
 def split_series(

@@ -20,7 +20,7 @@ from cryptodata.core.schema import SERIES_KEY, Kind, primary_key
 from cryptodata.core.table import Table
 from cryptodata.core.time import TimeInput, to_utc
 
-__all__ = ["STORABLE_KINDS", "Sink", "SinkBase", "check_storable", "select_rows"]
+__all__ = ["STORABLE_KINDS", "Sink", "SinkBase", "check_storable", "rows_to_store", "select_rows"]
 
 STORABLE_KINDS: frozenset[Kind] = frozenset(
     kind for kind in Kind if primary_key(kind) == SERIES_KEY
@@ -46,6 +46,34 @@ def check_storable(kind: Kind | str) -> Kind:
             f"sinks store series keyed by {SERIES_KEY}; {parsed.value!r} is not one ({storable})"
         )
     return parsed
+
+
+def rows_to_store(table: Table) -> tuple[Kind, pl.DataFrame]:
+    """The kind and the rows of a table about to be written, checked for a usable key.
+
+    The frame is conformed to the kind's exact schema (a `Table` built by hand may carry other
+    dtypes or extra columns).
+
+    Raises:
+        ValidationError: For a kind sinks do not store, a null key column, or an empty
+            provider, exchange or symbol (which would name no file).
+    """
+    kind = check_storable(table.kind)
+    frame = Table.from_frame(kind, table.to_polars()).to_polars()
+    bad = frame.select(
+        nulls=pl.any_horizontal(pl.col(column).is_null() for column in SERIES_KEY).sum(),
+        empty=pl.any_horizontal(pl.col(column) == "" for column in SERIES_KEY[:3]).sum(),
+    ).row(0)
+    if bad[0]:
+        raise ValidationError(
+            f"{bad[0]} {kind.value} row(s) have a null key column; "
+            f"{', '.join(SERIES_KEY)} are required to store a row"
+        )
+    if bad[1]:
+        raise ValidationError(
+            f"{bad[1]} {kind.value} row(s) have an empty provider, exchange or symbol"
+        )
+    return kind, frame
 
 
 def select_rows(

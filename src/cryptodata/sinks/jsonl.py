@@ -35,10 +35,9 @@ from cryptodata.sinks._files import (
     local_root,
     make_dirs,
     replace_file,
-    rows_to_store,
     split_series,
 )
-from cryptodata.sinks.base import SinkBase, check_storable, select_rows
+from cryptodata.sinks.base import SinkBase, check_storable, rows_to_store, select_rows
 
 __all__ = ["JsonlSink", "Split"]
 

@@ -36,10 +36,9 @@ from cryptodata.sinks._files import (
     is_temp,
     latest_per_ts,
     open_storage,
-    rows_to_store,
     split_series,
 )
-from cryptodata.sinks.base import SinkBase, check_storable, select_rows
+from cryptodata.sinks.base import SinkBase, check_storable, rows_to_store, select_rows
 
 __all__ = ["Compression", "ParquetSink"]
 

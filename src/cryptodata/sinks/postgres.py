@@ -40,7 +40,7 @@ from cryptodata.core.schema import Kind, primary_key, schema
 from cryptodata.core.table import Table
 from cryptodata.core.time import TimeInput, to_utc
 
-from .base import STORABLE_KINDS, SinkBase, check_storable
+from .base import STORABLE_KINDS, SinkBase, check_storable, rows_to_store
 
 try:
     import psycopg
@@ -157,16 +157,17 @@ class PostgresSink(SinkBase):
         merged through a staging table, so revised values win.
 
         Raises:
-            ValidationError: For kinds sinks do not store, or rows with a null key column.
+            ValidationError: For kinds sinks do not store, or rows with a null key column or an
+                empty provider, exchange or symbol; nothing is written then.
             psycopg.Error: If the database rejects the write; nothing of it is kept.
 
         Examples:
             >>> sink.write(cz.ohlcv_history(["BTCUSDT_PERP.A"], interval="1m"))  # doctest: +SKIP
             1000
         """
-        kind = check_storable(table.kind)
         self._check_open()
-        frame = _unique_sorted(kind, table.to_polars())
+        kind, rows = rows_to_store(table)
+        frame = _unique_sorted(kind, rows)
         if frame.is_empty():
             return 0
         try:
@@ -388,11 +389,6 @@ class PostgresSink(SinkBase):
 def _unique_sorted(kind: Kind, frame: pl.DataFrame) -> pl.DataFrame:
     """One row per key (the last), sorted by key so index inserts walk the B-tree in order."""
     key = list(primary_key(kind))
-    nulls = [name for name in key if frame[name].has_nulls()]
-    if nulls:
-        raise ValidationError(
-            f"{kind.value} rows with a null key column ({', '.join(nulls)}) cannot be stored"
-        )
     # A stable sort keeps repeated keys in input order, so "last" is the one whose successor
     # has another key; several times faster than `unique()` followed by a sort.
     ordered = frame.sort(key, maintain_order=True)
