@@ -57,8 +57,25 @@ class RateLimiter(Protocol):
         ...
 
 
-class _LocalLimiter:
-    """Shared machinery of the in-process limiters: a lock, a clock, a pause and a wait loop.
+class _Waiting:
+    """Blocking and async acquire, for limiters that say how long to wait (`try_acquire`)."""
+
+    _clock: Clock
+
+    def try_acquire(self, cost: int = 1) -> float:
+        raise NotImplementedError
+
+    def acquire(self, cost: int = 1) -> None:
+        while (wait := self.try_acquire(cost)) > 0:
+            self._clock.sleep(wait)
+
+    async def aacquire(self, cost: int = 1) -> None:
+        while (wait := self.try_acquire(cost)) > 0:
+            await self._clock.asleep(wait)
+
+
+class _LocalLimiter(_Waiting):
+    """Shared machinery of the in-process limiters: a lock, a clock and a pause.
 
     Subclasses answer two questions under the lock: how long until `cost` fits
     (`_wait_locked`) and how to take it (`_take_locked`).
@@ -74,14 +91,6 @@ class _LocalLimiter:
     def pause(self, seconds: float) -> None:
         with self._lock:
             self._paused_until = max(self._paused_until, self._clock.monotonic() + seconds)
-
-    def acquire(self, cost: int = 1) -> None:
-        while (wait := self.try_acquire(cost)) > 0:
-            self._clock.sleep(wait)
-
-    async def aacquire(self, cost: int = 1) -> None:
-        while (wait := self.try_acquire(cost)) > 0:
-            await self._clock.asleep(wait)
 
     def try_acquire(self, cost: int = 1) -> float:
         """Take `cost` if it fits now and return 0.0, else return the seconds to wait first."""
@@ -214,7 +223,7 @@ class SlidingWindowLimiter(_LocalLimiter):
         return f"SlidingWindowLimiter(limit={self.limit}, window={self.window:g})"
 
 
-class CompositeLimiter:
+class CompositeLimiter(_Waiting):
     """Several limits at once (e.g. 10 per second *and* 1,000 per hour).
 
     A grant takes budget from every member at the same moment, only when all of them have room,
@@ -247,14 +256,6 @@ class CompositeLimiter:
                 for member in self.limiters:
                     member.try_acquire(cost)
             return wait
-
-    def acquire(self, cost: int = 1) -> None:
-        while (wait := self.try_acquire(cost)) > 0:
-            self._clock.sleep(wait)
-
-    async def aacquire(self, cost: int = 1) -> None:
-        while (wait := self.try_acquire(cost)) > 0:
-            await self._clock.asleep(wait)
 
     def pause(self, seconds: float) -> None:
         for member in self.limiters:
