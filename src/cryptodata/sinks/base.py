@@ -142,11 +142,17 @@ class Sink(Protocol):
 
 
 class SinkBase:
-    """What every sink implements the same way: `with sink:` closes it on the way out."""
+    """What every sink does the same way: `with sink:` closes it, and a closed sink refuses work."""
+
+    _closed = False
 
     def close(self) -> None:
-        """Flush and release resources."""
-        raise NotImplementedError
+        """Mark the sink closed; subclasses release their resources first."""
+        self._closed = True
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise ValidationError(f"{self!r} is closed; open a new one")
 
     def __enter__(self) -> Self:
         return self

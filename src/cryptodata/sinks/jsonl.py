@@ -111,7 +111,6 @@ class JsonlSink(SinkBase):
         self._root = local_root(root, sink="JsonlSink")
         self._split: Split = split
         self._pattern = _FILE[split]
-        self._closed = False
         stored = self._stored_split()
         if stored is not None and stored != split:
             raise ValidationError(
@@ -210,10 +209,6 @@ class JsonlSink(SinkBase):
         )
         return Table.from_frame(kind, query.sort(SERIES_KEY).collect(), warnings)
 
-    def close(self) -> None:
-        """Mark the sink closed; every line is on disk (fsync'ed) once `write` returns."""
-        self._closed = True
-
     def __repr__(self) -> str:
         return f"JsonlSink({self._root!r}, split={self._split!r})"
 
@@ -302,10 +297,6 @@ class JsonlSink(SinkBase):
         if self._split == "day":
             return start + timedelta(days=1)
         return start.replace(year=start.year + start.month // 12, month=start.month % 12 + 1)
-
-    def _check_open(self) -> None:
-        if self._closed:
-            raise CryptoDataError(f"{self!r} is closed")
 
 
 def _level(parent: str, field: str, wanted: str | None) -> list[str]:

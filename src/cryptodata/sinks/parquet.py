@@ -25,7 +25,7 @@ from typing import Any, Literal
 import attrs
 import polars as pl
 
-from cryptodata.core.errors import CryptoDataError, ValidationError
+from cryptodata.core.errors import ValidationError
 from cryptodata.core.schema import SERIES_KEY, Kind
 from cryptodata.core.table import Table
 from cryptodata.core.time import TimeInput, from_ms, to_ms, to_utc
@@ -160,7 +160,6 @@ class ParquetSink(SinkBase):
         self._max_parts = max_parts
         self._compression = compression
         self._max_workers = max_workers
-        self._closed = False
 
     def write(self, table: Table) -> int:
         """Upsert the table's rows; returns how many distinct keys were written.
@@ -266,10 +265,6 @@ class ParquetSink(SinkBase):
         # Collected here, inside the retry: a lazy scan would only open the files later.
         frames = [self._storage.read_parquet(clean).collect()] if clean else []
         return pl.concat([*frames, *repaired], how="vertical").lazy()
-
-    def close(self) -> None:
-        """Mark the sink closed; every file is complete once `write` returns."""
-        self._closed = True
 
     def __repr__(self) -> str:
         return f"ParquetSink({self._root!r})"
@@ -399,10 +394,6 @@ class ParquetSink(SinkBase):
             if (first_year is None or _year_order(year) >= first_year)
             and (last_year is None or _year_order(year) <= last_year)
         ]
-
-    def _check_open(self) -> None:
-        if self._closed:
-            raise CryptoDataError(f"{self!r} is closed")
 
 
 def _child(directory: str, name: str) -> str:

@@ -138,7 +138,6 @@ class PostgresSink(SinkBase):
                 f"not {type(dsn_or_connection).__name__}"
             )
         self.schema = schema
-        self._closed = False
         info = self._conn.info
         # Never the DSN in a repr: it may hold a password.
         self._server = f"host={info.host!r}, port={info.port}, dbname={info.dbname!r}"
@@ -261,7 +260,7 @@ class PostgresSink(SinkBase):
         """Close the connection if the sink opened it; the sink is unusable afterwards."""
         if self._owned and not self._conn.closed:
             self._conn.close()
-        self._closed = True
+        super().close()
 
     def __repr__(self) -> str:
         return f"PostgresSink({self._server}, schema={self.schema!r})"
@@ -273,10 +272,6 @@ class PostgresSink(SinkBase):
         # psycopg reads every `%` of a statement run with parameters as a placeholder, inside
         # quoted names too: a `%` in the schema name is doubled there, and only there.
         return sql.SQL(self._table(kind).as_string(self._conn).replace("%", "%%"))
-
-    def _check_open(self) -> None:
-        if self._closed:
-            raise ValidationError("this PostgresSink is closed; open a new one")
 
     def _create(self) -> None:
         views = (
