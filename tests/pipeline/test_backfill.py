@@ -41,7 +41,7 @@ def test_plan_batches_symbols_and_splits_windows_before_any_data_request(
 
     plan = plan_backfill(cz, ["ohlcv"], symbols, "1h", NOW_DT - 250 * H, NOW_DT, sink=sink)
 
-    assert [item.step.cost for item in plan.steps] == [20, 20, 20, 20, 20, 20, 5, 5, 5]
+    assert [item.cost for item in plan.steps] == [20, 20, 20, 20, 20, 20, 5, 5, 5]
     assert plan.requests == 9
     assert plan.cost == plan.minimum_cost == 135
     assert plan.series == 45
@@ -53,7 +53,7 @@ def test_plan_estimates_duration_at_the_budget(cz: Coinalyze, sink: MemorySink) 
 
     plan = plan_backfill(cz, ["ohlcv"], symbols, "1h", NOW_DT - 250 * H, NOW_DT, sink=sink)
 
-    assert plan.calls_per_minute == 40
+    assert (plan.rate, plan.burst) == (40 / 60, 40)
     assert plan.estimated_seconds == pytest.approx((135 - 40) / 40 * 60)
     assert "9 requests for 45 series, cost 135 (1.00x the minimum)" in plan.describe()
 
@@ -147,7 +147,7 @@ def test_symbols_with_different_resume_points_share_one_window(
 
     plan = plan_backfill(cz, ["open_interest"], symbols, "1h", NOW_DT - 40 * H, NOW_DT, sink=sink)
 
-    assert [item.step.symbols for item in plan.steps] == [tuple(symbols)]
+    assert [item.symbols for item in plan.steps] == [tuple(symbols)]
     assert plan.cost == plan.minimum_cost == 4
 
 
@@ -207,14 +207,14 @@ def test_big_batches_run_first_and_each_batch_stays_chronological(
         cz, ["ohlcv", "open_interest"], symbols, "1h", NOW_DT - 250 * H, NOW_DT, sink=sink
     )
 
-    costs = [item.step.cost for item in plan.steps]
+    costs = [item.cost for item in plan.steps]
     assert costs == sorted(costs, reverse=True)
     for kind in ("ohlcv", "open_interest"):
-        for batch in {item.step.symbols for item in plan.steps}:
+        for batch in {item.symbols for item in plan.steps}:
             starts = [
-                item.step.start
+                item.start
                 for item in plan.steps
-                if item.kind == kind and item.step.symbols == batch
+                if item.kind == kind and item.symbols == batch
             ]
             assert starts == sorted(starts)
             assert len(starts) == 3

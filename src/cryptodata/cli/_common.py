@@ -83,8 +83,8 @@ def add_logging_options(parser: argparse.ArgumentParser) -> None:
 
 
 def open_client(args: argparse.Namespace) -> Coinalyze:
-    """The provider client named by `--provider`."""
-    return Coinalyze()
+    """The provider client named by `--provider`, with its options (`--usd`)."""
+    return Coinalyze(convert_to_usd=args.usd)
 
 
 def symbols_of(client: Coinalyze, args: argparse.Namespace) -> list[str]:

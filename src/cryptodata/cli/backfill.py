@@ -58,9 +58,11 @@ def run_backfill(args: argparse.Namespace) -> int:
         logger.info("backfill plan: %s", plan.describe())
         if args.dry_run:
             print(plan.describe())
+            for warning in plan.warnings:
+                print(f"warning: {warning}")
             return 0
         with _progress(plan, fancy=not args.json and not args.quiet) as progress:
-            report = run_plan(client, plan, sink=sink, convert_to_usd=args.usd, progress=progress)
+            report = run_plan(client, plan, sink=sink, progress=progress)
     _summarise(report)
     return 0
 
@@ -78,7 +80,6 @@ def run_update(args: argparse.Namespace) -> int:
             start=args.start,
             end=args.end,
             lag=args.lag,
-            convert_to_usd=args.usd,
         )
     _summarise(report)
     return 0
@@ -133,9 +134,9 @@ def _progress(plan: BackfillPlan, *, fancy: bool) -> Iterator[Progress]:
             index + 1,
             plan.requests,
             step.kind.value,
-            len(step.step.symbols),
-            step.step.start.isoformat(),
-            step.step.end.isoformat(),
+            len(step.symbols),
+            step.start.isoformat(),
+            step.end.isoformat(),
             len(table),
         )
 

@@ -41,7 +41,6 @@ def run(args: argparse.Namespace) -> int:
             delay=args.delay,
             lag=args.lag,
             start=args.start,
-            convert_to_usd=args.usd,
             max_cycles=args.cycles,
         )
     return 0 if stats.failures < stats.cycles else 1

@@ -44,6 +44,15 @@ class RateLimiter(Protocol):
         """The largest cost one call may take (clients size their batches to fit it)."""
         ...
 
+    @property
+    def rate(self) -> float:
+        """Sustained budget in cost units per second, for duration estimates.
+
+        A plan of cost `c` needs about `max(c - capacity, 0) / rate` seconds: the first
+        `capacity` units are granted at once, the rest at this rate.
+        """
+        ...
+
     def acquire(self, cost: int = 1) -> None:
         """Block until `cost` units of budget are available, then take them."""
         ...
@@ -147,7 +156,7 @@ class TokenBucketLimiter(_LocalLimiter):
         if rate <= 0 or per <= 0:
             raise ValidationError(f"rate and per must be positive, got rate={rate}, per={per}")
         super().__init__(clock)
-        self.rate = rate
+        self._rate = rate
         self.per = per
         self.capacity = float(capacity if capacity is not None else rate)
         if self.capacity < 1:
@@ -155,15 +164,20 @@ class TokenBucketLimiter(_LocalLimiter):
         self._tokens = self.capacity
         self._updated = self._clock.monotonic()
 
+    @property
+    def rate(self) -> float:
+        """Tokens added per second: `rate / per` of the constructor."""
+        return self._rate / self.per
+
     def _refill(self, now: float) -> None:
         elapsed = max(now - self._updated, 0.0)
-        self._tokens = min(self.capacity, self._tokens + elapsed * self.rate / self.per)
+        self._tokens = min(self.capacity, self._tokens + elapsed * self._rate / self.per)
         self._updated = now
 
     def _wait_locked(self, cost: int, now: float) -> float:
         self._refill(now)
         missing = cost - self._tokens
-        return max(missing, 0.0) * self.per / self.rate
+        return max(missing, 0.0) * self.per / self._rate
 
     def _take_locked(self, cost: int, now: float) -> None:
         self._refill(now)
@@ -171,7 +185,7 @@ class TokenBucketLimiter(_LocalLimiter):
 
     def __repr__(self) -> str:
         return (
-            f"TokenBucketLimiter(rate={self.rate:g}, per={self.per:g}, capacity={self.capacity:g})"
+            f"TokenBucketLimiter(rate={self._rate:g}, per={self.per:g}, capacity={self.capacity:g})"
         )
 
 
@@ -198,6 +212,11 @@ class SlidingWindowLimiter(_LocalLimiter):
         self.capacity = float(limit)
         self._grants: deque[tuple[float, int]] = deque()
         self._used = 0
+
+    @property
+    def rate(self) -> float:
+        """Sustained budget per second: `limit / window`."""
+        return self.limit / self.window
 
     def _expire(self, now: float) -> None:
         while self._grants and self._grants[0][0] + self.window <= now:
@@ -245,6 +264,11 @@ class CompositeLimiter(_Waiting):
     @property
     def capacity(self) -> float:
         return min(member.capacity for member in self.limiters)
+
+    @property
+    def rate(self) -> float:
+        """The tightest member's sustained rate: over a long run, the slowest limit decides."""
+        return min(member.rate for member in self.limiters)
 
     def wait_time(self, cost: int = 1) -> float:
         return max(member.wait_time(cost) for member in self.limiters)

@@ -344,6 +344,11 @@ class RedisRateLimiter:
         """The largest cost one call may take: the whole window's `limit`."""
         return float(self.limit)
 
+    @property
+    def rate(self) -> float:
+        """Sustained budget in cost units per second: `limit / window`."""
+        return self.limit / self.window
+
     def __repr__(self) -> str:
         return (
             f"RedisRateLimiter({self._where!r}, key={self.key!r}, limit={self.limit}, "

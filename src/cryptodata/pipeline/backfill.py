@@ -1,10 +1,16 @@
 """Backfill and update: plan every request up front, resume per series, write step by step.
 
-A backfill is planned before anything is sent: for each (kind, symbol) series the sink says
-where it stopped (`last_ts`), the plan re-reads a small `lag` of recent bars from there (the
-provider revises the newest bars), and symbols are batched into one-request steps. Steps run
-in order and each result is written before the next request, so a run killed at any moment
-resumes without a gap, and upserts make the overlap harmless.
+A backfill is planned before anything is sent: for each series the source names
+([`Source.series`][cryptodata.core.source.Source.series]) the sink says where it stopped
+(`last_ts`), the plan re-reads a small `lag` of recent bars from there (providers revise the
+newest bars), and the source splits the rest into one-request steps with their cost. Steps
+run in order and each result is written before the next request; every series' windows run
+oldest first, so a run killed at any moment resumes from `last_ts` without a gap, and upserts
+make the overlap harmless.
+
+The pipeline knows sources only through the protocol in
+[`cryptodata.core.source`][cryptodata.core.source]: any provider that implements it can be
+backfilled, updated and watched.
 """
 
 from __future__ import annotations
@@ -13,26 +19,20 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
 
 import attrs
 
 from cryptodata.core.errors import ValidationError
 from cryptodata.core.intervals import Interval, IntervalInput
-from cryptodata.core.limiters import RateLimiter, SlidingWindowLimiter, TokenBucketLimiter
-from cryptodata.core.planning import HistoryStep
 from cryptodata.core.schema import Kind
+from cryptodata.core.source import AsyncSource, Coverage, SeriesIds, Source, Step
 from cryptodata.core.table import Table
 from cryptodata.core.time import TimeInput, time_range, to_utc
 from cryptodata.sinks.base import Sink, check_storable
 
 __all__ = [
-    "AsyncHistorySource",
     "BackfillPlan",
     "BackfillReport",
-    "HistorySource",
-    "PlanStep",
-    "StepPlanner",
     "abackfill",
     "aplan_backfill",
     "arun_plan",
@@ -47,73 +47,6 @@ logger = logging.getLogger("cryptodata.pipeline")
 
 DEFAULT_LAG_BARS = 2
 """Bars re-read before the newest stored one, to pick up revisions of the open bar."""
-DEFAULT_START_BARS = 1_500
-"""How far back `update` starts a series that has nothing stored, in bars."""
-
-
-class StepPlanner(Protocol):
-    """What planning needs from a client, sync or async: its name, budget and step splitter."""
-
-    provider: str
-
-    @property
-    def limiter(self) -> RateLimiter: ...
-
-    def history_steps(
-        self,
-        kind: Kind | str,
-        symbols: Sequence[str],
-        *,
-        interval: IntervalInput,
-        start: TimeInput,
-        end: TimeInput | None = None,
-    ) -> list[HistoryStep]: ...
-
-
-class HistorySource(StepPlanner, Protocol):
-    """What a pipeline needs from a blocking client (`Coinalyze` is one)."""
-
-    def history(
-        self,
-        kind: Kind | str,
-        symbols: Sequence[str],
-        *,
-        interval: IntervalInput,
-        start: TimeInput,
-        end: TimeInput | None = None,
-        convert_to_usd: bool = False,
-    ) -> Table: ...
-
-    def future_markets(self) -> Table: ...
-
-    def spot_markets(self) -> Table: ...
-
-
-class AsyncHistorySource(StepPlanner, Protocol):
-    """What a pipeline needs from an asyncio client (`AsyncCoinalyze` is one)."""
-
-    async def history(
-        self,
-        kind: Kind | str,
-        symbols: Sequence[str],
-        *,
-        interval: IntervalInput,
-        start: TimeInput,
-        end: TimeInput | None = None,
-        convert_to_usd: bool = False,
-    ) -> Table: ...
-
-    async def future_markets(self) -> Table: ...
-
-    async def spot_markets(self) -> Table: ...
-
-
-@attrs.frozen
-class PlanStep:
-    """One request of a backfill: a kind and a symbol batch over one window."""
-
-    kind: Kind
-    step: HistoryStep
 
 
 @attrs.frozen
@@ -123,19 +56,24 @@ class BackfillPlan:
     Attributes:
         interval: Bar interval.
         end: End of the backfill (exclusive).
-        steps: The requests, in the order they run.
-        series: Number of (kind, symbol) series covered.
-        minimum_cost: Cost if every series were fetched on its own with no waste: the
-            theoretical minimum the plan is measured against.
-        calls_per_minute: The client's budget, when its limiter says (for the estimate).
+        steps: The requests, in the order they run; each series' windows oldest first.
+        series: Number of series covered.
+        minimum_cost: Cost if every series were fetched on its own: the reference the plan's
+            batching is measured against.
+        rate: The source limiter's sustained budget (cost units per second).
+        burst: Cost the limiter grants at once before its rate applies (its capacity).
+        warnings: What the plan already knows will disappoint: requested history the provider
+            has purged, by kind.
     """
 
     interval: Interval
     end: datetime
-    steps: tuple[PlanStep, ...]
+    steps: tuple[Step, ...]
     series: int
     minimum_cost: int
-    calls_per_minute: float | None
+    rate: float
+    burst: float
+    warnings: tuple[str, ...] = ()
 
     @property
     def requests(self) -> int:
@@ -144,20 +82,17 @@ class BackfillPlan:
 
     @property
     def cost(self) -> int:
-        """Rate-limit budget the plan consumes."""
-        return sum(item.step.cost for item in self.steps)
+        """Rate-limit budget the plan consumes, in the source limiter's units."""
+        return sum(step.cost for step in self.steps)
 
     @property
-    def estimated_seconds(self) -> float | None:
-        """Time the budget needs for the plan (the first minute's budget is free), if known."""
-        if self.calls_per_minute is None:
-            return None
-        return max(self.cost - self.calls_per_minute, 0.0) / self.calls_per_minute * 60
+    def estimated_seconds(self) -> float:
+        """Time the limiter needs to grant the plan (its first `burst` is free)."""
+        return max(self.cost - self.burst, 0.0) / self.rate
 
     def describe(self) -> str:
         """One line for a log or a prompt: requests, cost, efficiency and estimated duration."""
-        estimate = self.estimated_seconds
-        duration = "unknown" if estimate is None else str(timedelta(seconds=round(estimate)))
+        duration = timedelta(seconds=round(self.estimated_seconds))
         efficiency = self.cost / self.minimum_cost if self.minimum_cost else 1.0
         return (
             f"{self.requests} requests for {self.series} series, cost {self.cost} "
@@ -173,7 +108,7 @@ class BackfillReport:
         plan: The plan it ran.
         requests: Steps completed.
         rows_written: Rows the sink accepted.
-        warnings: Distinct warnings from the provider's tables, in order of appearance.
+        warnings: Distinct warnings from the plan and the provider's tables, in order.
         elapsed: Wall-clock seconds.
     """
 
@@ -189,7 +124,7 @@ Progress = Callable[[int, BackfillPlan, Table], None]
 
 
 def plan_backfill(
-    client: HistorySource,
+    source: Source,
     kinds: Iterable[Kind | str],
     symbols: Sequence[str],
     interval: IntervalInput,
@@ -201,17 +136,29 @@ def plan_backfill(
 ) -> BackfillPlan:
     """Plan a backfill of `kinds` by `symbols` over `[start, end)`, resuming from the sink.
 
-    No data request is sent; the client's market list is read (cached) to know each symbol's
-    venue, which the sink's `last_ts` needs.
+    No data request is sent; the source may read its (cached) market list to name each
+    symbol's series, which the sink's `last_ts` needs.
+
+    Args:
+        source: Any [`Source`][cryptodata.core.source.Source], e.g. `Coinalyze()`.
+        kinds: Series kinds, e.g. `["open_interest", "funding_rate"]`.
+        symbols: The provider's symbols.
+        interval: Bar interval (canonical name).
+        start: Start of the history wanted (inclusive).
+        end: End (exclusive); defaults to the source clock's now.
+        sink: Says where each series stopped.
+        lag: Bars re-read before each series' newest stored bar.
 
     Raises:
-        ValidationError: For bad arguments, unknown kinds or symbols.
+        ValidationError: For bad arguments or unknown symbols; `UnsupportedError` when the
+            source does not offer a kind at the interval. Nothing is sent then.
     """
-    return _plan(client, _Query.parse(kinds, symbols, interval, start, end, lag), sink)
+    query = _Query.parse(source, kinds, symbols, interval, start, end, lag)
+    return _finish_plan(source, query, sink, _series(source, query))
 
 
 async def aplan_backfill(
-    client: AsyncHistorySource,
+    source: AsyncSource,
     kinds: Iterable[Kind | str],
     symbols: Sequence[str],
     interval: IntervalInput,
@@ -222,118 +169,12 @@ async def aplan_backfill(
     lag: int = DEFAULT_LAG_BARS,
 ) -> BackfillPlan:
     """The asyncio twin of [`plan_backfill`][cryptodata.plan_backfill]."""
-    return await _aplan(client, _Query.parse(kinds, symbols, interval, start, end, lag), sink)
-
-
-def _plan(client: HistorySource, query: _Query, sink: Sink) -> BackfillPlan:
-    plan = query.plan(client, _venues([*client.future_markets(), *client.spot_markets()]), sink)
-    logger.info("%s backfill: %s", client.provider, plan.describe())
-    return plan
-
-
-async def _aplan(client: AsyncHistorySource, query: _Query, sink: Sink) -> BackfillPlan:
-    markets = [*(await client.future_markets()), *(await client.spot_markets())]
-    plan = query.plan(client, _venues(markets), sink)
-    logger.info("%s backfill: %s", client.provider, plan.describe())
-    return plan
-
-
-@attrs.frozen
-class _Query:
-    """Validated backfill arguments, and the planning that needs only them and the sink."""
-
-    kinds: list[Kind]
-    symbols: list[str]
-    interval: Interval
-    start: datetime
-    end: datetime
-    lag: int
-    empty_only: bool = False
-    """Whether `start` only places series with nothing stored (`update`), not every series."""
-
-    @classmethod
-    def parse(
-        cls,
-        kinds: Iterable[Kind | str],
-        symbols: Sequence[str],
-        interval: IntervalInput,
-        start: TimeInput,
-        end: TimeInput | None,
-        lag: int,
-        *,
-        empty_only: bool = False,
-    ) -> _Query:
-        wanted_kinds = _kinds(kinds)
-        lo, hi = time_range(start, end if end is not None else datetime.now(UTC))
-        if lag < 0:
-            raise ValidationError(f"lag must be >= 0 bars, got {lag}")
-        if not symbols:
-            raise ValidationError("symbols must not be empty")
-        return cls(
-            wanted_kinds,
-            list(dict.fromkeys(symbols)),
-            Interval.parse(interval),
-            lo,
-            hi,
-            lag,
-            empty_only,
-        )
-
-    def _begin(self, last: datetime | None) -> datetime:
-        """Where a series resumes: `lag` bars before its newest stored bar, else at `start`."""
-        if last is None:
-            return self.start
-        resume = last - self.interval.timedelta * self.lag
-        return resume if self.empty_only else max(self.start, resume)
-
-    def plan(self, client: StepPlanner, venues: dict[str, str], sink: Sink) -> BackfillPlan:
-        unknown = [symbol for symbol in self.symbols if symbol not in venues]
-        if unknown:
-            raise ValidationError(f"unknown {client.provider} symbols: {', '.join(unknown)}")
-        steps: list[PlanStep] = []
-        minimum = 0
-        series = 0
-        for kind in self.kinds:
-            resume = {}
-            for symbol in self.symbols:
-                last = sink.last_ts(kind, client.provider, venues[symbol], symbol)
-                begin = self._begin(last)
-                if begin < self.end:
-                    resume[symbol] = begin
-            series += len(resume)
-            alone = {
-                symbol: self._steps(client, kind, [symbol], begin)
-                for symbol, begin in resume.items()
-            }
-            minimum += sum(len(found) for found in alone.values())
-            for group_symbols, group_start in _groups(resume, alone):
-                steps.extend(
-                    PlanStep(kind, step)
-                    for step in self._steps(client, kind, group_symbols, group_start)
-                )
-        # Big batches first packs the per-minute budget tighter (a small step no longer blocks
-        # the queue waiting for room a big one needs). The sort is stable and every step of one
-        # batch costs the same, so each series still runs its windows in chronological order.
-        steps.sort(key=lambda item: -item.step.cost)
-        return BackfillPlan(
-            self.interval,
-            self.end,
-            tuple(steps),
-            series,
-            minimum,
-            _calls_per_minute(client.limiter),
-        )
-
-    def _steps(
-        self, client: StepPlanner, kind: Kind, symbols: Sequence[str], start: datetime
-    ) -> list[HistoryStep]:
-        return client.history_steps(
-            kind, symbols, interval=self.interval, start=start, end=self.end
-        )
+    query = _Query.parse(source, kinds, symbols, interval, start, end, lag)
+    return _finish_plan(source, query, sink, await _aseries(source, query))
 
 
 def backfill(
-    client: HistorySource,
+    source: Source,
     kinds: Iterable[Kind | str],
     symbols: Sequence[str],
     interval: IntervalInput,
@@ -342,25 +183,24 @@ def backfill(
     *,
     sink: Sink,
     lag: int = DEFAULT_LAG_BARS,
-    convert_to_usd: bool = False,
     progress: Progress | None = None,
 ) -> BackfillReport:
     """Fetch `kinds` by `symbols` over `[start, end)` into `sink`, resuming where it stopped.
 
     Args:
-        client: A provider client, e.g. `Coinalyze()`.
+        source: Any [`Source`][cryptodata.core.source.Source], e.g. `Coinalyze()`; provider
+            options such as Coinalyze's `convert_to_usd` are the client's arguments.
         kinds: Series kinds, e.g. `["open_interest", "funding_rate", "ohlcv"]`.
         symbols: The provider's symbols.
         interval: Bar interval.
         start: Start of the history wanted (inclusive).
-        end: End (exclusive); defaults to now.
+        end: End (exclusive); defaults to the source clock's now.
         sink: Where rows go; also says where each series stopped.
         lag: Bars re-read before each series' newest stored bar.
-        convert_to_usd: USD values for the kinds that offer them (OI, liquidations).
         progress: Called after each written step.
 
     Returns:
-        A report with the plan, requests, rows written and the provider's warnings.
+        A report with the plan, requests, rows written and the warnings.
 
     Raises:
         ValidationError: Bad arguments, before any data request.
@@ -374,12 +214,12 @@ def backfill(
         ...     backfill(Coinalyze(), ["open_interest"], ["BTCUSDT_PERP.A"], "1d",
         ...              "2020-01-01", sink=sink)
     """
-    plan = plan_backfill(client, kinds, symbols, interval, start, end, sink=sink, lag=lag)
-    return run_plan(client, plan, sink=sink, convert_to_usd=convert_to_usd, progress=progress)
+    plan = plan_backfill(source, kinds, symbols, interval, start, end, sink=sink, lag=lag)
+    return run_plan(source, plan, sink=sink, progress=progress)
 
 
 async def abackfill(
-    client: AsyncHistorySource,
+    source: AsyncSource,
     kinds: Iterable[Kind | str],
     symbols: Sequence[str],
     interval: IntervalInput,
@@ -388,23 +228,20 @@ async def abackfill(
     *,
     sink: Sink,
     lag: int = DEFAULT_LAG_BARS,
-    convert_to_usd: bool = False,
     progress: Progress | None = None,
 ) -> BackfillReport:
-    """The asyncio twin of [`backfill`][cryptodata.backfill], for `AsyncCoinalyze`.
+    """The asyncio twin of [`backfill`][cryptodata.backfill], for `AsyncCoinalyze` and friends.
 
     Examples:
         >>> async with AsyncCoinalyze() as cz:                                  # doctest: +SKIP
         ...     await abackfill(cz, ["ohlcv"], ["BTCUSDT_PERP.A"], "1d", "2020-01-01", sink=sink)
     """
-    plan = await aplan_backfill(client, kinds, symbols, interval, start, end, sink=sink, lag=lag)
-    return await arun_plan(
-        client, plan, sink=sink, convert_to_usd=convert_to_usd, progress=progress
-    )
+    plan = await aplan_backfill(source, kinds, symbols, interval, start, end, sink=sink, lag=lag)
+    return await arun_plan(source, plan, sink=sink, progress=progress)
 
 
 def update(
-    client: HistorySource,
+    source: Source,
     kinds: Iterable[Kind | str],
     symbols: Sequence[str],
     interval: IntervalInput,
@@ -413,22 +250,26 @@ def update(
     start: TimeInput | None = None,
     end: TimeInput | None = None,
     lag: int = DEFAULT_LAG_BARS,
-    convert_to_usd: bool = False,
     progress: Progress | None = None,
 ) -> BackfillReport:
-    """Bring every series up to `end` (default now) from its newest stored bar.
+    """Bring every series up to `end` (default: the source clock's now) from its newest bar.
 
     A series resumes `lag` bars before its newest stored bar however old that bar is, so a
     daily job that missed a year catches the whole year up. Series with nothing stored start
-    at `start`, by default `DEFAULT_START_BARS` bars before `end` (about what Coinalyze keeps
-    intraday).
+    at `start`, by default at the oldest bar the source still keeps (its `coverage()`
+    retention or earliest data).
+
+    Raises:
+        ValidationError: For bad arguments, or when a series has nothing stored, `start` is
+            not given and the source keeps unbounded history (there is no natural start).
     """
-    plan = _plan(client, _update_query(kinds, symbols, interval, start, end, lag), sink)
-    return run_plan(client, plan, sink=sink, convert_to_usd=convert_to_usd, progress=progress)
+    query = _Query.parse(source, kinds, symbols, interval, start, end, lag, empty_only=True)
+    plan = _finish_plan(source, query, sink, _series(source, query))
+    return run_plan(source, plan, sink=sink, progress=progress)
 
 
 async def aupdate(
-    client: AsyncHistorySource,
+    source: AsyncSource,
     kinds: Iterable[Kind | str],
     symbols: Sequence[str],
     interval: IntervalInput,
@@ -437,71 +278,227 @@ async def aupdate(
     start: TimeInput | None = None,
     end: TimeInput | None = None,
     lag: int = DEFAULT_LAG_BARS,
-    convert_to_usd: bool = False,
     progress: Progress | None = None,
 ) -> BackfillReport:
     """The asyncio twin of [`update`][cryptodata.update]."""
-    plan = await _aplan(client, _update_query(kinds, symbols, interval, start, end, lag), sink)
-    return await arun_plan(
-        client, plan, sink=sink, convert_to_usd=convert_to_usd, progress=progress
-    )
-
-
-def _update_query(
-    kinds: Iterable[Kind | str],
-    symbols: Sequence[str],
-    interval: IntervalInput,
-    start: TimeInput | None,
-    end: TimeInput | None,
-    lag: int,
-) -> _Query:
-    step = Interval.parse(interval)
-    hi = datetime.now(UTC) if end is None else to_utc(end, name="end")
-    lo = hi - step.timedelta * DEFAULT_START_BARS if start is None else start
-    return _Query.parse(kinds, symbols, step, lo, hi, lag, empty_only=True)
+    query = _Query.parse(source, kinds, symbols, interval, start, end, lag, empty_only=True)
+    plan = _finish_plan(source, query, sink, await _aseries(source, query))
+    return await arun_plan(source, plan, sink=sink, progress=progress)
 
 
 def run_plan(
-    client: HistorySource,
-    plan: BackfillPlan,
-    *,
-    sink: Sink,
-    convert_to_usd: bool = False,
-    progress: Progress | None = None,
+    source: Source, plan: BackfillPlan, *, sink: Sink, progress: Progress | None = None
 ) -> BackfillReport:
     """Run a plan step by step, writing each step's rows before the next request."""
     recorder = _Recorder(plan, sink, progress)
-    for index, item in enumerate(plan.steps):
-        recorder.record(index, client.history(item.kind, **_arguments(plan, item, convert_to_usd)))
-    return recorder.finish(client.provider)
+    for index, step in enumerate(plan.steps):
+        recorder.record(index, source.fetch(step))
+    return recorder.finish(source.provider)
 
 
 async def arun_plan(
-    client: AsyncHistorySource,
-    plan: BackfillPlan,
-    *,
-    sink: Sink,
-    convert_to_usd: bool = False,
-    progress: Progress | None = None,
+    source: AsyncSource, plan: BackfillPlan, *, sink: Sink, progress: Progress | None = None
 ) -> BackfillReport:
     """The asyncio twin of [`run_plan`][cryptodata.pipeline.backfill.run_plan]; sink writes stay blocking."""
     recorder = _Recorder(plan, sink, progress)
-    for index, item in enumerate(plan.steps):
-        recorder.record(
-            index, await client.history(item.kind, **_arguments(plan, item, convert_to_usd))
+    for index, step in enumerate(plan.steps):
+        recorder.record(index, await source.fetch(step))
+    return recorder.finish(source.provider)
+
+
+_AnySource = Source | AsyncSource
+
+
+@attrs.frozen
+class _Query:
+    """Validated backfill arguments, checked against the source's coverage before any I/O."""
+
+    kinds: list[Kind]
+    symbols: list[str]
+    interval: Interval
+    start: datetime | None
+    end: datetime
+    now: datetime
+    lag: int
+    coverage: Coverage
+    empty_only: bool = False
+    """Whether `start` only places series with nothing stored (`update`), not every series."""
+
+    @classmethod
+    def parse(
+        cls,
+        source: _AnySource,
+        kinds: Iterable[Kind | str],
+        symbols: Sequence[str],
+        interval: IntervalInput,
+        start: TimeInput | None,
+        end: TimeInput | None,
+        lag: int,
+        *,
+        empty_only: bool = False,
+    ) -> _Query:
+        wanted_kinds = _kinds(kinds)
+        step = Interval.parse(interval)
+        now = datetime.fromtimestamp(source.clock.time(), UTC)
+        hi = now if end is None else to_utc(end, name="end")
+        lo = None if start is None else to_utc(start, name="start")
+        if lo is not None:
+            lo, hi = time_range(lo, hi)
+        if lag < 0:
+            raise ValidationError(f"lag must be >= 0 bars, got {lag}")
+        if not symbols:
+            raise ValidationError("symbols must not be empty")
+        coverage = source.coverage()
+        for kind in wanted_kinds:
+            coverage.check(kind, step)
+        return cls(
+            wanted_kinds,
+            list(dict.fromkeys(symbols)),
+            step,
+            lo,
+            hi,
+            now,
+            lag,
+            coverage,
+            empty_only,
         )
-    return recorder.finish(client.provider)
+
+    def first_bar(self, kind: Kind) -> datetime:
+        """Where a series with nothing stored begins: `start`, else the oldest bar kept."""
+        if self.start is not None:
+            return self.start
+        oldest = self.coverage.check(kind).oldest(self.interval, self.now)
+        if oldest is None:
+            raise ValidationError(
+                f"{self.coverage.provider} keeps its whole {kind.value} history at "
+                f"{self.interval.value}; pass start= to say where series with nothing stored begin"
+            )
+        return oldest
+
+    def resume_at(self, kind: Kind, last: datetime | None) -> datetime:
+        """Where a series resumes: `lag` bars before its newest stored bar, else at its first bar."""
+        if last is None:
+            return self.first_bar(kind)
+        resume = self.interval.add(last, -self.lag)
+        return resume if self.empty_only or self.start is None else max(self.start, resume)
 
 
-def _arguments(plan: BackfillPlan, item: PlanStep, convert_to_usd: bool) -> dict[str, Any]:
-    step = item.step
+def _series(source: Source, query: _Query) -> dict[Kind, SeriesIds]:
     return {
-        "symbols": list(step.symbols),
-        "interval": plan.interval,
-        "start": step.start,
-        "end": step.end,
-        "convert_to_usd": convert_to_usd,
+        kind: source.series(kind, query.symbols, interval=query.interval) for kind in query.kinds
     }
+
+
+async def _aseries(source: AsyncSource, query: _Query) -> dict[Kind, SeriesIds]:
+    return {
+        kind: await source.series(kind, query.symbols, interval=query.interval)
+        for kind in query.kinds
+    }
+
+
+def _finish_plan(
+    source: _AnySource, query: _Query, sink: Sink, ids: dict[Kind, SeriesIds]
+) -> BackfillPlan:
+    """The plan, from the series' resume points: the part both planners share."""
+    chains: list[list[Step]] = []
+    warnings: list[str] = []
+    minimum = 0
+    series = 0
+    for kind in query.kinds:
+        resume: dict[str, datetime] = {}
+        for symbol in query.symbols:
+            begin = query.resume_at(kind, sink.last_ts(kind, ids[kind][symbol]))
+            if begin < query.end:
+                resume[symbol] = begin
+        series += len(resume)
+        if note := _purged(query, kind, resume):
+            warnings.append(note)
+        alone = {
+            symbol: _steps(source, query, kind, [symbol], begin) for symbol, begin in resume.items()
+        }
+        minimum += sum(step.cost for found in alone.values() for step in found)
+        for members, begin in _groups(resume, alone):
+            shared = _steps(source, query, kind, members, begin)
+            if _cost(shared) <= sum(_cost(alone[symbol]) for symbol in members):
+                chains.extend(_chains(shared))
+            else:
+                chains.extend(alone[symbol] for symbol in members)
+    # Costlier chains first packs the budget tighter (a small request no longer blocks the
+    # queue waiting for room a big one needs). Chains move whole and the sort is stable, so
+    # each series still runs its windows oldest first, whatever the costs of its windows:
+    # resuming from `last_ts` after a crash then never skips an unfetched older window.
+    chains.sort(key=lambda chain: -max(step.cost for step in chain))
+    plan = BackfillPlan(
+        query.interval,
+        query.end,
+        tuple(step for chain in chains for step in chain),
+        series,
+        minimum,
+        source.limiter.rate,
+        source.limiter.capacity,
+        tuple(warnings),
+    )
+    logger.info("%s backfill: %s", source.provider, plan.describe())
+    for warning in plan.warnings:
+        logger.warning("%s backfill: %s", source.provider, warning)
+    return plan
+
+
+def _steps(
+    source: _AnySource, query: _Query, kind: Kind, symbols: Sequence[str], start: datetime
+) -> list[Step]:
+    return source.history_steps(kind, symbols, interval=query.interval, start=start, end=query.end)
+
+
+def _cost(steps: Iterable[Step]) -> int:
+    return sum(step.cost for step in steps)
+
+
+def _chains(steps: list[Step]) -> list[list[Step]]:
+    """Steps split by symbol batch: each batch's windows, in the source's (chronological) order."""
+    by_batch: dict[tuple[str, ...], list[Step]] = {}
+    for step in steps:
+        by_batch.setdefault(step.symbols, []).append(step)
+    return list(by_batch.values())
+
+
+def _purged(query: _Query, kind: Kind, resume: dict[str, datetime]) -> str | None:
+    """A warning naming the series whose requested start the provider has already purged."""
+    coverage = query.coverage.check(kind)
+    oldest = coverage.oldest(query.interval, query.now)
+    if oldest is None:
+        return None
+    early = sorted(symbol for symbol, begin in resume.items() if begin < oldest)
+    if not early:
+        return None
+    bars = coverage.retained_bars(query.interval)
+    kept = f"only the newest {bars:,} bars" if bars is not None else "no older data"
+    return (
+        f"{query.coverage.provider} keeps {kept} of {kind.value} at {query.interval.value}: "
+        f"bars before {oldest:%Y-%m-%d %H:%M} UTC are gone, so {', '.join(early)} will start "
+        "later than asked"
+    )
+
+
+def _groups(
+    resume: dict[str, datetime], alone: dict[str, list[Step]]
+) -> list[tuple[list[str], datetime]]:
+    """Symbol groups that may share requests.
+
+    Symbols whose remaining range fits in one request share one window, from the earliest of
+    their resume points; longer ranges group by identical resume point. The planner keeps a
+    group only if it costs no more than fetching its members alone.
+    """
+    single = [symbol for symbol, found in alone.items() if len(found) == 1]
+    groups: list[tuple[list[str], datetime]] = []
+    if single:
+        groups.append((single, min(resume[symbol] for symbol in single)))
+    by_start: dict[datetime, list[str]] = {}
+    for symbol, found in alone.items():
+        if len(found) > 1:
+            by_start.setdefault(resume[symbol], []).append(symbol)
+    groups.extend((members, begin) for begin, members in sorted(by_start.items()))
+    return groups
 
 
 class _Recorder:
@@ -513,14 +510,12 @@ class _Recorder:
         self.progress = progress
         self.started = time.monotonic()
         self.seen: set[str] = set()
+        self._note(plan.warnings)
 
     def record(self, index: int, table: Table) -> None:
         self.report.rows_written += self.sink.write(table)
         self.report.requests += 1
-        for warning in table.warnings:
-            if warning not in self.seen:
-                self.seen.add(warning)
-                self.report.warnings.append(warning)
+        self._note(table.warnings)
         if self.progress is not None:
             self.progress(index, self.report.plan, table)
 
@@ -536,42 +531,15 @@ class _Recorder:
         )
         return report
 
+    def _note(self, warnings: Iterable[str]) -> None:
+        for warning in warnings:
+            if warning not in self.seen:
+                self.seen.add(warning)
+                self.report.warnings.append(warning)
+
 
 def _kinds(kinds: Iterable[Kind | str]) -> list[Kind]:
     found = [check_storable(kind) for kind in kinds]
     if not found:
         raise ValidationError("kinds must not be empty")
     return list(dict.fromkeys(found))
-
-
-def _venues(markets: Iterable[Any]) -> dict[str, str]:
-    return {market.symbol: market.exchange for market in markets}
-
-
-def _groups(
-    resume: dict[str, datetime], alone: dict[str, list[HistoryStep]]
-) -> list[tuple[list[str], datetime]]:
-    """Symbol groups that can share requests without costing more than fetching each alone.
-
-    Symbols whose remaining range fits in one window all share that window, from the earliest
-    of their resume points (the cost is per symbol, not per bar). Longer ranges group by
-    identical resume point.
-    """
-    single = [symbol for symbol, found in alone.items() if len(found) == 1]
-    groups: list[tuple[list[str], datetime]] = []
-    if single:
-        groups.append((single, min(resume[symbol] for symbol in single)))
-    by_start: dict[datetime, list[str]] = {}
-    for symbol, found in alone.items():
-        if len(found) > 1:
-            by_start.setdefault(resume[symbol], []).append(symbol)
-    groups.extend((members, begin) for begin, members in sorted(by_start.items()))
-    return groups
-
-
-def _calls_per_minute(limiter: RateLimiter) -> float | None:
-    if isinstance(limiter, SlidingWindowLimiter):
-        return limiter.limit / limiter.window * 60
-    if isinstance(limiter, TokenBucketLimiter):
-        return limiter.rate / limiter.per * 60
-    return None

@@ -9,7 +9,6 @@ SIGTERM only raise a flag: the cycle in progress finishes its write, then the lo
 from __future__ import annotations
 
 import logging
-import math
 import signal
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -23,17 +22,11 @@ from cryptodata.core.clock import Clock, SystemClock
 from cryptodata.core.errors import CryptoDataError, ValidationError
 from cryptodata.core.intervals import Interval, IntervalInput
 from cryptodata.core.schema import Kind
+from cryptodata.core.source import AsyncSource, Source
 from cryptodata.core.time import TimeInput
 from cryptodata.sinks.base import Sink
 
-from .backfill import (
-    DEFAULT_LAG_BARS,
-    AsyncHistorySource,
-    BackfillReport,
-    HistorySource,
-    aupdate,
-    update,
-)
+from .backfill import DEFAULT_LAG_BARS, BackfillReport, aupdate, update
 
 __all__ = ["WatchStats", "awatch", "watch"]
 
@@ -64,7 +57,7 @@ class WatchStats:
 
 
 def watch(
-    client: HistorySource,
+    source: Source,
     kinds: Iterable[Kind | str],
     symbols: Sequence[str],
     interval: IntervalInput,
@@ -73,7 +66,6 @@ def watch(
     delay: float = 5.0,
     lag: int = DEFAULT_LAG_BARS,
     start: TimeInput | None = None,
-    convert_to_usd: bool = False,
     stop: threading.Event | None = None,
     max_cycles: int | None = None,
     clock: Clock | None = None,
@@ -84,7 +76,7 @@ def watch(
     boundary. Only closed bars are fetched: a cycle at 12:01:05 asks for bars up to 12:01.
 
     Args:
-        client: A provider client.
+        source: Any [`Source`][cryptodata.core.source.Source] (a provider client).
         kinds: Series kinds.
         symbols: The provider's symbols.
         interval: Bar interval and polling period.
@@ -92,20 +84,19 @@ def watch(
         delay: Seconds after the boundary before polling (the provider needs a moment).
         lag: Bars re-read before each series' newest stored bar.
         start: Where series with nothing stored begin (see `update`).
-        convert_to_usd: USD values for the kinds that offer them.
         stop: Set it to end the loop; SIGINT/SIGTERM set it too (main thread only).
         max_cycles: Stop after this many cycles (tests, cron-like runs).
-        clock: Time source.
+        clock: Time source; the source's clock by default.
 
     Returns:
         The loop's health counters.
     """
-    loop = _Loop.start(kinds, interval, delay, stop, max_cycles, clock)
+    loop = _Loop.start(kinds, interval, delay, stop, max_cycles, clock or source.clock)
     with _stop_on_signals(loop.stop):
         while not loop.stop.is_set():
             try:
                 report = update(
-                    client,
+                    source,
                     loop.kinds,
                     symbols,
                     loop.step,
@@ -113,7 +104,6 @@ def watch(
                     start=start,
                     end=loop.closed_end(),
                     lag=lag,
-                    convert_to_usd=convert_to_usd,
                 )
             except ValidationError:
                 raise  # bad arguments fail the same way every cycle: stop at once
@@ -132,7 +122,7 @@ def watch(
 
 
 async def awatch(
-    client: AsyncHistorySource,
+    source: AsyncSource,
     kinds: Iterable[Kind | str],
     symbols: Sequence[str],
     interval: IntervalInput,
@@ -141,22 +131,21 @@ async def awatch(
     delay: float = 5.0,
     lag: int = DEFAULT_LAG_BARS,
     start: TimeInput | None = None,
-    convert_to_usd: bool = False,
     stop: threading.Event | None = None,
     max_cycles: int | None = None,
     clock: Clock | None = None,
 ) -> WatchStats:
-    """The asyncio twin of [`watch`][cryptodata.watch], for `AsyncCoinalyze`.
+    """The asyncio twin of [`watch`][cryptodata.watch], for `AsyncCoinalyze` and friends.
 
     Waits between cycles without blocking the event loop; `stop` (a `threading.Event`, so
     signal handlers and other threads can set it) is checked at least once a second.
     """
-    loop = _Loop.start(kinds, interval, delay, stop, max_cycles, clock)
+    loop = _Loop.start(kinds, interval, delay, stop, max_cycles, clock or source.clock)
     with _stop_on_signals(loop.stop):
         while not loop.stop.is_set():
             try:
                 report = await aupdate(
-                    client,
+                    source,
                     loop.kinds,
                     symbols,
                     loop.step,
@@ -164,7 +153,6 @@ async def awatch(
                     start=start,
                     end=loop.closed_end(),
                     lag=lag,
-                    convert_to_usd=convert_to_usd,
                 )
             except ValidationError:
                 raise  # bad arguments fail the same way every cycle: stop at once
@@ -204,23 +192,18 @@ class _Loop:
         delay: float,
         stop: threading.Event | None,
         max_cycles: int | None,
-        clock: Clock | None,
+        clock: Clock,
     ) -> _Loop:
         if delay < 0:
             raise ValidationError(f"delay must be >= 0 seconds, got {delay}")
         if max_cycles is not None and max_cycles < 1:
             raise ValidationError(f"max_cycles must be >= 1, got {max_cycles}")
         step = Interval.parse(interval)
-        return cls(
-            list(kinds), step, delay, stop or threading.Event(), max_cycles, clock or SystemClock()
-        )
+        return cls(list(kinds), step, delay, stop or threading.Event(), max_cycles, clock)
 
     def closed_end(self) -> datetime:
         """Start of the bar still open `delay` seconds ago: the end of what is closed."""
-        closed = (
-            math.floor((self.clock.time() - self.delay) / self.step.seconds) * self.step.seconds
-        )
-        return datetime.fromtimestamp(closed, UTC)
+        return self.step.floor(datetime.fromtimestamp(self.clock.time() - self.delay, UTC))
 
     def done(self, report: BackfillReport) -> None:
         self.stats.requests += report.requests
@@ -246,9 +229,8 @@ class _Loop:
     def _end_cycle(self) -> None:
         stats = self.stats
         stats.cycles += 1
-        self.next_run = (
-            math.floor(self.clock.time() / self.step.seconds) + 1
-        ) * self.step.seconds + self.delay
+        now = datetime.fromtimestamp(self.clock.time(), UTC)
+        self.next_run = self.step.add(self.step.floor(now), 1).timestamp() + self.delay
         logger.info(
             "watch health: cycles=%d requests=%d failures=%d rows=%d last_fetch=%s",
             stats.cycles,

@@ -20,9 +20,9 @@ from cryptodata.core.clock import Clock, SystemClock
 from cryptodata.core.errors import ValidationError
 from cryptodata.core.intervals import Interval, IntervalInput
 from cryptodata.core.limiters import RateLimiter, SlidingWindowLimiter
-from cryptodata.core.planning import HistoryStep
 from cryptodata.core.retry import RetryPolicy
-from cryptodata.core.schema import Kind
+from cryptodata.core.schema import Kind, series_key
+from cryptodata.core.source import Coverage, SeriesIds, Step
 from cryptodata.core.table import Table
 from cryptodata.core.time import TimeInput, time_range
 from cryptodata.core.transport import (
@@ -36,6 +36,7 @@ from cryptodata.core.transport import (
 )
 
 from . import endpoints as ep
+from .coverage import COVERAGE
 from .endpoints import Endpoint
 from .markets import MarketCatalog, ResolvedSymbols, names, quote_preference
 from .parse import (
@@ -74,6 +75,7 @@ class _CoinalyzeBase:
         timeout: float = 30.0,
         market_ttl: float = 3600.0,
         max_points_per_request: int = ep.MAX_POINTS_PER_REQUEST,
+        convert_to_usd: bool = False,
     ) -> None:
         key = api_key if api_key is not None else os.environ.get("COINALYZE_API_KEY", "")
         if not key:
@@ -103,12 +105,32 @@ class _CoinalyzeBase:
         }
         self._market_ttl = market_ttl
         self._max_points = max_points_per_request
+        self._convert_to_usd = convert_to_usd
         self._catalog_cache: tuple[float, MarketCatalog] | None = None
 
     @property
     def limiter(self) -> RateLimiter:
         """The rate limiter every request of this client is charged to."""
         return self._limiter
+
+    @property
+    def clock(self) -> Clock:
+        """The time source of limits, retries, default window ends and pipelines."""
+        return self._clock
+
+    @property
+    def convert_to_usd(self) -> bool:
+        """Whether `history`, `fetch` and pipelines ask for USD values (OI, liquidations)."""
+        return self._convert_to_usd
+
+    def coverage(self) -> Coverage:
+        """What Coinalyze offers, without I/O: kinds, intervals, units, retention and venues.
+
+        Examples:
+            >>> Coinalyze(api_key="k").coverage().check("open_interest", "1h").retained_bars(Interval.H1)
+            1500
+        """
+        return COVERAGE
 
     @property
     def stats(self) -> RequestStats:
@@ -174,23 +196,33 @@ class _CoinalyzeBase:
         interval: IntervalInput,
         start: TimeInput,
         end: TimeInput | None = None,
-    ) -> list[HistoryStep]:
+    ) -> list[Step]:
         """The one-request steps of a [`history`][cryptodata.Coinalyze.history] call, without network.
 
         Each step is a batch of up to 20 symbols over one window of at most
-        `max_points_per_request` bars; `history(kind, step.symbols, start=step.start,
-        end=step.end)` sends exactly one data request. Pipelines run plans step by step.
+        `max_points_per_request` bars, costing one call per symbol; `fetch(step)` sends
+        exactly one data request. Pipelines run plans step by step.
+
+        Raises:
+            UnsupportedError: For a kind or interval Coinalyze does not offer.
+            ValidationError: For other bad arguments.
         """
-        ep.history_endpoint(kind)
+        endpoint = ep.history_endpoint(kind)
+        step = Interval.parse(interval)
+        COVERAGE.check(endpoint.kind, step)
         lo, hi = self._window(start, end)
-        return ep.steps(
+        found = ep.steps(
             ep.validate_symbols(symbols),
-            Interval.parse(interval),
+            step,
             lo,
             hi,
             max_points=self._max_points,
             batch_size=self._batch_size,
         )
+        return [
+            Step(endpoint.kind, step, item.symbols, item.start, item.end, cost=len(item.symbols))
+            for item in found
+        ]
 
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self._clock.time(), UTC)
@@ -216,6 +248,32 @@ class _CoinalyzeBase:
 
     def _markets(self, market_type: str | None) -> Flow[Table]:
         return (yield from self._catalog()).markets_table(market_type)
+
+    def _series(
+        self, kind: Kind | str, symbols: Sequence[str], interval: IntervalInput
+    ) -> Flow[SeriesIds]:
+        endpoint = ep.history_endpoint(kind)
+        step = Interval.parse(interval)
+        wanted = ep.validate_symbols(symbols)
+        return self._series_flow(endpoint, wanted, step)
+
+    def _series_flow(
+        self, endpoint: Endpoint, symbols: list[str], interval: Interval
+    ) -> Flow[SeriesIds]:
+        catalog = yield from self._catalog()
+        catalog.check_known(symbols)
+        info = catalog.info(symbols).with_columns(
+            provider=pl.lit(ep.PROVIDER), interval=pl.lit(interval.value)
+        )
+        if endpoint.usd and self._convert_to_usd:
+            info = info.with_columns(unit=pl.lit("usd"))
+        columns = list(series_key(endpoint.kind))
+        return {row["symbol"]: row for row in info.select(columns).iter_rows(named=True)}
+
+    def _fetch(self, step: Step) -> Flow[Table]:
+        return self._history_of(
+            step.kind, step.symbols, step.interval, step.start, step.end, self._convert_to_usd
+        )
 
     def _resolve(
         self, exchange: str, base: str, quote: str | None, perpetual: bool, spot: bool
@@ -287,12 +345,11 @@ class _CoinalyzeBase:
         interval: IntervalInput,
         start: TimeInput,
         end: TimeInput | None,
-        convert_to_usd: bool,
+        convert_to_usd: bool | None,
     ) -> Flow[Table]:
         endpoint = ep.history_endpoint(kind)
-        return self._history(
-            endpoint, symbols, interval, start, end, convert_to_usd and endpoint.usd
-        )
+        usd = self._convert_to_usd if convert_to_usd is None else convert_to_usd
+        return self._history(endpoint, symbols, interval, start, end, usd and endpoint.usd)
 
     def _history_flow(
         self,
@@ -443,6 +500,8 @@ class Coinalyze(_CoinalyzeBase):
         timeout: Seconds per request before it is abandoned and retried.
         market_ttl: Seconds the market catalogue is cached.
         max_points_per_request: Bars per symbol per request before a window is split.
+        convert_to_usd: Ask for USD values (OI, liquidations) in `history`, `fetch`,
+            `series` and so in pipelines; the per-method argument overrides it.
         http_transport: An httpx transport to send through (proxies, replays, mocks).
 
     Raises:
@@ -469,6 +528,7 @@ class Coinalyze(_CoinalyzeBase):
         timeout: float = 30.0,
         market_ttl: float = 3600.0,
         max_points_per_request: int = ep.MAX_POINTS_PER_REQUEST,
+        convert_to_usd: bool = False,
         http_transport: httpx.BaseTransport | None = None,
     ) -> None:
         super().__init__(
@@ -480,6 +540,7 @@ class Coinalyze(_CoinalyzeBase):
             timeout=timeout,
             market_ttl=market_ttl,
             max_points_per_request=max_points_per_request,
+            convert_to_usd=convert_to_usd,
         )
         self._transport = SyncTransport(http_transport=http_transport, **self._transport_options)
 
@@ -494,6 +555,27 @@ class Coinalyze(_CoinalyzeBase):
     def spot_markets(self) -> Table:
         """Every spot market (OHLCV only; volume in the base asset)."""
         return self._transport.run(self._markets("spot"))
+
+    def markets(self) -> Table:
+        """Every market, futures and spot, as one table of kind `markets` (the source protocol's)."""
+        return self._transport.run(self._markets(None))
+
+    def series(
+        self, kind: Kind | str, symbols: Symbols, *, interval: IntervalInput
+    ) -> SeriesIds:
+        """The series-key columns each symbol's `kind` bars carry, from the (cached) market list.
+
+        Pipelines ask a sink where each of these series stopped. The unit is `usd` for OI
+        and liquidations when the client converts to USD, else the market's own.
+
+        Raises:
+            ValidationError: Unknown or malformed symbols, an unknown kind.
+        """
+        return self._transport.run(self._series(kind, symbols, interval))
+
+    def fetch(self, step: Step) -> Table:
+        """The rows of one step of [`history_steps`][cryptodata.Coinalyze.history_steps]: one data request."""
+        return self._transport.run(self._fetch(step))
 
     def resolve(
         self,
@@ -673,9 +755,9 @@ class Coinalyze(_CoinalyzeBase):
         interval: IntervalInput,
         start: TimeInput,
         end: TimeInput | None = None,
-        convert_to_usd: bool = False,
+        convert_to_usd: bool | None = None,
     ) -> Table:
-        """Bars of any series kind, by name: what pipelines call.
+        """Bars of any series kind, by name.
 
         Args:
             kind: `open_interest`, `funding_rate`, `predicted_funding_rate`, `liquidations`,
@@ -684,7 +766,8 @@ class Coinalyze(_CoinalyzeBase):
             interval: Bar interval.
             start: Start of the window (inclusive).
             end: End of the window (exclusive); defaults to now.
-            convert_to_usd: USD values, for `open_interest` and `liquidations` (ignored otherwise).
+            convert_to_usd: USD values, for `open_interest` and `liquidations` (ignored
+                otherwise); the client's `convert_to_usd` by default.
         """
         return self._transport.run(
             self._history_of(kind, symbols, interval, start, end, convert_to_usd)
@@ -748,6 +831,7 @@ class AsyncCoinalyze(_CoinalyzeBase):
         timeout: float = 30.0,
         market_ttl: float = 3600.0,
         max_points_per_request: int = ep.MAX_POINTS_PER_REQUEST,
+        convert_to_usd: bool = False,
         http_transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         super().__init__(
@@ -759,6 +843,7 @@ class AsyncCoinalyze(_CoinalyzeBase):
             timeout=timeout,
             market_ttl=market_ttl,
             max_points_per_request=max_points_per_request,
+            convert_to_usd=convert_to_usd,
         )
         self._transport = AsyncTransport(http_transport=http_transport, **self._transport_options)
 
@@ -773,6 +858,20 @@ class AsyncCoinalyze(_CoinalyzeBase):
     async def spot_markets(self) -> Table:
         """See [`Coinalyze.spot_markets`][cryptodata.Coinalyze.spot_markets]."""
         return await self._transport.run(self._markets("spot"))
+
+    async def markets(self) -> Table:
+        """See [`Coinalyze.markets`][cryptodata.Coinalyze.markets]."""
+        return await self._transport.run(self._markets(None))
+
+    async def series(
+        self, kind: Kind | str, symbols: Symbols, *, interval: IntervalInput
+    ) -> SeriesIds:
+        """See [`Coinalyze.series`][cryptodata.Coinalyze.series]."""
+        return await self._transport.run(self._series(kind, symbols, interval))
+
+    async def fetch(self, step: Step) -> Table:
+        """See [`Coinalyze.fetch`][cryptodata.Coinalyze.fetch]."""
+        return await self._transport.run(self._fetch(step))
 
     async def resolve(
         self,
@@ -897,7 +996,7 @@ class AsyncCoinalyze(_CoinalyzeBase):
         interval: IntervalInput,
         start: TimeInput,
         end: TimeInput | None = None,
-        convert_to_usd: bool = False,
+        convert_to_usd: bool | None = None,
     ) -> Table:
         """See [`Coinalyze.history`][cryptodata.Coinalyze.history]."""
         return await self._transport.run(
