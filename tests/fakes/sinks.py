@@ -31,9 +31,8 @@ class MemorySink:
         self.writes += 1
         return len(table)
 
-    def last_ts(
-        self, kind: Kind | str, provider: str, exchange: str, symbol: str
-    ) -> datetime | None:
+    def last_ts(self, kind: Kind | str, series: dict[str, str]) -> datetime | None:
+        provider, exchange, symbol = series["provider"], series["exchange"], series["symbol"]
         frame = self.frames.get(check_storable(kind))
         if frame is None:
             return None

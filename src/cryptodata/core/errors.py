@@ -150,3 +150,10 @@ class ResponseFormatError(CryptoDataError):
         if body:
             detail += f" (body: {body})"
         super().__init__(detail)
+
+
+class UnsupportedError(ValidationError):
+    def __init__(self, message: str, *, provider: str, what: str) -> None:
+        self.provider = provider
+        self.what = what
+        super().__init__(message)

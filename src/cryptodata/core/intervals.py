@@ -12,7 +12,7 @@ Examples:
 from __future__ import annotations
 
 import enum
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from .errors import ValidationError
@@ -79,6 +79,13 @@ class Interval(enum.Enum):
 
     def __str__(self) -> str:
         return self.value
+
+    def add(self, ts: datetime, n: int) -> datetime:
+        return ts + self.timedelta * n
+
+    def floor(self, ts: datetime) -> datetime:
+        seconds = int(ts.timestamp()) // self.seconds * self.seconds
+        return datetime.fromtimestamp(seconds, UTC)
 
 
 IntervalInput = Interval | str

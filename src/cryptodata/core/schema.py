@@ -89,6 +89,10 @@ def primary_key(kind: Kind) -> tuple[str, ...]:
     return _KEYS.get(Kind(kind), SERIES_KEY)
 
 
+def series_key(kind: Kind) -> tuple[str, ...]:
+    return primary_key(kind)[:-1]
+
+
 @cache
 def schema(kind: Kind) -> pl.Schema:
     """The polars schema (ordered columns and dtypes) of a kind."""
