@@ -157,7 +157,7 @@ def test_symbols_with_different_resume_points_share_one_window(
         ([], ["BTCUSDT_PERP.A"], "kinds must not be empty"),
         (["markets"], ["BTCUSDT_PERP.A"], "'markets' is not one"),
         (["ohlcv"], [], "symbols must not be empty"),
-        (["ohlcv"], ["NOPE.A"], "unknown coinalyze symbols: NOPE.A"),
+        (["ohlcv"], ["NOPE.A"], "unknown Coinalyze symbol 'NOPE.A'"),
     ],
 )
 def test_bad_arguments_fail_before_any_data_request(
@@ -212,9 +212,7 @@ def test_big_batches_run_first_and_each_batch_stays_chronological(
     for kind in ("ohlcv", "open_interest"):
         for batch in {item.symbols for item in plan.steps}:
             starts = [
-                item.start
-                for item in plan.steps
-                if item.kind == kind and item.symbols == batch
+                item.start for item in plan.steps if item.kind == kind and item.symbols == batch
             ]
             assert starts == sorted(starts)
             assert len(starts) == 3

@@ -243,4 +243,3 @@ class AsyncSource(_Planner, Protocol):
     async def markets(self) -> Table:
         """See [`Source.markets`][cryptodata.core.source.Source.markets]."""
         ...
-

@@ -78,8 +78,12 @@ class CoinalyzeHarness:
             lambda: client.funding_rate([]),
             lambda: client.ohlcv_history("BTCUSDT_PERP.A", interval="1w", start=NOW_DT - H),
             lambda: client.ohlcv_history("BTCUSDT_PERP.A", interval="1h", start=1.5),  # type: ignore[arg-type]
-            lambda: client.ohlcv_history("BTCUSDT_PERP.A", interval="1h", start=NOW_DT, end=NOW_DT - H),
-            lambda: client.history_steps("metric", ["BTCUSDT_PERP.A"], interval="1h", start=NOW_DT - H),
+            lambda: client.ohlcv_history(
+                "BTCUSDT_PERP.A", interval="1h", start=NOW_DT, end=NOW_DT - H
+            ),
+            lambda: client.history_steps(
+                "metric", ["BTCUSDT_PERP.A"], interval="1h", start=NOW_DT - H
+            ),
         ]
 
     def fail_with(self, scenario: Scenario) -> type[Exception]:

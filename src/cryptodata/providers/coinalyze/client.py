@@ -560,9 +560,7 @@ class Coinalyze(_CoinalyzeBase):
         """Every market, futures and spot, as one table of kind `markets` (the source protocol's)."""
         return self._transport.run(self._markets(None))
 
-    def series(
-        self, kind: Kind | str, symbols: Symbols, *, interval: IntervalInput
-    ) -> SeriesIds:
+    def series(self, kind: Kind | str, symbols: Symbols, *, interval: IntervalInput) -> SeriesIds:
         """The series-key columns each symbol's `kind` bars carry, from the (cached) market list.
 
         Pipelines ask a sink where each of these series stopped. The unit is `usd` for OI
