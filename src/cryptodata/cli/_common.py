@@ -12,6 +12,7 @@ from typing import Any
 from cryptodata.core.errors import ValidationError
 from cryptodata.core.schema import Kind
 from cryptodata.providers.coinalyze import Coinalyze
+from cryptodata.providers.registry import PROVIDERS, source_class
 from cryptodata.sinks.base import Sink, check_storable
 
 SERIES_KINDS = (
@@ -22,14 +23,13 @@ SERIES_KINDS = (
     "long_short_ratio",
     "ohlcv",
 )
-PROVIDERS = ("coinalyze",)
 
 
 def add_series_options(parser: argparse.ArgumentParser, *, start_required: bool) -> None:
     """Options naming what to fetch and where to put it."""
     parser.add_argument(
         "--provider",
-        choices=PROVIDERS,
+        choices=sorted(PROVIDERS),
         default="coinalyze",
         help="data provider (default coinalyze)",
     )
@@ -84,7 +84,8 @@ def add_logging_options(parser: argparse.ArgumentParser) -> None:
 
 def open_client(args: argparse.Namespace) -> Coinalyze:
     """The provider client named by `--provider`, with its options (`--usd`)."""
-    return Coinalyze(convert_to_usd=args.usd)
+    client: Coinalyze = source_class(args.provider)(convert_to_usd=args.usd)
+    return client
 
 
 def symbols_of(client: Coinalyze, args: argparse.Namespace) -> list[str]:
