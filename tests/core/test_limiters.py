@@ -598,3 +598,32 @@ def test_fractional_pause_terminates_on_manual_clock(clock: ManualClock) -> None
     limiter.pause(0.1)
 
     assert acquire_within(limiter, clock)
+
+
+@pytest.mark.parametrize(
+    ("limiter", "rate"),
+    [
+        (SlidingWindowLimiter(40, window=60.0), 40 / 60),
+        (TokenBucketLimiter(10, per=2.0), 5.0),
+        (TokenBucketLimiter(3), 3.0),
+        (
+            CompositeLimiter(TokenBucketLimiter(10), SlidingWindowLimiter(1_000, window=3_600)),
+            1_000 / 3_600,
+        ),
+        (CompositeLimiter(SlidingWindowLimiter(100, window=1.0), TokenBucketLimiter(7)), 7.0),
+    ],
+)
+def test_every_limiter_reports_its_sustained_rate_per_second(
+    limiter: RateLimiter, rate: float
+) -> None:
+    assert limiter.rate == pytest.approx(rate)
+
+
+def test_a_token_bucket_sustains_exactly_its_reported_rate(clock: ManualClock) -> None:
+    limiter = TokenBucketLimiter(4, per=2.0, clock=clock)
+    start = clock.time()
+
+    for _ in range(4 + 20):  # the burst, then 20 at the sustained rate
+        limiter.acquire()
+
+    assert clock.time() - start == pytest.approx(20 / limiter.rate)

@@ -513,3 +513,10 @@ def test_capacity_is_the_limit(redis_url: str, redis_key: str) -> None:
 
     assert limiter.capacity == 12.0
     limiter.close()
+
+
+def test_rate_is_the_limit_per_window_second(redis_url: str, redis_key: str) -> None:
+    limiter = RedisRateLimiter(redis_url, redis_key, limit=12, window=4.0)
+
+    assert limiter.rate == 3.0
+    limiter.close()
