@@ -31,8 +31,9 @@ class MemorySink:
         self.writes += 1
         return len(table)
 
-    def last_ts(self, kind: Kind | str, series: dict[str, str]) -> datetime | None:
-        provider, exchange, symbol = series["provider"], series["exchange"], series["symbol"]
+    def last_ts(
+        self, kind: Kind | str, provider: str, exchange: str, symbol: str
+    ) -> datetime | None:
         frame = self.frames.get(check_storable(kind))
         if frame is None:
             return None

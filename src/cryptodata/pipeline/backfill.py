@@ -407,7 +407,9 @@ def _finish_plan(
     for kind in query.kinds:
         resume: dict[str, datetime] = {}
         for symbol in query.symbols:
-            begin = query.resume_at(kind, sink.last_ts(kind, ids[kind][symbol]))
+            key = ids[kind][symbol]
+            last = sink.last_ts(kind, key["provider"], key["exchange"], key["symbol"])
+            begin = query.resume_at(kind, last)
             if begin < query.end:
                 resume[symbol] = begin
         series += len(resume)

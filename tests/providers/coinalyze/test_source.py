@@ -56,7 +56,7 @@ def test_history_steps_carry_kind_interval_and_one_call_per_symbol(cz: Coinalyze
 
 def test_a_kind_coinalyze_lacks_is_unsupported(cz: Coinalyze) -> None:
     with pytest.raises(UnsupportedError) as caught:
-        cz.coverage().check("metric")
+        cz.coverage().check("exchanges", "1h")
 
     assert caught.value.provider == "coinalyze"
 
@@ -69,20 +69,9 @@ def test_series_name_the_venue_interval_and_market_unit(cz: Coinalyze, fake: Fak
             "provider": "coinalyze",
             "exchange": "binance",
             "symbol": "BTCUSDT_PERP.A",
-            "interval": "1h",
-            "unit": "base",
         }
     }
     assert fake.data_calls == []
-
-
-def test_series_of_a_usd_client_carry_the_usd_unit(fake: FakeCoinalyze, clock: ManualClock) -> None:
-    with Coinalyze(api_key=API_KEY, clock=clock, base_url=BASE_URL, convert_to_usd=True) as cz:
-        ids = cz.series("liquidations", ["BTCUSDT_PERP.A"], interval="1d")
-        funding = cz.series("funding_rate", ["BTCUSDT_PERP.A"], interval="1d")
-
-    assert ids["BTCUSDT_PERP.A"]["unit"] == "usd"
-    assert "unit" not in funding["BTCUSDT_PERP.A"]
 
 
 def test_fetch_sends_exactly_one_data_request_and_returns_its_series(
