@@ -86,7 +86,8 @@ class Harness(Protocol):
         ...
 
 
-def _texts_of(exc: BaseException) -> list[str]:
+def texts_of(exc: BaseException) -> list[str]:
+    """Every text an exception shows: str, repr, attributes, args and the formatted chain."""
     texts = []
     seen: BaseException | None = exc
     while seen is not None:
@@ -145,7 +146,7 @@ class ProviderContract:
             expected = harness.fail_with(scenario)
             with pytest.raises(expected) as caught:
                 harness.call()
-            texts += _texts_of(caught.value)
+            texts += texts_of(caught.value)
 
         sent = harness.requests()
         assert sent, "the scenario sent nothing"

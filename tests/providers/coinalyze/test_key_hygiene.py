@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import traceback
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -20,6 +19,7 @@ from cryptodata import (
     TransportError,
     ValidationError,
 )
+from providers.contract import texts_of
 
 from .conftest import BASE_URL, NOW_DT, FakeCoinalyze
 
@@ -61,16 +61,6 @@ SCENARIOS: dict[str, tuple[Callable[[FakeCoinalyze], None], type[Exception] | No
     "500-exhausted": (_server_error, ServerError),
     "timeout": (_timeout, TransportError),
 }
-
-
-def _texts_of(exc: BaseException) -> list[str]:
-    texts = []
-    seen: BaseException | None = exc
-    while seen is not None:
-        texts += [str(seen), repr(seen), repr(vars(seen)), repr(seen.args)]
-        seen = seen.__cause__ or seen.__context__
-    texts.append("".join(traceback.format_exception(exc)))
-    return texts
 
 
 @pytest.fixture(autouse=True)
@@ -118,7 +108,7 @@ def test_key_never_leaks(
     else:
         with pytest.raises(expected) as caught:
             _fetch(client)
-        texts += _texts_of(caught.value)
+        texts += texts_of(caught.value)
     client.close()
 
     _assert_no_key_anywhere(client, fake, logs, texts)
@@ -139,7 +129,7 @@ def test_key_never_leaks_from_validation_errors(
         ):
             with pytest.raises(ValidationError) as caught:
                 bad()
-            texts += _texts_of(caught.value)
+            texts += texts_of(caught.value)
 
         _assert_no_key_anywhere(client, fake, logs, texts)
 

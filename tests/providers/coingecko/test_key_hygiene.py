@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import traceback
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,20 +16,11 @@ from cryptodata import (
     ServerError,
 )
 from cryptodata.providers.coingecko import top_assets
+from providers.contract import texts_of
 
 from .conftest import KEY_HEADER, FakeCoinGecko, Universe, fixture_bytes
 
 KEY = "CG-SUPERSECRET-KEY-42"
-
-
-def _texts_of(exc: BaseException) -> list[str]:
-    texts = []
-    seen: BaseException | None = exc
-    while seen is not None:
-        texts += [str(seen), repr(seen), repr(vars(seen)), repr(seen.args)]
-        seen = seen.__cause__ or seen.__context__
-    texts.append("".join(traceback.format_exception(exc)))
-    return texts
 
 
 def _success(fake: FakeCoinGecko) -> None:
@@ -87,7 +77,7 @@ def test_key_never_leaks(
     else:
         with pytest.raises(expected) as caught:
             universe(5, api_key=KEY)
-        texts += _texts_of(caught.value)
+        texts += texts_of(caught.value)
 
     assert fake.calls
     for call in fake.calls:
