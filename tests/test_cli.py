@@ -291,3 +291,30 @@ def test_watch_rejects_end(
 
     assert "--end does not apply" in capsys.readouterr().err
     assert fake.data_calls == []
+
+
+def test_interval_in_the_providers_spelling_plans_the_same_as_its_canonical_name(
+    fake: FakeCoinalyze, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["backfill", "--symbols", "BTCUSDT_PERP.A", "--kinds", "ohlcv", "--start", "2025-05-01"]
+    tail = ["--end", "2025-06-01", "--sink", f"jsonl:{tmp_path}", "--dry-run"]
+
+    assert main([*args, "--interval", "1d", *tail]) == 0
+    canonical = capsys.readouterr().out
+    assert main([*args, "--interval", "daily", *tail]) == 0
+
+    assert capsys.readouterr().out == canonical
+    assert canonical.startswith("1 requests for 1 series")
+
+
+@pytest.mark.parametrize("command", ["backfill", "update", "watch"])
+def test_interval_the_provider_lacks_exits_before_any_request(
+    fake: FakeCoinalyze, tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    args = [command, "--bases", "BTC", "--exchanges", "binance", "--interval", "8h"]
+    start = ["--start", "2025-05-01"] if command == "backfill" else []
+
+    assert main([*args, *start, "--sink", f"jsonl:{tmp_path}"]) == 1
+
+    assert "coinalyze does not offer open_interest at 8h" in capsys.readouterr().err
+    assert fake.calls == []

@@ -5,7 +5,7 @@ or a table is used.
 
 Examples:
     >>> from cryptodata import Coinalyze, Interval
-    >>> Interval.parse("1hour")
+    >>> Interval.parse("1h")
     <Interval.H1: '1h'>
 """
 
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         ResponseFormatError,
         ServerError,
         TransportError,
+        UnsupportedError,
         ValidationError,
     )
     from cryptodata.core.intervals import Interval
@@ -56,9 +57,11 @@ if TYPE_CHECKING:
     from cryptodata.core.replay import ReplayTransport
     from cryptodata.core.retry import RetryPolicy
     from cryptodata.core.schema import Kind, primary_key, schema
+    from cryptodata.core.source import AsyncSource, Coverage, KindCoverage, Source, Step
     from cryptodata.core.table import Table
     from cryptodata.core.time import to_utc
     from cryptodata.core.transport import PlannedRequest, RequestStats
+    from cryptodata.core.venues import VENUES, Venue, canonical_venue
     from cryptodata.pipeline import (
         BackfillPlan,
         BackfillReport,
@@ -112,6 +115,7 @@ _EXPORTS: dict[str, str] = {
             "ResponseFormatError",
             "ServerError",
             "TransportError",
+            "UnsupportedError",
             "ValidationError",
         ),
         "cryptodata.core.intervals": ("Interval",),
@@ -141,18 +145,22 @@ _EXPORTS: dict[str, str] = {
         "cryptodata.core.replay": ("ReplayTransport",),
         "cryptodata.core.retry": ("RetryPolicy",),
         "cryptodata.core.schema": ("Kind", "primary_key", "schema"),
+        "cryptodata.core.source": ("AsyncSource", "Coverage", "KindCoverage", "Source", "Step"),
         "cryptodata.core.table": ("Table",),
         "cryptodata.core.time": ("to_utc",),
         "cryptodata.core.transport": ("PlannedRequest", "RequestStats"),
+        "cryptodata.core.venues": ("VENUES", "Venue", "canonical_venue"),
     }.items()
     for name in names
 }
 
 __all__ = [
+    "VENUES",
     "AggregateLiquidationBar",
     "AggregateOpenInterestBar",
     "Asset",
     "AsyncCoinalyze",
+    "AsyncSource",
     "AuthenticationError",
     "BackfillPlan",
     "BackfillReport",
@@ -160,6 +168,7 @@ __all__ = [
     "Clock",
     "Coinalyze",
     "CompositeLimiter",
+    "Coverage",
     "CryptoDataError",
     "Exchange",
     "FundingRateBar",
@@ -167,6 +176,7 @@ __all__ = [
     "Interval",
     "JsonlSink",
     "Kind",
+    "KindCoverage",
     "LiquidationBar",
     "LongShortRatioBar",
     "ManualClock",
@@ -192,11 +202,15 @@ __all__ = [
     "ServerError",
     "Sink",
     "SlidingWindowLimiter",
+    "Source",
+    "Step",
     "SystemClock",
     "Table",
     "TokenBucketLimiter",
     "TransportError",
+    "UnsupportedError",
     "ValidationError",
+    "Venue",
     "WatchStats",
     "__version__",
     "abackfill",
@@ -205,6 +219,7 @@ __all__ = [
     "aupdate",
     "awatch",
     "backfill",
+    "canonical_venue",
     "plan_backfill",
     "primary_key",
     "schema",

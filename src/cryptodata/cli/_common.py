@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cryptodata.core.errors import ValidationError
+from cryptodata.core.intervals import Interval
 from cryptodata.core.schema import Kind
 from cryptodata.providers.coinalyze import Coinalyze
 from cryptodata.providers.registry import PROVIDERS, source_class
@@ -51,7 +52,9 @@ def add_series_options(parser: argparse.ArgumentParser, *, start_required: bool)
         "--kinds", type=_csv, default=list(SERIES_KINDS), help="series kinds (default: all six)"
     )
     parser.add_argument(
-        "--interval", required=True, help="bar interval: 1m 5m 15m 30m 1h 2h 4h 6h 12h 1d"
+        "--interval",
+        required=True,
+        help="bar interval; coinalyze: 1m 5m 15m 30m 1h 2h 4h 6h 12h 1d (or 1min ... daily)",
     )
     parser.add_argument("--start", required=start_required, help="start (ISO date or time, UTC)")
     parser.add_argument("--end", help="end, exclusive (default: now)")
@@ -104,6 +107,18 @@ def symbols_of(client: Coinalyze, args: argparse.Namespace) -> list[str]:
     if not resolved.symbols:
         raise ValidationError("none of the --bases has a market on the --exchanges given")
     return list(resolved.symbols)
+
+
+def interval_of(args: argparse.Namespace, client: Coinalyze) -> Interval:
+    """`--interval`, canonical or as `--provider` spells it, offered for every `--kinds`.
+
+    Checked here, before symbols are resolved, so a bad combination sends no request.
+    """
+    coverage = client.coverage()
+    interval = coverage.interval(args.interval)
+    for kind in kinds_of(args):
+        coverage.check(kind, interval)
+    return interval
 
 
 def kinds_of(args: argparse.Namespace) -> list[Kind]:

@@ -18,7 +18,15 @@ from cryptodata.pipeline.backfill import (
     update,
 )
 
-from ._common import add_series_options, kinds_of, open_client, open_sink, setup_logging, symbols_of
+from ._common import (
+    add_series_options,
+    interval_of,
+    kinds_of,
+    open_client,
+    open_sink,
+    setup_logging,
+    symbols_of,
+)
 
 logger = logging.getLogger("cryptodata.cli")
 
@@ -44,12 +52,13 @@ def run_backfill(args: argparse.Namespace) -> int:
     """Plan, show the plan, then run it with progress."""
     setup_logging(args)
     with open_client(args) as client, open_sink(args.sink) as sink:
+        interval = interval_of(args, client)
         symbols = symbols_of(client, args)
         plan = plan_backfill(
             client,
             kinds_of(args),
             symbols,
-            args.interval,
+            interval,
             args.start,
             args.end,
             sink=sink,
@@ -71,11 +80,12 @@ def run_update(args: argparse.Namespace) -> int:
     """Update every series from its newest stored bar."""
     setup_logging(args)
     with open_client(args) as client, open_sink(args.sink) as sink:
+        interval = interval_of(args, client)
         report = update(
             client,
             kinds_of(args),
             symbols_of(client, args),
-            args.interval,
+            interval,
             sink=sink,
             start=args.start,
             end=args.end,

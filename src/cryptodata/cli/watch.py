@@ -8,7 +8,15 @@ from typing import Any
 from cryptodata.core.errors import ValidationError
 from cryptodata.pipeline.watch import watch
 
-from ._common import add_series_options, kinds_of, open_client, open_sink, setup_logging, symbols_of
+from ._common import (
+    add_series_options,
+    interval_of,
+    kinds_of,
+    open_client,
+    open_sink,
+    setup_logging,
+    symbols_of,
+)
 
 
 def register(commands: Any) -> None:
@@ -32,11 +40,12 @@ def run(args: argparse.Namespace) -> int:
     if args.end is not None:
         raise ValidationError("watch runs until stopped; --end does not apply (use --cycles)")
     with open_client(args) as client, open_sink(args.sink) as sink:
+        interval = interval_of(args, client)
         stats = watch(
             client,
             kinds_of(args),
             symbols_of(client, args),
-            args.interval,
+            interval,
             sink=sink,
             delay=args.delay,
             lag=args.lag,

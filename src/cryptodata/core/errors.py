@@ -3,6 +3,7 @@
 ```
 CryptoDataError
 ├── ValidationError          bad arguments; raised before any request is sent
+│   └── UnsupportedError     the provider does not offer that kind / interval / depth
 ├── ProviderError            the provider answered with an error status
 │   ├── BadRequestError      400 and other 4xx: fix the request
 │   ├── AuthenticationError  401 / 403: fix the API key
@@ -29,6 +30,7 @@ __all__ = [
     "ResponseFormatError",
     "ServerError",
     "TransportError",
+    "UnsupportedError",
     "ValidationError",
 ]
 
@@ -153,6 +155,21 @@ class ResponseFormatError(CryptoDataError):
 
 
 class UnsupportedError(ValidationError):
+    """The provider does not offer what was asked (a kind, an interval, a depth of history).
+
+    Raised before any request, from what the source's `coverage()` declares, so a router can
+    catch it and ask another provider.
+
+    Attributes:
+        provider: The provider that lacks it.
+        what: What it lacks, e.g. `"ohlcv"` or `"open_interest 8h"`.
+
+    Examples:
+        >>> err = UnsupportedError("no 8h bars", provider="coinalyze", what="open_interest 8h")
+        >>> isinstance(err, ValidationError), err.what
+        (True, 'open_interest 8h')
+    """
+
     def __init__(self, message: str, *, provider: str, what: str) -> None:
         self.provider = provider
         self.what = what

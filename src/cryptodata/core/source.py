@@ -113,6 +113,8 @@ class Coverage:
         provider: The source's name.
         kinds: What it offers per kind.
         venues: Canonical names of the venues it covers (empty when it is not venue-based).
+        interval_aliases: The provider's own interval spellings (`("1hour", Interval.H1)`),
+            which every `interval=` argument of its clients accepts beside the canonical names.
 
     Examples:
         >>> cov = Coverage("demo", (KindCoverage(Kind.FUNDING_RATE, intervals=(Interval.H1,)),))
@@ -123,6 +125,19 @@ class Coverage:
     provider: str
     kinds: tuple[KindCoverage, ...]
     venues: tuple[str, ...] = ()
+    interval_aliases: tuple[tuple[str, Interval], ...] = ()
+
+    def interval(self, value: IntervalInput) -> Interval:
+        """`value` read as a canonical interval name or one of the provider's spellings.
+
+        Raises:
+            ValidationError: For a spelling neither canonical nor the provider's own.
+
+        Examples:
+            >>> Coverage("demo", (), interval_aliases=(("hourly", Interval.H1),)).interval("hourly")
+            <Interval.H1: '1h'>
+        """
+        return Interval.parse(value, aliases=dict(self.interval_aliases))
 
     def supports(self, kind: Kind | str, interval: IntervalInput | None = None) -> bool:
         """Whether the source offers `kind` (at `interval`, when given)."""
@@ -150,7 +165,7 @@ class Coverage:
             )
         if interval is None:
             return found
-        step = Interval.parse(interval)
+        step = self.interval(interval)
         if step not in found.intervals:
             offered = ", ".join(member.value for member in found.intervals) or "no intervals"
             raise UnsupportedError(

@@ -338,7 +338,7 @@ class _Query:
         empty_only: bool = False,
     ) -> _Query:
         wanted_kinds = _kinds(kinds)
-        step = Interval.parse(interval)
+        step = source.coverage().interval(interval)
         now = datetime.fromtimestamp(source.clock.time(), UTC)
         hi = now if end is None else to_utc(end, name="end")
         lo = None if start is None else to_utc(start, name="start")

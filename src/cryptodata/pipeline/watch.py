@@ -91,7 +91,9 @@ def watch(
     Returns:
         The loop's health counters.
     """
-    loop = _Loop.start(kinds, interval, delay, stop, max_cycles, clock or source.clock)
+    loop = _Loop.start(
+        kinds, source.coverage().interval(interval), delay, stop, max_cycles, clock or source.clock
+    )
     with _stop_on_signals(loop.stop):
         while not loop.stop.is_set():
             try:
@@ -140,7 +142,9 @@ async def awatch(
     Waits between cycles without blocking the event loop; `stop` (a `threading.Event`, so
     signal handlers and other threads can set it) is checked at least once a second.
     """
-    loop = _Loop.start(kinds, interval, delay, stop, max_cycles, clock or source.clock)
+    loop = _Loop.start(
+        kinds, source.coverage().interval(interval), delay, stop, max_cycles, clock or source.clock
+    )
     with _stop_on_signals(loop.stop):
         while not loop.stop.is_set():
             try:
@@ -188,7 +192,7 @@ class _Loop:
     def start(
         cls,
         kinds: Iterable[Kind | str],
-        interval: IntervalInput,
+        interval: Interval,
         delay: float,
         stop: threading.Event | None,
         max_cycles: int | None,
@@ -198,8 +202,7 @@ class _Loop:
             raise ValidationError(f"delay must be >= 0 seconds, got {delay}")
         if max_cycles is not None and max_cycles < 1:
             raise ValidationError(f"max_cycles must be >= 1, got {max_cycles}")
-        step = Interval.parse(interval)
-        return cls(list(kinds), step, delay, stop or threading.Event(), max_cycles, clock)
+        return cls(list(kinds), interval, delay, stop or threading.Event(), max_cycles, clock)
 
     def closed_end(self) -> datetime:
         """Start of the bar still open `delay` seconds ago: the end of what is closed."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import polars as pl
@@ -174,3 +175,44 @@ def test_market_on_a_venue_missing_from_exchanges_keeps_its_code_as_name(
     frame = cz.future_markets().to_polars()
 
     assert frame.filter(pl.col("symbol") == "BTCUSDT.S").item(0, "exchange") == "s"
+
+
+def test_every_coinalyze_venue_keeps_the_name_stored_before_the_venue_table(
+    cz: Coinalyze, fake: FakeCoinalyze
+) -> None:
+    # Before core's venue table, a name was the display name lower-cased, letters and digits
+    # only; stored series carry those names, so none of Coinalyze's 26 venues may change.
+    names = dict(cz.exchanges().to_polars().select("display_name", "name").iter_rows())
+
+    assert names == {
+        row["name"]: re.sub(r"[^a-z0-9]", "", row["name"].lower()) for row in fake.exchanges
+    }
+
+
+@pytest.mark.parametrize("spelling", ["okx", "OKX", "OKEx", "o.k.x"])
+def test_resolve_accepts_any_spelling_of_a_venue(
+    cz: Coinalyze, fake: FakeCoinalyze, spelling: str
+) -> None:
+    assert cz.resolve(exchange=spelling, base="BTC", quote="USDT") == "BTCUSDT_PERP.3"
+
+
+def test_resolve_many_names_the_canonical_venue_for_an_alias(
+    cz: Coinalyze, fake: FakeCoinalyze
+) -> None:
+    found = cz.resolve_many(["BTC"], ["binanceusdm", "OKEx"], quote="USDT")
+
+    assert found.pairs == [("BTC", "binance", "BTCUSDT_PERP.A"), ("BTC", "okx", "BTCUSDT_PERP.3")]
+
+
+def test_venue_missing_from_the_venue_table_is_named_by_its_display_name(
+    cz: Coinalyze, fake: FakeCoinalyze
+) -> None:
+    fake.exchanges.append({"name": "New Venue.io", "code": "S"})
+    fake.futures.append({**fake.futures[2], "symbol": "BTCUSDT.S", "exchange": "S"})
+
+    names = dict(cz.exchanges().to_polars().select("code", "name").iter_rows())
+    frame = cz.future_markets().to_polars()
+
+    assert names["S"] == "newvenueio"
+    assert frame.filter(pl.col("symbol") == "BTCUSDT.S").item(0, "exchange") == "newvenueio"
+    assert cz.resolve(exchange="New Venue.io", base="BTC", quote="USDT") == "BTCUSDT.S"

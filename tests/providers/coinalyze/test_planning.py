@@ -27,6 +27,7 @@ from cryptodata.providers.coinalyze.endpoints import (
     MAX_SYMBOLS_PER_REQUEST,
     plan_history,
 )
+from cryptodata.providers.coinalyze.intervals import spelling
 
 from .conftest import API_KEY, BASE_URL, NOW, FakeCoinalyze, synthetic
 
@@ -197,7 +198,7 @@ def test_plan_history_batches_and_windows_tile_the_range(
         batch = params["symbols"].split(",")
         assert 1 <= len(batch) <= MAX_SYMBOLS_PER_REQUEST
         assert request.cost == len(batch)
-        assert params["interval"] == interval.spelling("coinalyze")
+        assert params["interval"] == spelling(interval)
         lo, hi = int(params["from"]), int(params["to"])
         assert hi - lo + 1 <= max_points * interval.seconds
         batches.setdefault(params["symbols"], []).append((lo, hi))

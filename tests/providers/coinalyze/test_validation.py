@@ -67,7 +67,7 @@ def test_empty_symbol_list_raises_before_any_request(cz: Coinalyze, fake: FakeCo
     assert fake.calls == []
 
 
-@pytest.mark.parametrize("interval", ["1w", "3h", "hourly", "", "1H"])
+@pytest.mark.parametrize("interval", ["3h", "hourly", "", "1H"])
 def test_bad_interval_raises_before_any_request(
     cz: Coinalyze, fake: FakeCoinalyze, interval: str
 ) -> None:

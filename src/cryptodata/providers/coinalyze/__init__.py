@@ -1,6 +1,6 @@
 """Coinalyze: open interest, funding, liquidations, long/short ratio and OHLCV for derivatives venues."""
 
 from .client import AsyncCoinalyze, Coinalyze
-from .markets import ResolvedSymbols, exchange_name
+from .markets import ResolvedSymbols
 
-__all__ = ["AsyncCoinalyze", "Coinalyze", "ResolvedSymbols", "exchange_name"]
+__all__ = ["AsyncCoinalyze", "Coinalyze", "ResolvedSymbols"]

@@ -38,6 +38,7 @@ from cryptodata.core.transport import (
 from . import endpoints as ep
 from .coverage import COVERAGE
 from .endpoints import Endpoint
+from .intervals import parse_interval
 from .markets import MarketCatalog, ResolvedSymbols, names, quote_preference
 from .parse import (
     parse_exchanges,
@@ -180,7 +181,7 @@ class _CoinalyzeBase:
         return ep.plan_history(
             endpoint,
             wanted,
-            Interval.parse(interval),
+            parse_interval(interval),
             lo,
             hi,
             convert_to_usd=convert_to_usd,
@@ -208,7 +209,7 @@ class _CoinalyzeBase:
             ValidationError: For other bad arguments.
         """
         endpoint = ep.history_endpoint(kind)
-        step = Interval.parse(interval)
+        step = parse_interval(interval)
         COVERAGE.check(endpoint.kind, step)
         lo, hi = self._window(start, end)
         found = ep.steps(
@@ -253,7 +254,7 @@ class _CoinalyzeBase:
         self, kind: Kind | str, symbols: Sequence[str], interval: IntervalInput
     ) -> Flow[SeriesIds]:
         endpoint = ep.history_endpoint(kind)
-        step = Interval.parse(interval)
+        step = parse_interval(interval)
         wanted = ep.validate_symbols(symbols)
         return self._series_flow(endpoint, wanted, step)
 
@@ -334,7 +335,7 @@ class _CoinalyzeBase:
         convert_to_usd: bool = False,
     ) -> Flow[Table]:
         wanted = ep.validate_symbols(symbols)
-        step = Interval.parse(interval)
+        step = parse_interval(interval)
         lo, hi = self._window(start, end)
         return self._history_flow(endpoint, wanted, step, lo, hi, convert_to_usd)
 
@@ -407,7 +408,7 @@ class _CoinalyzeBase:
     ) -> Flow[Table]:
         if kind not in _AGGREGATES:
             raise ValidationError(f"cannot aggregate {kind!r}; use one of {', '.join(_AGGREGATES)}")
-        step = Interval.parse(interval)
+        step = parse_interval(interval)
         lo, hi = self._window(start, end)
         venues = None if exchanges is None else list(exchanges)
         return self._aggregate_flow(kind, base, step, lo, hi, venues)

@@ -13,24 +13,14 @@ from typing import Final
 from cryptodata.core.intervals import Interval
 from cryptodata.core.schema import Kind
 from cryptodata.core.source import Coverage, KindCoverage
+from cryptodata.core.venues import canonical_venue
 
 from .endpoints import PROVIDER, RETENTION_POINTS
-from .markets import exchange_name
+from .intervals import SPELLINGS
 
 __all__ = ["COVERAGE", "INTERVALS"]
 
-INTERVALS: Final = (
-    Interval.M1,
-    Interval.M5,
-    Interval.M15,
-    Interval.M30,
-    Interval.H1,
-    Interval.H2,
-    Interval.H4,
-    Interval.H6,
-    Interval.H12,
-    Interval.D1,
-)
+INTERVALS: Final = tuple(SPELLINGS)
 """Every interval Coinalyze's history endpoints take."""
 
 _RETENTION: Final = tuple(
@@ -87,6 +77,7 @@ COVERAGE: Final = Coverage(
         KindCoverage(Kind.MARKETS),
         KindCoverage(Kind.EXCHANGES),
     ),
-    tuple(sorted({exchange_name(name) for name in _VENUES})),
+    tuple(sorted({canonical_venue(name) for name in _VENUES})),
+    tuple((name, interval) for interval, name in SPELLINGS.items()),
 )
 """Coinalyze's coverage: what `Coinalyze.coverage()` returns."""

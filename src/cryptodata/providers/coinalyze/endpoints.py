@@ -20,6 +20,8 @@ from cryptodata.core.planning import HistoryStep, batched, history_steps
 from cryptodata.core.schema import Kind
 from cryptodata.core.transport import PlannedRequest
 
+from .intervals import spelling
+
 __all__ = [
     "BASE_URL",
     "ENDPOINTS",
@@ -232,7 +234,7 @@ def plan_history(
     `from = ceil(lo)`, `to = ceil(hi) - 1`.
     """
     extra = (("convert_to_usd", _bool(convert_to_usd)),) if endpoint.usd else ()
-    spelled = interval.spelling(PROVIDER)
+    spelled = spelling(interval)
     return [
         PlannedRequest(
             endpoint.path,

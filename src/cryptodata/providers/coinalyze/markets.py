@@ -7,7 +7,6 @@ TTL and checks every symbol against it before a data request is sent.
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Final, overload
 
@@ -17,6 +16,7 @@ import polars as pl
 from cryptodata.core.errors import ValidationError
 from cryptodata.core.schema import Kind, schema
 from cryptodata.core.table import Table
+from cryptodata.core.venues import normalize_venue
 
 from .endpoints import PROVIDER
 
@@ -24,7 +24,6 @@ __all__ = [
     "QUOTE_PREFERENCE",
     "MarketCatalog",
     "ResolvedSymbols",
-    "exchange_name",
     "names",
     "quote_preference",
 ]
@@ -36,15 +35,6 @@ USDT perpetuals are the deepest market on most venues; USD comes next because it
 contract where no USDT one exists (BitMEX's and Deribit's inverse perpetuals, Hyperliquid's
 USDC-settled perpetuals, which Coinalyze quotes in USD); USDC last.
 """
-
-
-def exchange_name(display_name: str) -> str:
-    """Canonical venue name: lower case, letters and digits only (`"Gate.io"` → `"gateio"`).
-
-    These match ccxt's exchange ids for the venues both know (`binance`, `bybit`, `okx`,
-    `gateio`, `bitmex`, `hyperliquid`, ...).
-    """
-    return re.sub(r"[^a-z0-9]", "", display_name.lower())
 
 
 def names(argument: str, values: str | Iterable[str]) -> list[str]:
@@ -136,6 +126,11 @@ class MarketCatalog:
     ) -> MarketCatalog:
         """Join raw market lists with the exchange table (codes → canonical names).
 
+        Display names become canonical names through core's venue table
+        ([`normalize_venue`][cryptodata.core.venues.normalize_venue]); a venue the table
+        does not list yet keeps its display name lower-cased, letters and digits only, and a
+        market whose code is missing from `/exchanges` keeps its raw code, lower-cased.
+
         Args:
             exchanges: `code`, `display_name` from `/exchanges`.
             futures: Parsed `/future-markets`.
@@ -143,7 +138,7 @@ class MarketCatalog:
         """
         venues = exchanges.with_columns(
             provider=pl.lit(PROVIDER),
-            name=pl.col("display_name").map_elements(exchange_name, return_dtype=pl.String),
+            name=pl.col("display_name").map_elements(normalize_venue, return_dtype=pl.String),
         ).select(schema(Kind.EXCHANGES).names())
         markets = (
             pl.concat([futures, spots])
@@ -317,7 +312,8 @@ class MarketCatalog:
         return ResolvedSymbols([symbol for _, _, symbol in pairs], pairs, missing)
 
     def _venue(self, name: str) -> str:
-        canonical = exchange_name(name)
+        # Lenient, so that a venue Coinalyze lists before core's table does stays reachable.
+        canonical = normalize_venue(name)
         venues = self.venue_names()
         if canonical not in venues:
             matches = difflib.get_close_matches(canonical, venues, n=3)
