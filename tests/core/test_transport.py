@@ -27,6 +27,7 @@ from cryptodata.core.errors import (
     TransportError,
 )
 from cryptodata.core.limiters import SlidingWindowLimiter
+from cryptodata.core.request import Response
 from cryptodata.core.retry import RetryPolicy
 from cryptodata.core.transport import (
     AsyncTransport,
@@ -69,7 +70,7 @@ def transport(clock: ManualClock) -> Iterator[SyncTransport]:
 
 
 def fetch(transport: SyncTransport, request: PlannedRequest = REQUEST) -> bytes:
-    return transport.run(transport.fetch(request))
+    return transport.run(transport.fetch(request)).body
 
 
 def afetch(
@@ -80,7 +81,7 @@ def afetch(
 
     async def main() -> bytes:
         try:
-            return await transport.run(transport.fetch(request))
+            return (await transport.run(transport.fetch(request))).body
         finally:
             await transport.aclose()
 
@@ -193,7 +194,7 @@ def test_flows_compose_with_yield_from(httpx_mock: HTTPXMock, transport: SyncTra
     def both() -> Flow[bytes]:
         first = yield from transport.fetch(REQUEST)
         second = yield from transport.fetch(PlannedRequest("/y"))
-        return first + b"+" + second
+        return first.body + b"+" + second.body
 
     assert transport.run(both()) == b"one+two"
     assert transport.stats == RequestStats(sent=2, bytes_received=6)
@@ -417,7 +418,7 @@ def test_429_pauses_the_shared_limiter_for_other_callers(
     httpx_mock.add_response(url=URL, content=BODY)
     seen: list[float] = []
 
-    def observe() -> Generator[Any, Any, bytes]:
+    def observe() -> Generator[Any, Any, Response]:
         flow = transport.fetch(REQUEST)
         effect = next(flow)
         while True:
@@ -884,7 +885,7 @@ def test_async_flow_is_the_same_flow_as_sync(httpx_mock: HTTPXMock, clock: Manua
     def both() -> Flow[bytes]:
         first = yield from transport.fetch(REQUEST)
         second = yield from transport.fetch(PlannedRequest("/y"))
-        return first + b"+" + second
+        return first.body + b"+" + second.body
 
     async def main() -> bytes:
         try:

@@ -4,7 +4,7 @@
 CryptoDataError
 ├── ValidationError          bad arguments; raised before any request is sent
 │   └── UnsupportedError     the provider does not offer that kind / interval / depth
-├── ProviderError            the provider answered with an error status
+├── ProviderError            the provider answered with an error (status, or envelope in a 200)
 │   ├── BadRequestError      400 and other 4xx: fix the request
 │   ├── AuthenticationError  401 / 403: fix the API key
 │   ├── NotFoundError        404
@@ -14,8 +14,9 @@ CryptoDataError
 └── ResponseFormatError      the provider answered 2xx with a body we cannot parse
 ```
 
-Messages and attributes never contain an API key: the transport sends keys in headers and
-errors only carry the endpoint path, never the full URL.
+Messages and attributes never contain an API key: errors carry the request's label (its path
+by default, with every [`Secret`][cryptodata.core.request.Secret] shown as `***`), never the
+full URL.
 """
 
 from __future__ import annotations
@@ -62,23 +63,29 @@ class ValidationError(CryptoDataError, ValueError):
 
 
 class ProviderError(CryptoDataError):
-    """The provider answered with an error status.
+    """The provider answered with an error.
+
+    Examples:
+        >>> str(ProviderError("unknown market", provider="ccxt", endpoint="fetch_ohlcv", status=None))
+        'ccxt fetch_ohlcv failed: unknown market'
 
     Attributes:
         provider: Provider name, e.g. `"coinalyze"`.
-        endpoint: Endpoint path, e.g. `"/open-interest-history"` (never the full URL).
-        status: HTTP status code.
+        endpoint: The request's label, e.g. `"/open-interest-history"` (never the full URL).
+        status: HTTP status code, or `None` when there is none to report (a library that does
+            its own HTTP, such as ccxt, raised the error).
         body: The start of the response body.
     """
 
     def __init__(
-        self, message: str, *, provider: str, endpoint: str, status: int, body: str = ""
+        self, message: str, *, provider: str, endpoint: str, status: int | None, body: str = ""
     ) -> None:
         self.provider = provider
         self.endpoint = endpoint
         self.status = status
         self.body = body
-        detail = f"{provider} {endpoint} answered HTTP {status}: {message}"
+        answered = "failed" if status is None else f"answered HTTP {status}"
+        detail = f"{provider} {endpoint} {answered}: {message}"
         if body:
             detail += f" (body: {body})"
         super().__init__(detail)
@@ -97,7 +104,8 @@ class NotFoundError(ProviderError):
 
 
 class RateLimitError(ProviderError):
-    """HTTP 429 that outlasted the retry budget, or asked for a longer wait than allowed.
+    """HTTP 429 (or a rate-limit envelope) that outlasted the retry budget, or asked for a
+    longer wait than allowed.
 
     Attributes:
         retry_after: Seconds the provider asked to wait, or `None` when it did not say.
@@ -109,7 +117,7 @@ class RateLimitError(ProviderError):
         *,
         provider: str,
         endpoint: str,
-        status: int = 429,
+        status: int | None = 429,
         body: str = "",
         retry_after: float | None = None,
     ) -> None:

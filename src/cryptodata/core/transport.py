@@ -1,9 +1,15 @@
-"""The one HTTP transport: rate limit, send, classify, retry, count — for sync and async alike.
+"""The run loop: rate limit, send, classify, check, retry, count — for sync and async alike.
 
 Request handling is written once, as a *flow*: a generator that yields effects (take budget
 from the limiter, send this request, sleep) and receives their results. `SyncTransport` and
 `AsyncTransport` only perform effects, so both run the exact same retry and error logic, and
 so do provider clients built on top of them (their operations are flows too).
+
+Sending is the one pluggable step: a *sender* (`cryptodata.core.senders`) puts a
+[`PreparedRequest`][cryptodata.core.request.PreparedRequest] on the wire and answers with a
+[`Response`][cryptodata.core.request.Response]. httpx is the default; a library that does its
+own HTTP (ccxt) plugs in as another sender and goes through the same limiter, retries and
+error classes.
 """
 
 from __future__ import annotations
@@ -22,15 +28,28 @@ from .clock import Clock, SystemClock
 from .errors import (
     AuthenticationError,
     BadRequestError,
+    CryptoDataError,
     NotFoundError,
     ProviderError,
     RateLimitError,
     ServerError,
     TransportError,
+    ValidationError,
     excerpt,
 )
 from .limiters import RateLimiter
+from .request import (
+    PreparedRequest,
+    Request,
+    Response,
+    Secret,
+    Value,
+    redact_known,
+    reveal_pairs,
+    reveal_path,
+)
 from .retry import RetryPolicy, parse_retry_after
+from .senders import AsyncHttpxSender, AsyncSender, HttpxSender, Sender
 
 __all__ = [
     "AsyncTransport",
@@ -46,25 +65,10 @@ logger = logging.getLogger("cryptodata.transport")
 
 T = TypeVar("T")
 
-
-@attrs.frozen
-class PlannedRequest:
-    """One HTTP request of a plan, computed before anything is sent.
-
-    Attributes:
-        endpoint: Path relative to the provider's base URL, e.g. `"/ohlcv-history"`.
-        params: Query parameters, in order.
-        cost: Units of rate-limit budget the request consumes.
-    """
-
-    endpoint: str
-    params: tuple[tuple[str, str], ...] = ()
-    cost: int = 1
-
-    @property
-    def param_dict(self) -> dict[str, str]:
-        """The query parameters as a dict."""
-        return dict(self.params)
+PlannedRequest = Request
+"""A request of a plan, computed before anything is sent: a
+[`Request`][cryptodata.core.request.Request] (plans returned `PlannedRequest`s before requests
+had a model of their own; the name stays for them)."""
 
 
 @attrs.frozen
@@ -74,7 +78,7 @@ class _Acquire:
 
 @attrs.frozen
 class _Send:
-    request: PlannedRequest
+    request: PreparedRequest
 
 
 @attrs.frozen
@@ -87,32 +91,6 @@ Flow = Generator[Effect, Any, T]
 """A sans-I/O operation: yields effects, returns a `T` when the transport has run it."""
 
 
-class Secret:
-    """A credential that never shows itself in `repr`, `str`, logs or tracebacks.
-
-    Examples:
-        >>> Secret("abc123")
-        Secret('********')
-    """
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        """The credential itself; only the transport calls this, to build a header."""
-        return self._value
-
-    def __repr__(self) -> str:
-        return "Secret('********')"
-
-    __str__ = __repr__
-
-    def __bool__(self) -> bool:
-        return bool(self._value)
-
-
 @attrs.define
 class RequestStats:
     """Counters a transport keeps; read them to monitor a bot or a pipeline.
@@ -120,7 +98,8 @@ class RequestStats:
     Attributes:
         sent: Requests sent, retries included.
         retried: Attempts that failed and were tried again.
-        rate_limited: Responses with status 429.
+        rate_limited: Answers that were rate limits: status 429, or a rate-limit envelope a
+            request's `check` recognised.
         failed: Requests that ended in an error after all retries.
         bytes_received: Response body bytes of successful requests.
     """
@@ -132,74 +111,152 @@ class RequestStats:
     bytes_received: int = 0
 
 
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    return url.scheme, url.host, url.port or {"http": 80, "https": 443}.get(url.scheme)
+
+
+def _origin_text(url: httpx.URL) -> str:
+    return f"{url.scheme}://{url.netloc.decode('ascii', 'replace')}"
+
+
+def _base(name: str, url: str) -> str:
+    parsed = httpx.URL(url)
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise ValidationError(f"base URL {name!r} must be an http(s) URL with a host, got {url!r}")
+    return url.rstrip("/")
+
+
 class Transport:
-    """Request handling shared by the sync and async transports.
+    """The run loop shared by the sync and async transports.
 
     Args:
         provider: Provider name, used in errors and logs.
-        base_url: Common prefix of every endpoint.
+        base_url: The `"default"` base URL: common prefix of every request's path.
         limiter: Rate limiter charged with each request's cost before it is sent.
         retry: Retry policy.
-        headers: Extra headers sent on every request.
+        headers: Extra headers sent on every request; a value may be a `Secret`.
         secret_headers: Headers holding credentials; never logged or shown.
+        params: Query parameters sent on every request (after the request's own), e.g. a key
+            the provider wants in the query: `{"api_key": Secret(key)}`.
+        base_urls: More base URLs by name, for providers with several hosts; a request picks
+            one with `Request(base=...)`. Absolute request URLs must be on the origin of one
+            of the base URLs.
         clock: Time source for sleeping and `Retry-After` dates.
         timeout: Seconds before a request is abandoned (then retried).
         seed: Seed of the jitter generator, for reproducible tests.
+
+    Raises:
+        ValidationError: If no base URL is given, or one is not an http(s) URL.
     """
 
     def __init__(
         self,
         *,
         provider: str,
-        base_url: str,
+        base_url: str | None = None,
         limiter: RateLimiter,
         retry: RetryPolicy | None = None,
-        headers: Mapping[str, str] | None = None,
+        headers: Mapping[str, Value] | None = None,
         secret_headers: Mapping[str, Secret] | None = None,
+        params: Mapping[str, Value] | None = None,
+        base_urls: Mapping[str, str] | None = None,
         clock: Clock | None = None,
         timeout: float = 30.0,
         seed: int | None = None,
     ) -> None:
+        bases = {**({"default": base_url} if base_url is not None else {}), **(base_urls or {})}
+        if not bases:
+            raise ValidationError("a transport needs base_url= or base_urls=")
         self.provider = provider
-        self.base_url = base_url.rstrip("/")
+        self.base_urls = {name: _base(name, url) for name, url in bases.items()}
         self.limiter = limiter
         self.retry = retry or RetryPolicy()
         self.clock: Clock = clock or SystemClock()
         self.timeout = timeout
         self.stats = RequestStats()
-        self._headers = {
+        self._headers: dict[str, Value] = {
             "User-Agent": f"cryptodata/{__version__}",
             "Accept": "application/json",
             **(headers or {}),
+            **(secret_headers or {}),
         }
-        self._secret_headers = dict(secret_headers or {})
+        self._params = tuple((params or {}).items())
+        self._origins = {_origin(httpx.URL(url)) for url in self.base_urls.values()}
         self._rng = random.Random(seed)
 
-    def fetch(self, request: PlannedRequest) -> Flow[bytes]:
-        """The flow of one request: acquire, send, classify, retry; returns the body."""
+    @property
+    def base_url(self) -> str:
+        """The `"default"` base URL (the first one given when there is no default)."""
+        return self.base_urls.get("default", next(iter(self.base_urls.values())))
+
+    def prepare(self, request: Request) -> PreparedRequest:
+        """Resolve `request` against this transport: full URL, query and headers.
+
+        Raises:
+            ValidationError: For an unknown base name, or an absolute URL on none of this
+                transport's origins (nothing is sent, so no key goes to a stranger).
+        """
+        path = reveal_path(request)
+        if request.is_absolute:
+            url = path
+            target = httpx.URL(url)
+            if _origin(target) not in self._origins:
+                hosts = ", ".join(
+                    sorted({_origin_text(httpx.URL(u)) for u in self.base_urls.values()})
+                )
+                raise ValidationError(
+                    f"{self.provider} {request.label}: {_origin_text(target)} is not one of this "
+                    f"transport's hosts ({hosts}); absolute URLs must stay on them"
+                )
+        else:
+            if request.base not in self.base_urls:
+                raise ValidationError(
+                    f"{self.provider} has no base URL named {request.base!r}; "
+                    f"use one of {', '.join(self.base_urls)}"
+                )
+            url = self.base_urls[request.base] + ("" if path.startswith("/") else "/") + path
+        headers = {**self._headers, **dict(request.headers)}
+        return PreparedRequest(
+            request=request,
+            provider=self.provider,
+            method=request.method,
+            url=url,
+            params=reveal_pairs((*request.params, *self._params)),
+            headers=reveal_pairs(headers.items()),
+        )
+
+    def fetch(self, request: Request) -> Flow[Response]:
+        """The flow of one request: acquire, send, classify, check, retry; returns the response.
+
+        Raises:
+            ValidationError: At once, before any request, when the request cannot be prepared.
+        """
+        return self._attempts(self.prepare(request))
+
+    def _attempts(self, prepared: PreparedRequest) -> Flow[Response]:
+        request = prepared.request
         attempt = 0
         while True:
             attempt += 1
             yield _Acquire(request.cost)
             self.stats.sent += 1
             logger.debug(
-                "%s GET %s %s (cost %d, attempt %d)",
+                "%s %s %s (cost %d, attempt %d)",
                 self.provider,
-                request.endpoint,
-                _describe(request),
+                request.method,
+                " ".join(filter(None, (request.label, request.describe()))),
                 request.cost,
                 attempt,
             )
-            outcome = yield _Send(request)
-            if isinstance(outcome, httpx.Response) and outcome.is_success:
-                self.stats.bytes_received += len(outcome.content)
-                return outcome.content
-            error, delay = self._classify(request, outcome, attempt)
-            if isinstance(error, RateLimitError) and delay is not None:
-                # Pausing the limiter (rather than sleeping here) makes every caller that
-                # shares it wait too, and keeps them quiet for the server's penalty even when
-                # this request gives up: requests sent while throttled extend the penalty.
-                self.limiter.pause(delay)
+            outcome: Response | CryptoDataError = yield _Send(prepared)
+            if isinstance(outcome, Response):
+                failure = self._error_of(request, outcome)
+                if failure is None:
+                    self.stats.bytes_received += len(outcome.body)
+                    return outcome
+            else:
+                failure = outcome
+            error, delay = self._retry_delay(failure, attempt)
             if delay is None or attempt >= self.retry.max_attempts:
                 self.stats.failed += 1
                 raise error
@@ -207,8 +264,8 @@ class Transport:
             logger.warning(
                 "%s %s: %s; retry %d of %d in %.1fs",
                 self.provider,
-                request.endpoint,
-                _reason(outcome),
+                request.label,
+                _reason(outcome, error),
                 attempt,
                 self.retry.max_attempts - 1,
                 delay,
@@ -216,74 +273,119 @@ class Transport:
             if not isinstance(error, RateLimitError):
                 yield _Sleep(delay)
 
-    def _classify(
-        self, request: PlannedRequest, outcome: httpx.Response | httpx.TransportError, attempt: int
-    ) -> tuple[Exception, float | None]:
-        """The error this outcome means, and the delay before a retry (`None`: do not retry)."""
-        backoff = self.retry.backoff(attempt, self._rng)
-        if isinstance(outcome, httpx.TransportError):
-            message = (
-                f"{type(outcome).__name__}: {outcome}" if str(outcome) else type(outcome).__name__
-            )
-            return TransportError(
-                message, provider=self.provider, endpoint=request.endpoint
-            ), backoff
-        status = outcome.status_code
-        body = excerpt(outcome.content)
+    def _error_of(self, request: Request, outcome: Response) -> CryptoDataError | None:
+        """The error an answer means: its status, or what the request's check raised."""
+        if not 200 <= outcome.status < 300:
+            return self._status_error(request, outcome)
+        if request.check is not None:
+            try:
+                request.check(outcome)
+            except CryptoDataError as exc:
+                return exc
+        return None
+
+    def _status_error(self, request: Request, response: Response) -> ProviderError:
+        status = response.status
         common: dict[str, Any] = {
             "provider": self.provider,
-            "endpoint": request.endpoint,
+            "endpoint": request.label,
             "status": status,
-            "body": body,
+            "body": redact_known(excerpt(response.body)),
         }
         if status == 429:
-            self.stats.rate_limited += 1
-            retry_after = parse_retry_after(outcome.headers.get("Retry-After"), self.clock.time())
-            wait = retry_after or backoff
-            if wait > self.retry.max_retry_after:
-                self.limiter.pause(wait)
-                message = f"rate limited; the provider asks to wait {wait:.0f}s, more than max_retry_after={self.retry.max_retry_after:g}s"
-                return RateLimitError(message, retry_after=retry_after, **common), None
-            return RateLimitError("rate limited", retry_after=retry_after, **common), wait
-        retry_delay = backoff if self.retry.retries_status(status) else None
+            retry_after = parse_retry_after(response.headers.get("Retry-After"), self.clock.time())
+            return RateLimitError("rate limited", retry_after=retry_after, **common)
         if status in (401, 403):
             return AuthenticationError(
                 "the API key is missing, invalid or not allowed here", **common
-            ), None
+            )
         if status == 404:
-            return NotFoundError("not found", **common), None
+            return NotFoundError("not found", **common)
         if status >= 500:
-            return ServerError("server error", **common), retry_delay
+            return ServerError("server error", **common)
         if 400 <= status < 500:
-            return BadRequestError("request rejected", **common), retry_delay
-        return ProviderError("unexpected status", **common), None
+            return BadRequestError("request rejected", **common)
+        if 300 <= status < 400 and "Location" in response.headers:
+            return ProviderError(self._redirect_note(request, response), **common)
+        return ProviderError("unexpected status", **common)
 
-    def _request_headers(self) -> dict[str, str]:
-        return {
-            **self._headers,
-            **{name: secret.reveal() for name, secret in self._secret_headers.items()},
-        }
+    def _redirect_note(self, request: Request, response: Response) -> str:
+        target = httpx.URL(self.prepare(request).url).join(response.headers["Location"])
+        if _origin(target) in self._origins:
+            return "redirected too many times"
+        return (
+            f"redirected to another host ({_origin_text(target)}); not followed, so that no "
+            "key leaves the provider's hosts"
+        )
 
-    def _url(self, request: PlannedRequest) -> str:
-        return self.base_url + request.endpoint
+    def _retry_delay(
+        self, error: CryptoDataError, attempt: int
+    ) -> tuple[CryptoDataError, float | None]:
+        """The error to raise, and the delay before a retry (`None`: do not retry)."""
+        backoff = self.retry.backoff(attempt, self._rng)
+        if isinstance(error, RateLimitError):
+            self.stats.rate_limited += 1
+            wait = error.retry_after or backoff
+            # Pausing the limiter (rather than sleeping here) makes every caller that shares it
+            # wait too, and keeps them quiet for the server's penalty even when this request
+            # gives up: requests sent while throttled extend the penalty.
+            self.limiter.pause(wait)
+            if wait > self.retry.max_retry_after:
+                message = (
+                    f"rate limited; the provider asks to wait {wait:.0f}s, "
+                    f"more than max_retry_after={self.retry.max_retry_after:g}s"
+                )
+                refused = RateLimitError(
+                    message,
+                    provider=error.provider,
+                    endpoint=error.endpoint,
+                    status=error.status,
+                    body=error.body,
+                    retry_after=error.retry_after,
+                )
+                refused.__cause__ = error
+                return refused, None
+            return error, wait
+        if isinstance(error, TransportError | ServerError):
+            return error, backoff
+        if isinstance(error, BadRequestError) and error.status is not None:
+            return error, backoff if self.retry.retries_status(error.status) else None
+        return error, None
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(provider={self.provider!r}, base_url={self.base_url!r}, limiter={self.limiter!r})"
+        if set(self.base_urls) == {"default"}:
+            where = f"base_url={self.base_url!r}"
+        else:
+            where = f"base_urls={self.base_urls!r}"
+        return (
+            f"{type(self).__name__}(provider={self.provider!r}, {where}, limiter={self.limiter!r})"
+        )
 
 
 class SyncTransport(Transport):
-    """Runs flows with blocking I/O on an `httpx.Client`.
+    """Runs flows with blocking I/O through a [`Sender`][cryptodata.core.senders.Sender].
 
     Args:
-        http_transport: An httpx transport to send through (a proxy, a replay, a mock).
+        sender: What puts requests on the wire; an
+            [`HttpxSender`][cryptodata.core.senders.HttpxSender] by default.
+        http_transport: An httpx transport for the default sender (a proxy, a replay, a mock).
         **kwargs: See [`Transport`][cryptodata.core.transport.Transport].
+
+    Raises:
+        ValidationError: If both `sender` and `http_transport` are given.
     """
 
-    def __init__(self, *, http_transport: httpx.BaseTransport | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        sender: Sender | None = None,
+        http_transport: httpx.BaseTransport | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
-        self._client = httpx.Client(
-            transport=http_transport, timeout=self.timeout, follow_redirects=True
-        )
+        if sender is not None and http_transport is not None:
+            raise ValidationError("give a sender or an http_transport, not both")
+        self.sender: Sender = sender or HttpxSender(http_transport, timeout=self.timeout)
 
     def run(self, flow: Flow[T]) -> T:
         """Perform every effect of `flow` and return its result."""
@@ -303,34 +405,39 @@ class SyncTransport(Transport):
             self.clock.sleep(effect.seconds)
             return None
         try:
-            return self._client.get(
-                self._url(effect.request),
-                params=effect.request.params,
-                headers=self._request_headers(),
-            )
-        except httpx.TransportError as exc:
+            return self.sender.send(effect.request)
+        except (TransportError, ProviderError) as exc:
             return exc
 
     def close(self) -> None:
-        """Close the connection pool."""
-        self._client.close()
+        """Close the sender's connections."""
+        self.sender.close()
 
 
 class AsyncTransport(Transport):
-    """Runs flows with asyncio on an `httpx.AsyncClient`.
+    """Runs flows with asyncio through an [`AsyncSender`][cryptodata.core.senders.AsyncSender].
 
     Args:
-        http_transport: An async httpx transport to send through.
+        sender: What puts requests on the wire; an
+            [`AsyncHttpxSender`][cryptodata.core.senders.AsyncHttpxSender] by default.
+        http_transport: An async httpx transport for the default sender.
         **kwargs: See [`Transport`][cryptodata.core.transport.Transport].
+
+    Raises:
+        ValidationError: If both `sender` and `http_transport` are given.
     """
 
     def __init__(
-        self, *, http_transport: httpx.AsyncBaseTransport | None = None, **kwargs: Any
+        self,
+        *,
+        sender: AsyncSender | None = None,
+        http_transport: httpx.AsyncBaseTransport | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self._client = httpx.AsyncClient(
-            transport=http_transport, timeout=self.timeout, follow_redirects=True
-        )
+        if sender is not None and http_transport is not None:
+            raise ValidationError("give a sender or an http_transport, not both")
+        self.sender: AsyncSender = sender or AsyncHttpxSender(http_transport, timeout=self.timeout)
 
     async def run(self, flow: Flow[T]) -> T:
         """Perform every effect of `flow` and return its result."""
@@ -350,24 +457,20 @@ class AsyncTransport(Transport):
             await self.clock.asleep(effect.seconds)
             return None
         try:
-            return await self._client.get(
-                self._url(effect.request),
-                params=effect.request.params,
-                headers=self._request_headers(),
-            )
-        except httpx.TransportError as exc:
+            return await self.sender.send(effect.request)
+        except (TransportError, ProviderError) as exc:
             return exc
 
     async def aclose(self) -> None:
-        """Close the connection pool."""
-        await self._client.aclose()
+        """Close the sender's connections."""
+        await self.sender.aclose()
 
 
-def _describe(request: PlannedRequest) -> str:
-    return " ".join(f"{name}={value}" for name, value in request.params)
-
-
-def _reason(outcome: httpx.Response | httpx.TransportError) -> str:
-    if isinstance(outcome, httpx.Response):
-        return f"HTTP {outcome.status_code}"
+def _reason(outcome: Response | CryptoDataError, error: CryptoDataError) -> str:
+    if isinstance(outcome, Response):
+        if 200 <= outcome.status < 300:
+            return f"{type(error).__name__} in an HTTP {outcome.status} answer"
+        return f"HTTP {outcome.status}"
+    if isinstance(outcome, TransportError):
+        return str(outcome).removeprefix(f"{outcome.provider} {outcome.endpoint}: ")
     return type(outcome).__name__

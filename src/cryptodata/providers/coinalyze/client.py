@@ -20,6 +20,7 @@ from cryptodata.core.clock import Clock, SystemClock
 from cryptodata.core.errors import ValidationError
 from cryptodata.core.intervals import Interval, IntervalInput
 from cryptodata.core.limiters import RateLimiter, SlidingWindowLimiter
+from cryptodata.core.request import Request, Secret
 from cryptodata.core.retry import RetryPolicy
 from cryptodata.core.schema import Kind, series_key
 from cryptodata.core.source import Coverage, SeriesIds, Step
@@ -28,9 +29,7 @@ from cryptodata.core.time import TimeInput, time_range
 from cryptodata.core.transport import (
     AsyncTransport,
     Flow,
-    PlannedRequest,
     RequestStats,
-    Secret,
     SyncTransport,
     Transport,
 )
@@ -147,7 +146,7 @@ class _CoinalyzeBase:
         start: TimeInput | None = None,
         end: TimeInput | None = None,
         convert_to_usd: bool = False,
-    ) -> list[PlannedRequest]:
+    ) -> list[Request]:
         """The data requests a call would send, without sending anything.
 
         Market-list requests (made once per `market_ttl`) are not included, and neither is
@@ -237,9 +236,9 @@ class _CoinalyzeBase:
         if self._catalog_cache is not None and now - self._catalog_cache[0] < self._market_ttl:
             return self._catalog_cache[1]
         fetch = self._transport.fetch
-        exchanges = parse_exchanges((yield from fetch(PlannedRequest(ep.EXCHANGES.path))))
-        futures = parse_future_markets((yield from fetch(PlannedRequest(ep.FUTURE_MARKETS.path))))
-        spots = parse_spot_markets((yield from fetch(PlannedRequest(ep.SPOT_MARKETS.path))))
+        exchanges = parse_exchanges((yield from fetch(Request(ep.EXCHANGES.path))).body)
+        futures = parse_future_markets((yield from fetch(Request(ep.FUTURE_MARKETS.path))).body)
+        spots = parse_spot_markets((yield from fetch(Request(ep.SPOT_MARKETS.path))).body)
         catalog = MarketCatalog.build(exchanges, futures, spots)
         self._catalog_cache = (now, catalog)
         return catalog
@@ -316,7 +315,9 @@ class _CoinalyzeBase:
         for request in ep.plan_snapshot(
             endpoint, symbols, convert_to_usd=convert_to_usd, batch_size=self._batch_size
         ):
-            frames.append(parse_snapshot(endpoint, (yield from self._transport.fetch(request))))
+            frames.append(
+                parse_snapshot(endpoint, (yield from self._transport.fetch(request)).body)
+            )
         raw = pl.concat(frames).with_columns(ts=pl.from_epoch("update", time_unit="ms"))
         frame = _shape(endpoint, raw, catalog.info(symbols), convert_to_usd)
         return Table.concat(
@@ -389,7 +390,7 @@ class _CoinalyzeBase:
         )
         frames = []
         for request in plan:
-            frames.append(parse_history(endpoint, (yield from self._transport.fetch(request))))
+            frames.append(parse_history(endpoint, (yield from self._transport.fetch(request)).body))
         raw = pl.concat(frames).with_columns(ts=pl.from_epoch("t", time_unit="s"))
         frame = _shape(endpoint, raw, info, convert_to_usd).filter(
             pl.col("ts").is_between(start, end, closed="left")

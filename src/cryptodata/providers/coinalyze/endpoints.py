@@ -1,7 +1,7 @@
 """The Coinalyze API described as data: endpoint specs, limits, retention, and request plans.
 
 Nothing here does I/O. The client turns a method call into a plan of
-[`PlannedRequest`][cryptodata.PlannedRequest]s with these functions, and the transport runs it.
+[`Request`][cryptodata.core.request.Request]s with these functions, and the transport runs it.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import attrs
 from cryptodata.core.errors import ValidationError
 from cryptodata.core.intervals import Interval
 from cryptodata.core.planning import HistoryStep, batched, history_steps
+from cryptodata.core.request import Request
 from cryptodata.core.schema import Kind
-from cryptodata.core.transport import PlannedRequest
 
 from .intervals import spelling
 
@@ -206,11 +206,11 @@ def plan_snapshot(
     *,
     convert_to_usd: bool = False,
     batch_size: int = MAX_SYMBOLS_PER_REQUEST,
-) -> list[PlannedRequest]:
+) -> list[Request]:
     """Requests for a current-value endpoint: one per batch of up to `batch_size` (20) symbols."""
     extra = (("convert_to_usd", _bool(convert_to_usd)),) if endpoint.usd else ()
     return [
-        PlannedRequest(endpoint.path, (("symbols", ",".join(batch)), *extra), cost=len(batch))
+        Request(endpoint.path, (("symbols", ",".join(batch)), *extra), cost=len(batch))
         for batch in batched(symbols, _batch(batch_size))
     ]
 
@@ -225,7 +225,7 @@ def plan_history(
     convert_to_usd: bool = False,
     max_points: int = MAX_POINTS_PER_REQUEST,
     batch_size: int = MAX_SYMBOLS_PER_REQUEST,
-) -> list[PlannedRequest]:
+) -> list[Request]:
     """Requests for a history endpoint over the half-open window `[start, end)`.
 
     Symbols are batched by `batch_size`, at most 20 (each symbol costs one call), and the window is split so that
@@ -236,7 +236,7 @@ def plan_history(
     extra = (("convert_to_usd", _bool(convert_to_usd)),) if endpoint.usd else ()
     spelled = spelling(interval)
     return [
-        PlannedRequest(
+        Request(
             endpoint.path,
             (
                 ("symbols", ",".join(step.symbols)),

@@ -1,7 +1,7 @@
 """The CoinGecko API described as data: root, key header, limits, and the requests we send.
 
 Nothing here does I/O. The universe flow asks these functions for
-[`PlannedRequest`][cryptodata.PlannedRequest]s and the transport sends them. Facts and their
+[`Request`][cryptodata.core.request.Request]s and the transport sends them. Facts and their
 confidence come from the project's CoinGecko reference (`shared/providers/coingecko.md`).
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from cryptodata.core.request import Request
 from cryptodata.core.retry import RetryPolicy
-from cryptodata.core.transport import PlannedRequest
 
 __all__ = [
     "BASE_URL",
@@ -44,17 +44,17 @@ CATEGORIES_PATH: Final = "/coins/categories"
 MARKETS_PATH: Final = "/coins/markets"
 
 
-def plan_categories() -> PlannedRequest:
+def plan_categories() -> Request:
     """Every category with its id, display name and total market cap (one call).
 
     Examples:
         >>> plan_categories().endpoint
         '/coins/categories'
     """
-    return PlannedRequest(CATEGORIES_PATH)
+    return Request(CATEGORIES_PATH)
 
 
-def plan_markets(page: int, category: str | None = None) -> PlannedRequest:
+def plan_markets(page: int, category: str | None = None) -> Request:
     """One page of coins by market cap, descending, optionally of one category.
 
     Args:
@@ -73,4 +73,4 @@ def plan_markets(page: int, category: str | None = None) -> PlannedRequest:
     )
     if category is not None:
         params += (("category", category),)
-    return PlannedRequest(MARKETS_PATH, params)
+    return Request(MARKETS_PATH, params)

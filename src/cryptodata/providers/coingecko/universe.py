@@ -43,14 +43,9 @@ import polars as pl
 from cryptodata.core.clock import Clock, SystemClock
 from cryptodata.core.errors import ValidationError
 from cryptodata.core.limiters import RateLimiter, SlidingWindowLimiter
+from cryptodata.core.request import Request, Response, Secret
 from cryptodata.core.retry import RetryPolicy
-from cryptodata.core.transport import (
-    AsyncTransport,
-    Flow,
-    PlannedRequest,
-    Secret,
-    SyncTransport,
-)
+from cryptodata.core.transport import AsyncTransport, Flow, SyncTransport
 
 from . import endpoints as ep
 from .parse import Category, MarketCoin, parse_categories, parse_markets
@@ -370,7 +365,7 @@ class _Query:
         }
 
 
-Fetch = Callable[[PlannedRequest], Flow[bytes]]
+Fetch = Callable[[Request], Flow[Response]]
 
 
 class _Scan:
@@ -387,7 +382,7 @@ class _Scan:
         """Whether a coin is a member, fetching only the pages that could still list it."""
         while coin_id not in self.ids and not self._covers(market_cap):
             request = ep.plan_markets(self._pages + 1, self.category.id)
-            self._add(parse_markets((yield from fetch(request))))
+            self._add(parse_markets((yield from fetch(request)).body))
         return coin_id in self.ids
 
     def _covers(self, market_cap: float) -> bool:
@@ -410,7 +405,7 @@ class _Scan:
 
 
 def _universe(fetch: Fetch, query: _Query) -> Flow[list[Asset]]:
-    categories = parse_categories((yield from fetch(ep.plan_categories())))
+    categories = parse_categories((yield from fetch(ep.plan_categories())).body)
     exclusions = [_Scan(category) for category in _matching(categories, query.exclude)]
     by_id = {category.id: category for category in categories}
     narratives = [_Scan(category) for category in _named(by_id, query.narratives)]
@@ -419,7 +414,7 @@ def _universe(fetch: Fetch, query: _Query) -> Flow[list[Asset]]:
     page_number, last_page = 0, False
     while len(kept) < query.n and not last_page:
         page_number += 1
-        page = parse_markets((yield from fetch(ep.plan_markets(page_number))))
+        page = parse_markets((yield from fetch(ep.plan_markets(page_number))).body)
         last_page = len(page) < ep.MAX_PER_PAGE
         for coin in page:
             cap = coin.market_cap
