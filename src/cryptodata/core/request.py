@@ -36,6 +36,9 @@ __all__ = [
 REDACTED = "***"
 """What a secret looks like wherever a request is shown."""
 
+_PATH_SAFE = "/:@!$&'()*+,;="
+"""Characters a URL path keeps unescaped (RFC 3986), as httpx writes paths."""
+
 Method = Literal["GET", "POST"]
 E = TypeVar("E", bound=ProviderError)
 
@@ -98,7 +101,9 @@ def redact_known(text: str) -> str:
     """
     values = {secret.reveal() for secret in list(_LIVE)}
     spellings = {
-        form for value in values for form in (value, quote(value, safe=""), quote_plus(value))
+        form
+        for value in values
+        for form in (value, quote(value, safe=""), quote_plus(value), quote(value, safe=_PATH_SAFE))
     }
     for spelling in sorted(spellings, key=len, reverse=True):
         text = text.replace(spelling, REDACTED)
@@ -244,7 +249,7 @@ class PreparedRequest:
             adapter, read the call to make from its path, params and json).
         provider: Provider name, for the errors a sender raises.
         method: HTTP method.
-        url: Full URL without the query (secrets revealed).
+        url: Full URL (secrets revealed); only an absolute request URL has a query in it.
         params: Query parameters (secrets revealed): the request's, then the transport's.
         headers: Every header to send (secrets revealed).
     """

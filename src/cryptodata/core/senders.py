@@ -107,10 +107,12 @@ def _port(url: httpx.URL) -> int | None:
 
 
 def _build(client: httpx.Client | httpx.AsyncClient, prepared: PreparedRequest) -> httpx.Request:
+    url = httpx.URL(prepared.url)
+    # An absolute URL (a next-page link) may carry a query of its own: keep it, then add ours.
+    query = [*url.params.multi_items(), *prepared.params]
     return client.build_request(
         prepared.method,
-        prepared.url,
-        params=prepared.params,
+        url.copy_with(params=query) if query else url,
         headers=dict(prepared.headers),
         json=prepared.request.json,
     )
