@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -181,6 +183,16 @@ def test_redact_known_hides_live_secrets_raw_and_url_encoded() -> None:
     assert text == "GET https://a.test/***/***?k=***&j=***"
     assert spaced.reveal() == "a key ü"
     assert secret.reveal() == KEY
+
+
+def test_a_secret_stays_redacted_after_an_equal_one_is_gone() -> None:
+    first = Secret("TWIN-VALUE-1")
+    second = Secret("TWIN-VALUE-1")
+    del first
+    gc.collect()
+
+    assert redact_known("k=TWIN-VALUE-1") == "k=***"
+    assert second.reveal() == "TWIN-VALUE-1"
 
 
 def test_redact_known_leaves_text_without_secrets_alone() -> None:

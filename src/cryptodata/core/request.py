@@ -42,8 +42,11 @@ _PATH_SAFE = "/:@!$&'()*+,;="
 Method = Literal["GET", "POST"]
 E = TypeVar("E", bound=ProviderError)
 
-_LIVE: weakref.WeakSet[Secret] = weakref.WeakSet()
-"""Every secret alive in the process, for redacting text we do not build ourselves."""
+_LIVE: weakref.WeakValueDictionary[int, Secret] = weakref.WeakValueDictionary()
+"""Every secret alive in the process by identity, for redacting text we do not build ourselves.
+
+Keyed by `id` rather than held in a `WeakSet`: secrets compare by value, and a set would keep
+only the first of two equal secrets, then forget the value when that one dies."""
 
 
 class Secret:
@@ -61,7 +64,7 @@ class Secret:
     def __init__(self, value: str) -> None:
         self._value = value
         if value:
-            _LIVE.add(self)
+            _LIVE[id(self)] = self
 
     def reveal(self) -> str:
         """The credential itself; only senders call this, to build the outgoing request."""
@@ -99,7 +102,7 @@ def redact_known(text: str) -> str:
         >>> redact_known("GET https://x.test/a?key=k-123")
         'GET https://x.test/a?key=***'
     """
-    values = {secret.reveal() for secret in list(_LIVE)}
+    values = {secret.reveal() for secret in list(_LIVE.values())}
     spellings = {
         form
         for value in values
