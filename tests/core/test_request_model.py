@@ -205,6 +205,14 @@ def test_an_absolute_url_on_a_configured_host_is_sent(make: Callable[..., Any]) 
     assert str(server.requests[0].url) == COINS + "/prices/current/x?searchWidth=4h"
 
 
+def test_an_absolute_url_sends_the_transport_params_once(make: Callable[..., Any]) -> None:
+    server, transport = make(lambda request: ok(), params={"api_key": Secret(KEY)})
+
+    send(transport, Request(f"{BASE}/timeseries?page=2&api_key={KEY}"))
+
+    assert list(server.requests[0].url.params.multi_items()) == [("page", "2"), ("api_key", KEY)]
+
+
 def test_an_absolute_url_on_another_host_is_rejected_before_any_request(
     make: Callable[..., Any], limiter: SlidingWindowLimiter
 ) -> None:

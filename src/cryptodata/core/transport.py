@@ -198,8 +198,7 @@ class Transport:
         """
         path = reveal_path(request)
         if request.is_absolute:
-            url = path
-            target = httpx.URL(url)
+            target = httpx.URL(path)
             if _origin(target) not in self._origins:
                 hosts = ", ".join(
                     sorted({_origin_text(httpx.URL(u)) for u in self.base_urls.values()})
@@ -208,6 +207,12 @@ class Transport:
                     f"{self.provider} {request.label}: {_origin_text(target)} is not one of this "
                     f"transport's hosts ({hosts}); absolute URLs must stay on them"
                 )
+            # A next-page URL may repeat the transport's own params (Coin Metrics echoes the
+            # key): they are sent once, from the transport.
+            ours = {name for name, _ in self._params}
+            query = target.params.multi_items()
+            kept = [(name, value) for name, value in query if name not in ours]
+            url = path if len(kept) == len(query) else str(target.copy_with(params=kept))
         else:
             if request.base not in self.base_urls:
                 raise ValidationError(
