@@ -33,7 +33,7 @@ Shipped: [`HttpxSender`][cryptodata.core.senders.HttpxSender] and
 from __future__ import annotations
 
 import logging
-from typing import Protocol
+from typing import Any, Protocol
 
 import httpx
 
@@ -107,12 +107,14 @@ def _port(url: httpx.URL) -> int | None:
 
 
 def _build(client: httpx.Client | httpx.AsyncClient, prepared: PreparedRequest) -> httpx.Request:
-    url = httpx.URL(prepared.url)
-    # An absolute URL (a next-page link) may carry a query of its own: keep it, then add ours.
-    query = [*url.params.multi_items(), *prepared.params]
+    params: Any = prepared.params
+    if "?" in prepared.url:
+        # An absolute URL (a next-page link) carries a query of its own: keep it, add ours.
+        params = [*httpx.URL(prepared.url).params.multi_items(), *prepared.params]
     return client.build_request(
         prepared.method,
-        url.copy_with(params=query) if query else url,
+        prepared.url,
+        params=params,
         headers=dict(prepared.headers),
         json=prepared.request.json,
     )

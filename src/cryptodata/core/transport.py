@@ -245,14 +245,15 @@ class Transport:
             attempt += 1
             yield _Acquire(request.cost)
             self.stats.sent += 1
-            logger.debug(
-                "%s %s %s (cost %d, attempt %d)",
-                self.provider,
-                request.method,
-                " ".join(filter(None, (request.label, request.describe()))),
-                request.cost,
-                attempt,
-            )
+            if logger.isEnabledFor(logging.DEBUG):
+                logger.debug(
+                    "%s %s %s (cost %d, attempt %d)",
+                    self.provider,
+                    request.method,
+                    " ".join(filter(None, (request.label, request.describe()))),
+                    request.cost,
+                    attempt,
+                )
             outcome: Response | CryptoDataError = yield _Send(prepared)
             if isinstance(outcome, Response):
                 failure = self._error_of(request, outcome)
