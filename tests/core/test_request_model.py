@@ -7,6 +7,7 @@ Fake servers are `httpx.MockTransport` handlers; every test runs on a `ManualClo
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -25,8 +26,10 @@ from cryptodata.core.errors import (
     ValidationError,
 )
 from cryptodata.core.limiters import SlidingWindowLimiter
+from cryptodata.core.replay import AsyncRecorder, Recorder
 from cryptodata.core.request import PreparedRequest, Request, Response, Secret
 from cryptodata.core.retry import RetryPolicy
+from cryptodata.core.senders import AsyncHttpxSender, HttpxSender
 from cryptodata.core.transport import AsyncTransport, RequestStats, SyncTransport
 
 KEY = "RUN-LOOP-KEY-77"
@@ -598,3 +601,31 @@ def test_async_refuses_an_off_origin_redirect(clock: ManualClock) -> None:
     with pytest.raises(ProviderError, match="another host"):
         asyncio.run(main())
     assert len(server.requests) == 1
+
+
+def _comparable(function: Any) -> str:
+    """A signature with the async spellings of types erased: the one allowed difference."""
+    text = str(inspect.signature(function))
+    for spelling in ("AsyncBase", "AsyncSender"):
+        text = text.replace(spelling, spelling.removeprefix("Async"))
+    return text
+
+
+@pytest.mark.parametrize(
+    ("blocking", "concurrent"),
+    [
+        (SyncTransport.__init__, AsyncTransport.__init__),
+        (SyncTransport.run, AsyncTransport.run),
+        (SyncTransport.close, AsyncTransport.aclose),
+        (HttpxSender.__init__, AsyncHttpxSender.__init__),
+        (HttpxSender.send, AsyncHttpxSender.send),
+        (HttpxSender.close, AsyncHttpxSender.aclose),
+        (Recorder.__init__, AsyncRecorder.__init__),
+        (Recorder.send, AsyncRecorder.send),
+        (Recorder.close, AsyncRecorder.aclose),
+    ],
+    ids=lambda function: function.__qualname__,
+)
+def test_sync_and_async_twins_have_the_same_signature(blocking: Any, concurrent: Any) -> None:
+    assert _comparable(concurrent) == _comparable(blocking)
+    assert inspect.iscoroutinefunction(concurrent) != (concurrent.__name__ == "__init__")

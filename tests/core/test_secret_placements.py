@@ -9,6 +9,7 @@ repr of requests, responses, transport or client, the stats, the plan, or a repl
 from __future__ import annotations
 
 import logging
+import traceback
 from pathlib import Path
 from typing import Literal
 
@@ -124,6 +125,16 @@ SCENARIOS: dict[str, type[CryptoDataError] | None] = {
 }
 
 
+def frame_locals(error: BaseException) -> list[str]:
+    """The repr of every local of every frame in the error's traceback (what tools such as
+    error trackers record)."""
+    return [
+        f"{name}={value!r}"
+        for frame, _ in traceback.walk_tb(error.__traceback__)
+        for name, value in frame.f_locals.items()
+    ]
+
+
 def scan(placement: Placement, mode: str, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     server = FakeServer(placement)
@@ -139,6 +150,7 @@ def scan(placement: Placement, mode: str, tmp_path: Path, caplog: pytest.LogCapt
         with pytest.raises(expected) as caught:
             client.series(["BTC"])
         shown += texts_of(caught.value)
+        shown += frame_locals(caught.value)
     client.transport.close()
 
     assert server.requests, "nothing was sent: the scan would be vacuous"

@@ -260,9 +260,9 @@ class PreparedRequest:
     request: Request
     provider: str
     method: Method
-    url: str = attrs.field(repr=False)
-    params: tuple[tuple[str, str], ...] = attrs.field(repr=False)
-    headers: tuple[tuple[str, str], ...] = attrs.field(repr=False)
+    url: str
+    params: tuple[tuple[str, str], ...]
+    headers: tuple[tuple[str, str], ...]
 
     @property
     def label(self) -> str:
@@ -286,7 +286,8 @@ def reveal_path(request: Request) -> str:
 class Headers(Mapping[str, str]):
     """Response headers: a read-only mapping with case-insensitive names.
 
-    A header sent several times reads as its values joined by `", "`.
+    A header sent several times reads as its values joined by `", "`. The repr shows any
+    live secret a server echoed as `***`.
 
     Examples:
         >>> headers = Headers([("X-Next-Page", "abc"), ("Set-Cookie", "a"), ("set-cookie", "b")])
@@ -317,7 +318,8 @@ class Headers(Mapping[str, str]):
         return len(self._items)
 
     def __repr__(self) -> str:
-        return f"Headers({self._items!r})"
+        # A careless server may echo a key in a header (a Location, a debug header).
+        return redact_known(f"Headers({self._items!r})")
 
 
 def _headers(value: Headers | Mapping[str, str] | Iterable[tuple[str, str]]) -> Headers:

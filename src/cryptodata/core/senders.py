@@ -21,7 +21,8 @@ Shipped: [`HttpxSender`][cryptodata.core.senders.HttpxSender] and
   `json` = its arguments), calls it, and wraps the result as `Response(200, body=<JSON of the
   result>)`. It maps `ccxt.RateLimitExceeded` to `RateLimitError(status=None)`,
   `ccxt.NetworkError` to `TransportError`, `ccxt.AuthenticationError` to
-  `AuthenticationError(status=None)` and other `ccxt.ExchangeError`s to `ProviderError(status=None)`.
+  `AuthenticationError(status=None)` and other `ccxt.ExchangeError`s to
+  `BadRequestError(status=None)` (not retried).
   Give ccxt `enableRateLimit=False`: the run loop's limiter is the one budget.
 - **A websocket connection** is not a request/response sender: a stream owns one connection
   (reconnect, heartbeats, resubscription). It uses senders for what is request-shaped — the

@@ -413,7 +413,9 @@ class SyncTransport(Transport):
         try:
             return self.sender.send(effect.request)
         except (TransportError, ProviderError) as exc:
-            return exc
+            # The sender's frames hold the revealed URL and headers in their locals (tools
+            # that log locals would show them); the run loop raises the error from here on.
+            return exc.with_traceback(None)
 
     def close(self) -> None:
         """Close the sender's connections."""
@@ -465,7 +467,9 @@ class AsyncTransport(Transport):
         try:
             return await self.sender.send(effect.request)
         except (TransportError, ProviderError) as exc:
-            return exc
+            # The sender's frames hold the revealed URL and headers in their locals (tools
+            # that log locals would show them); the run loop raises the error from here on.
+            return exc.with_traceback(None)
 
     async def aclose(self) -> None:
         """Close the sender's connections."""
