@@ -205,3 +205,20 @@ def test_no_secret_value_survives_redaction(value: str) -> None:
 
     assert value not in redact_known(f"before {value} after")
     assert secret  # alive until here: only live secrets are redacted
+
+
+@given(
+    key=st.text(alphabet="ABCDEFGHJKLMNPQRSTUVWXYZ23456789", min_size=8, max_size=40),
+    placement=st.sampled_from(["path", "query", "header"]),
+)
+def test_a_secret_shows_in_no_label_description_or_repr(key: str, placement: str) -> None:
+    secret = Secret(key)
+    if placement == "path":
+        request = Request(("/v1/", secret, "/protocols"), (("chain", "eth"),))
+    elif placement == "query":
+        request = Request("/protocols", (("chain", "eth"), ("api_key", secret)))
+    else:
+        request = Request("/protocols", headers=(("x-api-key", secret),))
+
+    for text in (request.label, request.describe(), request.shown_path(), repr(request)):
+        assert key not in text
