@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -19,6 +20,7 @@ from psycopg.conninfo import conninfo_to_dict
 
 from cryptodata import Kind, Table, ValidationError, primary_key, schema
 from cryptodata.sinks.base import STORABLE_KINDS, Sink
+from cryptodata.sinks.layout import LayoutError
 from cryptodata.sinks.postgres import PostgresSink
 from sinks.conftest import key
 from sinks.contract import SinkContract, assert_rows
@@ -541,3 +543,79 @@ def test_random_overlapping_writes_keep_the_last_value_of_every_key(
                 )
                 == expected
             )
+
+
+# -- tables created by cryptodata 0.1 -------------------------------------------------------
+
+LAYOUT_1_DDL = (Path(__file__).parent.parent / "fixtures" / "layout-1" / "postgres.sql").read_text()
+
+
+def _create_layout_1(conn: psycopg.Connection[Any], *, with_rows: bool) -> None:
+    conn.execute(LAYOUT_1_DDL)
+    if with_rows:
+        conn.execute(
+            "INSERT INTO open_interest (provider, exchange, symbol, base, ts, close, unit) "
+            "VALUES ('coinalyze', 'binance', 'BTCUSDT_PERP.A', 'BTC', %s, 1.5, 'usd'), "
+            "('coinalyze', 'binance', 'BTCUSDT_PERP.A', 'BTC', %s, 2.5, 'usd')",
+            (T0, T0 + timedelta(hours=1)),
+        )
+
+
+def _columns(conn: psycopg.Connection[Any], table: str) -> list[str]:
+    rows = conn.execute(
+        "SELECT column_name FROM information_schema.columns "
+        "WHERE table_schema = 'public' AND table_name = %s ORDER BY ordinal_position",
+        (table,),
+    ).fetchall()
+    return [name for (name,) in rows]
+
+
+def test_layout_1_tables_with_bars_are_refused_and_left_as_they_were(
+    postgres_db: str, conn: psycopg.Connection[Any]
+) -> None:
+    _create_layout_1(conn, with_rows=True)
+    before = _columns(conn, "open_interest")
+
+    with pytest.raises(LayoutError, match="cryptodata migrate postgres:DSN --interval INTERVAL"):
+        PostgresSink(postgres_db)
+
+    assert _columns(conn, "open_interest") == before
+    assert "interval" not in before
+    assert count(conn, "open_interest") == 2
+
+
+def test_layout_1_tables_are_migrated_in_place_with_the_interval_given(
+    postgres_db: str, conn: psycopg.Connection[Any]
+) -> None:
+    _create_layout_1(conn, with_rows=True)
+
+    with PostgresSink(postgres_db, migrate_interval="1h") as sink:
+        stored = sink.read(Kind.OPEN_INTEREST)
+        sink.write(oi((2, 3.5)))
+        last = sink.last_ts(
+            Kind.OPEN_INTEREST,
+            key(Kind.OPEN_INTEREST, "coinalyze", "binance", "BTCUSDT_PERP.A", unit="usd"),
+        )
+
+    assert stored.to_polars().select("interval", "close").rows() == [("1h", 1.5), ("1h", 2.5)]
+    assert last == T0 + timedelta(hours=2)
+    for kind in sorted(STORABLE_KINDS):
+        # Added columns come last (PostgreSQL cannot insert one); everything goes by name.
+        assert sorted(_columns(conn, kind.value)) == sorted(schema(kind)), kind
+    assert conn.execute("SELECT count(*) FROM derived_metrics").fetchone() == (3,)
+
+
+def test_empty_layout_1_tables_migrate_without_an_interval(
+    postgres_db: str, conn: psycopg.Connection[Any]
+) -> None:
+    _create_layout_1(conn, with_rows=False)
+
+    with PostgresSink(postgres_db) as sink:
+        sink.write(oi((0, 1.0)))
+
+    primary = conn.execute(
+        "SELECT a.attname FROM pg_constraint c JOIN pg_attribute a "
+        "ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey) "
+        "WHERE c.conrelid = 'open_interest'::regclass AND c.contype = 'p'"
+    ).fetchall()
+    assert {name for (name,) in primary} == set(primary_key(Kind.OPEN_INTEREST))

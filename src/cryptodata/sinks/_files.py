@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import IO, Any, Protocol
@@ -216,6 +217,18 @@ class Storage(Protocol):
         """A small file's content, or `None` when it does not exist."""
         ...
 
+    def isdir(self, path: str) -> bool:
+        """Whether `path` is a directory."""
+        ...
+
+    def move(self, source: str, target: str) -> None:
+        """Rename a file or directory tree; the target's parent is created."""
+        ...
+
+    def remove_tree(self, path: str) -> None:
+        """Delete a directory and everything below it; a missing one is fine."""
+        ...
+
     def read_parquet(self, paths: list[str]) -> pl.LazyFrame:
         """The rows of some Parquet files, stacked in the order given."""
         ...
@@ -255,6 +268,17 @@ class LocalStorage:
                 return file.read()
         except (FileNotFoundError, NotADirectoryError):
             return None
+
+    def isdir(self, path: str) -> bool:
+        return os.path.isdir(path)
+
+    def move(self, source: str, target: str) -> None:
+        make_dirs(os.path.dirname(target))
+        os.replace(source, target)
+        fsync_dir(os.path.dirname(target))
+
+    def remove_tree(self, path: str) -> None:
+        shutil.rmtree(path, ignore_errors=True)
 
     def read_parquet(self, paths: list[str]) -> pl.LazyFrame:
         # One scan over every file: polars reads them in parallel and pushes filters down.
@@ -306,6 +330,17 @@ class FsspecStorage:
         except FileNotFoundError:
             return None
         return data
+
+    def isdir(self, path: str) -> bool:
+        return bool(self.fs.isdir(path))
+
+    def move(self, source: str, target: str) -> None:
+        self.fs.makedirs(target.rpartition("/")[0], exist_ok=True)
+        self.fs.mv(source, target, recursive=True)
+
+    def remove_tree(self, path: str) -> None:
+        if self.fs.exists(path):
+            self.fs.rm(path, recursive=True)
 
     def read_parquet(self, paths: list[str]) -> pl.LazyFrame:
         frames = []

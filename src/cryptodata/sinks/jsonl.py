@@ -26,10 +26,12 @@ import msgspec
 import polars as pl
 
 from cryptodata.core.errors import CryptoDataError, ValidationError
+from cryptodata.core.intervals import Interval
 from cryptodata.core.schema import Kind, primary_key, schema, series_key
 from cryptodata.core.table import Table
 from cryptodata.core.time import TimeInput, from_ms, to_ms, to_utc
 from cryptodata.sinks._files import (
+    LocalStorage,
     encode_component,
     fsync_dir,
     is_temp,
@@ -39,6 +41,7 @@ from cryptodata.sinks._files import (
     replace_file,
     split_series,
 )
+from cryptodata.sinks._migrate import STAGING, V1_KINDS, migrate, roll_forward
 from cryptodata.sinks.base import (
     SinkBase,
     check_series,
@@ -99,10 +102,16 @@ class JsonlSink(SinkBase):
         split: `"month"` (default) or `"day"`: the time span of one file. Compaction rewrites
             one file, so pick `"day"` for minute bars revised every minute. A root keeps the
             split it was first written with (recorded in `<root>/_sink.json`).
+        migrate_interval: The interval the bars of a root written by cryptodata 0.1 (layout 1,
+            no `interval` directories) were collected at, e.g. `"1h"`. Such a root is migrated
+            in place on opening, crash-safely (see docs/sinks/jsonl.md); without it, one
+            holding bar kinds is refused.
 
     Raises:
         ValidationError: For an unknown `split`, a non-file URL, or a root written with
             another split.
+        LayoutError: For a layout-1 root holding bars when `migrate_interval` is not given;
+            nothing is changed then.
 
     Examples:
         >>> import tempfile
@@ -117,13 +126,20 @@ class JsonlSink(SinkBase):
         datetime.datetime(2025, 6, 1, 0, 0, tzinfo=datetime.timezone.utc)
     """
 
-    def __init__(self, root: str | os.PathLike[str], *, split: Split = "month") -> None:
+    def __init__(
+        self,
+        root: str | os.PathLike[str],
+        *,
+        split: Split = "month",
+        migrate_interval: str | None = None,
+    ) -> None:
         if split not in _FILE:
             raise ValidationError(f"split must be 'month' or 'day', not {split!r}")
         self._root = local_root(root, sink="JsonlSink")
         self._split: Split = split
         self._pattern = _FILE[split]
-        stored = self._stored_split()
+        interval = None if migrate_interval is None else Interval.parse(migrate_interval)
+        stored = self._open_marker(interval)
         if stored is not None and stored != split:
             raise ValidationError(
                 f"{self._root} holds files split by {stored}; open it with split={stored!r}"
@@ -253,25 +269,59 @@ class JsonlSink(SinkBase):
             if is_temp(name):
                 os.remove(os.path.join(directory, name))
 
-    def _stored_split(self) -> Split | None:
-        """The split the root was written with; refuses a root of another layout."""
+    def _open_marker(self, migrate_interval: Interval | None) -> Split | None:
+        """The split the root was written with, after migrating an older layout in place."""
         stored = _read_marker(self._root)
         if stored is None:
             return None
         split = stored.get("split")
         if split not in _FILE:
             raise ValidationError(f"{self._root}/{_MARKER} is not a cryptodata JSONL marker")
-        layout = stored.get("layout", 1)
-        if layout != LAYOUT:
-            raise LayoutError(self._root, layout, LAYOUT, f"jsonl:{self._root}")
-        return "day" if split == "day" else "month"
+        found: Split = "day" if split == "day" else "month"
+        marker = self._marker_content(found)
+        storage = LocalStorage(self._root)
+        if stored.get("migrating_to") == LAYOUT:
+            roll_forward(storage, marker_name=_MARKER, marker=marker)
+        elif stored.get("layout", 1) == 1:
+            self._migrate(storage, found, migrate_interval)
+        elif stored.get("layout") != LAYOUT:
+            raise LayoutError(self._root, stored.get("layout"), LAYOUT, f"jsonl:{self._root}")
+        return found
+
+    def _migrate(self, storage: LocalStorage, split: Split, interval: Interval | None) -> None:
+        """Rewrite a layout-1 root in layout 2, in place (see `_migrate`)."""
+        pattern = _FILE[split]
+        files = [
+            (Kind(name), path)
+            for name in sorted(_listdir(self._root))
+            if name in V1_KINDS
+            for path in _files_below(os.path.join(self._root, name), depth=3, pattern=pattern)
+        ]
+
+        def read(kind: Kind, path: str) -> pl.DataFrame:
+            # Layout-1 lines lack these fields; read as null, they are filled in by migrate.
+            return _read_file(path, kind)[0].drop("interval", "period_hours", strict=False)
+
+        migrate(
+            storage,
+            files=files,
+            read=read,
+            open_staging=lambda: JsonlSink(os.path.join(self._root, STAGING), split=split),
+            marker_name=_MARKER,
+            marker=self._marker_content(split),
+            interval=interval,
+            location=self._root,
+            spec=f"jsonl:{self._root}",
+        )
+
+    @staticmethod
+    def _marker_content(split: Split) -> dict[str, object]:
+        return {"format": "cryptodata-jsonl", "split": split, "layout": LAYOUT}
 
     def _mark(self) -> None:
         """Record the split, so a later `JsonlSink` cannot mix month and day files."""
         make_dirs(self._root)
-        marker = msgspec.json.encode(
-            {"format": "cryptodata-jsonl", "split": self._split, "layout": LAYOUT}
-        )
+        marker = msgspec.json.encode(self._marker_content(self._split))
 
         def write(temp: str) -> None:
             with open(temp, "wb") as file:
@@ -324,6 +374,22 @@ def _level(parent: str, field: str, wanted: str | None) -> list[str]:
     if not wanted:  # an empty id is never stored
         return []
     return [os.path.join(parent, encode_component(wanted, field=field))]
+
+
+def _files_below(directory: str, depth: int, pattern: re.Pattern[str]) -> list[str]:
+    """Data files `depth` directory levels below `directory`, in name order."""
+    if depth == 0:
+        return [
+            os.path.join(directory, name)
+            for name in sorted(_listdir(directory))
+            if pattern.fullmatch(name)
+        ]
+    return [
+        path
+        for name in sorted(_listdir(directory))
+        if not name.startswith(".")
+        for path in _files_below(os.path.join(directory, name), depth - 1, pattern)
+    ]
 
 
 def _listdir(directory: str) -> list[str]:

@@ -25,7 +25,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Final, Literal
 from urllib.parse import unquote
 
 import attrs
@@ -33,6 +33,7 @@ import msgspec
 import polars as pl
 
 from cryptodata.core.errors import ValidationError
+from cryptodata.core.intervals import Interval
 from cryptodata.core.schema import Kind, primary_key, series_key
 from cryptodata.core.table import Table
 from cryptodata.core.time import TimeInput, from_ms, to_ms, to_utc
@@ -45,6 +46,7 @@ from cryptodata.sinks._files import (
     open_storage,
     split_series,
 )
+from cryptodata.sinks._migrate import STAGING, V1_KINDS, migrate, roll_forward, write_marker
 from cryptodata.sinks.base import (
     SinkBase,
     check_series,
@@ -65,6 +67,7 @@ _MARKER = "_cryptodata.json"
 LAYOUT = 2
 """The layout version this release writes: 2 added `interval` and `unit` partitions and took
 the partition columns out of the files."""
+_MARKER_CONTENT: Final = {"format": "cryptodata-parquet", "layout": LAYOUT}
 _PART = re.compile(r"part-(\d+)-(\d{8}T\d{9})Z-(\d{8}T\d{9})Z\.parquet")
 
 
@@ -143,10 +146,16 @@ class ParquetSink(SinkBase):
         max_workers: Partitions one `write` writes in parallel (raise it for object storage,
             where each file costs a network round trip).
         storage_options: Keyword arguments for the fsspec filesystem (credentials, endpoint).
+        migrate_interval: The interval the bars of a dataset written by cryptodata 0.1
+            (layout 1, no marker, no `interval` partition) were collected at, e.g. `"1h"`.
+            Such a dataset is migrated in place on opening, crash-safely (see
+            docs/sinks/parquet.md); without it, one holding bar kinds is refused.
 
     Raises:
         ValidationError: If `max_parts < 2`, `max_workers < 1`, or a URL needs fsspec and it
             is not installed.
+        LayoutError: For a layout-1 dataset holding bars when `migrate_interval` is not
+            given; nothing is changed then.
 
     Examples:
         >>> import tempfile
@@ -169,6 +178,7 @@ class ParquetSink(SinkBase):
         compression: Compression = "zstd",
         max_workers: int = 4,
         storage_options: Mapping[str, Any] | None = None,
+        migrate_interval: str | None = None,
     ) -> None:
         if max_parts < 2:
             raise ValidationError(f"max_parts must be at least 2, not {max_parts}")
@@ -176,10 +186,12 @@ class ParquetSink(SinkBase):
             raise ValidationError(f"max_workers must be at least 1, not {max_workers}")
         self._root = os.fspath(root)
         self._storage: Storage = open_storage(root, storage_options)
+        self._storage_options = storage_options
         self._max_parts = max_parts
         self._compression = compression
         self._max_workers = max_workers
-        self._marked = self._check_layout()
+        interval = None if migrate_interval is None else Interval.parse(migrate_interval)
+        self._marked = self._check_layout(interval)
 
     def write(self, table: Table) -> int:
         """Upsert the table's rows; returns how many distinct keys were written.
@@ -384,35 +396,85 @@ class ParquetSink(SinkBase):
             ),
         ]
 
-    def _check_layout(self) -> bool:
-        """Whether the root is marked with this layout; refuses data of another layout.
+    def _check_layout(self, migrate_interval: Interval | None) -> bool:
+        """Whether the root is marked with this layout, after migrating an older one.
 
         Layout 1 wrote no marker: a root holding `kind=` directories but no marker is layout 1.
         """
         data = self._storage.read_bytes(self._storage.path(_MARKER))
         if data is None:
-            if any(name.startswith("kind=") for name in self._storage.listdir(self._root_dir())):
-                raise LayoutError(self._root, 1, LAYOUT, f"parquet:{self._root}")
-            return False
-        try:
-            layout = msgspec.json.decode(data).get("layout")
-        except (msgspec.DecodeError, AttributeError):
-            raise ValidationError(f"{self._root}/{_MARKER} is not a cryptodata marker") from None
+            if not any(
+                name.startswith("kind=") for name in self._storage.listdir(self._root_dir())
+            ):
+                return False
+            stored: dict[str, Any] = {"layout": 1}
+        else:
+            try:
+                stored = msgspec.json.decode(data)
+                layout = stored.get("layout")
+            except (msgspec.DecodeError, AttributeError):
+                raise ValidationError(
+                    f"{self._root}/{_MARKER} is not a cryptodata marker"
+                ) from None
+        if stored.get("migrating_to") == LAYOUT:
+            roll_forward(self._storage, marker_name=_MARKER, marker=_MARKER_CONTENT)
+            return True
+        layout = stored.get("layout")
+        if layout == 1:
+            self._migrate(migrate_interval)
+            return True
         if layout != LAYOUT:
             raise LayoutError(self._root, layout, LAYOUT, f"parquet:{self._root}")
         return True
 
+    def _migrate(self, interval: Interval | None) -> None:
+        """Rewrite a layout-1 dataset in layout 2, in place (see `_migrate`)."""
+        files = [
+            (Kind(name.removeprefix("kind=")), path)
+            for name in sorted(self._storage.listdir(self._root_dir()))
+            if name.removeprefix("kind=") in V1_KINDS
+            for path in self._v1_parts(self._storage.path(name), depth=4)
+        ]
+        staging = f"{self._root.rstrip('/')}/{STAGING}"
+        migrate(
+            self._storage,
+            files=files,
+            read=lambda _, path: self._storage.read_parquet([path]).collect(),
+            open_staging=lambda: ParquetSink(
+                staging,
+                max_parts=self._max_parts,
+                compression=self._compression,
+                max_workers=self._max_workers,
+                storage_options=self._storage_options,
+            ),
+            marker_name=_MARKER,
+            marker=_MARKER_CONTENT,
+            interval=interval,
+            location=self._root,
+            spec=f"parquet:{self._root}",
+        )
+
+    def _v1_parts(self, directory: str, depth: int) -> list[str]:
+        """Part files `depth` levels of `key=value` directories below `directory`, by name.
+
+        Sorted by name, which sorts a leaf's parts by generation: a newer part left
+        overlapping an older one by a crash is written last, so it still wins.
+        """
+        if depth == 0:
+            return [
+                _child(directory, name)
+                for name in sorted(self._storage.listdir(directory))
+                if _Part.parse(name) is not None
+            ]
+        return [
+            path
+            for name in sorted(self._storage.listdir(directory))
+            if "=" in name and not is_temp(name)
+            for path in self._v1_parts(_child(directory, name), depth - 1)
+        ]
+
     def _mark(self) -> None:
-        marker = msgspec.json.encode({"format": "cryptodata-parquet", "layout": LAYOUT})
-
-        def write(target: WriteTarget) -> None:
-            if isinstance(target, str):
-                with open(target, "wb") as file:
-                    file.write(marker + b"\n")
-            else:
-                target.write(marker + b"\n")
-
-        self._storage.write_atomic(self._storage.path(_MARKER), write)
+        write_marker(self._storage, _MARKER, _MARKER_CONTENT)
         self._marked = True
 
     def _root_dir(self) -> str:
