@@ -51,6 +51,7 @@ def chunk(index: int, size: int, symbols: int, revision: float = 0.0) -> Table:
             exchange=pl.lit("A"),
             symbol=pl.format("S{}USDT_PERP.A", pl.col("row") % symbols),
             base=pl.lit("BTC"),
+            interval=pl.lit("1m"),
             ts=pl.lit(T0) + pl.duration(minutes=pl.col("row") // symbols),
             close=(300_000 + step.cum_sum().over(pl.col("row") % symbols)) / 10 + revision,
         )

@@ -79,6 +79,7 @@ def dataset(rows: int, seed: int = 7) -> pl.DataFrame:
                 f"S{index:04d}USDT_PERP.A" for index in range(series) for _ in range(per_series)
             ],
             "base": [f"S{index:04d}" for index in range(series) for _ in range(per_series)],
+            "interval": ["1m"] * total,
             "ts": [start + 60_000 * bar for _ in range(series) for bar in range(per_series)],
             "open": prices(),
             "high": prices(),

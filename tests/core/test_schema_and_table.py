@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cryptodata.core import records
-from cryptodata.core.schema import SERIES_KEY, Kind, primary_key, record_type, schema
+from cryptodata.core.schema import Kind, primary_key, record_type, schema, series_key
 from cryptodata.core.table import Table
 
 SERIES_KINDS = [
@@ -43,6 +43,7 @@ RECORD_TYPES = {
     Kind.EXCHANGES: records.Exchange,
     Kind.OPEN_INTEREST_AGGREGATE: records.AggregateOpenInterestBar,
     Kind.LIQUIDATIONS_AGGREGATE: records.AggregateLiquidationBar,
+    Kind.METRIC: records.Metric,
 }
 
 T0 = datetime(2025, 6, 1, tzinfo=UTC)
@@ -86,6 +87,7 @@ def funding_row(symbol: str, hour: int, value: float | None, exchange: str = "bi
         base=symbol.removesuffix("USDT"),
         ts=T0 + timedelta(hours=hour),
         value=value,
+        period_hours=8.0,
     )
 
 
@@ -117,8 +119,21 @@ def test_record_type_and_schema_accept_the_kind_value_string() -> None:
     assert schema("ohlcv") == schema(Kind.OHLCV)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("kind", SERIES_KINDS)
-def test_series_kind_starts_with_provider_exchange_symbol_base_ts(kind: Kind) -> None:
+BAR_KINDS = SERIES_KINDS[:6]
+SNAPSHOT_KINDS = SERIES_KINDS[6:]
+
+
+@pytest.mark.parametrize("kind", BAR_KINDS)
+def test_bar_kind_starts_with_provider_exchange_symbol_base_interval_ts(kind: Kind) -> None:
+    target = schema(kind)
+
+    assert target.names()[:6] == ["provider", "exchange", "symbol", "base", "interval", "ts"]
+    assert [target[name] for name in target.names()[:5]] == [pl.String] * 5
+    assert target["ts"] == UTC_MS
+
+
+@pytest.mark.parametrize("kind", SNAPSHOT_KINDS)
+def test_snapshot_kind_starts_with_provider_exchange_symbol_base_ts(kind: Kind) -> None:
     target = schema(kind)
 
     assert target.names()[:5] == ["provider", "exchange", "symbol", "base", "ts"]
@@ -153,6 +168,7 @@ def test_liquidations_schema_is_exact() -> None:
             "exchange": pl.String(),
             "symbol": pl.String(),
             "base": pl.String(),
+            "interval": pl.String(),
             "ts": UTC_MS,
             "longs": pl.Float64(),
             "shorts": pl.Float64(),
@@ -181,12 +197,13 @@ def test_markets_schema_maps_optional_and_bool_fields() -> None:
     assert target["expire_at"] == UTC_MS
 
 
-def test_aggregate_schema_starts_with_provider_base_ts_and_counts_venues() -> None:
+def test_aggregate_schema_starts_with_provider_base_interval_ts_and_counts_venues() -> None:
     target = schema(Kind.OPEN_INTEREST_AGGREGATE)
 
     assert target.names() == [
         "provider",
         "base",
+        "interval",
         "ts",
         "open",
         "close",
@@ -198,10 +215,61 @@ def test_aggregate_schema_starts_with_provider_base_ts_and_counts_venues() -> No
     assert target["exchanges"] == pl.String
 
 
+_MARKET = ("provider", "exchange", "symbol")
+
+
+@pytest.mark.parametrize(
+    ("kind", "key"),
+    [
+        (Kind.OHLCV, (*_MARKET, "interval", "unit", "ts")),
+        (Kind.OPEN_INTEREST, (*_MARKET, "interval", "unit", "ts")),
+        (Kind.LIQUIDATIONS, (*_MARKET, "interval", "unit", "ts")),
+        (Kind.FUNDING_RATE, (*_MARKET, "interval", "ts")),
+        (Kind.PREDICTED_FUNDING_RATE, (*_MARKET, "interval", "ts")),
+        (Kind.LONG_SHORT_RATIO, (*_MARKET, "interval", "ts")),
+        (Kind.OPEN_INTEREST_SNAPSHOT, (*_MARKET, "unit", "ts")),
+        (Kind.FUNDING_RATE_SNAPSHOT, (*_MARKET, "ts")),
+        (Kind.PREDICTED_FUNDING_RATE_SNAPSHOT, (*_MARKET, "ts")),
+    ],
+)
+def test_a_series_key_holds_interval_for_bars_and_unit_where_a_kind_has_one(
+    kind: Kind, key: tuple[str, ...]
+) -> None:
+    assert primary_key(kind) == key
+    assert series_key(kind) == key[:-1]
+
+
 @pytest.mark.parametrize("kind", SERIES_KINDS)
-def test_series_primary_key(kind: Kind) -> None:
-    assert primary_key(kind) == ("provider", "exchange", "symbol", "ts")
-    assert primary_key(kind) == SERIES_KEY
+def test_every_key_column_is_a_column_of_the_schema(kind: Kind) -> None:
+    assert set(primary_key(kind)) <= set(schema(kind).names())
+
+
+def test_metric_is_the_long_format_keyed_on_entity_metric_and_interval() -> None:
+    assert schema(Kind.METRIC).names() == [
+        "provider",
+        "entity",
+        "metric",
+        "interval",
+        "ts",
+        "value",
+        "unit",
+        "provider_id",
+    ]
+    assert primary_key(Kind.METRIC) == ("provider", "entity", "metric", "interval", "ts")
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        Kind.FUNDING_RATE,
+        Kind.PREDICTED_FUNDING_RATE,
+        Kind.FUNDING_RATE_SNAPSHOT,
+        Kind.PREDICTED_FUNDING_RATE_SNAPSHOT,
+    ],
+)
+def test_funding_kinds_carry_their_period_outside_the_key(kind: Kind) -> None:
+    assert schema(kind)["period_hours"] == pl.Float64
+    assert "period_hours" not in primary_key(kind)
 
 
 @pytest.mark.parametrize(
@@ -209,8 +277,8 @@ def test_series_primary_key(kind: Kind) -> None:
     [
         (Kind.MARKETS, ("provider", "symbol")),
         (Kind.EXCHANGES, ("provider", "code")),
-        (Kind.OPEN_INTEREST_AGGREGATE, ("provider", "base", "ts")),
-        (Kind.LIQUIDATIONS_AGGREGATE, ("provider", "base", "ts")),
+        (Kind.OPEN_INTEREST_AGGREGATE, ("provider", "base", "interval", "unit", "ts")),
+        (Kind.LIQUIDATIONS_AGGREGATE, ("provider", "base", "interval", "unit", "ts")),
     ],
 )
 def test_non_series_primary_key(kind: Kind, key: tuple[str, ...]) -> None:
@@ -261,6 +329,7 @@ def test_from_frame_casts_int_columns_to_float64() -> None:
             "exchange": ["binance"],
             "symbol": ["BTCUSDT"],
             "base": ["BTC"],
+            "interval": ["1h"],
             "ts": [T0],
             "longs": [3],
             "shorts": [4],
@@ -286,12 +355,21 @@ def test_from_frame_selects_and_orders_the_schema_columns() -> None:
             "base": ["BTC"],
             "exchange": ["binance"],
             "provider": ["coinalyze"],
+            "period_hours": [8.0],
         }
     )
 
     table = Table.from_frame(Kind.FUNDING_RATE_SNAPSHOT, frame)
 
-    assert table.to_polars().columns == ["provider", "exchange", "symbol", "base", "ts", "value"]
+    assert table.to_polars().columns == [
+        "provider",
+        "exchange",
+        "symbol",
+        "base",
+        "ts",
+        "value",
+        "period_hours",
+    ]
     assert table.to_records() == [funding_row("BTCUSDT", 0, 0.5)]
 
 
@@ -304,6 +382,7 @@ def test_from_frame_casts_naive_microsecond_ts_to_ms_utc() -> None:
             "base": ["BTC"],
             "ts": [datetime(2025, 6, 1, 1, 2, 3, 456789)],
             "value": [0.5],
+            "period_hours": [8.0],
         }
     )
 
@@ -532,6 +611,7 @@ def test_to_polars_is_the_typed_frame() -> None:
         "BTC",
         datetime(2025, 6, 1, tzinfo=UTC),
         1.0,
+        8.0,
     )
 
 

@@ -38,7 +38,7 @@ import polars as pl
 from polars.testing import assert_frame_equal
 from pytest_httpx import HTTPXMock
 
-from cryptodata import Kind, ManualClock, schema
+from cryptodata import Kind, ManualClock, primary_key, schema
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "coinalyze"
 BASE_URL = "https://api.coinalyze.net/v1"
@@ -428,6 +428,8 @@ class FakeCoinalyze:
         hi = math.ceil(end.timestamp()) - 1
         usd = spec.usd and convert_to_usd
         target = schema(spec.kind)
+        spelled = {name: canonical for canonical, name in CANONICAL_INTERVAL.items()}
+        canonical = spelled.get(interval, interval)
         rows = []
         for symbol in symbols:
             if not self.has_data(spec.path, symbol):
@@ -441,6 +443,7 @@ class FakeCoinalyze:
                     "exchange": self.names[market["exchange"]],
                     "symbol": symbol,
                     "base": market["base_asset"],
+                    "interval": canonical,
                     "ts": datetime.fromtimestamp(t, UTC),
                 }
                 for name, column in spec.fields:
@@ -456,7 +459,7 @@ class FakeCoinalyze:
         frame = pl.DataFrame(rows, schema=target, orient="row") if rows else None
         if frame is None:
             return pl.DataFrame(schema=target)
-        return frame.sort("provider", "exchange", "symbol", "ts")
+        return frame.sort(primary_key(spec.kind))
 
     # ---------------------------------------------------------------- the server
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Self
 
@@ -9,7 +10,7 @@ import polars as pl
 
 from cryptodata import Kind, Table, primary_key, schema
 from cryptodata.core.time import TimeInput
-from cryptodata.sinks.base import check_storable, select_rows
+from cryptodata.sinks.base import check_series, check_storable, check_where, select_rows
 
 __all__ = ["MemorySink"]
 
@@ -31,15 +32,13 @@ class MemorySink:
         self.writes += 1
         return len(table)
 
-    def last_ts(
-        self, kind: Kind | str, provider: str, exchange: str, symbol: str
-    ) -> datetime | None:
-        frame = self.frames.get(check_storable(kind))
+    def last_ts(self, kind: Kind | str, series: Mapping[str, str]) -> datetime | None:
+        parsed = check_storable(kind)
+        named = check_series(parsed, series)
+        frame = self.frames.get(parsed)
         if frame is None:
             return None
-        found = select_rows(frame, provider=provider, exchange=exchange, symbol=symbol).select(
-            pl.col("ts").max()
-        )
+        found = select_rows(frame, named).select(pl.col("ts").max())
         value: datetime | None = found.collect().item()
         return value
 
@@ -47,17 +46,14 @@ class MemorySink:
         self,
         kind: Kind | str,
         *,
-        provider: str | None = None,
-        exchange: str | None = None,
-        symbol: str | None = None,
         start: TimeInput | None = None,
         end: TimeInput | None = None,
+        **where: str | None,
     ) -> Table:
         parsed = check_storable(kind)
+        wanted = check_where(parsed, where)
         frame = self.frames.get(parsed, pl.DataFrame(schema=schema(parsed)))
-        rows = select_rows(
-            frame, provider=provider, exchange=exchange, symbol=symbol, start=start, end=end
-        )
+        rows = select_rows(frame, wanted, start=start, end=end)
         return Table.from_frame(parsed, rows.collect())
 
     def close(self) -> None:

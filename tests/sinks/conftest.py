@@ -15,13 +15,36 @@ import polars as pl
 import pytest
 
 from cryptodata import Kind, Table, schema
+from cryptodata.core.schema import series_key
 
 START = datetime(2025, 1, 1, tzinfo=UTC)
 HOUR = timedelta(hours=1)
 
 MakeTable = Callable[..., Table]
 
-_KEY_STRINGS = ("provider", "exchange", "symbol", "base")
+_KEY_STRINGS = ("provider", "exchange", "symbol", "base", "interval", "entity", "metric")
+
+
+def key(
+    kind: Kind | str,
+    provider: str = "coinalyze",
+    exchange: str = "A",
+    symbol: str = "BTCUSDT_PERP.A",
+    *,
+    interval: str = "1h",
+    unit: str = "base",
+) -> dict[str, str]:
+    """The series `build_table` writes with these arguments, as `Sink.last_ts` takes it."""
+    values = {
+        "provider": provider,
+        "exchange": exchange,
+        "symbol": symbol,
+        "interval": interval,
+        "unit": unit,
+        "entity": symbol,
+        "metric": exchange,
+    }
+    return {column: values[column] for column in series_key(kind)}
 
 
 def build_table(
@@ -32,13 +55,27 @@ def build_table(
     exchange: str = "A",
     symbol: str = "BTCUSDT_PERP.A",
     base: str = "BTC",
+    interval: str = "1h",
+    unit: str = "base",
     start: datetime = START,
     step: timedelta = HOUR,
     offset: float = 0.0,
     nulls: bool = False,
 ) -> Table:
-    """`n` rows of one series; with `nulls`, every third row has null values (not keys)."""
-    fixed = {"provider": provider, "exchange": exchange, "symbol": symbol, "base": base}
+    """`n` rows of one series; with `nulls`, every third row has null values (not keys).
+
+    A `metric` table takes its `entity` from `symbol` and its `metric` from `exchange`, so
+    the same arguments name one series of any kind (see `key`).
+    """
+    fixed = {
+        "provider": provider,
+        "exchange": exchange,
+        "symbol": symbol,
+        "base": base,
+        "interval": interval,
+        "entity": symbol,
+        "metric": exchange,
+    }
     columns: dict[str, list[Any]] = {}
     for position, (name, dtype) in enumerate(schema(kind).items()):
         if name in fixed:
@@ -46,7 +83,9 @@ def build_table(
         elif name == "ts":
             values = [start + i * step for i in range(n)]
         elif name == "unit":
-            values = ["base"] * n
+            values = [unit] * n
+        elif dtype == pl.String():
+            values = [f"{name}-{i}" for i in range(n)]
         elif dtype == pl.Int64():
             values = [10 * i + position + int(offset) for i in range(n)]
         else:

@@ -33,6 +33,7 @@ from polars.testing import assert_frame_equal
 
 from cryptodata import Kind, Table, ValidationError, schema
 from cryptodata.sinks.base import STORABLE_KINDS, Sink
+from sinks.conftest import key
 
 MakeTable = Callable[..., Table]
 Reopen = Callable[[], Sink]
@@ -81,10 +82,12 @@ def _liquidations(
             "exchange": [series[0] for series, _, _ in rows],
             "symbol": [series[1] for series, _, _ in rows],
             "base": ["BTC"] * len(rows),
+            "interval": ["1m"] * len(rows),
             "ts": [_EDGE + timedelta(minutes=minute) for _, minute, _ in rows],
             "longs": [value for _, _, value in rows],
+            # Which batch wrote a row; `unit` is part of the key, so it cannot carry this.
             "shorts": [float(batch)] * len(rows),
-            "unit": [f"batch-{batch}"] * len(rows),
+            "unit": ["usd"] * len(rows),
         },
         schema=schema(Kind.LIQUIDATIONS),
     )
@@ -155,8 +158,13 @@ class SinkContract:
     def test_last_ts_of_an_unknown_series_is_none(self, sink: Sink, make_table: MakeTable) -> None:
         sink.write(make_table(n=2))
 
-        assert sink.last_ts(Kind.OHLCV, "coinalyze", "A", "ETHUSDT_PERP.A") is None
-        assert sink.last_ts(Kind.FUNDING_RATE, "coinalyze", "A", "BTCUSDT_PERP.A") is None
+        assert sink.last_ts(Kind.OHLCV, key(Kind.OHLCV, "coinalyze", "A", "ETHUSDT_PERP.A")) is None
+        assert (
+            sink.last_ts(
+                Kind.FUNDING_RATE, key(Kind.FUNDING_RATE, "coinalyze", "A", "BTCUSDT_PERP.A")
+            )
+            is None
+        )
 
     def test_last_ts_is_the_newest_ts_of_each_series_in_aware_utc(
         self, sink: Sink, make_table: MakeTable
@@ -164,8 +172,8 @@ class SinkContract:
         sink.write(make_table(n=3, symbol="X"))
         sink.write(make_table(n=5, symbol="Y"))
 
-        x = sink.last_ts(Kind.OHLCV, "coinalyze", "A", "X")
-        y = sink.last_ts("ohlcv", "coinalyze", "A", "Y")
+        x = sink.last_ts(Kind.OHLCV, key(Kind.OHLCV, "coinalyze", "A", "X"))
+        y = sink.last_ts("ohlcv", key("ohlcv", "coinalyze", "A", "Y"))
 
         assert (x, y) == (at(2), at(4))
         assert x is not None
@@ -177,14 +185,16 @@ class SinkContract:
         sink.write(make_table(n=2, start=at(48)))
         sink.write(make_table(n=2))
 
-        assert sink.last_ts(Kind.OHLCV, "coinalyze", "A", "BTCUSDT_PERP.A") == at(49)
+        assert sink.last_ts(Kind.OHLCV, key(Kind.OHLCV, "coinalyze", "A", "BTCUSDT_PERP.A")) == at(
+            49
+        )
 
     def test_last_ts_spans_every_stored_month_and_year(
         self, sink: Sink, make_table: MakeTable
     ) -> None:
         sink.write(make_table(n=3, start=datetime(2024, 12, 31, 23, tzinfo=UTC)))
 
-        last = sink.last_ts(Kind.OHLCV, "coinalyze", "A", "BTCUSDT_PERP.A")
+        last = sink.last_ts(Kind.OHLCV, key(Kind.OHLCV, "coinalyze", "A", "BTCUSDT_PERP.A"))
 
         assert last == datetime(2025, 1, 1, 1, tzinfo=UTC)
 
@@ -278,6 +288,7 @@ class SinkContract:
                 "base": "BTC",
                 "ts": [at(i) for i in range(len(values))],
                 "value": values,
+                "period_hours": 8.0,
             }
         )
         table = Table.from_frame(Kind.FUNDING_RATE_SNAPSHOT, frame)
@@ -299,8 +310,61 @@ class SinkContract:
         for symbol in symbols:
             table = sink.read(Kind.OHLCV, exchange="A/B", symbol=symbol)
             assert table.to_polars().get_column("symbol").to_list() == [symbol]
-            assert sink.last_ts(Kind.OHLCV, "coinalyze", "A/B", symbol) == at(0)
+            assert sink.last_ts(Kind.OHLCV, key(Kind.OHLCV, "coinalyze", "A/B", symbol)) == at(0)
         assert sorted(sink.read(Kind.OHLCV).to_polars().get_column("symbol")) == sorted(symbols)
+
+    # -- series identity --------------------------------------------------------------------
+
+    def test_daily_and_hourly_bars_of_one_market_are_separate_series(
+        self, sink: Sink, make_table: MakeTable
+    ) -> None:
+        daily = make_table(Kind.OPEN_INTEREST, n=2, interval="1d", step=24 * HOUR)
+        hourly = make_table(Kind.OPEN_INTEREST, n=48, interval="1h", offset=0.5)
+
+        sink.write(daily)
+        sink.write(hourly)
+
+        assert_rows(sink.read(Kind.OPEN_INTEREST, interval="1d"), daily)
+        assert_rows(sink.read(Kind.OPEN_INTEREST, interval="1h"), hourly)
+        assert len(sink.read(Kind.OPEN_INTEREST)) == 50
+        assert sink.last_ts(Kind.OPEN_INTEREST, key(Kind.OPEN_INTEREST, interval="1d")) == at(24)
+        assert sink.last_ts(Kind.OPEN_INTEREST, key(Kind.OPEN_INTEREST, interval="1h")) == at(47)
+
+    def test_usd_and_native_values_of_one_market_are_separate_series(
+        self, sink: Sink, make_table: MakeTable
+    ) -> None:
+        native = make_table(Kind.LIQUIDATIONS, n=3, unit="base")
+        usd = make_table(Kind.LIQUIDATIONS, n=2, unit="usd", offset=1000.0)
+
+        sink.write(native)
+        sink.write(usd)
+
+        assert_rows(sink.read(Kind.LIQUIDATIONS, unit="base"), native)
+        assert_rows(sink.read(Kind.LIQUIDATIONS, unit="usd"), usd)
+        assert sink.last_ts(Kind.LIQUIDATIONS, key(Kind.LIQUIDATIONS, unit="usd")) == at(1)
+
+    def test_metric_rows_are_series_of_entity_metric_and_interval(
+        self, sink: Sink, make_table: MakeTable
+    ) -> None:
+        price = make_table(Kind.METRIC, n=3, symbol="btc", exchange="price_usd", interval="1d")
+        fees = make_table(Kind.METRIC, n=2, symbol="btc", exchange="fees_usd", interval="1d")
+
+        sink.write(price)
+        sink.write(fees)
+
+        assert_rows(sink.read(Kind.METRIC, metric="price_usd"), price)
+        series = {"provider": "coinalyze", "entity": "btc", "metric": "fees_usd", "interval": "1d"}
+        assert sink.last_ts(Kind.METRIC, series) == at(1)
+
+    def test_last_ts_names_the_missing_and_the_unexpected_series_columns(self, sink: Sink) -> None:
+        series = {"provider": "coinalyze", "exchange": "A", "symbol": "X", "entity": "btc"}
+
+        with pytest.raises(ValidationError, match="missing interval, unit; unexpected entity"):
+            sink.last_ts(Kind.OHLCV, series)
+
+    def test_read_refuses_a_filter_outside_the_series_key(self, sink: Sink) -> None:
+        with pytest.raises(ValidationError, match="not interval"):
+            sink.read(Kind.FUNDING_RATE_SNAPSHOT, interval="1h")
 
     # -- rejected input ---------------------------------------------------------------------
 
@@ -311,7 +375,7 @@ class SinkContract:
         with pytest.raises(ValidationError, match="sinks store series"):
             sink.read(kind)
         with pytest.raises(ValidationError, match="sinks store series"):
-            sink.last_ts(kind, "coinalyze", "A", "X")
+            sink.last_ts(kind, key(kind, "coinalyze", "A", "X"))
 
     def test_rows_with_a_null_key_are_rejected_and_nothing_is_stored(
         self, sink: Sink, make_table: MakeTable
@@ -334,7 +398,9 @@ class SinkContract:
     ) -> None:
         frame = make_table(n=3).to_polars().with_columns(pl.lit("").alias(column))
 
-        with pytest.raises(ValidationError, match="empty provider, exchange or symbol"):
+        with pytest.raises(
+            ValidationError, match="empty provider, exchange, symbol, interval or unit"
+        ):
             sink.write(Table.from_frame(Kind.OHLCV, frame))
         assert len(sink.read(Kind.OHLCV)) == 0
 
@@ -349,7 +415,9 @@ class SinkContract:
 
         with reopen() as again:
             assert_rows(again.read(Kind.FUNDING_RATE), table)
-            assert again.last_ts(Kind.FUNDING_RATE, "coinalyze", "A", "BTCUSDT_PERP.A") == at(3)
+            assert again.last_ts(
+                Kind.FUNDING_RATE, key(Kind.FUNDING_RATE, "coinalyze", "A", "BTCUSDT_PERP.A")
+            ) == at(3)
 
     def test_upserts_continue_across_instances(
         self, sink: Sink, reopen: Reopen, make_table: MakeTable
@@ -398,12 +466,12 @@ class SinkContract:
         expected = _liquidations(provider, [((e, s), 0, None) for e, s, _ in keys], 0).to_polars()
         expected = expected.with_columns(
             ts=pl.Series([ts for _, _, ts in keys], dtype=pl.Datetime("ms", "UTC")),
-            longs=pl.Series([model[key][0] for key in keys], dtype=pl.Float64),
-            shorts=pl.Series([float(model[key][1]) for key in keys]),
-            unit=pl.Series([f"batch-{model[key][1]}" for key in keys]),
+            longs=pl.Series([model[k][0] for k in keys], dtype=pl.Float64),
+            shorts=pl.Series([float(model[k][1]) for k in keys]),
         )
         actual = sink.read(Kind.LIQUIDATIONS, provider=provider)
         assert_frame_equal(actual.to_polars(), expected, check_exact=True)
         for exchange, symbol in {(e, s) for e, s, _ in keys}:
             newest = max(ts for e, s, ts in keys if (e, s) == (exchange, symbol))
-            assert sink.last_ts(Kind.LIQUIDATIONS, provider, exchange, symbol) == newest
+            series = key(Kind.LIQUIDATIONS, provider, exchange, symbol, interval="1m", unit="usd")
+            assert sink.last_ts(Kind.LIQUIDATIONS, series) == newest

@@ -14,9 +14,10 @@ import pytest
 from cryptodata import CryptoDataError, Kind, Table, ValidationError
 from cryptodata.sinks.base import Sink
 from cryptodata.sinks.jsonl import JsonlSink
+from sinks.conftest import key
 from sinks.contract import MakeTable, SinkContract, assert_rows, at, stack
 
-SERIES = Path("ohlcv", "coinalyze", "A", "BTCUSDT_PERP.A")
+SERIES = Path("ohlcv", "coinalyze", "A", "BTCUSDT_PERP.A", "1h", "base")
 JANUARY = SERIES / "2025-01.jsonl"
 
 
@@ -86,12 +87,21 @@ def test_a_line_holds_every_column_with_an_iso_utc_ts_and_nulls(
     sink.write(make_table(Kind.LIQUIDATIONS, n=2, nulls=True))
 
     assert lines(
-        tmp_path / "liquidations" / "coinalyze" / "A" / "BTCUSDT_PERP.A" / "2025-01.jsonl"
+        tmp_path
+        / "liquidations"
+        / "coinalyze"
+        / "A"
+        / "BTCUSDT_PERP.A"
+        / "1h"
+        / "base"
+        / "2025-01.jsonl"
     ) == [
         '{"provider":"coinalyze","exchange":"A","symbol":"BTCUSDT_PERP.A","base":"BTC",'
-        '"ts":"2025-01-01T00:00:00.000Z","longs":100.875,"shorts":101.0,"unit":"base"}',
+        '"interval":"1h","ts":"2025-01-01T00:00:00.000Z","longs":101.0,"shorts":101.125,'
+        '"unit":"base"}',
         '{"provider":"coinalyze","exchange":"A","symbol":"BTCUSDT_PERP.A","base":"BTC",'
-        '"ts":"2025-01-01T01:00:00.000Z","longs":null,"shorts":null,"unit":"base"}',
+        '"interval":"1h","ts":"2025-01-01T01:00:00.000Z","longs":null,"shorts":null,'
+        '"unit":"base"}',
     ]
 
 
@@ -109,7 +119,7 @@ def test_unsafe_characters_in_ids_are_percent_encoded(
     sink.write(make_table(n=1, exchange="..", symbol="BTC/USDT:USDT"))
 
     assert files(tmp_path)[1] == str(
-        Path("ohlcv", "coinalyze", "%2E.", "BTC%2FUSDT%3AUSDT", "2025-01.jsonl")
+        Path("ohlcv", "coinalyze", "%2E.", "BTC%2FUSDT%3AUSDT", "1h", "base", "2025-01.jsonl")
     )
 
 
@@ -122,6 +132,7 @@ def test_nan_and_infinity_are_stored_as_null(tmp_path: Path, sink: JsonlSink) ->
             "base": "BTC",
             "ts": [at(0), at(1)],
             "value": [float("nan"), float("inf")],
+            "period_hours": 8.0,
         }
     )
     sink.write(Table.from_frame(Kind.FUNDING_RATE_SNAPSHOT, frame))
@@ -211,7 +222,7 @@ def test_a_newline_terminated_invalid_last_line_is_treated_as_torn(
 
     assert_rows(table, make_table(n=3))
     assert len(table.warnings) == 1
-    assert sink.last_ts(Kind.OHLCV, "coinalyze", "A", "BTCUSDT_PERP.A") == at(2)
+    assert sink.last_ts(Kind.OHLCV, key(Kind.OHLCV, "coinalyze", "A", "BTCUSDT_PERP.A")) == at(2)
 
 
 def test_last_ts_ignores_a_torn_last_line(
@@ -219,7 +230,7 @@ def test_last_ts_ignores_a_torn_last_line(
 ) -> None:
     torn_store(tmp_path, sink, make_table, TORN)
 
-    assert sink.last_ts(Kind.OHLCV, "coinalyze", "A", "BTCUSDT_PERP.A") == at(2)
+    assert sink.last_ts(Kind.OHLCV, key(Kind.OHLCV, "coinalyze", "A", "BTCUSDT_PERP.A")) == at(2)
 
 
 def test_a_torn_tail_is_cut_off_before_the_next_append(
@@ -259,7 +270,7 @@ def test_a_file_holding_only_a_torn_line_is_an_empty_series(
     path.parent.mkdir(parents=True)
     path.write_bytes(TORN)
 
-    assert sink.last_ts(Kind.OHLCV, "coinalyze", "A", "BTCUSDT_PERP.A") is None
+    assert sink.last_ts(Kind.OHLCV, key(Kind.OHLCV, "coinalyze", "A", "BTCUSDT_PERP.A")) is None
     assert len(sink.read(Kind.OHLCV)) == 0
     sink.write(make_table(n=2))
     assert len(lines(path)) == 2
@@ -285,9 +296,9 @@ def test_last_ts_reads_only_the_newest_file(
     sink.write(make_table(n=2, start=datetime(2025, 1, 31, 23, tzinfo=UTC)))
     (tmp_path / JANUARY).write_bytes(b"{damaged\n{damaged\n")
 
-    assert sink.last_ts(Kind.OHLCV, "coinalyze", "A", "BTCUSDT_PERP.A") == datetime(
-        2025, 2, 1, tzinfo=UTC
-    )
+    assert sink.last_ts(
+        Kind.OHLCV, key(Kind.OHLCV, "coinalyze", "A", "BTCUSDT_PERP.A")
+    ) == datetime(2025, 2, 1, tzinfo=UTC)
 
 
 def test_a_leftover_temp_file_is_ignored_and_removed_by_the_next_write(
@@ -319,7 +330,7 @@ def test_read_skips_files_outside_the_bounds(
 def test_reading_needs_no_marker_or_directories(tmp_path: Path) -> None:
     with JsonlSink(tmp_path / "missing") as sink:
         assert len(sink.read(Kind.OHLCV, symbol="X", start="2025-01-01")) == 0
-        assert sink.last_ts(Kind.OHLCV, "p", "e", "s") is None
+        assert sink.last_ts(Kind.OHLCV, key(Kind.OHLCV, "p", "e", "s")) is None
     assert not (tmp_path / "missing").exists()
 
 

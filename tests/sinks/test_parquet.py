@@ -15,11 +15,20 @@ import polars as pl
 import pytest
 
 from cryptodata import CryptoDataError, Kind, Table, ValidationError, schema
+from cryptodata.core.schema import series_key
 from cryptodata.sinks.base import Sink
 from cryptodata.sinks.parquet import ParquetSink
+from sinks.conftest import key
 from sinks.contract import MakeTable, SinkContract, assert_rows, at, stack
 
-SERIES = Path("kind=ohlcv", "provider=coinalyze", "exchange=A", "symbol=BTCUSDT_PERP.A")
+SERIES = Path(
+    "kind=ohlcv",
+    "provider=coinalyze",
+    "exchange=A",
+    "symbol=BTCUSDT_PERP.A",
+    "interval=1h",
+    "unit=base",
+)
 Y2025 = SERIES / "year=2025"
 
 
@@ -76,7 +85,8 @@ def test_a_part_file_is_named_by_generation_and_ts_range_in_a_hive_partition(
     sink.write(make_table(n=3))
 
     assert files(tmp_path) == [
-        str(Y2025 / "part-000001-20250101T000000000Z-20250101T020000000Z.parquet")
+        "_cryptodata.json",
+        str(Y2025 / "part-000001-20250101T000000000Z-20250101T020000000Z.parquet"),
     ]
 
 
@@ -86,6 +96,7 @@ def test_rows_across_new_year_go_to_one_partition_per_utc_year(
     sink.write(make_table(n=3, start=datetime(2024, 12, 31, 23, tzinfo=UTC)))
 
     assert files(tmp_path) == [
+        "_cryptodata.json",
         str(SERIES / "year=2024" / "part-000001-20241231T230000000Z-20241231T230000000Z.parquet"),
         str(Y2025 / "part-000001-20250101T000000000Z-20250101T010000000Z.parquet"),
     ]
@@ -113,7 +124,8 @@ def test_polars_scan_parquet_with_hive_partitioning_reads_the_dataset(
         .collect()
     )
 
-    assert scanned.columns == [*schema(Kind.OHLCV).names(), "kind", "year"]
+    in_files = [name for name in schema(Kind.OHLCV).names() if name not in series_key(Kind.OHLCV)]
+    assert scanned.columns == [*in_files, "kind", *series_key(Kind.OHLCV), "year"]
     assert scanned.get_column("year").to_list() == [2024, 2025, 2025, 2025, 2025]
     assert_rows(Table.from_frame(Kind.OHLCV, scanned), sink.read(Kind.OHLCV))
 
@@ -309,7 +321,7 @@ def test_last_ts_reads_no_file(tmp_path: Path, sink: ParquetSink, make_table: Ma
     for path in (tmp_path / SERIES).rglob("*.parquet"):
         path.write_bytes(b"not parquet")
 
-    assert sink.last_ts(Kind.OHLCV, "coinalyze", "A", "BTCUSDT_PERP.A") == at(1)
+    assert sink.last_ts(Kind.OHLCV, key(Kind.OHLCV, "coinalyze", "A", "BTCUSDT_PERP.A")) == at(1)
 
 
 def test_read_skips_years_and_parts_outside_the_bounds(
@@ -343,9 +355,12 @@ def test_a_memory_url_holds_the_same_layout(make_table: MakeTable) -> None:
         sink.write(make_table(n=3))
 
     fs = fsspec.filesystem("memory")
-    names = [name.rsplit("/", 1)[-1] for name in fs.find(url)]
+    names = sorted(name.removeprefix(url.removeprefix("memory:/")) for name in fs.find(url))
     fs.rm(url, recursive=True)
-    assert names == ["part-000001-20250101T000000000Z-20250101T020000000Z.parquet"]
+    assert names == [
+        "/_cryptodata.json",
+        f"/{Y2025.as_posix()}/part-000001-20250101T000000000Z-20250101T020000000Z.parquet",
+    ]
 
 
 def test_an_fsspec_url_without_fsspec_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -19,7 +20,9 @@ from psycopg.conninfo import conninfo_to_dict
 
 from cryptodata import Kind, Table, ValidationError, primary_key, schema
 from cryptodata.sinks.base import STORABLE_KINDS, Sink
+from cryptodata.sinks.layout import LayoutError
 from cryptodata.sinks.postgres import PostgresSink
+from sinks.conftest import key
 from sinks.contract import SinkContract, assert_rows
 
 T0 = datetime(2025, 6, 1, tzinfo=UTC)
@@ -57,7 +60,9 @@ def rows(kind: Kind, *values: dict[str, Any]) -> Table:
         "exchange": "binance",
         "symbol": "BTCUSDT_PERP.A",
         "base": "BTC",
+        "interval": "1h",
         "unit": "usd",
+        "period_hours": 8.0,
     }
     records = []
     for given_values in values:
@@ -172,7 +177,7 @@ def test_each_storable_kind_has_a_table_matching_its_schema(
         (name, pg_type[dtype], "NO" if name in key else "YES")
         for name, dtype in schema(kind).items()
     ]
-    assert [name for (name,) in primary] == ["provider", "exchange", "symbol", "ts"]
+    assert tuple(name for (name,) in primary) == key
 
 
 def test_opening_a_sink_again_keeps_tables_rows_and_views(postgres_db: str) -> None:
@@ -210,7 +215,10 @@ def test_quoted_schema_names_and_hostile_values_stay_data(
     with PostgresSink(postgres_db, schema=odd_schema) as sink:
         sink.write(table)
         back = sink.read(Kind.OPEN_INTEREST, exchange="o'k.x", symbol=ODD_SYMBOL)
-        last = sink.last_ts(Kind.OPEN_INTEREST, "coinalyze", "o'k.x", ODD_SYMBOL)
+        last = sink.last_ts(
+            Kind.OPEN_INTEREST,
+            key(Kind.OPEN_INTEREST, "coinalyze", "o'k.x", ODD_SYMBOL, unit="usd"),
+        )
 
     assert_rows(back, table)
     assert last == T0 + timedelta(hours=1)
@@ -229,8 +237,8 @@ def test_rows_past_the_stored_range_are_copied_straight_into_the_table(postgres_
     assert (
         statements(log, "COPY")
         == [
-            'COPY "public"."open_interest" ("provider", "exchange", "symbol", "base", "ts", '
-            '"open", "high", "low", "close", "unit") FROM STDIN (FORMAT csv, ENCODING \'UTF8\')'
+            'COPY "public"."open_interest" ("provider", "exchange", "symbol", "base", "interval", '
+            '"ts", "open", "high", "low", "close", "unit") FROM STDIN (FORMAT csv, ENCODING \'UTF8\')'
         ]
         * 2
     )
@@ -250,7 +258,10 @@ def test_overlapping_rows_are_staged_and_upserted_while_new_ones_are_copied(
     assert copied_into(log) == ['"cryptodata_stage_open_interest"', '"public"."open_interest"']
     (upsert,) = statements(log, "INSERT")
     assert upsert.startswith('INSERT INTO "public"."open_interest" AS t')
-    assert 'ON CONFLICT ("provider", "exchange", "symbol", "ts") DO UPDATE SET "base" = ' in upsert
+    assert (
+        'ON CONFLICT ("provider", "exchange", "symbol", "interval", "unit", "ts") '
+        'DO UPDATE SET "base" = ' in upsert
+    )
     assert result.to_polars()["close"].to_list() == [1.0, 20.0, 3.0]
 
 
@@ -300,8 +311,9 @@ def test_rows_stored_concurrently_before_the_copy_are_merged_not_lost(
         # Another writer commits hour 1 after our range check, just before our fast COPY.
         if statement.startswith('COPY "public"') and count(conn, "open_interest") == 1:
             conn.execute(
-                "INSERT INTO open_interest (provider, exchange, symbol, base, ts, close, unit) "
-                "VALUES ('coinalyze', 'binance', 'BTCUSDT_PERP.A', 'BTC', %s, -1, 'usd')",
+                "INSERT INTO open_interest "
+                "(provider, exchange, symbol, base, interval, ts, close, unit) "
+                "VALUES ('coinalyze', 'binance', 'BTCUSDT_PERP.A', 'BTC', '1h', %s, -1, 'usd')",
                 (T0 + timedelta(hours=1),),
             )
 
@@ -331,7 +343,10 @@ def test_an_owned_connection_is_closed_and_the_sink_refuses_work(postgres_db: st
     with pytest.raises(ValidationError, match="closed"):
         sink.write(oi((0, 1.0)))
     with pytest.raises(ValidationError, match="closed"):
-        sink.last_ts(Kind.OPEN_INTEREST, "coinalyze", "binance", "BTCUSDT_PERP.A")
+        sink.last_ts(
+            Kind.OPEN_INTEREST,
+            key(Kind.OPEN_INTEREST, "coinalyze", "binance", "BTCUSDT_PERP.A", unit="usd"),
+        )
 
 
 def test_other_arguments_than_a_dsn_or_connection_are_rejected() -> None:
@@ -358,7 +373,10 @@ def test_a_session_in_another_time_zone_stores_and_reads_utc(postgres_db: str) -
             sink.write(table)
             sink.write(oi((5, 3.0), (6, 4.0)))
             back = sink.read(Kind.OPEN_INTEREST, start=T0, end=T0 + timedelta(hours=6))
-            last = sink.last_ts(Kind.OPEN_INTEREST, "coinalyze", "binance", "BTCUSDT_PERP.A")
+            last = sink.last_ts(
+                Kind.OPEN_INTEREST,
+                key(Kind.OPEN_INTEREST, "coinalyze", "binance", "BTCUSDT_PERP.A", unit="usd"),
+            )
         stored = conn.execute("SELECT ts AT TIME ZONE 'UTC' FROM open_interest ORDER BY ts")
 
         assert [ts for (ts,) in stored] == [datetime(2025, 6, 1, h) for h in (0, 5, 6)]
@@ -368,12 +386,12 @@ def test_a_session_in_another_time_zone_stores_and_reads_utc(postgres_db: str) -
 
 def test_special_floats_and_odd_strings_round_trip_exactly(sink: PostgresSink) -> None:
     values = [float("nan"), float("inf"), float("-inf"), 5e-324, None]
-    units = ['q"uo,te', "", "new\nline", "\\N", None]
+    bases = ['q"uo,te', "", "new\nline", "\\N", None]
     table = rows(
         Kind.OPEN_INTEREST,
         *(
-            {"ts": hour, "close": value, "unit": unit}
-            for hour, (value, unit) in enumerate(zip(values, units, strict=True))
+            {"ts": hour, "close": value, "base": base}
+            for hour, (value, base) in enumerate(zip(values, bases, strict=True))
         ),
     )
 
@@ -386,7 +404,9 @@ def test_last_ts_keeps_the_stored_precision_in_utc(sink: PostgresSink) -> None:
     frame = rows(Kind.FUNDING_RATE, {"ts": 0}, {"ts": 1}).to_polars()
     sink.write(Table.from_frame(Kind.FUNDING_RATE, frame.with_columns(pl.col("ts") + MS * 7)))
 
-    last = sink.last_ts("funding_rate", "coinalyze", "binance", "BTCUSDT_PERP.A")
+    last = sink.last_ts(
+        "funding_rate", key("funding_rate", "coinalyze", "binance", "BTCUSDT_PERP.A")
+    )
 
     assert last == datetime(2025, 6, 1, 1, 0, 0, 7000, tzinfo=UTC)
     assert last is not None
@@ -412,9 +432,9 @@ def test_base_aggregate_sums_usd_open_interest_and_liquidations_over_venues(
 
     hour = timedelta(hours=1)
     assert result == [
-        ("coinalyze", "BTC", T0, 150.0, 2, 7.0, 4.0, 2),
-        ("coinalyze", "BTC", T0 + hour, 110.0, 1, 7.0, 0.0, 1),
-        ("coinalyze", "ETH", T0, 30.0, 1, None, None, 0),
+        ("coinalyze", "BTC", "1h", T0, 150.0, 2, 7.0, 4.0, 2),
+        ("coinalyze", "BTC", "1h", T0 + hour, 110.0, 1, 7.0, 0.0, 1),
+        ("coinalyze", "ETH", "1h", T0, 30.0, 1, None, None, 0),
     ]
 
 
@@ -442,6 +462,37 @@ def test_derived_metrics_compute_oi_change_range_and_annualised_funding(
         (T0 + hour, 110.0, 10.0, 101.0, 6.0, 0.0001, pytest.approx(10.95, rel=1e-12)),
         (T0 + 2 * hour, 99.0, -10.0, None, None, None, None),
     ]
+
+
+@pytest.mark.parametrize(
+    ("period_hours", "annualised"),
+    [(8.0, pytest.approx(10.95, rel=1e-12)), (1.0, pytest.approx(87.6, rel=1e-12)), (None, None)],
+)
+def test_derived_metrics_annualise_funding_with_each_markets_own_period(
+    sink: PostgresSink,
+    conn: psycopg.Connection[Any],
+    period_hours: float | None,
+    annualised: object,
+) -> None:
+    sink.write(oi((0, 100.0)))
+    sink.write(rows(Kind.FUNDING_RATE, {"ts": 0, "close": 0.0001, "period_hours": period_hours}))
+
+    result = conn.execute(
+        "SELECT funding_period_hours, funding_annualised_pct FROM derived_metrics"
+    ).fetchall()
+
+    assert result == [(period_hours, annualised)]
+
+
+def test_bars_of_another_interval_do_not_join_in_derived_metrics(
+    sink: PostgresSink, conn: psycopg.Connection[Any]
+) -> None:
+    sink.write(oi((0, 100.0)))
+    sink.write(rows(Kind.FUNDING_RATE, {"ts": 0, "close": 0.0001, "interval": "1d"}))
+
+    result = conn.execute("SELECT interval, funding_rate FROM derived_metrics").fetchall()
+
+    assert result == [("1h", None)]
 
 
 # -- the model ------------------------------------------------------------------------------
@@ -485,4 +536,86 @@ def test_random_overlapping_writes_keep_the_last_value_of_every_key(
         for symbol in _SERIES:
             hours = [hour for s, hour in model if s == symbol]
             expected = T0 + timedelta(hours=max(hours)) if hours else None
-            assert sink.last_ts(Kind.OPEN_INTEREST, "coinalyze", "binance", symbol) == expected
+            assert (
+                sink.last_ts(
+                    Kind.OPEN_INTEREST,
+                    key(Kind.OPEN_INTEREST, "coinalyze", "binance", symbol, unit="usd"),
+                )
+                == expected
+            )
+
+
+# -- tables created by cryptodata 0.1 -------------------------------------------------------
+
+LAYOUT_1_DDL = (Path(__file__).parent.parent / "fixtures" / "layout-1" / "postgres.sql").read_text()
+
+
+def _create_layout_1(conn: psycopg.Connection[Any], *, with_rows: bool) -> None:
+    conn.execute(LAYOUT_1_DDL)
+    if with_rows:
+        conn.execute(
+            "INSERT INTO open_interest (provider, exchange, symbol, base, ts, close, unit) "
+            "VALUES ('coinalyze', 'binance', 'BTCUSDT_PERP.A', 'BTC', %s, 1.5, 'usd'), "
+            "('coinalyze', 'binance', 'BTCUSDT_PERP.A', 'BTC', %s, 2.5, 'usd')",
+            (T0, T0 + timedelta(hours=1)),
+        )
+
+
+def _columns(conn: psycopg.Connection[Any], table: str) -> list[str]:
+    rows = conn.execute(
+        "SELECT column_name FROM information_schema.columns "
+        "WHERE table_schema = 'public' AND table_name = %s ORDER BY ordinal_position",
+        (table,),
+    ).fetchall()
+    return [name for (name,) in rows]
+
+
+def test_layout_1_tables_with_bars_are_refused_and_left_as_they_were(
+    postgres_db: str, conn: psycopg.Connection[Any]
+) -> None:
+    _create_layout_1(conn, with_rows=True)
+    before = _columns(conn, "open_interest")
+
+    with pytest.raises(LayoutError, match="cryptodata migrate postgres:DSN --interval INTERVAL"):
+        PostgresSink(postgres_db)
+
+    assert _columns(conn, "open_interest") == before
+    assert "interval" not in before
+    assert count(conn, "open_interest") == 2
+
+
+def test_layout_1_tables_are_migrated_in_place_with_the_interval_given(
+    postgres_db: str, conn: psycopg.Connection[Any]
+) -> None:
+    _create_layout_1(conn, with_rows=True)
+
+    with PostgresSink(postgres_db, migrate_interval="1h") as sink:
+        stored = sink.read(Kind.OPEN_INTEREST)
+        sink.write(oi((2, 3.5)))
+        last = sink.last_ts(
+            Kind.OPEN_INTEREST,
+            key(Kind.OPEN_INTEREST, "coinalyze", "binance", "BTCUSDT_PERP.A", unit="usd"),
+        )
+
+    assert stored.to_polars().select("interval", "close").rows() == [("1h", 1.5), ("1h", 2.5)]
+    assert last == T0 + timedelta(hours=2)
+    for kind in sorted(STORABLE_KINDS):
+        # Added columns come last (PostgreSQL cannot insert one); everything goes by name.
+        assert sorted(_columns(conn, kind.value)) == sorted(schema(kind)), kind
+    assert conn.execute("SELECT count(*) FROM derived_metrics").fetchone() == (3,)
+
+
+def test_empty_layout_1_tables_migrate_without_an_interval(
+    postgres_db: str, conn: psycopg.Connection[Any]
+) -> None:
+    _create_layout_1(conn, with_rows=False)
+
+    with PostgresSink(postgres_db) as sink:
+        sink.write(oi((0, 1.0)))
+
+    primary = conn.execute(
+        "SELECT a.attname FROM pg_constraint c JOIN pg_attribute a "
+        "ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey) "
+        "WHERE c.conrelid = 'open_interest'::regclass AND c.contype = 'p'"
+    ).fetchall()
+    assert {name for (name,) in primary} == set(primary_key(Kind.OPEN_INTEREST))

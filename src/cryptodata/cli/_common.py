@@ -126,23 +126,26 @@ def kinds_of(args: argparse.Namespace) -> list[Kind]:
     return [check_storable(name) for name in args.kinds]
 
 
-def open_sink(spec: str) -> Sink:
-    """A sink from `jsonl:DIR`, `parquet:DIR_OR_URL` or `postgres:DSN`."""
+def open_sink(spec: str, *, migrate_interval: str | None = None) -> Sink:
+    """A sink from `jsonl:DIR`, `parquet:DIR_OR_URL` or `postgres:DSN`.
+
+    With `migrate_interval`, data an older release wrote is migrated in place on opening.
+    """
     scheme, _, target = spec.partition(":")
     if not target:
         raise ValidationError("--sink: expected jsonl:DIR, parquet:DIR_OR_URL or postgres:DSN")
     if scheme == "jsonl":
         from cryptodata.sinks.jsonl import JsonlSink
 
-        return JsonlSink(target)
+        return JsonlSink(target, migrate_interval=migrate_interval)
     if scheme == "parquet":
         from cryptodata.sinks.parquet import ParquetSink
 
-        return ParquetSink(target)
+        return ParquetSink(target, migrate_interval=migrate_interval)
     if scheme == "postgres":
         from cryptodata.sinks.postgres import PostgresSink
 
-        return PostgresSink(target)
+        return PostgresSink(target, migrate_interval=migrate_interval)
     # Only the scheme is named: the rest may be a DSN with a password in it.
     raise ValidationError(f"--sink: unknown sink {scheme!r}; use jsonl, parquet or postgres")
 

@@ -10,7 +10,7 @@ from typing import NoReturn
 from cryptodata._version import __version__
 from cryptodata.core.errors import CryptoDataError
 
-from . import backfill, demo, query, watch
+from . import backfill, demo, migrate, query, watch
 
 
 class _Parser(argparse.ArgumentParser):
@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     backfill.register(commands)
     watch.register(commands)
     query.register(commands)
+    migrate.register(commands)
     return parser
 
 

@@ -10,15 +10,25 @@ import polars as pl
 
 from ._common import add_sink_option, kinds_of, open_sink
 
+_FILTERS = {
+    "provider": "only this provider",
+    "exchange": "only this venue",
+    "symbol": "only this symbol",
+    "interval": "only bars of this interval (bar kinds)",
+    "unit": "only values in this unit (kinds with a unit)",
+    "entity": "only this entity (metric)",
+    "metric": "only this metric (metric)",
+}
+"""Series-key columns `query` filters on; a filter the kind's key lacks is an error."""
+
 
 def register(commands: Any) -> None:
     """Add the `query` sub-command."""
     parser = commands.add_parser("query", help="read rows back from a sink")
     add_sink_option(parser)
     parser.add_argument("--kind", required=True, help="series kind, e.g. ohlcv")
-    parser.add_argument("--provider", help="only this provider")
-    parser.add_argument("--exchange", help="only this venue")
-    parser.add_argument("--symbol", help="only this symbol")
+    for column, help_text in _FILTERS.items():
+        parser.add_argument(f"--{column}", help=help_text)
     parser.add_argument("--start", help="from this time (inclusive, UTC)")
     parser.add_argument("--end", help="until this time (exclusive, UTC)")
     parser.add_argument(
@@ -33,13 +43,9 @@ def run(args: argparse.Namespace) -> int:
     args.kinds = [args.kind]
     (kind,) = kinds_of(args)
     with open_sink(args.sink) as sink:
+        where = {column: getattr(args, column) for column in _FILTERS}
         table = sink.read(
-            kind,
-            provider=args.provider,
-            exchange=args.exchange,
-            symbol=args.symbol,
-            start=args.start,
-            end=args.end,
+            kind, start=args.start, end=args.end, **{k: v for k, v in where.items() if v}
         )
     frame = table.to_polars()
     if args.limit is not None:

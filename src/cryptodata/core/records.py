@@ -20,6 +20,7 @@ __all__ = [
     "LiquidationBar",
     "LongShortRatioBar",
     "Market",
+    "Metric",
     "OhlcvBar",
     "OpenInterestBar",
     "OpenInterestSnapshot",
@@ -30,18 +31,32 @@ __all__ = [
 
 
 @attrs.frozen
-class _SeriesKey:
-    """The five columns that start every series row; `(provider, exchange, symbol, ts)` is the key."""
+class _MarketColumns:
+    """The columns that name a market; every market row starts with them."""
 
     provider: str
     exchange: str
     symbol: str
     base: str
+
+
+@attrs.frozen
+class _Snapshot(_MarketColumns):
+    """A market's value at one moment: `ts` is the provider's update time."""
+
     ts: datetime
 
 
 @attrs.frozen
-class _OhlcBar(_SeriesKey):
+class _Bar(_MarketColumns):
+    """A market's value over one bar: `interval` is its canonical name (`"1h"`), `ts` its start."""
+
+    interval: str
+    ts: datetime
+
+
+@attrs.frozen
+class _OhlcBar(_Bar):
     open: float | None
     high: float | None
     low: float | None
@@ -57,16 +72,24 @@ class OpenInterestBar(_OhlcBar):
 
 @attrs.frozen
 class FundingRateBar(_OhlcBar):
-    """Funding rate over one bar, as a fraction per funding period (0.0001 = 0.01 %)."""
+    """Funding rate over one bar, as a fraction per funding period (0.0001 = 0.01 %).
+
+    `period_hours` is the market's funding period (8 on most venues, 1 on Hyperliquid), or
+    `None` where the provider does not say; `rate * 24 * 365 / period_hours` annualises.
+    """
+
+    period_hours: float | None
 
 
 @attrs.frozen
 class PredictedFundingRateBar(_OhlcBar):
-    """Predicted funding rate over one bar, as a fraction per funding period."""
+    """Predicted funding rate over one bar, as a fraction per `period_hours` funding period."""
+
+    period_hours: float | None
 
 
 @attrs.frozen
-class LiquidationBar(_SeriesKey):
+class LiquidationBar(_Bar):
     """Long and short positions liquidated during one bar, in `unit`."""
 
     longs: float | None
@@ -75,7 +98,7 @@ class LiquidationBar(_SeriesKey):
 
 
 @attrs.frozen
-class LongShortRatioBar(_SeriesKey):
+class LongShortRatioBar(_Bar):
     """Ratio of accounts long to short; `long_pct + short_pct = 100`."""
 
     ratio: float | None
@@ -84,7 +107,7 @@ class LongShortRatioBar(_SeriesKey):
 
 
 @attrs.frozen
-class OhlcvBar(_SeriesKey):
+class OhlcvBar(_Bar):
     """A price bar; `volume` and `buy_volume` are in `unit`, `trades` counts trades."""
 
     open: float | None
@@ -99,7 +122,7 @@ class OhlcvBar(_SeriesKey):
 
 
 @attrs.frozen
-class OpenInterestSnapshot(_SeriesKey):
+class OpenInterestSnapshot(_Snapshot):
     """Current open interest; `ts` is the provider's update time."""
 
     value: float | None
@@ -107,17 +130,19 @@ class OpenInterestSnapshot(_SeriesKey):
 
 
 @attrs.frozen
-class FundingRateSnapshot(_SeriesKey):
-    """Current funding rate, a fraction per funding period; `ts` is the update time."""
+class FundingRateSnapshot(_Snapshot):
+    """Current funding rate, a fraction per `period_hours` funding period; `ts` is the update time."""
 
     value: float | None
+    period_hours: float | None
 
 
 @attrs.frozen
-class PredictedFundingRateSnapshot(_SeriesKey):
-    """Predicted next funding rate, a fraction per funding period; `ts` is the update time."""
+class PredictedFundingRateSnapshot(_Snapshot):
+    """Predicted next funding rate, a fraction per `period_hours` period; `ts` is the update time."""
 
     value: float | None
+    period_hours: float | None
 
 
 @attrs.frozen
@@ -164,6 +189,7 @@ class AggregateOpenInterestBar:
 
     provider: str
     base: str
+    interval: str
     ts: datetime
     open: float | None
     close: float | None
@@ -182,12 +208,37 @@ class AggregateLiquidationBar:
 
     provider: str
     base: str
+    interval: str
     ts: datetime
     longs: float | None
     shorts: float | None
     unit: str
     venues: int
     exchanges: str
+
+
+@attrs.frozen
+class Metric:
+    """One value of a named metric about an entity over one bar: the research providers' long format.
+
+    `entity` is the canonical id of what is measured (an asset such as `"btc"`, a chain, a
+    protocol); `provider_id` is the provider's own id for it where that differs, else `None`.
+
+    Examples:
+        >>> from datetime import UTC, datetime
+        >>> Metric("coinmetrics", "btc", "active_addresses", "1d",
+        ...        datetime(2025, 6, 1, tzinfo=UTC), 812345.0, "addresses", None).metric
+        'active_addresses'
+    """
+
+    provider: str
+    entity: str
+    metric: str
+    interval: str
+    ts: datetime
+    value: float | None
+    unit: str
+    provider_id: str | None
 
 
 Record = (
@@ -201,6 +252,7 @@ Record = (
     | FundingRateSnapshot
     | PredictedFundingRateSnapshot
     | Market
+    | Metric
     | Exchange
     | AggregateOpenInterestBar
     | AggregateLiquidationBar

@@ -1,12 +1,19 @@
-"""Kinds of data and their schemas: the column contract, derived from the record classes.
+"""Kinds of data, their schemas and their keys: the column contract, derived from the records.
 
-Every series row starts with `provider exchange symbol base ts`; `ts` is
-`Datetime("ms", "UTC")` holding the start of the bar (or the update time of a snapshot).
-The primary key of a series row is `(provider, exchange, symbol, ts)`.
+Every market row starts with `provider exchange symbol base`; bar kinds follow with
+`interval` (the canonical name, `"1h"`) and `ts`, the start of the bar, and snapshots with
+`ts`, the provider's update time. `ts` is always `Datetime("ms", "UTC")`.
+
+[`primary_key`][cryptodata.core.schema.primary_key] is the one source of truth for what
+identifies a row: a series (`series_key`, the key without `ts`) holds one interval and, for
+kinds with a unit, one unit, so 1d and 1h bars, or native and USD values, never overwrite each
+other. Sinks derive their layout and their upserts from it.
 
 Examples:
     >>> schema(Kind.LIQUIDATIONS).names()
-    ['provider', 'exchange', 'symbol', 'base', 'ts', 'longs', 'shorts', 'unit']
+    ['provider', 'exchange', 'symbol', 'base', 'interval', 'ts', 'longs', 'shorts', 'unit']
+    >>> series_key(Kind.LIQUIDATIONS)
+    ('provider', 'exchange', 'symbol', 'interval', 'unit')
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ import polars as pl
 
 from . import records
 
-__all__ = ["SERIES_KEY", "Kind", "primary_key", "record_type", "schema"]
+__all__ = ["Kind", "is_time_series", "primary_key", "record_type", "schema", "series_key"]
 
 
 class Kind(enum.StrEnum):
@@ -42,10 +49,8 @@ class Kind(enum.StrEnum):
     EXCHANGES = "exchanges"
     OPEN_INTEREST_AGGREGATE = "open_interest_aggregate"
     LIQUIDATIONS_AGGREGATE = "liquidations_aggregate"
+    METRIC = "metric"
 
-
-SERIES_KEY: Final = ("provider", "exchange", "symbol", "ts")
-"""Primary key of every series and snapshot row."""
 
 _RECORDS: Final[dict[Kind, type[Any]]] = {
     Kind.OHLCV: records.OhlcvBar,
@@ -61,13 +66,26 @@ _RECORDS: Final[dict[Kind, type[Any]]] = {
     Kind.EXCHANGES: records.Exchange,
     Kind.OPEN_INTEREST_AGGREGATE: records.AggregateOpenInterestBar,
     Kind.LIQUIDATIONS_AGGREGATE: records.AggregateLiquidationBar,
+    Kind.METRIC: records.Metric,
 }
 
+_MARKET: Final = ("provider", "exchange", "symbol")
+
 _KEYS: Final[dict[Kind, tuple[str, ...]]] = {
+    Kind.OHLCV: (*_MARKET, "interval", "unit", "ts"),
+    Kind.OPEN_INTEREST: (*_MARKET, "interval", "unit", "ts"),
+    Kind.LIQUIDATIONS: (*_MARKET, "interval", "unit", "ts"),
+    Kind.FUNDING_RATE: (*_MARKET, "interval", "ts"),
+    Kind.PREDICTED_FUNDING_RATE: (*_MARKET, "interval", "ts"),
+    Kind.LONG_SHORT_RATIO: (*_MARKET, "interval", "ts"),
+    Kind.OPEN_INTEREST_SNAPSHOT: (*_MARKET, "unit", "ts"),
+    Kind.FUNDING_RATE_SNAPSHOT: (*_MARKET, "ts"),
+    Kind.PREDICTED_FUNDING_RATE_SNAPSHOT: (*_MARKET, "ts"),
     Kind.MARKETS: ("provider", "symbol"),
     Kind.EXCHANGES: ("provider", "code"),
-    Kind.OPEN_INTEREST_AGGREGATE: ("provider", "base", "ts"),
-    Kind.LIQUIDATIONS_AGGREGATE: ("provider", "base", "ts"),
+    Kind.OPEN_INTEREST_AGGREGATE: ("provider", "base", "interval", "unit", "ts"),
+    Kind.LIQUIDATIONS_AGGREGATE: ("provider", "base", "interval", "unit", "ts"),
+    Kind.METRIC: ("provider", "entity", "metric", "interval", "ts"),
 }
 
 _DTYPES: Final[dict[type, pl.DataType]] = {
@@ -84,12 +102,30 @@ def record_type(kind: Kind) -> type[Any]:
     return _RECORDS[Kind(kind)]
 
 
-def primary_key(kind: Kind) -> tuple[str, ...]:
-    """Columns that identify a row of this kind; sinks upsert on them."""
-    return _KEYS.get(Kind(kind), SERIES_KEY)
+def primary_key(kind: Kind | str) -> tuple[str, ...]:
+    """Columns that identify a row of this kind; sinks upsert on them.
+
+    Examples:
+        >>> primary_key(Kind.OPEN_INTEREST)
+        ('provider', 'exchange', 'symbol', 'interval', 'unit', 'ts')
+        >>> primary_key("metric")
+        ('provider', 'entity', 'metric', 'interval', 'ts')
+    """
+    return _KEYS[Kind(kind)]
 
 
-def series_key(kind: Kind) -> tuple[str, ...]:
+def is_time_series(kind: Kind | str) -> bool:
+    """Whether rows of this kind are keyed by a series and `ts` (everything but markets, exchanges)."""
+    return primary_key(kind)[-1] == "ts"
+
+
+def series_key(kind: Kind | str) -> tuple[str, ...]:
+    """The columns that name one series of a time-series kind: its primary key without `ts`.
+
+    Examples:
+        >>> series_key(Kind.FUNDING_RATE)
+        ('provider', 'exchange', 'symbol', 'interval')
+    """
     return primary_key(kind)[:-1]
 
 

@@ -27,8 +27,8 @@ class Table:
 
     Examples:
         >>> t = Table.empty(Kind.FUNDING_RATE)
-        >>> len(t), t.to_polars().columns[:5]
-        (0, ['provider', 'exchange', 'symbol', 'base', 'ts'])
+        >>> len(t), t.to_polars().columns[:6]
+        (0, ['provider', 'exchange', 'symbol', 'base', 'interval', 'ts'])
     """
 
     kind: Kind

@@ -407,8 +407,7 @@ def _finish_plan(
     for kind in query.kinds:
         resume: dict[str, datetime] = {}
         for symbol in query.symbols:
-            key = ids[kind][symbol]
-            last = sink.last_ts(kind, key["provider"], key["exchange"], key["symbol"])
+            last = sink.last_ts(kind, ids[kind][symbol])
             begin = query.resume_at(kind, last)
             if begin < query.end:
                 resume[symbol] = begin

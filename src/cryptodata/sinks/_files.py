@@ -1,6 +1,6 @@
 """Helpers shared by the file sinks: rows to store, safe path components, atomic writes, storage.
 
-Directory names are built from provider, exchange and symbol ids, which may hold any character
+Directory names are built from the values of a series' key (provider, exchange, symbol ids), which may hold any character
 (`BTC/USDT:USDT`, `BTCUSDT_PERP.A`). `encode_component` percent-encodes them the way Hive and
 Spark escape partition values, so a name can neither climb out of the root (`..`), nest (`/`)
 nor hide (a leading `.`), and decodes back exactly.
@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import IO, Any, Protocol
 from urllib.parse import quote
 
@@ -46,30 +47,29 @@ WriteTarget = str | IO[bytes]
 """What a writer callback receives: a local path, or an open binary file on object storage."""
 
 
-_NAMES = ("provider", "exchange", "symbol")
-
-
 def split_series(
-    frame: pl.DataFrame, bucket: pl.Expr
-) -> list[tuple[str, str, str, Any, pl.DataFrame]]:
-    """Split rows by series and time bucket; each piece sorted by `ts` with one row per `ts`.
+    frame: pl.DataFrame, columns: Sequence[str], bucket: pl.Expr
+) -> list[tuple[tuple[str, ...], Any, pl.DataFrame]]:
+    """Split rows by series (the values of `columns`) and time bucket; one row per `ts` each.
 
     Within a piece the key is `ts` alone, so duplicates (last one wins) are found on one
-    integer column instead of four, and skipped entirely for the usual sorted, unique input.
+    integer column instead of the whole key, and skipped entirely for the usual sorted,
+    unique input.
 
     Returns:
-        `(provider, exchange, symbol, bucket value, rows)` per piece, in first-seen order.
+        `(series values, bucket value, rows)` per piece, in first-seen order, each piece
+        sorted by `ts`.
     """
     groups = frame.with_columns(_bucket=bucket).partition_by(
-        [*_NAMES, "_bucket"], as_dict=True, maintain_order=True
+        [*columns, "_bucket"], as_dict=True, maintain_order=True
     )
     pieces = []
-    for (provider, exchange, symbol, value), group in groups.items():
+    for values, group in groups.items():
         rows = group.drop("_bucket")
         ts = rows.get_column("ts")
         if not (ts.is_sorted() and ts.n_unique() == rows.height):
             rows = latest_per_ts(rows.lazy()).collect()
-        pieces.append((str(provider), str(exchange), str(symbol), value, rows))
+        pieces.append((tuple(str(value) for value in values[:-1]), values[-1], rows))
     return pieces
 
 
@@ -213,6 +213,22 @@ class Storage(Protocol):
         """Delete a file; a file that is already gone is fine."""
         ...
 
+    def read_bytes(self, path: str) -> bytes | None:
+        """A small file's content, or `None` when it does not exist."""
+        ...
+
+    def isdir(self, path: str) -> bool:
+        """Whether `path` is a directory."""
+        ...
+
+    def move(self, source: str, target: str) -> None:
+        """Rename a file or directory tree; the target's parent is created."""
+        ...
+
+    def remove_tree(self, path: str) -> None:
+        """Delete a directory and everything below it; a missing one is fine."""
+        ...
+
     def read_parquet(self, paths: list[str]) -> pl.LazyFrame:
         """The rows of some Parquet files, stacked in the order given."""
         ...
@@ -245,6 +261,24 @@ class LocalStorage:
     def remove(self, path: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.remove(path)
+
+    def read_bytes(self, path: str) -> bytes | None:
+        try:
+            with open(path, "rb") as file:
+                return file.read()
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+
+    def isdir(self, path: str) -> bool:
+        return os.path.isdir(path)
+
+    def move(self, source: str, target: str) -> None:
+        make_dirs(os.path.dirname(target))
+        os.replace(source, target)
+        fsync_dir(os.path.dirname(target))
+
+    def remove_tree(self, path: str) -> None:
+        shutil.rmtree(path, ignore_errors=True)
 
     def read_parquet(self, paths: list[str]) -> pl.LazyFrame:
         # One scan over every file: polars reads them in parallel and pushes filters down.
@@ -289,6 +323,24 @@ class FsspecStorage:
     def remove(self, path: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             self.fs.rm(path)
+
+    def read_bytes(self, path: str) -> bytes | None:
+        try:
+            data: bytes = self.fs.cat_file(path)
+        except FileNotFoundError:
+            return None
+        return data
+
+    def isdir(self, path: str) -> bool:
+        return bool(self.fs.isdir(path))
+
+    def move(self, source: str, target: str) -> None:
+        self.fs.makedirs(target.rpartition("/")[0], exist_ok=True)
+        self.fs.mv(source, target, recursive=True)
+
+    def remove_tree(self, path: str) -> None:
+        if self.fs.exists(path):
+            self.fs.rm(path, recursive=True)
 
     def read_parquet(self, paths: list[str]) -> pl.LazyFrame:
         frames = []

@@ -2,13 +2,17 @@
 
 A sink stores [`Table`][cryptodata.Table]s and answers two questions pipelines ask: "what is
 the newest bar I hold for this series?" (`last_ts`, to resume) and "give me the rows back"
-(`read`). Every write is an upsert on the kind's primary key
-`(provider, exchange, symbol, ts)`: writing the same rows twice, or revised rows (the open bar),
-leaves exactly one row per key holding the newest values.
+(`read`). Every write is an upsert on the kind's
+[`primary_key`][cryptodata.primary_key]: writing the same rows twice, or revised rows (the open
+bar), leaves exactly one row per key holding the newest values. A series is named by the
+kind's [`series_key`][cryptodata.core.schema.series_key] columns, e.g. provider, exchange,
+symbol, interval and unit for open interest, so 1h and 1d bars, or native and USD values, are
+separate series in every sink.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self, runtime_checkable
@@ -16,23 +20,31 @@ from typing import Protocol, Self, runtime_checkable
 import polars as pl
 
 from cryptodata.core.errors import ValidationError
-from cryptodata.core.schema import SERIES_KEY, Kind, primary_key
+from cryptodata.core.schema import Kind, is_time_series, primary_key, series_key
 from cryptodata.core.table import Table
 from cryptodata.core.time import TimeInput, to_utc
 
-__all__ = ["STORABLE_KINDS", "Sink", "SinkBase", "check_storable", "rows_to_store", "select_rows"]
+__all__ = [
+    "STORABLE_KINDS",
+    "Sink",
+    "SinkBase",
+    "check_series",
+    "check_storable",
+    "check_where",
+    "rows_to_store",
+    "select_rows",
+]
 
-STORABLE_KINDS: frozenset[Kind] = frozenset(
-    kind for kind in Kind if primary_key(kind) == SERIES_KEY
-)
-"""Kinds a sink stores: every kind keyed by `(provider, exchange, symbol, ts)`."""
+STORABLE_KINDS: frozenset[Kind] = frozenset(kind for kind in Kind if is_time_series(kind))
+"""Kinds a sink stores: every kind whose primary key is a series plus `ts`."""
 
 
 def check_storable(kind: Kind | str) -> Kind:
     """The kind, if sinks can store it.
 
     Raises:
-        ValidationError: For kinds without a series key (markets, exchanges, aggregates).
+        ValidationError: For an unknown kind, or one that is not a time series (markets,
+            exchanges).
     """
     try:
         parsed = Kind(kind)
@@ -43,9 +55,57 @@ def check_storable(kind: Kind | str) -> Kind:
     if parsed not in STORABLE_KINDS:
         storable = ", ".join(sorted(k.value for k in STORABLE_KINDS))
         raise ValidationError(
-            f"sinks store series keyed by {SERIES_KEY}; {parsed.value!r} is not one ({storable})"
+            f"sinks store series keyed by ts; {parsed.value!r} is not one ({storable})"
         )
     return parsed
+
+
+def check_series(kind: Kind, series: Mapping[str, str]) -> dict[str, str]:
+    """One series of `kind`, named by exactly its series-key columns, in key order.
+
+    Raises:
+        ValidationError: For a missing or unexpected column, or a value that is not a string.
+
+    Examples:
+        >>> check_series(Kind.FUNDING_RATE_SNAPSHOT,
+        ...              {"symbol": "BTCUSDT_PERP.A", "provider": "coinalyze", "exchange": "binance"})
+        {'provider': 'coinalyze', 'exchange': 'binance', 'symbol': 'BTCUSDT_PERP.A'}
+    """
+    columns = series_key(kind)
+    missing = [column for column in columns if column not in series]
+    extra = [column for column in series if column not in columns]
+    if missing or extra:
+        problems = [f"missing {', '.join(missing)}"] if missing else []
+        problems += [f"unexpected {', '.join(extra)}"] if extra else []
+        raise ValidationError(
+            f"a {kind.value} series is named by {', '.join(columns)}; {'; '.join(problems)}"
+        )
+    return {column: _text(kind, column, series[column]) for column in columns}
+
+
+def check_where(kind: Kind, where: Mapping[str, str | None]) -> dict[str, str]:
+    """`read` filters: series-key columns of `kind` with the value to match (`None` = any).
+
+    Raises:
+        ValidationError: For a column that is not in the kind's series key.
+    """
+    columns = series_key(kind)
+    unknown = [column for column in where if column not in columns]
+    if unknown:
+        raise ValidationError(
+            f"{kind.value} rows can be filtered by {', '.join(columns)}, not {', '.join(unknown)}"
+        )
+    return {
+        column: _text(kind, column, where[column])
+        for column in columns
+        if where.get(column) is not None
+    }
+
+
+def _text(kind: Kind, column: str, value: object) -> str:
+    if not isinstance(value, str):
+        raise ValidationError(f"{kind.value} {column} must be a string, not {value!r}")
+    return value
 
 
 def rows_to_store(table: Table) -> tuple[Kind, pl.DataFrame]:
@@ -56,40 +116,37 @@ def rows_to_store(table: Table) -> tuple[Kind, pl.DataFrame]:
 
     Raises:
         ValidationError: For a kind sinks do not store, a null key column, or an empty
-            provider, exchange or symbol (which would name no file).
+            series-key value (which would name no file).
     """
     kind = check_storable(table.kind)
     frame = Table.from_frame(kind, table.to_polars()).to_polars()
+    key, names = primary_key(kind), series_key(kind)
     bad = frame.select(
-        nulls=pl.any_horizontal(pl.col(column).is_null() for column in SERIES_KEY).sum(),
-        empty=pl.any_horizontal(pl.col(column) == "" for column in SERIES_KEY[:3]).sum(),
+        nulls=pl.any_horizontal(pl.col(column).is_null() for column in key).sum(),
+        empty=pl.any_horizontal(pl.col(column) == "" for column in names).sum(),
     ).row(0)
     if bad[0]:
         raise ValidationError(
             f"{bad[0]} {kind.value} row(s) have a null key column; "
-            f"{', '.join(SERIES_KEY)} are required to store a row"
+            f"{', '.join(key)} are required to store a row"
         )
     if bad[1]:
-        raise ValidationError(
-            f"{bad[1]} {kind.value} row(s) have an empty provider, exchange or symbol"
-        )
+        listed = f"{', '.join(names[:-1])} or {names[-1]}" if len(names) > 1 else names[0]
+        raise ValidationError(f"{bad[1]} {kind.value} row(s) have an empty {listed}")
     return kind, frame
 
 
 def select_rows(
     frame: pl.DataFrame | pl.LazyFrame,
+    where: Mapping[str, str],
     *,
-    provider: str | None = None,
-    exchange: str | None = None,
-    symbol: str | None = None,
     start: TimeInput | None = None,
     end: TimeInput | None = None,
 ) -> pl.LazyFrame:
-    """Rows of one or more series within `[start, end)`: the filter behind every `Sink.read`."""
+    """Rows matching `where` (column → value) within `[start, end)`: the filter behind `read`."""
     query = frame.lazy()
-    for column, value in (("provider", provider), ("exchange", exchange), ("symbol", symbol)):
-        if value is not None:
-            query = query.filter(pl.col(column) == value)
+    for column, value in where.items():
+        query = query.filter(pl.col(column) == value)
     if start is not None:
         query = query.filter(pl.col("ts") >= to_utc(start, name="start"))
     if end is not None:
@@ -108,23 +165,29 @@ class Sink(Protocol):
         """Upsert the table's rows; returns how many rows were written."""
         ...
 
-    def last_ts(
-        self, kind: Kind | str, provider: str, exchange: str, symbol: str
-    ) -> datetime | None:
-        """The newest `ts` stored for one series (aware UTC), or `None` when it is empty."""
+    def last_ts(self, kind: Kind | str, series: Mapping[str, str]) -> datetime | None:
+        """The newest `ts` stored for one series (aware UTC), or `None` when it is empty.
+
+        `series` maps exactly the kind's series-key columns to their values, e.g.
+        `{"provider": "coinalyze", "exchange": "binance", "symbol": "BTCUSDT_PERP.A",
+        "interval": "1h", "unit": "usd"}` for open interest; a missing or extra column is a
+        `ValidationError`.
+        """
         ...
 
     def read(
         self,
         kind: Kind | str,
         *,
-        provider: str | None = None,
-        exchange: str | None = None,
-        symbol: str | None = None,
         start: TimeInput | None = None,
         end: TimeInput | None = None,
+        **where: str | None,
     ) -> Table:
-        """Stored rows of a kind, filtered by series and by `[start, end)`, sorted by key."""
+        """Stored rows of a kind within `[start, end)`, sorted by key.
+
+        `where` filters on series-key columns (`exchange="binance", interval="1h"`); another
+        column is a `ValidationError`; `None` matches any value.
+        """
         ...
 
     def close(self) -> None:

@@ -1,11 +1,12 @@
 """`JsonlSink`: series stored as JSON Lines files, one file per series and UTC month (or day).
 
-Layout (provider, exchange and symbol percent-encoded, see docs/sinks/jsonl.md):
+Layout: one directory level per series-key column of the kind, in key order, each value
+percent-encoded (see docs/sinks/jsonl.md):
 
 ```
-<root>/_sink.json                                    {"format": "cryptodata-jsonl", "split": "month"}
-<root>/ohlcv/coinalyze/A/BTCUSDT_PERP.A/2025-06.jsonl
-<root>/ohlcv/coinalyze/A/BTCUSDT_PERP.A/2025-07.jsonl
+<root>/_sink.json              {"format": "cryptodata-jsonl", "split": "month", "layout": 2}
+<root>/ohlcv/coinalyze/binance/BTCUSDT_PERP.A/1h/base/2025-06.jsonl
+<root>/funding_rate/coinalyze/binance/BTCUSDT_PERP.A/1h/2025-06.jsonl
 ```
 
 Each line is one row with every column of the kind's schema, `ts` as ISO-8601 UTC with
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import IO, Annotated, Literal
 
@@ -24,10 +26,12 @@ import msgspec
 import polars as pl
 
 from cryptodata.core.errors import CryptoDataError, ValidationError
-from cryptodata.core.schema import SERIES_KEY, Kind, schema
+from cryptodata.core.intervals import Interval
+from cryptodata.core.schema import Kind, primary_key, schema, series_key
 from cryptodata.core.table import Table
 from cryptodata.core.time import TimeInput, from_ms, to_ms, to_utc
 from cryptodata.sinks._files import (
+    LocalStorage,
     encode_component,
     fsync_dir,
     is_temp,
@@ -37,9 +41,18 @@ from cryptodata.sinks._files import (
     replace_file,
     split_series,
 )
-from cryptodata.sinks.base import SinkBase, check_storable, rows_to_store, select_rows
+from cryptodata.sinks._migrate import STAGING, V1_KINDS, migrate, roll_forward
+from cryptodata.sinks.base import (
+    SinkBase,
+    check_series,
+    check_storable,
+    check_where,
+    rows_to_store,
+    select_rows,
+)
+from cryptodata.sinks.layout import LayoutError
 
-__all__ = ["JsonlSink", "Split"]
+__all__ = ["LAYOUT", "JsonlSink", "Split"]
 
 Split = Literal["month", "day"]
 """How a series is cut into files: one file per UTC month or per UTC day."""
@@ -48,6 +61,8 @@ _TS_FORMAT = "%Y-%m-%dT%H:%M:%S%.3fZ"
 _FILE = {"month": re.compile(r"\d{4}-\d{2}\.jsonl"), "day": re.compile(r"\d{4}-\d{2}-\d{2}\.jsonl")}
 _TRUNCATE = {"month": "1mo", "day": "1d"}
 _MARKER = "_sink.json"
+LAYOUT = 2
+"""The layout version this release writes: 2 added `interval` and `unit` to series paths."""
 _BLOCK = 64 * 1024
 
 
@@ -72,7 +87,7 @@ class _Tail:
 class JsonlSink(SinkBase):
     """Store series as JSON Lines files on the local disk, one file per series and UTC month/day.
 
-    Writes are upserts on `(provider, exchange, symbol, ts)`. Rows newer than a file's last
+    Writes are upserts on the kind's primary key. Rows newer than a file's last
     line are appended with one `write`, `flush` and `fsync` per file per batch, so a crash
     leaves at most one torn line at the end. Rows at or before a file's last `ts` go through
     compaction: the file is read, merged with the new rows (new values win) and replaced
@@ -87,31 +102,44 @@ class JsonlSink(SinkBase):
         split: `"month"` (default) or `"day"`: the time span of one file. Compaction rewrites
             one file, so pick `"day"` for minute bars revised every minute. A root keeps the
             split it was first written with (recorded in `<root>/_sink.json`).
+        migrate_interval: The interval the bars of a root written by cryptodata 0.1 (layout 1,
+            no `interval` directories) were collected at, e.g. `"1h"`. Such a root is migrated
+            in place on opening, crash-safely (see docs/sinks/jsonl.md); without it, one
+            holding bar kinds is refused.
 
     Raises:
         ValidationError: For an unknown `split`, a non-file URL, or a root written with
             another split.
+        LayoutError: For a layout-1 root holding bars when `migrate_interval` is not given;
+            nothing is changed then.
 
     Examples:
         >>> import tempfile
         >>> from cryptodata import Kind, Table
-        >>> frame = pl.DataFrame({"provider": ["coinalyze"], "exchange": ["A"],
-        ...     "symbol": ["BTCUSDT_PERP.A"], "base": ["BTC"], "ts": [datetime(2025, 6, 1)],
-        ...     "value": [0.0001]})
+        >>> series = {"provider": "coinalyze", "exchange": "binance", "symbol": "BTCUSDT_PERP.A"}
+        >>> frame = pl.DataFrame({**{k: [v] for k, v in series.items()}, "base": ["BTC"],
+        ...     "ts": [datetime(2025, 6, 1)], "value": [0.0001], "period_hours": [8.0]})
         >>> with JsonlSink(tempfile.mkdtemp(), split="day") as sink:
         ...     sink.write(Table.from_frame(Kind.FUNDING_RATE_SNAPSHOT, frame))
-        ...     sink.last_ts("funding_rate_snapshot", "coinalyze", "A", "BTCUSDT_PERP.A")
+        ...     sink.last_ts("funding_rate_snapshot", series)
         1
         datetime.datetime(2025, 6, 1, 0, 0, tzinfo=datetime.timezone.utc)
     """
 
-    def __init__(self, root: str | os.PathLike[str], *, split: Split = "month") -> None:
+    def __init__(
+        self,
+        root: str | os.PathLike[str],
+        *,
+        split: Split = "month",
+        migrate_interval: str | None = None,
+    ) -> None:
         if split not in _FILE:
             raise ValidationError(f"split must be 'month' or 'day', not {split!r}")
         self._root = local_root(root, sink="JsonlSink")
         self._split: Split = split
         self._pattern = _FILE[split]
-        stored = self._stored_split()
+        interval = None if migrate_interval is None else Interval.parse(migrate_interval)
+        stored = self._open_marker(interval)
         if stored is not None and stored != split:
             raise ValidationError(
                 f"{self._root} holds files split by {stored}; open it with split={stored!r}"
@@ -128,31 +156,40 @@ class JsonlSink(SinkBase):
         """
         self._check_open()
         kind, frame = rows_to_store(table)
-        pieces = split_series(frame, pl.col("ts").dt.truncate(_TRUNCATE[self._split]))
+        pieces = split_series(
+            frame, series_key(kind), pl.col("ts").dt.truncate(_TRUNCATE[self._split])
+        )
         if pieces and not self._marked:
             self._mark()
         cleaned: set[str] = set()
-        for provider, exchange, symbol, bucket, rows in pieces:
-            directory = self._series_dir(kind, provider, exchange, symbol)
+        for values, bucket, rows in pieces:
+            directory = self._series_dir(kind, values)
             if directory not in cleaned:
                 self._prepare_dir(directory)
                 cleaned.add(directory)
             self._write_file(os.path.join(directory, self._file_name(bucket)), kind, rows)
         return sum(piece[-1].height for piece in pieces)
 
-    def last_ts(
-        self, kind: Kind | str, provider: str, exchange: str, symbol: str
-    ) -> datetime | None:
+    def last_ts(self, kind: Kind | str, series: Mapping[str, str]) -> datetime | None:
         """The newest `ts` stored for one series, from the tail of its newest file.
+
+        Args:
+            kind: A storable kind.
+            series: Exactly the kind's series-key columns and their values.
 
         Returns:
             An aware UTC `datetime`, or `None` when the series holds no rows.
+
+        Raises:
+            ValidationError: For a kind sinks do not store, or a series missing a key column
+                or naming another one.
         """
         self._check_open()
         kind = check_storable(kind)
-        if not (provider and exchange and symbol):
+        values = tuple(check_series(kind, series).values())
+        if not all(values):
             return None
-        directory = self._series_dir(kind, provider, exchange, symbol)
+        directory = self._series_dir(kind, values)
         for name in sorted(self._files(directory), reverse=True):
             tail = _read_tail(os.path.join(directory, name))
             if tail.last is not None:
@@ -163,31 +200,32 @@ class JsonlSink(SinkBase):
         self,
         kind: Kind | str,
         *,
-        provider: str | None = None,
-        exchange: str | None = None,
-        symbol: str | None = None,
         start: TimeInput | None = None,
         end: TimeInput | None = None,
+        **where: str | None,
     ) -> Table:
-        """Stored rows of a kind, filtered by series and by `[start, end)`, sorted by key.
+        """Stored rows of a kind within `[start, end)`, filtered on series-key columns, sorted by key.
 
-        Only the files whose month (or day) meets `[start, end)` are read. A torn last line is
+        `where` names series-key columns and the value to match (`exchange="binance"`,
+        `interval="1h"`); only the directories they name are listed, and only the files whose month (or day) meets `[start, end)` are read. A torn last line is
         skipped and reported in the table's `warnings`.
 
         Returns:
             A table with the kind's exact schema; empty (never `None`) when nothing matches.
 
         Raises:
+            ValidationError: For a kind sinks do not store or a column outside its series key.
             CryptoDataError: If a line before the last one is not valid JSON (the file was
                 damaged by something other than an interrupted append).
         """
         self._check_open()
         kind = check_storable(kind)
+        wanted = check_where(kind, where)
         lo = to_utc(start, name="start") if start is not None else None
         hi = to_utc(end, name="end") if end is not None else None
         frames: list[pl.DataFrame] = []
         warnings: list[str] = []
-        for directory in self._series_dirs(kind, provider, exchange, symbol):
+        for directory in self._series_dirs(kind, wanted):
             for name in self._files(directory):
                 first = self._bucket_start(name)
                 if (hi is not None and first >= hi) or (lo is not None and self._next(first) <= lo):
@@ -199,15 +237,8 @@ class JsonlSink(SinkBase):
                     warnings.append(f"skipped a torn last line in {path}")
         if not frames:
             return Table.empty(kind, warnings)
-        query = select_rows(
-            pl.concat(frames, how="vertical"),
-            provider=provider,
-            exchange=exchange,
-            symbol=symbol,
-            start=start,
-            end=end,
-        )
-        return Table.from_frame(kind, query.sort(SERIES_KEY).collect(), warnings)
+        query = select_rows(pl.concat(frames, how="vertical"), wanted, start=start, end=end)
+        return Table.from_frame(kind, query.sort(primary_key(kind)).collect(), warnings)
 
     def __repr__(self) -> str:
         return f"JsonlSink({self._root!r}, split={self._split!r})"
@@ -238,21 +269,59 @@ class JsonlSink(SinkBase):
             if is_temp(name):
                 os.remove(os.path.join(directory, name))
 
-    def _stored_split(self) -> Split | None:
-        try:
-            with open(os.path.join(self._root, _MARKER), "rb") as file:
-                stored = msgspec.json.decode(file.read())
-        except FileNotFoundError:
+    def _open_marker(self, migrate_interval: Interval | None) -> Split | None:
+        """The split the root was written with, after migrating an older layout in place."""
+        stored = _read_marker(self._root)
+        if stored is None:
             return None
-        split = stored.get("split") if isinstance(stored, dict) else None
+        split = stored.get("split")
         if split not in _FILE:
             raise ValidationError(f"{self._root}/{_MARKER} is not a cryptodata JSONL marker")
-        return "day" if split == "day" else "month"
+        found: Split = "day" if split == "day" else "month"
+        marker = self._marker_content(found)
+        storage = LocalStorage(self._root)
+        if stored.get("migrating_to") == LAYOUT:
+            roll_forward(storage, marker_name=_MARKER, marker=marker)
+        elif stored.get("layout", 1) == 1:
+            self._migrate(storage, found, migrate_interval)
+        elif stored.get("layout") != LAYOUT:
+            raise LayoutError(self._root, stored.get("layout"), LAYOUT, f"jsonl:{self._root}")
+        return found
+
+    def _migrate(self, storage: LocalStorage, split: Split, interval: Interval | None) -> None:
+        """Rewrite a layout-1 root in layout 2, in place (see `_migrate`)."""
+        pattern = _FILE[split]
+        files = [
+            (Kind(name), path)
+            for name in sorted(_listdir(self._root))
+            if name in V1_KINDS
+            for path in _files_below(os.path.join(self._root, name), depth=3, pattern=pattern)
+        ]
+
+        def read(kind: Kind, path: str) -> pl.DataFrame:
+            # Layout-1 lines lack these fields; read as null, they are filled in by migrate.
+            return _read_file(path, kind)[0].drop("interval", "period_hours", strict=False)
+
+        migrate(
+            storage,
+            files=files,
+            read=read,
+            open_staging=lambda: JsonlSink(os.path.join(self._root, STAGING), split=split),
+            marker_name=_MARKER,
+            marker=self._marker_content(split),
+            interval=interval,
+            location=self._root,
+            spec=f"jsonl:{self._root}",
+        )
+
+    @staticmethod
+    def _marker_content(split: Split) -> dict[str, object]:
+        return {"format": "cryptodata-jsonl", "split": split, "layout": LAYOUT}
 
     def _mark(self) -> None:
         """Record the split, so a later `JsonlSink` cannot mix month and day files."""
         make_dirs(self._root)
-        marker = msgspec.json.encode({"format": "cryptodata-jsonl", "split": self._split})
+        marker = msgspec.json.encode(self._marker_content(self._split))
 
         def write(temp: str) -> None:
             with open(temp, "wb") as file:
@@ -263,23 +332,21 @@ class JsonlSink(SinkBase):
 
     # -- layout -----------------------------------------------------------------------------
 
-    def _series_dir(self, kind: Kind, provider: str, exchange: str, symbol: str) -> str:
-        return os.path.join(
-            self._root,
-            kind.value,
-            encode_component(provider, field="provider"),
-            encode_component(exchange, field="exchange"),
-            encode_component(symbol, field="symbol"),
+    def _series_dir(self, kind: Kind, values: tuple[str, ...]) -> str:
+        parts = (
+            encode_component(value, field=column)
+            for column, value in zip(series_key(kind), values, strict=True)
         )
+        return os.path.join(self._root, kind.value, *parts)
 
-    def _series_dirs(
-        self, kind: Kind, provider: str | None, exchange: str | None, symbol: str | None
-    ) -> list[str]:
+    def _series_dirs(self, kind: Kind, wanted: Mapping[str, str]) -> list[str]:
         """Series directories that may hold rows matching the filters."""
         directories = [os.path.join(self._root, kind.value)]
-        for field, wanted in (("provider", provider), ("exchange", exchange), ("symbol", symbol)):
+        for column in series_key(kind):
             directories = [
-                child for parent in directories for child in _level(parent, field, wanted)
+                child
+                for parent in directories
+                for child in _level(parent, column, wanted.get(column))
             ]
         return [directory for directory in directories if os.path.isdir(directory)]
 
@@ -302,10 +369,27 @@ class JsonlSink(SinkBase):
 def _level(parent: str, field: str, wanted: str | None) -> list[str]:
     """Subdirectories of `parent`: all of them, or the one the id `wanted` names."""
     if wanted is None:
-        return [os.path.join(parent, name) for name in _listdir(parent) if not is_temp(name)]
+        children = (os.path.join(parent, name) for name in _listdir(parent) if not is_temp(name))
+        return [child for child in children if os.path.isdir(child)]
     if not wanted:  # an empty id is never stored
         return []
     return [os.path.join(parent, encode_component(wanted, field=field))]
+
+
+def _files_below(directory: str, depth: int, pattern: re.Pattern[str]) -> list[str]:
+    """Data files `depth` directory levels below `directory`, in name order."""
+    if depth == 0:
+        return [
+            os.path.join(directory, name)
+            for name in sorted(_listdir(directory))
+            if pattern.fullmatch(name)
+        ]
+    return [
+        path
+        for name in sorted(_listdir(directory))
+        if not name.startswith(".")
+        for path in _files_below(os.path.join(directory, name), depth - 1, pattern)
+    ]
 
 
 def _listdir(directory: str) -> list[str]:
@@ -313,6 +397,18 @@ def _listdir(directory: str) -> list[str]:
         return os.listdir(directory)
     except (FileNotFoundError, NotADirectoryError):
         return []
+
+
+def _read_marker(root: str) -> dict[str, object] | None:
+    """The root's `_sink.json`, or `None` when the root has none yet."""
+    try:
+        with open(os.path.join(root, _MARKER), "rb") as file:
+            stored = msgspec.json.decode(file.read())
+    except FileNotFoundError:
+        return None
+    if not isinstance(stored, dict):
+        raise ValidationError(f"{root}/{_MARKER} is not a cryptodata JSONL marker")
+    return stored
 
 
 def _encode(rows: pl.DataFrame) -> bytes:

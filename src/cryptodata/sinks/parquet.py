@@ -1,32 +1,40 @@
 """`ParquetSink`: series stored as a Hive-partitioned Parquet dataset, upserted by merge-on-write.
 
-Layout (every directory value percent-encoded, see docs/sinks/parquet.md):
+Layout: one Hive partition level per series-key column of the kind, in key order, then the
+UTC year (every value percent-encoded, see docs/sinks/parquet.md):
 
 ```
-<root>/kind=ohlcv/provider=coinalyze/exchange=A/symbol=BTCUSDT_PERP.A/year=2025/
-    part-000007-20250101T000000000Z-20250630T230000000Z.parquet
-    part-000009-20250701T000000000Z-20250701T010000000Z.parquet
+<root>/_cryptodata.json        {"format": "cryptodata-parquet", "layout": 2}
+<root>/kind=ohlcv/provider=coinalyze/exchange=binance/symbol=BTCUSDT_PERP.A/interval=1h/
+    unit=base/year=2025/
+        part-000007-20250101T000000000Z-20250630T230000000Z.parquet
+        part-000009-20250701T000000000Z-20250701T010000000Z.parquet
 ```
 
 A leaf directory is one series in one UTC year. Its part files hold disjoint `ts` ranges,
 named by write generation, first and last `ts`, so resuming (`last_ts`) and choosing which
-parts a write touches need a directory listing and no file reads.
+parts a write touches need a directory listing and no file reads. Partition columns live in
+the directory names only, never inside the files, so polars, pyarrow, pandas and DuckDB all
+read the root as one Hive-partitioned dataset without duplicated columns.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Final, Literal
+from urllib.parse import unquote
 
 import attrs
+import msgspec
 import polars as pl
 
 from cryptodata.core.errors import ValidationError
-from cryptodata.core.schema import SERIES_KEY, Kind
+from cryptodata.core.intervals import Interval
+from cryptodata.core.schema import Kind, primary_key, series_key
 from cryptodata.core.table import Table
 from cryptodata.core.time import TimeInput, from_ms, to_ms, to_utc
 from cryptodata.sinks._files import (
@@ -38,14 +46,28 @@ from cryptodata.sinks._files import (
     open_storage,
     split_series,
 )
-from cryptodata.sinks.base import SinkBase, check_storable, rows_to_store, select_rows
+from cryptodata.sinks._migrate import STAGING, V1_KINDS, migrate, roll_forward, write_marker
+from cryptodata.sinks.base import (
+    SinkBase,
+    check_series,
+    check_storable,
+    check_where,
+    rows_to_store,
+    select_rows,
+)
+from cryptodata.sinks.layout import LayoutError
 
-__all__ = ["Compression", "ParquetSink"]
+__all__ = ["LAYOUT", "Compression", "ParquetSink"]
 
 Compression = Literal["zstd", "snappy", "lz4", "gzip", "brotli", "uncompressed"]
 """Parquet codecs `ParquetSink` can write (polars' own list)."""
 
 _READ_ATTEMPTS = 5
+_MARKER = "_cryptodata.json"
+LAYOUT = 2
+"""The layout version this release writes: 2 added `interval` and `unit` partitions and took
+the partition columns out of the files."""
+_MARKER_CONTENT: Final = {"format": "cryptodata-parquet", "layout": LAYOUT}
 _PART = re.compile(r"part-(\d+)-(\d{8}T\d{9})Z-(\d{8}T\d{9})Z\.parquet")
 
 
@@ -106,7 +128,7 @@ def _overlapping(parts: Iterable[_Part]) -> set[_Part]:
 class ParquetSink(SinkBase):
     """Store series in a Hive-partitioned Parquet dataset on a local disk or any fsspec URL.
 
-    Writes are upserts on `(provider, exchange, symbol, ts)`. Rows in a `ts` range no stored
+    Writes are upserts on the kind's primary key. Rows in a `ts` range no stored
     part covers (a fresh range, or older history) become a new part file without reading
     anything; rows overlapping stored parts are merged with them (new values win) into new
     parts, and the old parts are removed after the rename. A partition holding more than
@@ -124,20 +146,26 @@ class ParquetSink(SinkBase):
         max_workers: Partitions one `write` writes in parallel (raise it for object storage,
             where each file costs a network round trip).
         storage_options: Keyword arguments for the fsspec filesystem (credentials, endpoint).
+        migrate_interval: The interval the bars of a dataset written by cryptodata 0.1
+            (layout 1, no marker, no `interval` partition) were collected at, e.g. `"1h"`.
+            Such a dataset is migrated in place on opening, crash-safely (see
+            docs/sinks/parquet.md); without it, one holding bar kinds is refused.
 
     Raises:
         ValidationError: If `max_parts < 2`, `max_workers < 1`, or a URL needs fsspec and it
             is not installed.
+        LayoutError: For a layout-1 dataset holding bars when `migrate_interval` is not
+            given; nothing is changed then.
 
     Examples:
         >>> import tempfile
         >>> from cryptodata import Kind, Table
-        >>> frame = pl.DataFrame({"provider": ["coinalyze"], "exchange": ["A"],
-        ...     "symbol": ["BTCUSDT_PERP.A"], "base": ["BTC"], "ts": [datetime(2025, 6, 1)],
-        ...     "value": [0.0001]})
+        >>> series = {"provider": "coinalyze", "exchange": "binance", "symbol": "BTCUSDT_PERP.A"}
+        >>> frame = pl.DataFrame({**{k: [v] for k, v in series.items()}, "base": ["BTC"],
+        ...     "ts": [datetime(2025, 6, 1)], "value": [0.0001], "period_hours": [8.0]})
         >>> with ParquetSink(tempfile.mkdtemp()) as sink:
         ...     sink.write(Table.from_frame(Kind.FUNDING_RATE_SNAPSHOT, frame))
-        ...     sink.last_ts("funding_rate_snapshot", "coinalyze", "A", "BTCUSDT_PERP.A")
+        ...     sink.last_ts("funding_rate_snapshot", series)
         1
         datetime.datetime(2025, 6, 1, 0, 0, tzinfo=datetime.timezone.utc)
     """
@@ -150,6 +178,7 @@ class ParquetSink(SinkBase):
         compression: Compression = "zstd",
         max_workers: int = 4,
         storage_options: Mapping[str, Any] | None = None,
+        migrate_interval: str | None = None,
     ) -> None:
         if max_parts < 2:
             raise ValidationError(f"max_parts must be at least 2, not {max_parts}")
@@ -157,9 +186,12 @@ class ParquetSink(SinkBase):
             raise ValidationError(f"max_workers must be at least 1, not {max_workers}")
         self._root = os.fspath(root)
         self._storage: Storage = open_storage(root, storage_options)
+        self._storage_options = storage_options
         self._max_parts = max_parts
         self._compression = compression
         self._max_workers = max_workers
+        interval = None if migrate_interval is None else Interval.parse(migrate_interval)
+        self._marked = self._check_layout(interval)
 
     def write(self, table: Table) -> int:
         """Upsert the table's rows; returns how many distinct keys were written.
@@ -175,10 +207,16 @@ class ParquetSink(SinkBase):
         """
         self._check_open()
         kind, frame = rows_to_store(table)
+        columns = series_key(kind)
         jobs = [
-            (self._storage.path(*self._series_dirs(kind, p, e, s), f"year={year}"), rows)
-            for p, e, s, year, rows in split_series(frame, pl.col("ts").dt.year())
+            (
+                self._storage.path(*self._series_dirs(kind, values), f"year={year}"),
+                rows.drop(columns),
+            )
+            for values, year, rows in split_series(frame, columns, pl.col("ts").dt.year())
         ]
+        if jobs and not self._marked:
+            self._mark()
         if len(jobs) == 1 or self._max_workers == 1:
             for directory, rows in jobs:
                 self._write_partition(directory, rows)
@@ -188,21 +226,28 @@ class ParquetSink(SinkBase):
                 list(pool.map(lambda job: self._write_partition(*job), jobs))
         return sum(rows.height for _, rows in jobs)
 
-    def last_ts(
-        self, kind: Kind | str, provider: str, exchange: str, symbol: str
-    ) -> datetime | None:
+    def last_ts(self, kind: Kind | str, series: Mapping[str, str]) -> datetime | None:
         """The newest `ts` stored for one series, from file names alone (no file is read).
+
+        Args:
+            kind: A storable kind.
+            series: Exactly the kind's series-key columns and their values.
 
         Returns:
             An aware UTC `datetime`, or `None` when the series holds no rows.
+
+        Raises:
+            ValidationError: For a kind sinks do not store, or a series missing a key column
+                or naming another one.
         """
         self._check_open()
         kind = check_storable(kind)
-        if not (provider and exchange and symbol):
+        values = tuple(check_series(kind, series).values())
+        if not all(values):
             return None
-        series = self._storage.path(*self._series_dirs(kind, provider, exchange, symbol))
-        for year in sorted(self._values(series, "year"), key=_year_order, reverse=True):
-            parts = self._parts(_child(series, f"year={year}"))
+        directory = self._storage.path(*self._series_dirs(kind, values))
+        for year in sorted(self._values(directory, "year"), key=_year_order, reverse=True):
+            parts = self._parts(_child(directory, f"year={year}"))
             if parts:
                 return from_ms(max(part.last for part in parts))
         return None
@@ -211,28 +256,31 @@ class ParquetSink(SinkBase):
         self,
         kind: Kind | str,
         *,
-        provider: str | None = None,
-        exchange: str | None = None,
-        symbol: str | None = None,
         start: TimeInput | None = None,
         end: TimeInput | None = None,
+        **where: str | None,
     ) -> Table:
-        """Stored rows of a kind, filtered by series and by `[start, end)`, sorted by key.
+        """Stored rows of a kind within `[start, end)`, filtered on series-key columns, sorted by key.
 
-        Only the partitions and part files that can hold matching rows are read.
+        `where` names series-key columns and the value to match (`exchange="binance"`,
+        `interval="1h"`). Only the partitions and part files that can hold matching rows are
+        read.
 
         Returns:
             A table with the kind's exact schema; empty (never `None`) when nothing matches.
+
+        Raises:
+            ValidationError: For a kind sinks do not store or a column outside its series key.
         """
         self._check_open()
         kind = check_storable(kind)
+        wanted = check_where(kind, where)
         lo = to_ms(to_utc(start, name="start")) if start is not None else None
         hi = to_ms(to_utc(end, name="end")) if end is not None else None
-        series = {"provider": provider, "exchange": exchange, "symbol": symbol}
         attempts = _READ_ATTEMPTS
         while True:
             try:
-                frame = self._read_once(kind, series, lo, hi)
+                frame = self._read_once(kind, wanted, lo, hi)
                 break
             except FileNotFoundError:
                 # A writer replaced a part between our listing and our read: list again.
@@ -241,30 +289,32 @@ class ParquetSink(SinkBase):
                     raise
         if frame is None:
             return Table.empty(kind)
-        query = select_rows(frame, **series, start=start, end=end)
-        return Table.from_frame(kind, query.sort(SERIES_KEY).collect())
+        query = select_rows(frame, {}, start=start, end=end)
+        return Table.from_frame(kind, query.sort(primary_key(kind)).collect())
 
     def _read_once(
-        self, kind: Kind, series: dict[str, str | None], lo: int | None, hi: int | None
+        self, kind: Kind, wanted: Mapping[str, str], lo: int | None, hi: int | None
     ) -> pl.LazyFrame | None:
         """The stored rows that may match, as one frame (`None` when no file can match)."""
-        clean: list[str] = []
-        repaired: list[pl.DataFrame] = []
-        for directory in self._leaf_dirs(kind, series, lo, hi):
+        frames: list[pl.LazyFrame] = []
+        for directory, values in self._leaf_dirs(kind, wanted, lo, hi):
             parts = [
                 part
                 for part in self._parts(directory)
                 if (lo is None or part.last >= lo) and (hi is None or part.first < hi)
             ]
             conflicts = _overlapping(parts)
-            clean += [_child(directory, p.name) for p in parts if p not in conflicts]
+            clean = [_child(directory, p.name) for p in parts if p not in conflicts]
+            stored = [self._storage.read_parquet(clean)] if clean else []
             if conflicts:
-                repaired.append(self._merge(directory, conflicts))
-        if not clean and not repaired:
+                stored.append(self._merge(directory, conflicts).lazy())
+            # The series columns live in the directory names: put them back on the rows.
+            named = [pl.lit(value).alias(column) for column, value in values.items()]
+            frames += [frame.with_columns(named) for frame in stored]
+        if not frames:
             return None
         # Collected here, inside the retry: a lazy scan would only open the files later.
-        frames = [self._storage.read_parquet(clean).collect()] if clean else []
-        return pl.concat([*frames, *repaired], how="vertical").lazy()
+        return pl.concat(frames, how="diagonal").collect().lazy()
 
     def __repr__(self) -> str:
         return f"ParquetSink({self._root!r})"
@@ -337,13 +387,98 @@ class ParquetSink(SinkBase):
 
     # -- layout -----------------------------------------------------------------------------
 
-    def _series_dirs(self, kind: Kind, provider: str, exchange: str, symbol: str) -> list[str]:
+    def _series_dirs(self, kind: Kind, values: Sequence[str]) -> list[str]:
         return [
             f"kind={kind.value}",
-            f"provider={encode_component(provider, field='provider')}",
-            f"exchange={encode_component(exchange, field='exchange')}",
-            f"symbol={encode_component(symbol, field='symbol')}",
+            *(
+                f"{column}={encode_component(value, field=column)}"
+                for column, value in zip(series_key(kind), values, strict=True)
+            ),
         ]
+
+    def _check_layout(self, migrate_interval: Interval | None) -> bool:
+        """Whether the root is marked with this layout, after migrating an older one.
+
+        Layout 1 wrote no marker: a root holding `kind=` directories but no marker is layout 1.
+        """
+        data = self._storage.read_bytes(self._storage.path(_MARKER))
+        if data is None:
+            if not any(
+                name.startswith("kind=") for name in self._storage.listdir(self._root_dir())
+            ):
+                return False
+            stored: dict[str, Any] = {"layout": 1}
+        else:
+            try:
+                stored = msgspec.json.decode(data)
+                layout = stored.get("layout")
+            except (msgspec.DecodeError, AttributeError):
+                raise ValidationError(
+                    f"{self._root}/{_MARKER} is not a cryptodata marker"
+                ) from None
+        if stored.get("migrating_to") == LAYOUT:
+            roll_forward(self._storage, marker_name=_MARKER, marker=_MARKER_CONTENT)
+            return True
+        layout = stored.get("layout")
+        if layout == 1:
+            self._migrate(migrate_interval)
+            return True
+        if layout != LAYOUT:
+            raise LayoutError(self._root, layout, LAYOUT, f"parquet:{self._root}")
+        return True
+
+    def _migrate(self, interval: Interval | None) -> None:
+        """Rewrite a layout-1 dataset in layout 2, in place (see `_migrate`)."""
+        files = [
+            (Kind(name.removeprefix("kind=")), path)
+            for name in sorted(self._storage.listdir(self._root_dir()))
+            if name.removeprefix("kind=") in V1_KINDS
+            for path in self._v1_parts(self._storage.path(name), depth=4)
+        ]
+        staging = f"{self._root.rstrip('/')}/{STAGING}"
+        migrate(
+            self._storage,
+            files=files,
+            read=lambda _, path: self._storage.read_parquet([path]).collect(),
+            open_staging=lambda: ParquetSink(
+                staging,
+                max_parts=self._max_parts,
+                compression=self._compression,
+                max_workers=self._max_workers,
+                storage_options=self._storage_options,
+            ),
+            marker_name=_MARKER,
+            marker=_MARKER_CONTENT,
+            interval=interval,
+            location=self._root,
+            spec=f"parquet:{self._root}",
+        )
+
+    def _v1_parts(self, directory: str, depth: int) -> list[str]:
+        """Part files `depth` levels of `key=value` directories below `directory`, by name.
+
+        Sorted by name, which sorts a leaf's parts by generation: a newer part left
+        overlapping an older one by a crash is written last, so it still wins.
+        """
+        if depth == 0:
+            return [
+                _child(directory, name)
+                for name in sorted(self._storage.listdir(directory))
+                if _Part.parse(name) is not None
+            ]
+        return [
+            path
+            for name in sorted(self._storage.listdir(directory))
+            if "=" in name and not is_temp(name)
+            for path in self._v1_parts(_child(directory, name), depth - 1)
+        ]
+
+    def _mark(self) -> None:
+        write_marker(self._storage, _MARKER, _MARKER_CONTENT)
+        self._marked = True
+
+    def _root_dir(self) -> str:
+        return self._storage.path()
 
     def _parts(self, directory: str, *, clean_temps: bool = False) -> list[_Part]:
         """Part files of a leaf directory; with `clean_temps`, remove temps left by a crash."""
@@ -369,28 +504,35 @@ class ParquetSink(SinkBase):
         ]
 
     def _level(self, parent: str, key: str, wanted: str | None) -> list[str]:
-        """The `key=value` subdirectories of `parent`: all of them, or the one `wanted` names."""
+        """The encoded values of the `key=` subdirectories of `parent`: all, or `wanted`'s."""
         if wanted is None:
-            return [_child(parent, f"{key}={value}") for value in self._values(parent, key)]
+            return self._values(parent, key)
         if not wanted:  # an empty id is never stored
             return []
-        return [_child(parent, f"{key}={encode_component(wanted, field=key)}")]
+        return [encode_component(wanted, field=key)]
 
     def _leaf_dirs(
-        self, kind: Kind, series: dict[str, str | None], lo: int | None, hi: int | None
-    ) -> list[str]:
-        """Leaf partitions that may hold rows matching the filters; a filter prunes listings."""
-        directories = [self._storage.path(f"kind={kind.value}")]
-        for key, wanted in series.items():
+        self, kind: Kind, wanted: Mapping[str, str], lo: int | None, hi: int | None
+    ) -> list[tuple[str, dict[str, str]]]:
+        """Leaf partitions that may hold matching rows, with their series values.
+
+        A filter prunes listings: a column it names is one directory, not a listing.
+        """
+        directories: list[tuple[str, dict[str, str]]] = [
+            (self._storage.path(f"kind={kind.value}"), {})
+        ]
+        for column in series_key(kind):
             directories = [
-                child for parent in directories for child in self._level(parent, key, wanted)
+                (_child(parent, f"{column}={value}"), {**values, column: unquote(value)})
+                for parent, values in directories
+                for value in self._level(parent, column, wanted.get(column))
             ]
         first_year = from_ms(lo).year if lo is not None else None
         last_year = from_ms(hi - 1).year if hi is not None else None
         return [
-            _child(series, f"year={year}")
-            for series in directories
-            for year in self._values(series, "year")
+            (_child(directory, f"year={year}"), values)
+            for directory, values in directories
+            for year in self._values(directory, "year")
             if (first_year is None or _year_order(year) >= first_year)
             and (last_year is None or _year_order(year) <= last_year)
         ]

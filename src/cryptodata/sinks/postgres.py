@@ -21,7 +21,8 @@ Examples:
     >>> from cryptodata.sinks.postgres import PostgresSink
     >>> with PostgresSink("postgresql://localhost/market") as sink:  # doctest: +SKIP
     ...     sink.write(cz.open_interest_history(["BTCUSDT_PERP.A"], interval="1h", start="2025-06-01"))
-    ...     sink.last_ts("open_interest", "coinalyze", "binance", "BTCUSDT_PERP.A")
+    ...     sink.last_ts("open_interest", {"provider": "coinalyze", "exchange": "binance",
+    ...                   "symbol": "BTCUSDT_PERP.A", "interval": "1h", "unit": "base"})
     48
     datetime.datetime(2025, 6, 2, 23, 0, tzinfo=datetime.timezone.utc)
 """
@@ -29,18 +30,27 @@ Examples:
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any, Final
 
 import polars as pl
 
 from cryptodata.core.errors import ValidationError
-from cryptodata.core.schema import Kind, primary_key, schema
+from cryptodata.core.intervals import Interval
+from cryptodata.core.schema import Kind, primary_key, schema, series_key
 from cryptodata.core.table import Table
 from cryptodata.core.time import TimeInput, to_utc
 
-from .base import STORABLE_KINDS, SinkBase, check_storable, rows_to_store
+from .base import (
+    STORABLE_KINDS,
+    SinkBase,
+    check_series,
+    check_storable,
+    check_where,
+    rows_to_store,
+)
+from .layout import LayoutError
 
 try:
     import psycopg
@@ -54,21 +64,19 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
 __all__ = [
     "BASE_AGGREGATE_VIEW",
     "DERIVED_METRICS_VIEW",
-    "FUNDING_PERIODS_PER_YEAR",
     "PostgresSink",
 ]
 
 BASE_AGGREGATE_VIEW: Final = "base_aggregate"
-"""View summing USD open interest and liquidations over venues, per `(provider, base, ts)`."""
+"""View summing USD open interest and liquidations over venues, per `(provider, base, interval, ts)`."""
 
 DERIVED_METRICS_VIEW: Final = "derived_metrics"
 """View of per-bar derived metrics (OI change %, range %, annualised funding) per series."""
 
-FUNDING_PERIODS_PER_YEAR: Final = 3 * 365
-"""Funding periods per year assumed by `funding_annualised_pct`: 8-hour funding, 3 per day.
+LAYOUT: Final = 2
+"""The table layout this release creates: 2 added `interval` (and `unit`) to the keys."""
 
-Venues that fund hourly (Hyperliquid, dYdX) need 24 x 365: use the raw `funding_rate` column.
-"""
+_HOURS_PER_YEAR: Final = 24 * 365
 
 _PG_TYPES: Final[dict[pl.DataType, str]] = {
     pl.String(): "text",
@@ -103,10 +111,18 @@ class PostgresSink(SinkBase):
             and closes it on `close()`), or an open `psycopg.Connection` (the sink uses it as
             it is and leaves it open; a write inside your transaction becomes a savepoint).
         schema: The PostgreSQL schema holding the tables and views.
-        create: Create the schema, tables and views if they do not exist.
+        create: Create the schema, tables and views if they do not exist, and migrate tables
+            an older release created (see `migrate_interval`).
+        migrate_interval: The interval the bars in tables of cryptodata 0.1 (layout 1, keyed
+            without `interval`) were collected at, e.g. `"1h"`. With it, such tables are
+            migrated in the one schema transaction: `interval` (set to this value) and
+            `period_hours` are added and the primary keys rebuilt. Without it, a layout-1 bar
+            table holding rows is refused with `LayoutError`; empty ones migrate regardless.
 
     Raises:
         ValidationError: If `dsn_or_connection` is neither a string nor a sync connection.
+        LayoutError: For a layout-1 bar table holding rows when `migrate_interval` is not given;
+            nothing is changed then.
         psycopg.OperationalError: If the server cannot be reached.
 
     Examples:
@@ -121,6 +137,7 @@ class PostgresSink(SinkBase):
         *,
         schema: str = "public",
         create: bool = True,
+        migrate_interval: str | None = None,
     ) -> None:
         if isinstance(dsn_or_connection, str):
             # Autocommit outside our explicit transactions: reads never leave a session idle
@@ -143,7 +160,7 @@ class PostgresSink(SinkBase):
         self._server = f"host={info.host!r}, port={info.port}, dbname={info.dbname!r}"
         if create:
             try:
-                self._create()
+                self._create(None if migrate_interval is None else Interval.parse(migrate_interval))
             except BaseException:
                 self.close()
                 raise
@@ -177,24 +194,31 @@ class PostgresSink(SinkBase):
             self._write(kind, frame, fast=False)
         return frame.height
 
-    def last_ts(
-        self, kind: Kind | str, provider: str, exchange: str, symbol: str
-    ) -> datetime | None:
+    def last_ts(self, kind: Kind | str, series: Mapping[str, str]) -> datetime | None:
         """The newest `ts` stored for one series (aware UTC), or `None` when there is none.
 
         One probe of the primary-key index, whatever the table's size.
 
+        Args:
+            kind: A storable kind.
+            series: Exactly the kind's series-key columns and their values.
+
+        Raises:
+            ValidationError: For a kind sinks do not store, or a series missing a key column
+                or naming another one.
+
         Examples:
-            >>> sink.last_ts("ohlcv", "coinalyze", "binance", "BTCUSDT_PERP.A")  # doctest: +SKIP
-            datetime.datetime(2025, 6, 2, 23, 59, tzinfo=datetime.timezone.utc)
+            >>> sink.last_ts("funding_rate", {"provider": "coinalyze", "exchange": "binance",
+            ...               "symbol": "BTCUSDT_PERP.A", "interval": "1h"})  # doctest: +SKIP
+            datetime.datetime(2025, 6, 2, 23, 0, tzinfo=datetime.timezone.utc)
         """
         parsed = check_storable(kind)
+        named = check_series(parsed, series)
         self._check_open()
-        query = sql.SQL(
-            "SELECT max(ts) FROM {} WHERE provider = %s AND exchange = %s AND symbol = %s"
-        ).format(self._table_with_params(parsed))
+        where, params = _conditions(named)
+        query = sql.SQL("SELECT max(ts) FROM {}{}").format(self._table_with_params(parsed), where)
         with self._conn.transaction(), self._conn.cursor(row_factory=tuple_row) as cur:
-            row = cur.execute(query, (provider, exchange, symbol)).fetchone()
+            row = cur.execute(query, params).fetchone()
         newest: datetime | None = row[0] if row else None
         return newest.astimezone(UTC) if newest is not None else None
 
@@ -202,43 +226,33 @@ class PostgresSink(SinkBase):
         self,
         kind: Kind | str,
         *,
-        provider: str | None = None,
-        exchange: str | None = None,
-        symbol: str | None = None,
         start: TimeInput | None = None,
         end: TimeInput | None = None,
+        **where: str | None,
     ) -> Table:
-        """Stored rows of a kind, filtered in SQL by series and by `[start, end)`, sorted by key.
+        """Stored rows of a kind within `[start, end)`, filtered in SQL on series-key columns.
 
         Raises:
-            ValidationError: For kinds sinks do not store, or invalid `start` / `end`.
+            ValidationError: For kinds sinks do not store, a column outside the kind's series
+                key, or invalid `start` / `end`.
 
         Examples:
-            >>> sink.read("liquidations", symbol="BTCUSDT_PERP.A", start="2025-06-01", end="2025-06-02")  # doctest: +SKIP
+            >>> sink.read("liquidations", symbol="BTCUSDT_PERP.A", interval="1h", start="2025-06-01", end="2025-06-02")  # doctest: +SKIP
             Table(kind='liquidations', rows=24, warnings=0)
         """
         parsed = check_storable(kind)
+        wanted = check_where(parsed, where)
         self._check_open()
-        conditions: list[sql.Composable] = []
-        params: list[Any] = []
-        for column, value in (("provider", provider), ("exchange", exchange), ("symbol", symbol)):
-            if value is not None:
-                conditions.append(sql.SQL("{} = %s").format(sql.Identifier(column)))
-                params.append(value)
-        if start is not None:
-            conditions.append(sql.SQL("ts >= %s"))
-            params.append(to_utc(start, name="start"))
-        if end is not None:
-            conditions.append(sql.SQL("ts < %s"))
-            params.append(to_utc(end, name="end"))
-        where = (
-            sql.SQL(" WHERE ") + sql.SQL(" AND ").join(conditions) if conditions else sql.SQL("")
+        condition, params = _conditions(
+            wanted,
+            start=None if start is None else to_utc(start, name="start"),
+            end=None if end is None else to_utc(end, name="end"),
         )
         target = schema(parsed)
         query = sql.SQL("COPY (SELECT {} FROM {}{}) TO STDOUT {}").format(
             sql.SQL(", ").join(_csv_column(name, dtype) for name, dtype in target.items()),
             self._table_with_params(parsed),
-            where,
+            condition,
             _COPY_OPTIONS,
         )
         body = bytearray()
@@ -273,7 +287,7 @@ class PostgresSink(SinkBase):
         # quoted names too: a `%` in the schema name is doubled there, and only there.
         return sql.SQL(self._table(kind).as_string(self._conn).replace("%", "%%"))
 
-    def _create(self) -> None:
+    def _create(self, migrate_interval: Interval | None) -> None:
         views = (
             (BASE_AGGREGATE_VIEW, _base_aggregate_sql(self.schema)),
             (DERIVED_METRICS_VIEW, _derived_metrics_sql(self.schema)),
@@ -286,14 +300,88 @@ class PostgresSink(SinkBase):
             ).fetchone()
             if exists is None:
                 cur.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(self.schema)))
+            # Views are rebuilt, not replaced: a view cannot gain columns in the middle, and
+            # a migrated column it reads could not change while it exists.
+            for name, _ in views:
+                cur.execute(
+                    sql.SQL("DROP VIEW IF EXISTS {}").format(sql.Identifier(self.schema, name))
+                )
             for kind in sorted(STORABLE_KINDS):
+                self._migrate(cur, kind, migrate_interval)
                 cur.execute(_create_table_sql(self._table(kind), kind))
             for name, body in views:
                 cur.execute(
-                    sql.SQL("CREATE OR REPLACE VIEW {} AS {}").format(
-                        sql.Identifier(self.schema, name), body
+                    sql.SQL("CREATE VIEW {} AS {}").format(sql.Identifier(self.schema, name), body)
+                )
+
+    def _migrate(self, cur: psycopg.Cursor[Any], kind: Kind, interval: Interval | None) -> None:
+        """Bring a table an older release created to this release's columns and key."""
+        stored = dict(
+            cur.execute(
+                "SELECT column_name, collation_name FROM information_schema.columns "
+                "WHERE table_schema = %s AND table_name = %s",
+                (self.schema, kind.value),
+            ).fetchall()
+        )
+        if not stored:
+            return
+        key = primary_key(kind)
+        current_key = [
+            row[0]
+            for row in cur.execute(
+                "SELECT a.attname FROM pg_catalog.pg_constraint c "
+                "JOIN LATERAL unnest(c.conkey) WITH ORDINALITY AS k(attnum, n) ON true "
+                "JOIN pg_catalog.pg_attribute a ON a.attrelid = c.conrelid "
+                "AND a.attnum = k.attnum "
+                "WHERE c.conrelid = %s::regclass AND c.contype = 'p' ORDER BY k.n",
+                (self._table(kind).as_string(self._conn),),
+            ).fetchall()
+        ]
+        missing = {name: dtype for name, dtype in schema(kind).items() if name not in stored}
+        if not missing and tuple(current_key) == key:
+            return
+        table = self._table(kind)
+        if "interval" in missing and interval is None:
+            has_rows = cur.execute(sql.SQL("SELECT EXISTS (SELECT 1 FROM {})").format(table))
+            if has_rows.fetchone() == (True,):
+                raise LayoutError(f"table {self.schema}.{kind.value}", 1, LAYOUT, "postgres:DSN")
+        for name, dtype in missing.items():
+            column = sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(_PG_TYPES[dtype]))
+            if name == "interval":
+                label = (interval or Interval.D1).value  # an empty table: no row takes it
+                cur.execute(
+                    sql.SQL('ALTER TABLE {} ADD COLUMN {} COLLATE "C" NOT NULL DEFAULT {}').format(
+                        table, column, sql.Literal(label)
                     )
                 )
+                cur.execute(
+                    sql.SQL("ALTER TABLE {} ALTER COLUMN interval DROP DEFAULT").format(table)
+                )
+            else:
+                cur.execute(sql.SQL("ALTER TABLE {} ADD COLUMN {}").format(table, column))
+        for name in key:
+            if schema(kind)[name] == pl.String() and stored.get(name, "C") != "C":
+                cur.execute(
+                    sql.SQL('ALTER TABLE {} ALTER COLUMN {} TYPE text COLLATE "C"').format(
+                        table, sql.Identifier(name)
+                    )
+                )
+        constraint = cur.execute(
+            "SELECT conname FROM pg_catalog.pg_constraint "
+            "WHERE conrelid = %s::regclass AND contype = 'p'",
+            (table.as_string(self._conn),),
+        ).fetchone()
+        if constraint is not None:
+            cur.execute(
+                sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(
+                    table, sql.Identifier(constraint[0])
+                )
+            )
+        cur.execute(
+            sql.SQL("ALTER TABLE {} ADD PRIMARY KEY ({})").format(
+                table, sql.SQL(", ").join(map(sql.Identifier, key))
+            )
+        )
 
     def _write(self, kind: Kind, frame: pl.DataFrame, *, fast: bool) -> None:
         with self._conn.transaction(), self._conn.cursor(row_factory=tuple_row) as cur:
@@ -311,29 +399,34 @@ class PostgresSink(SinkBase):
         self, cur: psycopg.Cursor[Any], kind: Kind, frame: pl.DataFrame
     ) -> pl.Series:
         """A mask of the rows whose `ts` lies outside their series' stored `[min, max]`."""
-        series = frame.select("provider", "exchange", "symbol").unique(maintain_order=True)
+        columns = list(series_key(kind))
+        series = frame.select(columns).unique(maintain_order=True)
+        names = [sql.Identifier(column) for column in columns]
         # min/max over the primary-key prefix are each one index probe (no scan).
         query = sql.SQL(
-            "SELECT s.provider, s.exchange, s.symbol, r.lo, r.hi "
-            "FROM unnest(%s::text[], %s::text[], %s::text[]) AS s(provider, exchange, symbol) "
-            "CROSS JOIN LATERAL (SELECT min(t.ts) AS lo, max(t.ts) AS hi FROM {} AS t "
-            "WHERE t.provider = s.provider AND t.exchange = s.exchange "
-            "AND t.symbol = s.symbol) AS r"
-        ).format(self._table_with_params(kind))
-        params = [series[column].to_list() for column in series.columns]
+            "SELECT {selected}, r.lo, r.hi "
+            "FROM unnest({arrays}) AS s({names}) "
+            "CROSS JOIN LATERAL (SELECT min(t.ts) AS lo, max(t.ts) AS hi FROM {table} AS t "
+            "WHERE {joined}) AS r"
+        ).format(
+            selected=sql.SQL(", ").join(sql.SQL("s.") + name for name in names),
+            arrays=sql.SQL(", ").join(sql.SQL("%s::text[]") for _ in names),
+            names=sql.SQL(", ").join(names),
+            table=self._table_with_params(kind),
+            joined=sql.SQL(" AND ").join(sql.SQL("t.{0} = s.{0}").format(name) for name in names),
+        )
+        params = [series[column].to_list() for column in columns]
         stored = pl.DataFrame(
             cur.execute(query, params).fetchall(),
             schema={
-                "provider": pl.String,
-                "exchange": pl.String,
-                "symbol": pl.String,
+                **dict.fromkeys(columns, pl.String),
                 "_lo": pl.Datetime("us", "UTC"),
                 "_hi": pl.Datetime("us", "UTC"),
             },
             orient="row",
         )
-        ranges = frame.select("provider", "exchange", "symbol", "ts").join(
-            stored, on=["provider", "exchange", "symbol"], how="left", maintain_order="left"
+        ranges = frame.select(*columns, "ts").join(
+            stored, on=columns, how="left", maintain_order="left"
         )
         outside = ranges.select(
             pl.col("_hi").is_null()
@@ -379,6 +472,25 @@ class PostgresSink(SinkBase):
             )
         )
         cur.execute(sql.SQL("DROP TABLE {}").format(stage))
+
+
+def _conditions(
+    equal: Mapping[str, str], *, start: datetime | None = None, end: datetime | None = None
+) -> tuple[sql.Composable, list[Any]]:
+    """A `WHERE` clause (empty when there is nothing to match) and its parameters."""
+    conditions: list[sql.Composable] = [
+        sql.SQL("{} = %s").format(sql.Identifier(column)) for column in equal
+    ]
+    params: list[Any] = list(equal.values())
+    if start is not None:
+        conditions.append(sql.SQL("ts >= %s"))
+        params.append(start)
+    if end is not None:
+        conditions.append(sql.SQL("ts < %s"))
+        params.append(end)
+    if not conditions:
+        return sql.SQL(""), params
+    return sql.SQL(" WHERE ") + sql.SQL(" AND ").join(conditions), params
 
 
 def _unique_sorted(kind: Kind, frame: pl.DataFrame) -> pl.DataFrame:
@@ -457,19 +569,19 @@ def _base_aggregate_sql(schema_name: str) -> sql.Composed:
     """
     return sql.SQL(
         "WITH oi AS ("
-        "SELECT provider, base, ts, sum(close) AS open_interest_usd, "
+        "SELECT provider, base, interval, ts, sum(close) AS open_interest_usd, "
         "count(DISTINCT exchange) AS open_interest_venues "
-        "FROM {oi} WHERE unit = {usd} GROUP BY provider, base, ts), "
+        "FROM {oi} WHERE unit = {usd} GROUP BY provider, base, interval, ts), "
         "liq AS ("
-        "SELECT provider, base, ts, sum(longs) AS liquidations_longs_usd, "
+        "SELECT provider, base, interval, ts, sum(longs) AS liquidations_longs_usd, "
         "sum(shorts) AS liquidations_shorts_usd, "
         "count(DISTINCT exchange) AS liquidation_venues "
-        "FROM {liq} WHERE unit = {usd} GROUP BY provider, base, ts) "
-        "SELECT provider, base, ts, "
+        "FROM {liq} WHERE unit = {usd} GROUP BY provider, base, interval, ts) "
+        "SELECT provider, base, interval, ts, "
         "oi.open_interest_usd, coalesce(oi.open_interest_venues, 0) AS open_interest_venues, "
         "liq.liquidations_longs_usd, liq.liquidations_shorts_usd, "
         "coalesce(liq.liquidation_venues, 0) AS liquidation_venues "
-        "FROM oi FULL JOIN liq USING (provider, base, ts)"
+        "FROM oi FULL JOIN liq USING (provider, base, interval, ts)"
     ).format(
         oi=sql.Identifier(schema_name, Kind.OPEN_INTEREST.value),
         liq=sql.Identifier(schema_name, Kind.LIQUIDATIONS.value),
@@ -478,25 +590,30 @@ def _base_aggregate_sql(schema_name: str) -> sql.Composed:
 
 
 def _derived_metrics_sql(schema_name: str) -> sql.Composed:
-    """Per open-interest bar: OI change vs the previous stored bar, price range, funding."""
+    """Per open-interest bar: OI change vs the previous stored bar, price range, funding.
+
+    Funding is annualised with the market's own period (`period_hours`): 8-hour and hourly
+    venues compare correctly, and a rate whose period the provider does not state stays
+    unannualised (null) rather than being guessed.
+    """
     return sql.SQL(
-        "SELECT oi.provider, oi.exchange, oi.symbol, oi.base, oi.ts, "
+        "SELECT oi.provider, oi.exchange, oi.symbol, oi.base, oi.interval, oi.ts, "
         "oi.close AS open_interest, oi.unit AS open_interest_unit, "
         "100 * (oi.close - oi.previous_close) / nullif(oi.previous_close, 0) "
         "AS open_interest_change_pct, "
         "px.close AS price, "
         "100 * (px.high - px.low) / nullif(px.open, 0) AS range_pct, "
-        "fr.close AS funding_rate, "
-        "fr.close * {periods} * 100 AS funding_annualised_pct "
+        "fr.close AS funding_rate, fr.period_hours AS funding_period_hours, "
+        "fr.close * {hours} / nullif(fr.period_hours, 0) * 100 AS funding_annualised_pct "
         "FROM (SELECT *, lag(close) OVER ("
-        "PARTITION BY provider, exchange, symbol ORDER BY ts) AS previous_close "
+        "PARTITION BY provider, exchange, symbol, interval, unit ORDER BY ts) AS previous_close "
         "FROM {oi}) AS oi "
         "LEFT JOIN {ohlcv} AS px ON px.provider = oi.provider AND px.exchange = oi.exchange "
-        "AND px.symbol = oi.symbol AND px.ts = oi.ts "
+        "AND px.symbol = oi.symbol AND px.interval = oi.interval AND px.ts = oi.ts "
         "LEFT JOIN {funding} AS fr ON fr.provider = oi.provider AND fr.exchange = oi.exchange "
-        "AND fr.symbol = oi.symbol AND fr.ts = oi.ts"
+        "AND fr.symbol = oi.symbol AND fr.interval = oi.interval AND fr.ts = oi.ts"
     ).format(
-        periods=sql.Literal(FUNDING_PERIODS_PER_YEAR),
+        hours=sql.Literal(_HOURS_PER_YEAR),
         oi=sql.Identifier(schema_name, Kind.OPEN_INTEREST.value),
         ohlcv=sql.Identifier(schema_name, Kind.OHLCV.value),
         funding=sql.Identifier(schema_name, Kind.FUNDING_RATE.value),

@@ -31,7 +31,7 @@ def _expected(
     end: datetime,
 ) -> pl.DataFrame:
     truth = fake.truth(method, BTC_PERPS, "1h", start, end, convert_to_usd=True)
-    summed = truth.group_by("base", "ts").agg(
+    summed = truth.group_by("base", "interval", "ts").agg(
         *(pl.col(column).sum() for column in columns),
         venues=pl.col("exchange").n_unique(),
         exchanges=pl.col("exchange").unique().sort().str.join(","),

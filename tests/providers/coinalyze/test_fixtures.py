@@ -161,11 +161,11 @@ def test_client_liquidations_sample(cz: Coinalyze, fake: FakeCoinalyze) -> None:
 
     assert table.to_polars().schema == schema(Kind.LIQUIDATIONS)
     assert table.to_polars().rows() == [
-        ("coinalyze", "binance", "BTCUSDT_PERP.A", "BTC", DAYS[0], 18.18, 36.237, "base"),
-        ("coinalyze", "binance", "BTCUSDT_PERP.A", "BTC", DAYS[1], 23.275, 39.459, "base"),
-        ("coinalyze", "binance", "BTCUSDT_PERP.A", "BTC", DAYS[2], 31.713, 28.813, "base"),
-        ("coinalyze", "binance", "BTCUSDT_PERP.A", "BTC", DAYS[3], 29.899, 21.684, "base"),
-        ("coinalyze", "binance", "BTCUSDT_PERP.A", "BTC", DAYS[4], 119.571, 120.117, "base"),
+        ("coinalyze", "binance", "BTCUSDT_PERP.A", "BTC", "1d", DAYS[0], 18.18, 36.237, "base"),
+        ("coinalyze", "binance", "BTCUSDT_PERP.A", "BTC", "1d", DAYS[1], 23.275, 39.459, "base"),
+        ("coinalyze", "binance", "BTCUSDT_PERP.A", "BTC", "1d", DAYS[2], 31.713, 28.813, "base"),
+        ("coinalyze", "binance", "BTCUSDT_PERP.A", "BTC", "1d", DAYS[3], 29.899, 21.684, "base"),
+        ("coinalyze", "binance", "BTCUSDT_PERP.A", "BTC", "1d", DAYS[4], 119.571, 120.117, "base"),
     ]
     assert table.warnings == []
 
@@ -190,6 +190,7 @@ def test_client_ohlcv_sample_has_int64_trade_counts(cz: Coinalyze, fake: FakeCoi
         "exchange": "binance",
         "symbol": "BTCUSDT_PERP.A",
         "base": "BTC",
+        "interval": "4h",
         "ts": datetime(2025, 6, 10, tzinfo=UTC),
         "open": 110228.0,
         "high": 110280.0,
@@ -216,7 +217,7 @@ def test_client_long_short_ratio_sample(cz: Coinalyze, fake: FakeCoinalyze) -> N
     )
 
     assert table.to_polars().row(0) == (
-        "coinalyze", "binance", "BTCUSDT_PERP.A", "BTC", DAYS[0], 1.1906, 54.35, 45.65
+        "coinalyze", "binance", "BTCUSDT_PERP.A", "BTC", "1d", DAYS[0], 1.1906, 54.35, 45.65
     )  # fmt: skip
     assert len(table) == 5
 
@@ -331,6 +332,7 @@ def test_client_funding_snapshot_samples(
             "BTC",
             ts,
             pytest.approx(percent_to_fraction(raw), rel=1e-15, abs=0),
+            None,  # Coinalyze does not say the funding period
         )
     ]
 

@@ -69,6 +69,8 @@ def test_series_name_the_venue_interval_and_market_unit(cz: Coinalyze, fake: Fak
             "provider": "coinalyze",
             "exchange": "binance",
             "symbol": "BTCUSDT_PERP.A",
+            "interval": "1h",
+            "unit": "base",
         }
     }
     assert fake.data_calls == []

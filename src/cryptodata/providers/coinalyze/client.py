@@ -391,7 +391,9 @@ class _CoinalyzeBase:
         frames = []
         for request in plan:
             frames.append(parse_history(endpoint, (yield from self._transport.fetch(request)).body))
-        raw = pl.concat(frames).with_columns(ts=pl.from_epoch("t", time_unit="s"))
+        raw = pl.concat(frames).with_columns(
+            ts=pl.from_epoch("t", time_unit="s"), interval=pl.lit(interval.value)
+        )
         frame = _shape(endpoint, raw, info, convert_to_usd).filter(
             pl.col("ts").is_between(start, end, closed="left")
         )
@@ -433,7 +435,7 @@ class _CoinalyzeBase:
         symbols = markets.get_column("symbol").to_list()
         table = yield from self._history_flow(endpoint, symbols, interval, start, end, True)
         frame = table.to_polars()
-        summed = frame.group_by("base", "ts").agg(
+        summed = frame.group_by("base", "interval", "ts").agg(
             *(pl.col(column).sum() for column in columns),
             venues=pl.col("exchange").n_unique(),
             exchanges=pl.col("exchange").unique().sort().str.join(","),
@@ -471,6 +473,9 @@ def _shape(
         provider=pl.lit(ep.PROVIDER),
         ts=pl.col("ts").dt.replace_time_zone("UTC").dt.cast_time_unit("ms"),
         unit=unit,
+        # Coinalyze does not say a market's funding period (venues settle every 1, 4 or 8
+        # hours); a guess would annualise hourly venues eightfold wrong.
+        period_hours=pl.lit(None, pl.Float64),
     )
 
 
