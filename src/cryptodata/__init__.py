@@ -38,6 +38,7 @@ if TYPE_CHECKING:
         SlidingWindowLimiter,
         TokenBucketLimiter,
     )
+    from cryptodata.core.planning import CursorPaginator
     from cryptodata.core.records import (
         AggregateLiquidationBar,
         AggregateOpenInterestBar,
@@ -55,8 +56,10 @@ if TYPE_CHECKING:
     )
     from cryptodata.core.redis_limiter import RedisRateLimiter
     from cryptodata.core.replay import ReplayTransport
+    from cryptodata.core.request import Request, Response, Secret
     from cryptodata.core.retry import RetryPolicy
     from cryptodata.core.schema import Kind, primary_key, schema
+    from cryptodata.core.senders import AsyncSender, Sender
     from cryptodata.core.source import AsyncSource, Coverage, KindCoverage, Source, Step
     from cryptodata.core.table import Table
     from cryptodata.core.time import to_utc
@@ -142,7 +145,10 @@ _EXPORTS: dict[str, str] = {
             "PredictedFundingRateSnapshot",
         ),
         "cryptodata.core.redis_limiter": ("RedisRateLimiter",),
+        "cryptodata.core.planning": ("CursorPaginator",),
         "cryptodata.core.replay": ("ReplayTransport",),
+        "cryptodata.core.request": ("Request", "Response", "Secret"),
+        "cryptodata.core.senders": ("AsyncSender", "Sender"),
         "cryptodata.core.retry": ("RetryPolicy",),
         "cryptodata.core.schema": ("Kind", "primary_key", "schema"),
         "cryptodata.core.source": ("AsyncSource", "Coverage", "KindCoverage", "Source", "Step"),
@@ -160,6 +166,7 @@ __all__ = [
     "AggregateOpenInterestBar",
     "Asset",
     "AsyncCoinalyze",
+    "AsyncSender",
     "AsyncSource",
     "AuthenticationError",
     "BackfillPlan",
@@ -170,6 +177,7 @@ __all__ = [
     "CompositeLimiter",
     "Coverage",
     "CryptoDataError",
+    "CursorPaginator",
     "Exchange",
     "FundingRateBar",
     "FundingRateSnapshot",
@@ -195,10 +203,14 @@ __all__ = [
     "RateLimiter",
     "RedisRateLimiter",
     "ReplayTransport",
+    "Request",
     "RequestStats",
     "ResolvedSymbols",
+    "Response",
     "ResponseFormatError",
     "RetryPolicy",
+    "Secret",
+    "Sender",
     "ServerError",
     "Sink",
     "SlidingWindowLimiter",

@@ -33,6 +33,7 @@ __all__ = [
     "TransportError",
     "UnsupportedError",
     "ValidationError",
+    "error_for_status",
 ]
 
 _EXCERPT_CHARS = 300
@@ -182,3 +183,30 @@ class UnsupportedError(ValidationError):
         self.provider = provider
         self.what = what
         super().__init__(message)
+
+
+_BY_STATUS: dict[int, tuple[type[ProviderError], str]] = {
+    429: (RateLimitError, "rate limited"),
+    401: (AuthenticationError, "the API key is missing, invalid or not allowed here"),
+    403: (AuthenticationError, "the API key is missing, invalid or not allowed here"),
+    404: (NotFoundError, "not found"),
+}
+
+
+def error_for_status(status: int) -> tuple[type[ProviderError], str]:
+    """The error type an HTTP error status means, and its standard message.
+
+    One table for the transport's status handling and for providers that report a status
+    inside a 200 answer (CoinGecko's `{"status": {"error_code": 429}}`).
+
+    Examples:
+        >>> error_for_status(503)
+        (<class 'cryptodata.core.errors.ServerError'>, 'server error')
+    """
+    if status in _BY_STATUS:
+        return _BY_STATUS[status]
+    if status >= 500:
+        return ServerError, "server error"
+    if 400 <= status < 500:
+        return BadRequestError, "request rejected"
+    return ProviderError, "unexpected status"

@@ -26,15 +26,14 @@ from cryptodata._version import __version__
 
 from .clock import Clock, SystemClock
 from .errors import (
-    AuthenticationError,
     BadRequestError,
     CryptoDataError,
-    NotFoundError,
     ProviderError,
     RateLimitError,
     ServerError,
     TransportError,
     ValidationError,
+    error_for_status,
     excerpt,
 )
 from .limiters import RateLimiter
@@ -301,19 +300,10 @@ class Transport:
         if status == 429:
             retry_after = parse_retry_after(response.headers.get("Retry-After"), self.clock.time())
             return RateLimitError("rate limited", retry_after=retry_after, **common)
-        if status in (401, 403):
-            return AuthenticationError(
-                "the API key is missing, invalid or not allowed here", **common
-            )
-        if status == 404:
-            return NotFoundError("not found", **common)
-        if status >= 500:
-            return ServerError("server error", **common)
-        if 400 <= status < 500:
-            return BadRequestError("request rejected", **common)
         if 300 <= status < 400 and "Location" in response.headers:
             return ProviderError(self._redirect_note(request, response), **common)
-        return ProviderError("unexpected status", **common)
+        kind, message = error_for_status(status)
+        return kind(message, **common)
 
     def _redirect_note(self, request: Request, response: Response) -> str:
         target = httpx.URL(self.prepare(request).url).join(response.headers["Location"])

@@ -40,7 +40,7 @@ def _server_error(fake: FakeCoinGecko) -> None:
 
 
 def _rate_limited_with_200(fake: FakeCoinGecko) -> None:
-    fake.answer_next(200, fixture_bytes("rate-limit.json"), path="/coins/markets")
+    fake.answer_next(200, fixture_bytes("rate-limit.json"), count=10, path="/coins/markets")
 
 
 SCENARIOS: dict[str, tuple[Callable[[FakeCoinGecko], None], type[Exception] | None]] = {

@@ -86,19 +86,35 @@ def test_retry_policy_is_configurable(universe: Universe, fake: FakeCoinGecko) -
     assert fake.statuses() == [200, 429, 429]
 
 
-def test_rate_limit_envelope_with_http_200_raises_rate_limit_error(
+def test_a_rate_limit_envelope_with_http_200_is_backed_off_and_retried_like_a_429(
     universe: Universe, fake: FakeCoinGecko
 ) -> None:
+    expected = universe(5, ttl=0)
+    fake.calls.clear()
     fake.answer_next(200, RATE_LIMITED, path="/coins/markets")
 
+    assert universe(5, ttl=0) == expected
+
+    assert fake.statuses()[1:3] == [200, 200]
+    waited = fake.calls[2].time - fake.calls[1].time
+    assert 7.5 <= waited <= 15.0  # the same first backoff as an HTTP 429
+
+
+def test_rate_limit_envelopes_exhausting_the_attempts_raise_and_pause_a_shared_limiter(
+    universe: Universe, fake: FakeCoinGecko, clock: ManualClock
+) -> None:
+    shared = SlidingWindowLimiter(30, 60.0, clock=clock)
+    fake.answer_next(200, RATE_LIMITED, count=10, path="/coins/markets")
+
     with pytest.raises(RateLimitError) as caught:
-        universe(5)
+        universe(5, limiter=shared)
 
     assert str(caught.value).startswith(
         "coingecko /coins/markets answered HTTP 200: rate limited (error_code 429 in a 200 "
         'response) (body: { "status": { "error_code": 429,'
     )
-    assert fake.statuses() == [200, 200]
+    assert fake.statuses() == [200] * 6
+    assert 30.0 <= shared.wait_time() <= 60.0
 
 
 def test_a_body_that_is_not_a_coin_list_raises_response_format_error(

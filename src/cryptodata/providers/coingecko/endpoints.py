@@ -7,9 +7,18 @@ confidence come from the project's CoinGecko reference (`shared/providers/coinge
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
-from cryptodata.core.request import Request
+import msgspec
+
+from cryptodata.core.errors import (
+    AuthenticationError,
+    ProviderError,
+    RateLimitError,
+    ServerError,
+    excerpt,
+)
+from cryptodata.core.request import Request, Response
 from cryptodata.core.retry import RetryPolicy
 
 __all__ = [
@@ -20,6 +29,8 @@ __all__ = [
     "MAX_PER_PAGE",
     "PROVIDER",
     "RETRY",
+    "check_envelope",
+    "envelope_error",
     "plan_categories",
     "plan_markets",
 ]
@@ -51,7 +62,7 @@ def plan_categories() -> Request:
         >>> plan_categories().endpoint
         '/coins/categories'
     """
-    return Request(CATEGORIES_PATH)
+    return Request(CATEGORIES_PATH, check=check_envelope)
 
 
 def plan_markets(page: int, category: str | None = None) -> Request:
@@ -73,4 +84,63 @@ def plan_markets(page: int, category: str | None = None) -> Request:
     )
     if category is not None:
         params += (("category", category),)
-    return Request(MARKETS_PATH, params)
+    return Request(MARKETS_PATH, params, check=check_envelope)
+
+
+class _Status(msgspec.Struct):
+    error_code: int
+    error_message: str = ""
+
+
+class _Envelope(msgspec.Struct):
+    status: _Status
+
+
+_ENVELOPE: Final = msgspec.json.Decoder(_Envelope)
+
+# Codes of a missing, wrong or misplaced key and of an endpoint outside the key's plan.
+_AUTH_CODES: Final = frozenset({401, 403, 10002, 10005, 10010, 10011})
+
+
+def envelope_error(body: bytes, path: str, *, status: int) -> ProviderError | None:
+    """The typed error CoinGecko's `{"status": {"error_code": ...}}` body stands for, else `None`.
+
+    Examples:
+        >>> envelope_error(b'{"status": {"error_code": 429}}', "/coins/markets", status=200)
+        RateLimitError('coingecko /coins/markets answered HTTP 200: rate limited (error_code 429 in a 200 response) (body: {"status": {"error_code": 429}})')
+        >>> envelope_error(b"[]", "/coins/markets", status=200) is None
+        True
+    """
+    if not body.lstrip().startswith(b"{"):
+        return None  # every success body is a JSON array: skip decoding it twice
+    try:
+        code = _ENVELOPE.decode(body).status.error_code
+    except msgspec.DecodeError:
+        return None
+    common: dict[str, Any] = {
+        "provider": PROVIDER,
+        "endpoint": path,
+        "status": status,
+        "body": excerpt(body),
+    }
+    if code == 429:
+        return RateLimitError("rate limited (error_code 429 in a 200 response)", **common)
+    if code in _AUTH_CODES:
+        return AuthenticationError(
+            f"error_code {code}: the API key is missing, invalid, or not valid for this root",
+            **common,
+        )
+    if 500 <= code < 600:
+        return ServerError(f"error_code {code} in a 200 response", **common)
+    return ProviderError(f"error_code {code} in a 200 response", **common)
+
+
+def check_envelope(response: Response) -> None:
+    """Raise the error an envelope in a 2xx answer stands for, inside the transport's retry loop.
+
+    A rate-limit envelope is then backed off and retried, and pauses the shared limiter, exactly
+    as an HTTP 429; a 5xx code is retried like a 5xx status.
+    """
+    error = envelope_error(response.body, response.label, status=response.status)
+    if error is not None:
+        raise error

@@ -9,19 +9,13 @@ error it stands for.
 
 from __future__ import annotations
 
-from typing import Any, Final, TypeVar
+from typing import Final, TypeVar
 
 import msgspec
 
-from cryptodata.core.errors import (
-    AuthenticationError,
-    ProviderError,
-    RateLimitError,
-    ResponseFormatError,
-    excerpt,
-)
+from cryptodata.core.errors import ResponseFormatError, excerpt
 
-from .endpoints import CATEGORIES_PATH, MARKETS_PATH, PROVIDER
+from .endpoints import CATEGORIES_PATH, MARKETS_PATH, PROVIDER, envelope_error
 
 __all__ = ["Category", "MarketCoin", "parse_categories", "parse_markets"]
 
@@ -60,21 +54,8 @@ class Category(msgspec.Struct, frozen=True):
     market_cap: float | None = None
 
 
-class _Status(msgspec.Struct):
-    error_code: int
-    error_message: str = ""
-
-
-class _Envelope(msgspec.Struct):
-    status: _Status
-
-
 _MARKETS: Final = msgspec.json.Decoder(list[MarketCoin])
 _CATEGORIES: Final = msgspec.json.Decoder(list[Category])
-_ENVELOPE: Final = msgspec.json.Decoder(_Envelope)
-
-# Codes of a missing, wrong or misplaced key and of an endpoint outside the key's plan.
-_AUTH_CODES: Final = frozenset({401, 403, 10002, 10005, 10010, 10011})
 
 
 def parse_markets(body: bytes) -> list[MarketCoin]:
@@ -109,32 +90,9 @@ def _decode(decoder: msgspec.json.Decoder[list[S]], body: bytes, path: str) -> l
     try:
         return decoder.decode(body)
     except msgspec.DecodeError as exc:
-        error = _envelope_error(body, path)
+        error = envelope_error(body, path, status=200)
         if error is not None:
             raise error from None
         raise ResponseFormatError(
             str(exc), provider=PROVIDER, endpoint=path, body=excerpt(body)
         ) from None
-
-
-def _envelope_error(body: bytes, path: str) -> ProviderError | None:
-    """The typed error a `{"status": {"error_code": ...}}` body stands for, else `None`."""
-    try:
-        status = _ENVELOPE.decode(body).status
-    except msgspec.DecodeError:
-        return None
-    code = status.error_code
-    common: dict[str, Any] = {
-        "provider": PROVIDER,
-        "endpoint": path,
-        "status": 200,
-        "body": excerpt(body),
-    }
-    if code == 429:
-        return RateLimitError("rate limited (error_code 429 in a 200 response)", **common)
-    if code in _AUTH_CODES:
-        return AuthenticationError(
-            f"error_code {code}: the API key is missing, invalid, or not valid for this root",
-            **common,
-        )
-    return ProviderError(f"error_code {code} in a 200 response", **common)
