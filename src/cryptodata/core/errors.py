@@ -16,10 +16,13 @@ CryptoDataError
 
 Messages and attributes never contain an API key: errors carry the request's label (its path
 by default, with every [`Secret`][cryptodata.core.request.Secret] shown as `***`), never the
-full URL.
+full URL, and every error replaces the value of each live `Secret` in its message and body
+with `***` (a server that echoes the key it was given cannot put it back in).
 """
 
 from __future__ import annotations
+
+from ._redact import redact_known
 
 __all__ = [
     "AuthenticationError",
@@ -40,14 +43,30 @@ _EXCERPT_CHARS = 300
 
 
 def excerpt(body: bytes | str, limit: int = _EXCERPT_CHARS) -> str:
-    """Return the start of a response body as one short line, for error messages."""
+    """Return the start of a response body as one short line, for error messages.
+
+    Known secrets are redacted before the body is cut, so a key at the cut cannot leave half
+    of itself behind.
+
+    Examples:
+        >>> excerpt('{"error":\\n   "quota"}')
+        '{"error": "quota"}'
+    """
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
-    text = " ".join(text.split())
+    text = " ".join(redact_known(text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class CryptoDataError(Exception):
-    """Base class of every error raised by cryptodata."""
+    """Base class of every error raised by cryptodata.
+
+    The value of every live [`Secret`][cryptodata.core.request.Secret] in the text an error is
+    built with shows as `***`: whatever a server echoed or a library wrote into a message, no
+    error can carry a key.
+    """
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*(redact_known(arg) if isinstance(arg, str) else arg for arg in args))
 
 
 class ValidationError(CryptoDataError, ValueError):
@@ -75,12 +94,13 @@ class ProviderError(CryptoDataError):
         endpoint: The request's label, e.g. `"/open-interest-history"` (never the full URL).
         status: HTTP status code, or `None` when there is none to report (a library that does
             its own HTTP, such as ccxt, raised the error).
-        body: The start of the response body.
+        body: The start of the response body (any live secret in it as `***`).
     """
 
     def __init__(
         self, message: str, *, provider: str, endpoint: str, status: int | None, body: str = ""
     ) -> None:
+        body = redact_known(body)
         self.provider = provider
         self.endpoint = endpoint
         self.status = status
@@ -150,10 +170,11 @@ class ResponseFormatError(CryptoDataError):
     Attributes:
         provider: Provider name.
         endpoint: Endpoint path.
-        body: The start of the response body.
+        body: The start of the response body (any live secret in it as `***`).
     """
 
     def __init__(self, message: str, *, provider: str, endpoint: str, body: str = "") -> None:
+        body = redact_known(body)
         self.provider = provider
         self.endpoint = endpoint
         self.body = body

@@ -13,14 +13,14 @@ lines, error messages and reprs show `***` (or `Secret('********')`) instead.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Literal, TypeVar
-from urllib.parse import quote, quote_plus, urlsplit
+from urllib.parse import urlsplit
 
 import attrs
 import msgspec
 
+from ._redact import REDACTED, redact_known, remember
 from .errors import ProviderError, ResponseFormatError, ValidationError, excerpt
 
 __all__ = [
@@ -33,20 +33,8 @@ __all__ = [
     "redact_known",
 ]
 
-REDACTED = "***"
-"""What a secret looks like wherever a request is shown."""
-
-_PATH_SAFE = "/:@!$&'()*+,;="
-"""Characters a URL path keeps unescaped (RFC 3986), as httpx writes paths."""
-
 Method = Literal["GET", "POST"]
 E = TypeVar("E", bound=ProviderError)
-
-_LIVE: weakref.WeakValueDictionary[int, Secret] = weakref.WeakValueDictionary()
-"""Every secret alive in the process by identity, for redacting text we do not build ourselves.
-
-Keyed by `id` rather than held in a `WeakSet`: secrets compare by value, and a set would keep
-only the first of two equal secrets, then forget the value when that one dies."""
 
 
 class Secret:
@@ -64,7 +52,50 @@ class Secret:
     def __init__(self, value: str) -> None:
         self._value = value
         if value:
-            _LIVE[id(self)] = self
+            remember(self)
+
+    @classmethod
+    def credential(cls, value: object, *, name: str) -> Secret:
+        """A key as a user supplies it (an argument, a file, an environment variable), checked.
+
+        Surrounding whitespace is stripped: `open("key.txt").read()` ends with a newline that
+        no HTTP header may hold. What is left must be printable ASCII (spaces inside are
+        kept), so that a pasted control or invisible character is refused here, before any
+        request, instead of failing inside the HTTP library on every attempt.
+
+        Args:
+            value: The key.
+            name: What to call it in errors: the argument or variable it came from, e.g.
+                `"api_key"` or `"COINALYZE_API_KEY"`.
+
+        Raises:
+            ValidationError: If `value` is not a `str`, is blank, or holds a control or
+                non-ASCII character. The message gives the position, never the key.
+
+        Examples:
+            >>> Secret.credential("  k-123\\n", name="api_key").reveal()
+            'k-123'
+            >>> Secret.credential("k-1\\r\\n23", name="api_key")
+            Traceback (most recent call last):
+            ...
+            cryptodata.core.errors.ValidationError: api_key holds a control character (CR, LF, tab, ...) at position 4; copy the key again without it
+        """
+        if not isinstance(value, str):
+            raise ValidationError(f"{name} must be text (a str), got {type(value).__name__}")
+        key = value.strip()
+        if not key:
+            shape = "blank: it holds nothing but whitespace" if value else "empty"
+            raise ValidationError(f"{name} is {shape}")
+        for position, char in enumerate(key, start=1):
+            if char.isascii() and char.isprintable():
+                continue
+            what = "a control character (CR, LF, tab, ...)"
+            if not char.isascii():
+                what = "a non-ASCII character (a byte-order mark, a curly quote, ...)"
+            raise ValidationError(
+                f"{name} holds {what} at position {position}; copy the key again without it"
+            )
+        return cls(key)
 
     def reveal(self) -> str:
         """The credential itself; only senders call this, to build the outgoing request."""
@@ -89,28 +120,6 @@ Value = str | Secret
 """A header, query or path value: plain text, or a secret to keep out of logs."""
 Pairs = tuple[tuple[str, Value], ...]
 PathInput = str | Secret | tuple[Value, ...]
-
-
-def redact_known(text: str) -> str:
-    """`text` with the value of every live [`Secret`][cryptodata.core.request.Secret] as `***`.
-
-    Covers the raw value and its URL-encoded spellings, so log lines of libraries that print
-    full URLs (httpx does) stay clean.
-
-    Examples:
-        >>> key = Secret("k-123")
-        >>> redact_known("GET https://x.test/a?key=k-123")
-        'GET https://x.test/a?key=***'
-    """
-    values = {secret.reveal() for secret in list(_LIVE.values())}
-    spellings = {
-        form
-        for value in values
-        for form in (value, quote(value, safe=""), quote_plus(value), quote(value, safe=_PATH_SAFE))
-    }
-    for spelling in sorted(spellings, key=len, reverse=True):
-        text = text.replace(spelling, REDACTED)
-    return text
 
 
 def _shown(value: Value) -> str:
@@ -367,7 +376,7 @@ class Response:
                 f"not JSON ({exc})",
                 provider=self.provider,
                 endpoint=self.label,
-                body=redact_known(excerpt(self.body)),
+                body=excerpt(self.body),
             ) from None
 
     def error(self, kind: type[E], message: str, **extra: Any) -> E:
@@ -385,6 +394,6 @@ class Response:
             provider=self.provider,
             endpoint=self.label,
             status=self.status,
-            body=redact_known(excerpt(self.body)),
+            body=excerpt(self.body),
             **extra,
         )

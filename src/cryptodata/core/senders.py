@@ -10,7 +10,14 @@ and answers with a [`Response`][cryptodata.core.request.Response], or raises:
 - a [`ProviderError`][cryptodata.ProviderError] subclass when the sender classifies the failure
   itself, as a library doing its own HTTP does. `status` may be `None`. A `RateLimitError`
   pauses the shared limiter (its `retry_after`, else a backoff) exactly as a 429 does, and a
-  `ServerError` is retried.
+  `ServerError` is retried;
+- a [`ValidationError`][cryptodata.ValidationError] when the request cannot be sent as built
+  (a header value HTTP does not allow), or a
+  [`ResponseFormatError`][cryptodata.ResponseFormatError] when a 2xx body cannot be decoded:
+  neither is retried, since a retry would fail the same way.
+
+The httpx senders raise nothing else: every httpx exception becomes one of these, with its
+message (secrets redacted) in ours.
 
 Shipped: [`HttpxSender`][cryptodata.core.senders.HttpxSender] and
 [`AsyncHttpxSender`][cryptodata.core.senders.AsyncHttpxSender]. Two others fit the same shape
@@ -38,7 +45,13 @@ from typing import Any, Protocol
 
 import httpx
 
-from .errors import TransportError
+from .errors import (
+    CryptoDataError,
+    ProviderError,
+    ResponseFormatError,
+    TransportError,
+    ValidationError,
+)
 from .request import PreparedRequest, Response, redact_known
 
 __all__ = ["AsyncHttpxSender", "AsyncSender", "HttpxSender", "Sender", "same_origin"]
@@ -53,6 +66,8 @@ class Sender(Protocol):
     Raises:
         TransportError: When no answer came back (retried by the run loop).
         ProviderError: A failure the sender classified itself (`status` may be `None`).
+        ValidationError: The request cannot be sent as built (not retried).
+        ResponseFormatError: A 2xx answer whose body cannot be decoded (not retried).
     """
 
     def send(self, request: PreparedRequest) -> Response:
@@ -143,10 +158,72 @@ def _answer(prepared: PreparedRequest, response: httpx.Response) -> Response:
     )
 
 
-def _failure(prepared: PreparedRequest, exc: httpx.TransportError) -> TransportError:
-    message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-    return TransportError(
-        redact_known(message), provider=prepared.provider, endpoint=prepared.label
+_RAISED = (httpx.RequestError, httpx.InvalidURL, UnicodeEncodeError)
+"""What building and sending a request can raise. `httpx.RequestError` holds the transport
+failures, `DecodingError` and `TooManyRedirects`; `InvalidURL` and `UnicodeEncodeError` (a
+non-ASCII header value) come from building it. httpx's other exceptions cannot arise here: we
+never call `raise_for_status` (`HTTPStatusError`) and read each body once (`StreamError`)."""
+
+_UNSENDABLE = (
+    httpx.InvalidURL,
+    httpx.LocalProtocolError,
+    httpx.UnsupportedProtocol,
+    UnicodeEncodeError,
+)
+"""Raised for a request that cannot be put on the wire as built (h11's `Illegal header value`
+is a `LocalProtocolError`): nothing was sent, and every retry would fail the same way."""
+
+
+def _what(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def _failure(prepared: PreparedRequest, exc: Exception) -> CryptoDataError:
+    """The typed error for what httpx raised while building or sending `prepared`.
+
+    Every error class redacts known secrets from its message: httpx's text may hold the URL
+    or a header value (`Illegal header value b'<key>\\n'`).
+    """
+    where = {"provider": prepared.provider, "endpoint": prepared.label}
+    if isinstance(exc, _UNSENDABLE):
+        return ValidationError(
+            f"{prepared.provider} {prepared.label}: the request cannot be sent ({_what(exc)}): "
+            "a header, query or path value holds a character HTTP does not allow; check the "
+            "API key and the arguments for control or non-ASCII characters"
+        )
+    if isinstance(exc, httpx.TooManyRedirects):
+        # Only a client that follows redirects itself raises it (an injected transport that
+        # wraps one): its loop is as deterministic as ours, so it is not retried either.
+        return ProviderError(f"redirected too many times ({_what(exc)})", status=None, **where)
+    if isinstance(exc, httpx.DecodingError):
+        # Raised by an injected transport before there is a response to describe.
+        return ResponseFormatError(f"the body does not decode ({_what(exc)})", **where)
+    return TransportError(_what(exc), **where)
+
+
+def _undecodable(
+    prepared: PreparedRequest, response: httpx.Response, exc: httpx.DecodingError
+) -> Response | ResponseFormatError:
+    """What an answer whose body does not decode as its `Content-Encoding` says comes to.
+
+    A 2xx: a `ResponseFormatError` naming the status and encoding (a retry would get the same
+    bytes). Another status still decides the outcome, so the run loop gets the answer without
+    its body: a 429 still pauses the limiter and a 5xx is still retried.
+    """
+    if not 200 <= response.status_code < 300:
+        return Response(
+            response.status_code,
+            response.headers.multi_items(),
+            b"",
+            label=prepared.label,
+            provider=prepared.provider,
+        )
+    encoding = response.headers.get("Content-Encoding", "")
+    return ResponseFormatError(
+        f"the HTTP {response.status_code} body does not decode as its Content-Encoding "
+        f"{encoding!r} says ({_what(exc)}); a proxy may be altering answers, else report it",
+        provider=prepared.provider,
+        endpoint=prepared.label,
     )
 
 
@@ -171,22 +248,33 @@ class HttpxSender:
 
     def send(self, request: PreparedRequest) -> Response:
         """Send `request`; see [`Sender.send`][cryptodata.core.senders.Sender.send]."""
-        outgoing = _build(self._client, request)
-        origin = outgoing.url
+        response: httpx.Response | None = None
         try:
-            response = self._client.send(outgoing)
+            outgoing = _build(self._client, request)
+            response = self._client.send(outgoing, stream=True)
             for _ in range(self._max_redirects):
-                hop = _next_hop(origin, response)
+                hop = _next_hop(outgoing.url, response)
                 if hop is None:
                     break
-                response = self._client.send(hop)
-        except httpx.TransportError as exc:
-            failure = _failure(request, exc)
+                response.close()
+                response = self._client.send(hop, stream=True)
+            try:
+                response.read()
+            finally:
+                response.close()
+        except httpx.DecodingError as exc:
+            outcome = (
+                _failure(request, exc) if response is None else _undecodable(request, response, exc)
+            )
+        except _RAISED as exc:
+            outcome = _failure(request, exc)
         else:
             return _answer(request, response)
+        if isinstance(outcome, Response):
+            return outcome
         # Raised outside the handler: httpx's exception (its request holds the full URL, key
         # and all) must not ride along as __context__.
-        raise failure
+        raise outcome
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -217,22 +305,33 @@ class AsyncHttpxSender:
 
     async def send(self, request: PreparedRequest) -> Response:
         """Send `request`; see [`Sender.send`][cryptodata.core.senders.Sender.send]."""
-        outgoing = _build(self._client, request)
-        origin = outgoing.url
+        response: httpx.Response | None = None
         try:
-            response = await self._client.send(outgoing)
+            outgoing = _build(self._client, request)
+            response = await self._client.send(outgoing, stream=True)
             for _ in range(self._max_redirects):
-                hop = _next_hop(origin, response)
+                hop = _next_hop(outgoing.url, response)
                 if hop is None:
                     break
-                response = await self._client.send(hop)
-        except httpx.TransportError as exc:
-            failure = _failure(request, exc)
+                await response.aclose()
+                response = await self._client.send(hop, stream=True)
+            try:
+                await response.aread()
+            finally:
+                await response.aclose()
+        except httpx.DecodingError as exc:
+            outcome = (
+                _failure(request, exc) if response is None else _undecodable(request, response, exc)
+            )
+        except _RAISED as exc:
+            outcome = _failure(request, exc)
         else:
             return _answer(request, response)
+        if isinstance(outcome, Response):
+            return outcome
         # Raised outside the handler: httpx's exception (its request holds the full URL, key
         # and all) must not ride along as __context__.
-        raise failure
+        raise outcome
 
     async def aclose(self) -> None:
         """Close the connection pool."""

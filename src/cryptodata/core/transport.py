@@ -43,7 +43,6 @@ from .request import (
     Response,
     Secret,
     Value,
-    redact_known,
     reveal_pairs,
     reveal_path,
 )
@@ -119,7 +118,10 @@ def _origin_text(url: httpx.URL) -> str:
 
 
 def _base(name: str, url: str) -> str:
-    parsed = httpx.URL(url)
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        raise ValidationError(f"base URL {name!r} is not a valid URL ({exc})") from None
     if parsed.scheme not in ("http", "https") or not parsed.host:
         raise ValidationError(f"base URL {name!r} must be an http(s) URL with a host, got {url!r}")
     return url.rstrip("/")
@@ -145,7 +147,7 @@ class Transport:
         seed: Seed of the jitter generator, for reproducible tests.
 
     Raises:
-        ValidationError: If no base URL is given, or one is not an http(s) URL.
+        ValidationError: If no base URL is given, or one is not a valid http(s) URL.
     """
 
     def __init__(
@@ -192,12 +194,18 @@ class Transport:
         """Resolve `request` against this transport: full URL, query and headers.
 
         Raises:
-            ValidationError: For an unknown base name, or an absolute URL on none of this
-                transport's origins (nothing is sent, so no key goes to a stranger).
+            ValidationError: For an unknown base name, an absolute URL that does not parse, or
+                one on none of this transport's origins (nothing is sent, so no key goes to a
+                stranger).
         """
         path = reveal_path(request)
         if request.is_absolute:
-            target = httpx.URL(path)
+            try:
+                target = httpx.URL(path)
+            except httpx.InvalidURL as exc:
+                raise ValidationError(
+                    f"{self.provider} {request.label}: not a valid URL ({exc})"
+                ) from None
             if _origin(target) not in self._origins:
                 hosts = ", ".join(
                     sorted({_origin_text(httpx.URL(u)) for u in self.base_urls.values()})
@@ -295,7 +303,7 @@ class Transport:
             "provider": self.provider,
             "endpoint": request.label,
             "status": status,
-            "body": redact_known(excerpt(response.body)),
+            "body": excerpt(response.body),
         }
         if status == 429:
             retry_after = parse_retry_after(response.headers.get("Retry-After"), self.clock.time())
@@ -308,7 +316,10 @@ class Transport:
     def _redirect_note(self, request: Request, response: Response) -> str:
         target = httpx.URL(self.prepare(request).url).join(response.headers["Location"])
         if _origin(target) in self._origins:
-            return "redirected too many times"
+            return (
+                f"redirected too many times (the last answer still points to {target.path}); "
+                "not followed further"
+            )
         return (
             f"redirected to another host ({_origin_text(target)}); not followed, so that no "
             "key leaves the provider's hosts"
@@ -402,7 +413,7 @@ class SyncTransport(Transport):
             return None
         try:
             return self.sender.send(effect.request)
-        except (TransportError, ProviderError) as exc:
+        except CryptoDataError as exc:
             # The sender's frames hold the revealed URL and headers in their locals (tools
             # that log locals would show them); the run loop raises the error from here on.
             return exc.with_traceback(None)
@@ -456,7 +467,7 @@ class AsyncTransport(Transport):
             return None
         try:
             return await self.sender.send(effect.request)
-        except (TransportError, ProviderError) as exc:
+        except CryptoDataError as exc:
             # The sender's frames hold the revealed URL and headers in their locals (tools
             # that log locals would show them); the run loop raises the error from here on.
             return exc.with_traceback(None)

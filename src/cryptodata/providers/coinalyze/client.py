@@ -83,6 +83,9 @@ class _CoinalyzeBase:
                 "no Coinalyze API key: pass api_key=... or set COINALYZE_API_KEY "
                 "(get a free key on the Coinalyze API doc page after signing in)"
             )
+        secret = Secret.credential(
+            key, name="api_key" if api_key is not None else "COINALYZE_API_KEY"
+        )
         if max_points_per_request < 1:
             raise ValidationError(
                 f"max_points_per_request must be at least 1, got {max_points_per_request}"
@@ -99,7 +102,7 @@ class _CoinalyzeBase:
             "base_url": base_url,
             "limiter": self._limiter,
             "retry": retry,
-            "secret_headers": {ep.API_KEY_HEADER: Secret(key)},
+            "secret_headers": {ep.API_KEY_HEADER: secret},
             "clock": self._clock,
             "timeout": timeout,
         }
@@ -500,6 +503,7 @@ class Coinalyze(_CoinalyzeBase):
 
     Args:
         api_key: Coinalyze API key; defaults to the `COINALYZE_API_KEY` environment variable.
+            Surrounding whitespace is stripped (a key read from a file keeps no newline).
         limiter: Rate limiter; a 40-per-60-s sliding window by default.
         retry: Retry policy; see [`RetryPolicy`][cryptodata.RetryPolicy].
         clock: Time source (tests pass a [`ManualClock`][cryptodata.ManualClock]).
@@ -512,7 +516,8 @@ class Coinalyze(_CoinalyzeBase):
         http_transport: An httpx transport to send through (proxies, replays, mocks).
 
     Raises:
-        ValidationError: If no API key is given or set.
+        ValidationError: If no API key is given or set, or the key holds a control or
+            non-ASCII character (the message gives its position, never the key).
 
     Examples:
         >>> from cryptodata import Coinalyze

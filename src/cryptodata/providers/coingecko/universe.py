@@ -239,6 +239,8 @@ def top_assets(
             the cache).
         api_key: CoinGecko Demo key, sent in the `x-cg-demo-api-key` header; defaults to
             `$COINGECKO_API_KEY`; without one, the keyless (shared per IP) API is used.
+            Surrounding whitespace is stripped; a blank key or one holding a control or
+            non-ASCII character is refused.
         exclude: Category ids (or globs over ids and names) whose coins are left out.
         exclude_ids: Coin ids left out whatever their categories.
         narratives: Category ids that can be an asset's narrative, main one first. Each
@@ -534,13 +536,16 @@ class _Job:
         directory = Path(cache_dir) if cache_dir is not None else default_cache_dir()
         self.cache = _DiskCache(directory, self.query.key())
         key = api_key if api_key is not None else os.environ.get("COINGECKO_API_KEY", "")
-        budget = ep.CALLS_PER_MINUTE_DEMO if key else ep.CALLS_PER_MINUTE_KEYLESS
+        name = "api_key" if api_key is not None else "COINGECKO_API_KEY"
+        # An empty key means the keyless API; anything else must be a usable key.
+        secret = Secret.credential(key, name=name) if key else None
+        budget = ep.CALLS_PER_MINUTE_DEMO if secret is not None else ep.CALLS_PER_MINUTE_KEYLESS
         self.transport_options: dict[str, Any] = {
             "provider": ep.PROVIDER,
             "base_url": self.query.base_url,
             "limiter": limiter or _default_limiter(budget, self.clock),
             "retry": retry or ep.RETRY,
-            "secret_headers": {ep.DEMO_KEY_HEADER: Secret(key)} if key else {},
+            "secret_headers": {ep.DEMO_KEY_HEADER: secret} if secret is not None else {},
             "clock": self.clock,
             "timeout": timeout,
         }
