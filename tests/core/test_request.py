@@ -195,6 +195,15 @@ def test_a_secret_stays_redacted_after_an_equal_one_is_gone() -> None:
     assert second.reveal() == "TWIN-VALUE-1"
 
 
+def test_redact_known_hides_a_secret_as_spelled_inside_a_bytes_repr() -> None:
+    # h11 reports a bad header as `Illegal header value b'<value>'`, newline escaped.
+    secret = Secret("NEWLINE-KEY-31\n")
+
+    text = redact_known(f"Illegal header value {secret.reveal().encode()!r}")
+
+    assert text == "Illegal header value b'***'"
+
+
 def test_redact_known_leaves_text_without_secrets_alone() -> None:
     assert redact_known("GET https://a.test/x?page=2") == "GET https://a.test/x?page=2"
 
@@ -222,3 +231,60 @@ def test_a_secret_shows_in_no_label_description_or_repr(key: str, placement: str
 
     for text in (request.label, request.describe(), request.shown_path(), repr(request)):
         assert key not in text
+
+
+# --- Secret.credential: a key as a user supplies it ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "raw", ["CRED-KEY-1\n", "  CRED-KEY-1\r\n", "\tCRED-KEY-1 ", "\u00a0CRED-KEY-1"]
+)
+def test_a_credential_loses_its_surrounding_whitespace(raw: str) -> None:
+    assert Secret.credential(raw, name="api_key").reveal() == "CRED-KEY-1"
+
+
+def test_a_credential_keeps_a_space_inside() -> None:
+    assert Secret.credential("two words", name="api_key").reveal() == "two words"
+
+
+@pytest.mark.parametrize("inside", ["\n", "\r", "\t", "\x00", "\x1b", "\x7f"])
+def test_a_credential_with_a_control_character_inside_is_refused_without_showing_it(
+    inside: str,
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Secret.credential(f"CRED{inside}SECRET", name="COINALYZE_API_KEY")
+
+    assert str(caught.value) == (
+        "COINALYZE_API_KEY holds a control character (CR, LF, tab, ...) at position 5; "
+        "copy the key again without it"
+    )
+
+
+@pytest.mark.parametrize("inside", ["\ufeff", "\u201c", "\u200b", "\u00e9"])
+def test_a_credential_with_a_non_ascii_character_is_refused_without_showing_it(
+    inside: str,
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Secret.credential(f"{inside}CREDSECRET", name="api_key")
+
+    assert str(caught.value) == (
+        "api_key holds a non-ASCII character (a byte-order mark, a curly quote, ...) at "
+        "position 1; copy the key again without it"
+    )
+    assert "CREDSECRET" not in repr(caught.value.args)
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [("", "api_key is empty"), (" \r\n", "api_key is blank: it holds nothing but whitespace")],
+)
+def test_a_blank_credential_is_refused(raw: str, message: str) -> None:
+    with pytest.raises(ValidationError, match=f"^{message}$"):
+        Secret.credential(raw, name="api_key")
+
+
+def test_a_credential_must_be_text() -> None:
+    with pytest.raises(ValidationError) as caught:
+        Secret.credential(b"CRED-BYTES-KEY", name="api_key")
+
+    assert str(caught.value) == "api_key must be text (a str), got bytes"

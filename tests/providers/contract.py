@@ -11,7 +11,8 @@ returning a [`Harness`][] wired to that provider's fake server on a `ManualClock
             return MyHarness(...)
 
 The contract covers the promises no provider may break: the key stays in its placement
-(header, query or path) and out of every URL, log line, error, repr and stat; a 429 pauses the
+(header, query or path) and out of every URL, log line, error, repr and stat, and no redirect
+takes it to another origin (host, scheme or port), blocking or asyncio; a 429 pauses the
 shared limiter for every caller; bad arguments send zero requests; every sync/async twin has
 the same signature; an empty answer is a typed empty result; the async twin returns what the
 blocking call returns.
@@ -30,7 +31,15 @@ import httpx
 import pytest
 from polars.testing import assert_frame_equal
 
-from cryptodata import ManualClock, RateLimiter, RateLimitError, Table, ValidationError, schema
+from cryptodata import (
+    ManualClock,
+    ProviderError,
+    RateLimiter,
+    RateLimitError,
+    Table,
+    ValidationError,
+    schema,
+)
 
 Scenario = Literal["success", "401", "429", "500", "timeout"]
 Placement = Literal["header", "query", "path"]
@@ -81,9 +90,29 @@ class Harness(Protocol):
         """Answer the next data request with 429 and `Retry-After: seconds` (then succeed)."""
         ...
 
+    def answer_with(self, handler: Callable[[httpx.Request], httpx.Response]) -> None:
+        """Answer every later request, to any host, with `handler` instead of the fake (the
+        requests are still recorded by `requests()`)."""
+        ...
+
     def shown(self) -> list[object]:
         """Objects a user can print: clients, transports, limiters, stats."""
         ...
+
+
+REDIRECTS: dict[str, Callable[[httpx.URL], str]] = {
+    "another host": lambda url: "https://evil.test/collect",
+    "an https to http downgrade": lambda url: str(url.copy_with(scheme="http")),
+    "another port": lambda url: str(url.copy_with(port=8443)),
+    "another host after a same-origin hop": lambda url: (
+        "https://evil.test/collect" if url.path.endswith("/hop") else url.path + "/hop"
+    ),
+}
+"""Where the contract's redirects point, from the URL of the request they answer."""
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    return url.scheme, url.host, url.port or {"http": 80, "https": 443}.get(url.scheme)
 
 
 def texts_of(exc: BaseException) -> list[str]:
@@ -160,6 +189,41 @@ class ProviderContract:
             assert harness.key not in repr(shown)
             assert harness.key not in str(shown)
         for text in texts:
+            assert harness.key not in text
+
+    @pytest.mark.parametrize("target", list(REDIRECTS))
+    @pytest.mark.parametrize("executor", ["blocking", "asyncio"])
+    def test_no_redirect_takes_the_key_to_another_origin(
+        self, harness: Harness, executor: str, target: str
+    ) -> None:
+        where = REDIRECTS[target]
+        home: list[tuple[str, str, int | None]] = []
+
+        def redirect(request: httpx.Request) -> httpx.Response:
+            origin = _origin(request.url)
+            home[:] = home or [origin]  # the first request is the client's own
+            if origin != home[0]:
+                return httpx.Response(200, json=[])  # a stranger, ready to keep what it gets
+            return httpx.Response(302, headers={"Location": where(request.url)})
+
+        harness.answer_with(redirect)
+        error: Exception | None = None
+        try:
+            if executor == "blocking":
+                harness.call()
+            else:
+                asyncio.run(harness.acall())
+        except Exception as exc:
+            error = exc
+
+        sent = harness.requests()
+        assert sent, "nothing was sent: the test would be vacuous"
+        self._assert_key_placed(harness, sent[0])
+        assert [str(r.url) for r in sent if _origin(r.url) != home[0]] == []
+        assert isinstance(error, ProviderError), error
+        assert error.status == 302
+        assert "redirected to another host" in str(error)
+        for text in texts_of(error):
             assert harness.key not in text
 
     def test_bad_arguments_raise_before_any_request(self, harness: Harness) -> None:

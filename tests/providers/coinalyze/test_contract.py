@@ -41,6 +41,7 @@ class CoinalyzeHarness:
         self.fake = FakeCoinalyze(self.clock, api_key=KEY)
         self.limiter = SlidingWindowLimiter(40, 60.0, clock=self.clock)
         self.sent: list[httpx.Request] = []
+        self.handler: Callable[[httpx.Request], httpx.Response] = self.fake.handle
         options: dict[str, Any] = {
             "api_key": KEY,
             "clock": self.clock,
@@ -52,7 +53,7 @@ class CoinalyzeHarness:
 
     def _record(self, request: httpx.Request) -> httpx.Response:
         self.sent.append(request)
-        return self.fake.handle(request)
+        return self.handler(request)
 
     def requests(self) -> list[httpx.Request]:
         return self.sent
@@ -101,6 +102,9 @@ class CoinalyzeHarness:
 
     def rate_limit_for(self, seconds: float) -> None:
         self.fake.fail_next(429, headers={"Retry-After": f"{seconds:g}"}, path=PATH)
+
+    def answer_with(self, handler: Callable[[httpx.Request], httpx.Response]) -> None:
+        self.handler = handler
 
     def shown(self) -> list[object]:
         return [

@@ -1,7 +1,13 @@
-"""The API key travels only in the `api_key` header: never in URLs, errors, logs or reprs."""
+"""The API key travels only in the `api_key` header: never in URLs, errors, logs or reprs.
+
+A key as users supply it (`open("key.txt").read()`, an exported variable) is stripped of the
+whitespace around it and refused, before any request and without being shown, when a control
+or non-ASCII character is inside it.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from datetime import timedelta
@@ -10,11 +16,13 @@ import httpx
 import pytest
 
 from cryptodata import (
+    AsyncCoinalyze,
     AuthenticationError,
     Coinalyze,
     CryptoDataError,
     ManualClock,
     RateLimitError,
+    ResponseFormatError,
     ServerError,
     TransportError,
     ValidationError,
@@ -148,3 +156,95 @@ def test_errors_carry_the_endpoint_path_not_the_url(
     assert caught.value.endpoint == PATH  # type: ignore[attr-defined]
     assert "https://" not in str(caught.value)
     assert "symbols=" not in str(caught.value)
+
+
+# --- the key as users supply it --------------------------------------------------------------
+
+
+def _fetch_async(key: str | None, clock: ManualClock) -> object:
+    async def main() -> object:
+        async with AsyncCoinalyze(api_key=key, clock=clock, base_url=BASE_URL) as client:
+            return await client.open_interest_history(
+                "BTCUSDT_PERP.A", interval="1h", start=NOW_DT - 3 * H, end=NOW_DT
+            )
+
+    return asyncio.run(main())
+
+
+@pytest.mark.parametrize("executor", ["sync", "async"])
+def test_a_key_read_from_a_file_is_sent_without_its_newline(
+    fake: FakeCoinalyze, clock: ManualClock, executor: str
+) -> None:
+    read_from_file = f"{KEY}\r\n"
+
+    if executor == "sync":
+        with Coinalyze(api_key=read_from_file, clock=clock, base_url=BASE_URL) as client:
+            _fetch(client)
+    else:
+        _fetch_async(read_from_file, clock)
+
+    assert fake.data_calls
+    assert {call.headers["api_key"] for call in fake.calls} == {KEY}
+
+
+def test_a_key_from_the_environment_is_sent_without_surrounding_whitespace(
+    fake: FakeCoinalyze, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COINALYZE_API_KEY", f"  {KEY}\n")
+
+    with Coinalyze(clock=clock, base_url=BASE_URL) as client:
+        _fetch(client)
+
+    assert {call.headers["api_key"] for call in fake.calls} == {KEY}
+
+
+@pytest.mark.parametrize("client_class", [Coinalyze, AsyncCoinalyze])
+def test_a_key_with_a_newline_inside_is_refused_before_any_request(
+    fake: FakeCoinalyze, client_class: type[Coinalyze | AsyncCoinalyze]
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        client_class(api_key="SUPERSECRET\nKEY-42", base_url=BASE_URL)
+
+    assert str(caught.value) == (
+        "api_key holds a control character (CR, LF, tab, ...) at position 12; "
+        "copy the key again without it"
+    )
+    # (The formatted traceback is left out: it quotes this test's own source line.)
+    for text in (str(caught.value), repr(caught.value), repr(vars(caught.value))):
+        assert "SUPERSECRET" not in text
+    assert fake.calls == []
+
+
+def test_a_key_variable_with_a_control_character_is_refused_by_name(
+    fake: FakeCoinalyze, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COINALYZE_API_KEY", "SUPERSECRET\tKEY-42")
+
+    with pytest.raises(ValidationError, match=r"^COINALYZE_API_KEY holds a control character"):
+        Coinalyze(base_url=BASE_URL)
+    assert fake.calls == []
+
+
+def test_a_blank_key_is_refused_before_any_request(fake: FakeCoinalyze) -> None:
+    with pytest.raises(ValidationError, match=r"^api_key is blank"):
+        Coinalyze(api_key=" \n", base_url=BASE_URL)
+    assert fake.calls == []
+
+
+# --- a body that echoes the key --------------------------------------------------------------
+
+
+def test_a_body_echoing_the_key_is_redacted_from_a_response_format_error(
+    fake: FakeCoinalyze, clock: ManualClock
+) -> None:
+    fake.raw[PATH] = f'{{"error": "invalid api key {KEY}"}}'.encode()
+
+    with (
+        Coinalyze(api_key=KEY, clock=clock, base_url=BASE_URL) as client,
+        pytest.raises(ResponseFormatError) as caught,
+    ):
+        _fetch(client)
+
+    assert caught.value.body == '{"error": "invalid api key ***"}'
+    for text in texts_of(caught.value):
+        assert KEY not in text

@@ -40,6 +40,7 @@ class CoinGeckoHarness:
         self.fake = FakeCoinGecko(self.clock, api_key=KEY)
         self.limiter = SlidingWindowLimiter(30, 60.0, clock=self.clock)
         self.sent: list[httpx.Request] = []
+        self.handler: Callable[[httpx.Request], httpx.Response] = self.fake.handle
         self.timeouts = 0
         self.throttle_for: float | None = None
         self.options: dict[str, Any] = {
@@ -63,7 +64,7 @@ class CoinGeckoHarness:
                 headers={"Retry-After": f"{seconds:g}"},
                 content=fixture_bytes("rate-limit.json"),
             )
-        return self.fake.handle(request)
+        return self.handler(request)
 
     def requests(self) -> list[httpx.Request]:
         return self.sent
@@ -101,6 +102,9 @@ class CoinGeckoHarness:
 
     def rate_limit_for(self, seconds: float) -> None:
         self.throttle_for = seconds
+
+    def answer_with(self, handler: Callable[[httpx.Request], httpx.Response]) -> None:
+        self.handler = handler
 
     def shown(self) -> list[object]:
         return [self.limiter]

@@ -1,7 +1,13 @@
-"""The Demo key travels only in the `x-cg-demo-api-key` header: never in URLs, logs, errors or files."""
+"""The Demo key travels only in the `x-cg-demo-api-key` header: never in URLs, logs, errors or files.
+
+A key as users supply it is stripped of the whitespace around it and refused, before any
+request and without being shown, when a control or non-ASCII character is inside it; a body
+that echoes the key reaches no error.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -13,9 +19,11 @@ from cryptodata import (
     CryptoDataError,
     ManualClock,
     RateLimitError,
+    ResponseFormatError,
     ServerError,
+    ValidationError,
 )
-from cryptodata.providers.coingecko import top_assets
+from cryptodata.providers.coingecko import atop_assets, top_assets
 from providers.contract import texts_of
 
 from .conftest import KEY_HEADER, FakeCoinGecko, Universe, fixture_bytes
@@ -140,3 +148,101 @@ def test_errors_carry_the_endpoint_path_not_the_url(
     assert caught.value.endpoint == "/coins/markets"  # type: ignore[attr-defined]
     assert "https://" not in str(caught.value)
     assert "vs_currency" not in str(caught.value)
+
+
+# --- the key as users supply it --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("executor", ["sync", "async"])
+def test_a_key_read_from_a_file_is_sent_without_its_newline(
+    fake: FakeCoinGecko, clock: ManualClock, cache_dir: Path, executor: str
+) -> None:
+    fake.api_key = KEY
+    options = {"api_key": f"{KEY}\n", "clock": clock, "cache_dir": cache_dir}
+
+    if executor == "sync":
+        top_assets(3, **options)  # type: ignore[arg-type]
+    else:
+        asyncio.run(atop_assets(3, **options))  # type: ignore[arg-type]
+
+    assert fake.calls
+    assert {call.headers[KEY_HEADER] for call in fake.calls} == {KEY}
+
+
+def test_a_key_from_the_environment_is_sent_without_surrounding_whitespace(
+    fake: FakeCoinGecko, clock: ManualClock, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COINGECKO_API_KEY", f"\t{KEY}\r\n")
+    fake.api_key = KEY
+
+    top_assets(3, clock=clock, cache_dir=cache_dir)
+
+    assert {call.headers[KEY_HEADER] for call in fake.calls} == {KEY}
+
+
+CALLS: dict[str, Callable[..., object]] = {
+    "top_assets": lambda **options: top_assets(3, **options),
+    "atop_assets": lambda **options: asyncio.run(atop_assets(3, **options)),
+}
+
+
+@pytest.mark.parametrize("call", list(CALLS))
+def test_a_key_with_a_newline_inside_is_refused_before_any_request(
+    fake: FakeCoinGecko, cache_dir: Path, call: str
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        CALLS[call](api_key="CG-SUPERSECRET\nKEY", cache_dir=cache_dir)
+
+    assert str(caught.value) == (
+        "api_key holds a control character (CR, LF, tab, ...) at position 15; "
+        "copy the key again without it"
+    )
+    # (The formatted traceback is left out: it quotes this test's own source line.)
+    for text in (str(caught.value), repr(caught.value), repr(vars(caught.value))):
+        assert "SUPERSECRET" not in text
+    assert fake.calls == []
+
+
+def test_a_blank_key_variable_is_refused_by_name(
+    fake: FakeCoinGecko, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COINGECKO_API_KEY", "  \n")
+
+    with pytest.raises(ValidationError, match=r"^COINGECKO_API_KEY is blank"):
+        top_assets(3, cache_dir=cache_dir)
+    assert fake.calls == []
+
+
+# --- a body that echoes the key --------------------------------------------------------------
+
+
+def test_an_error_envelope_echoing_the_key_is_redacted(
+    universe: Universe, fake: FakeCoinGecko
+) -> None:
+    fake.api_key = KEY
+    echo = f'{{"status": {{"error_code": 10002, "error_message": "invalid key {KEY}"}}}}'
+    fake.answer_next(200, echo.encode(), count=10)
+
+    with pytest.raises(AuthenticationError) as caught:
+        universe(3, api_key=KEY)
+
+    assert caught.value.body == (
+        '{"status": {"error_code": 10002, "error_message": "invalid key ***"}}'
+    )
+    for text in texts_of(caught.value):
+        assert KEY not in text
+
+
+def test_a_body_echoing_the_key_is_redacted_from_a_response_format_error(
+    universe: Universe, fake: FakeCoinGecko
+) -> None:
+    fake.api_key = KEY
+    fake.answer_next(200, f'[{{"id": 7, "echo": "{KEY}"}}]'.encode(), count=10)
+
+    with pytest.raises(ResponseFormatError) as caught:
+        universe(3, api_key=KEY)
+
+    assert KEY not in caught.value.body
+    assert "***" in caught.value.body
+    for text in texts_of(caught.value):
+        assert KEY not in text
