@@ -10,7 +10,9 @@ asyncio sender are driven through the real run loop.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
@@ -96,6 +98,66 @@ def run(
 EXECUTORS = pytest.mark.parametrize("executor", ["sync", "async"])
 
 
+class _GzipGarbage(BaseHTTPRequestHandler):
+    """Answers every GET with 200, `Content-Encoding: gzip` and a body that is not gzip."""
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", "8")
+        self.end_headers()
+        self.wfile.write(b"not gzip")
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def loopback() -> Iterator[str]:
+    """A real HTTP server on a loopback port: the whole httpx/httpcore/h11 stack runs."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _GzipGarbage)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def run_on(
+    base_url: str, request: Request, executor: str, **options: Any
+) -> tuple[CryptoDataError, RequestStats]:
+    """Send `request` over a real connection to `base_url`; return the error and stats."""
+    clock = ManualClock()
+    common: dict[str, Any] = {
+        "provider": "fake",
+        "base_url": base_url,
+        "limiter": SlidingWindowLimiter(40, 60, clock=clock),
+        "clock": clock,
+        "retry": RetryPolicy(max_attempts=3),
+        **options,
+    }
+    if executor == "sync":
+        transport = SyncTransport(**common)
+        try:
+            with pytest.raises(CryptoDataError) as caught:
+                transport.run(transport.fetch(request))
+        finally:
+            transport.close()
+        return caught.value, transport.stats
+
+    concurrent = AsyncTransport(**common)
+
+    async def main() -> Response:
+        try:
+            return await concurrent.run(concurrent.fetch(request))
+        finally:
+            await concurrent.aclose()
+
+    with pytest.raises(CryptoDataError) as caught:
+        asyncio.run(main())
+    return caught.value, concurrent.stats
+
+
 # --- a request that cannot be sent ----------------------------------------------------------
 
 
@@ -113,6 +175,21 @@ def test_an_illegal_header_value_is_refused_once_without_the_key(executor: str) 
         "b'***'): a header, query or path value holds a character HTTP does not allow; check "
         "the API key and the arguments for control or non-ASCII characters"
     )
+    assert stats == RequestStats(sent=1, failed=1)
+    for text in texts_of(error):
+        assert "SENDER-KEY-8e2f" not in text
+
+
+@EXECUTORS
+def test_a_key_with_a_newline_fails_once_on_a_real_connection_without_the_key(
+    loopback: str, executor: str
+) -> None:
+    error, stats = run_on(
+        loopback, Request("/x"), executor, secret_headers={"api_key": Secret(NEWLINE_KEY)}
+    )
+
+    assert type(error) is ValidationError
+    assert "(LocalProtocolError: Illegal header value b'***')" in str(error)
     assert stats == RequestStats(sent=1, failed=1)
     for text in texts_of(error):
         assert "SENDER-KEY-8e2f" not in text
@@ -198,6 +275,17 @@ def test_a_bad_gzip_body_is_a_response_format_error_without_retry(executor: str)
         "Content-Encoding 'gzip' says (DecodingError: Error -3 while decompressing data: "
         "incorrect header check); a proxy may be altering answers, else report it"
     )
+    assert stats == RequestStats(sent=1, failed=1)
+
+
+@EXECUTORS
+def test_a_bad_gzip_body_on_a_real_connection_is_a_response_format_error(
+    loopback: str, executor: str
+) -> None:
+    error, stats = run_on(loopback, Request("/x"), executor)
+
+    assert type(error) is ResponseFormatError
+    assert "the HTTP 200 body does not decode as its Content-Encoding 'gzip' says" in str(error)
     assert stats == RequestStats(sent=1, failed=1)
 
 
