@@ -251,6 +251,8 @@ class HttpxSender:
         response: httpx.Response | None = None
         try:
             outgoing = _build(self._client, request)
+            # Streamed: redirect answers are never read, and a body that does not decode
+            # fails below, with the status and encoding it came with in hand.
             response = self._client.send(outgoing, stream=True)
             for _ in range(self._max_redirects):
                 hop = _next_hop(outgoing.url, response)
@@ -308,6 +310,8 @@ class AsyncHttpxSender:
         response: httpx.Response | None = None
         try:
             outgoing = _build(self._client, request)
+            # Streamed: redirect answers are never read, and a body that does not decode
+            # fails below, with the status and encoding it came with in hand.
             response = await self._client.send(outgoing, stream=True)
             for _ in range(self._max_redirects):
                 hop = _next_hop(outgoing.url, response)
