@@ -375,6 +375,14 @@ def test_other_arguments_than_a_dsn_or_connection_are_rejected() -> None:
         PostgresSink(42)  # type: ignore[arg-type]
 
 
+def test_a_closed_connection_is_rejected(postgres_db: str) -> None:
+    conn = psycopg.connect(postgres_db)
+    conn.close()
+
+    with pytest.raises(ValidationError, match="the psycopg.Connection given is closed"):
+        PostgresSink(conn)
+
+
 def test_repr_names_the_database_but_never_the_password(postgres_db: str) -> None:
     with PostgresSink(f"{postgres_db} password=hunter2", schema="crypto") as sink:
         pass
@@ -515,6 +523,7 @@ def test_a_lost_connection_is_a_sink_error_saying_to_open_a_new_sink(
         ({"schema": "s" * 64}, "is not a name PostgreSQL keeps"),
         ({"schema": "ü" * 32}, "is not a name PostgreSQL keeps"),
         ({"schema": "a\x00b"}, "is not a name PostgreSQL keeps"),
+        ({"schema": "\udcff"}, "is not a name PostgreSQL keeps"),
         ({"schema": "pg_market"}, "not starting with pg_ (reserved for system schemas)"),
         ({"schema": 5}, "schema must be a string, not int"),
         ({"create": "no"}, "create must be True or False, not 'no'"),

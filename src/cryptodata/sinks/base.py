@@ -233,6 +233,11 @@ class Sink(Protocol):
     """A store of series tables with idempotent writes.
 
     Use it as a context manager; `close()` releases files or connections.
+
+    Every sink stores the same ids: non-empty text without control characters, whose
+    percent-encoded form after `column=` fits a 255-byte directory name; other text may hold
+    anything but NUL. A table breaking that is a `ValidationError` before anything is
+    written. What the store itself does wrong (database, file system) is a `SinkError`.
     """
 
     def write(self, table: Table) -> int:

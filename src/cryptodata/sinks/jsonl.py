@@ -111,10 +111,12 @@ class JsonlSink(SinkBase):
             holding bar kinds is refused.
 
     Raises:
-        ValidationError: For an unknown `split`, a non-file URL, or a root written with
-            another split.
+        ValidationError: For an unknown `split` or `migrate_interval`, a root that is not a
+            non-empty path, a non-file URL, or a root written with another split.
         LayoutError: For a layout-1 root holding bars when `migrate_interval` is not given;
             nothing is changed then.
+        SinkError: If the root cannot be read (a file where the directory belongs, no
+            permission); the message names the path.
 
     Examples:
         >>> import tempfile
@@ -154,9 +156,11 @@ class JsonlSink(SinkBase):
         """Upsert the table's rows; returns how many distinct keys were written.
 
         Raises:
-            ValidationError: For a kind sinks do not store, or rows with a null or empty key.
-                Nothing is written then. Other errors (a full disk) can leave some files
-                written and others not; writing the table again is harmless.
+            ValidationError: For a kind sinks do not store, rows with a null or empty key, or
+                a value no sink can store (see [`Sink`][cryptodata.Sink]). Nothing is written
+                then.
+            SinkError: If the file system fails (a full disk, no permission); some files may
+                be written and others not, and writing the table again is harmless.
         """
         self._check_open()
         kind, frame = rows_to_store(table)
@@ -174,8 +178,9 @@ class JsonlSink(SinkBase):
             An aware UTC `datetime`, or `None` when the series holds no rows.
 
         Raises:
-            ValidationError: For a kind sinks do not store, or a series missing a key column
-                or naming another one.
+            ValidationError: For a kind sinks do not store, a series missing a key column or
+                naming another one, or an id no sink can store.
+            SinkError: If a file cannot be read.
         """
         self._check_open()
         kind = check_storable(kind)
@@ -208,7 +213,8 @@ class JsonlSink(SinkBase):
             A table with the kind's exact schema; empty (never `None`) when nothing matches.
 
         Raises:
-            ValidationError: For a kind sinks do not store or a column outside its series key.
+            ValidationError: For a kind sinks do not store, a column outside its series key or
+                an id no sink can store.
             SinkError: If a line before the last one is not valid JSON (the file was
                 damaged by something other than an interrupted append), or a file cannot be
                 read.

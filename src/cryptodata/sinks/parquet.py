@@ -144,7 +144,8 @@ class ParquetSink(SinkBase):
         root: A directory, a `file://` URL or any fsspec URL (`s3://bucket/data`,
             `memory://data`; needs the `fsspec` extra and the filesystem's own package).
         max_parts: Part files a partition (series x UTC year) may hold before it is compacted.
-        compression: Parquet codec passed to polars (`zstd`, `snappy`, `lz4`, ...).
+        compression: Parquet codec passed to polars: `zstd`, `snappy`, `lz4`, `gzip`,
+            `brotli` or `uncompressed`.
         max_workers: Partitions one `write` writes in parallel (raise it for object storage,
             where each file costs a network round trip).
         storage_options: Keyword arguments for the fsspec filesystem (credentials, endpoint).
@@ -154,10 +155,14 @@ class ParquetSink(SinkBase):
             docs/sinks/parquet.md); without it, one holding bar kinds is refused.
 
     Raises:
-        ValidationError: If `max_parts < 2`, `max_workers < 1`, or a URL needs fsspec and it
-            is not installed.
+        ValidationError: If `max_parts` is not an integer of at least 2, `max_workers` not
+            one of at least 1, `compression` not a codec listed above, `storage_options` not
+            a mapping, `migrate_interval` not an interval, the root not a non-empty path or
+            URL, or a URL needs fsspec (or its filesystem's package) and it is not installed.
         LayoutError: For a layout-1 dataset holding bars when `migrate_interval` is not
             given; nothing is changed then.
+        SinkError: If the root's marker cannot be read (no permission); the message names
+            the path.
 
     Examples:
         >>> import tempfile
@@ -207,9 +212,12 @@ class ParquetSink(SinkBase):
         overlaps with the encoding of the others.
 
         Raises:
-            ValidationError: For a kind sinks do not store, or rows with a null or empty key.
-                Nothing is written then. Other errors (a full disk) can leave some partitions
-                written and others not; writing the table again is harmless.
+            ValidationError: For a kind sinks do not store, rows with a null or empty key, or
+                a value no sink can store (see [`Sink`][cryptodata.Sink]). Nothing is written
+                then.
+            SinkError: If the storage fails (a full disk, no permission) or a stored part it
+                merges with is damaged; some partitions may be written and others not, and
+                writing the table again is harmless.
         """
         self._check_open()
         kind, frame = rows_to_store(table)
@@ -247,8 +255,9 @@ class ParquetSink(SinkBase):
             An aware UTC `datetime`, or `None` when the series holds no rows.
 
         Raises:
-            ValidationError: For a kind sinks do not store, or a series missing a key column
-                or naming another one.
+            ValidationError: For a kind sinks do not store, a series missing a key column or
+                naming another one, or an id no sink can store.
+            SinkError: If a directory cannot be listed.
         """
         self._check_open()
         kind = check_storable(kind)
@@ -281,7 +290,9 @@ class ParquetSink(SinkBase):
             A table with the kind's exact schema; empty (never `None`) when nothing matches.
 
         Raises:
-            ValidationError: For a kind sinks do not store or a column outside its series key.
+            ValidationError: For a kind sinks do not store, a column outside its series key or
+                an id no sink can store.
+            SinkError: If the storage fails or a part file is damaged.
         """
         self._check_open()
         kind = check_storable(kind)

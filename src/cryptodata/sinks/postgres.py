@@ -144,8 +144,8 @@ class PostgresSink(SinkBase):
             table holding rows is refused with `LayoutError`; empty ones migrate regardless.
 
     Raises:
-        ValidationError: If `dsn_or_connection` is neither a string nor a sync connection, the
-            string is not a valid libpq connection string, `schema` is not a name PostgreSQL
+        ValidationError: If `dsn_or_connection` is neither a string nor an open sync
+            connection, the string is not a valid libpq connection string, `schema` is not a name PostgreSQL
             keeps whole (1 to 63 bytes, no NUL, no `pg_` prefix), `create` is not a bool, or
             `migrate_interval` is not an interval. Checked before connecting.
         LayoutError: For a layout-1 bar table holding rows when `migrate_interval` is not given;
@@ -178,6 +178,8 @@ class PostgresSink(SinkBase):
             self._conn: psycopg.Connection[Any] = _connect(dsn_or_connection, schema)
             self._owned = True
         elif isinstance(dsn_or_connection, psycopg.Connection):
+            if dsn_or_connection.closed:
+                raise ValidationError("the psycopg.Connection given is closed; pass an open one")
             self._conn = dsn_or_connection
             self._owned = False
         else:
@@ -204,9 +206,11 @@ class PostgresSink(SinkBase):
         merged through a staging table, so revised values win.
 
         Raises:
-            ValidationError: For kinds sinks do not store, or rows with a null key column or an
-                empty provider, exchange or symbol; nothing is written then.
-            psycopg.Error: If the database rejects the write; nothing of it is kept.
+            ValidationError: For kinds sinks do not store, rows with a null key column or an
+                empty provider, exchange or symbol, or a value no sink can store (see
+                [`Sink`][cryptodata.Sink]); nothing is written then.
+            SinkError: If the database rejects the write or the connection fails; nothing of
+                it is kept. psycopg's error is the `__cause__`.
 
         Examples:
             >>> sink.write(cz.ohlcv_history(["BTCUSDT_PERP.A"], interval="1m"))  # doctest: +SKIP
@@ -236,8 +240,9 @@ class PostgresSink(SinkBase):
             series: Exactly the kind's series-key columns and their values.
 
         Raises:
-            ValidationError: For a kind sinks do not store, or a series missing a key column
-                or naming another one.
+            ValidationError: For a kind sinks do not store, a series missing a key column or
+                naming another one, or an id no sink can store.
+            SinkError: If the query fails (the connection is gone, the table is missing).
 
         Examples:
             >>> sink.last_ts("funding_rate", {"provider": "coinalyze", "exchange": "binance",
@@ -270,7 +275,8 @@ class PostgresSink(SinkBase):
 
         Raises:
             ValidationError: For kinds sinks do not store, a column outside the kind's series
-                key, or invalid `start` / `end`.
+                key, an id no sink can store, or invalid `start` / `end`.
+            SinkError: If the query fails (the connection is gone, the table is missing).
 
         Examples:
             >>> sink.read("liquidations", symbol="BTCUSDT_PERP.A", interval="1h", start="2025-06-01", end="2025-06-02")  # doctest: +SKIP
@@ -538,8 +544,13 @@ class PostgresSink(SinkBase):
 def _check_schema(name: object) -> str:
     if not isinstance(name, str):
         raise ValidationError(f"schema must be a string, not {type(name).__name__}")
-    size = len(name.encode("utf-8", "surrogatepass"))
-    if not 0 < size <= _MAX_NAME_BYTES or "\x00" in name or name.startswith("pg_"):
+    encoded = name.encode("utf-8", "replace")  # a lone surrogate: not UTF-8, refused below
+    if (
+        not 0 < len(encoded) <= _MAX_NAME_BYTES
+        or encoded.decode() != name
+        or "\x00" in name
+        or name.startswith("pg_")
+    ):
         raise ValidationError(
             f"schema {name!r} is not a name PostgreSQL keeps: use 1 to {_MAX_NAME_BYTES} bytes "
             "of UTF-8 without NUL, not starting with pg_ (reserved for system schemas)"
@@ -564,7 +575,7 @@ def _connect(dsn: str, schema: str) -> psycopg.Connection[Any]:
     except psycopg.Error as exc:
         failure = ValidationError(
             "dsn_or_connection is not a libpq connection string (key=value pairs or a "
-            f"postgresql:// URL): {_hide_values(_reason(exc), dsn)}"
+            f"postgresql:// URL): {_hide_values(_message(exc), dsn)}"
         )
     else:
         try:
@@ -573,7 +584,7 @@ def _connect(dsn: str, schema: str) -> psycopg.Connection[Any]:
             secrets = [str(params[key]) for key in _secret_options() if params.get(key)]
             server = _server(params.get("host"), params.get("port"), params.get("dbname"))
             failure = SinkError(
-                f"cannot connect: {_redact(_reason(exc), secrets)}; check that the server "
+                f"cannot connect: {_redact(_message(exc), secrets)}; check that the server "
                 "runs and accepts this role, and the connection string",
                 sink=f"PostgresSink({server}, schema={schema!r})",
             )
@@ -610,12 +621,25 @@ def _hide_values(message: str, dsn: str) -> str:
     return _QUOTED.sub(hidden, message)
 
 
-def _reason(exc: psycopg.Error) -> str:
-    """psycopg's message on one line, with the SQLSTATE and, where there is one, a hint."""
-    text = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+def _message(exc: psycopg.Error) -> str:
+    """psycopg's message on one line, with the SQLSTATE when the server sent one."""
+    # A server error's own fields, without the "LINE 1: ..." excerpt of the statement; else
+    # libpq's lines, where a hint has a line of its own ("Connection refused\n\tIs the ...").
+    diag = exc.diag
+    found = [diag.message_primary, diag.message_detail, diag.message_hint]
+    lines = found if diag.message_primary else str(exc).splitlines()
+    text = ""
+    for line in filter(None, (line.strip() for line in lines if line)):
+        if text:
+            text += " " if text[-1] in ".?!:;" else ". "
+        text += line
     text = text or type(exc).__name__
-    if exc.sqlstate:
-        text += f" (SQLSTATE {exc.sqlstate})"
+    return f"{text} (SQLSTATE {exc.sqlstate})" if exc.sqlstate else text
+
+
+def _reason(exc: psycopg.Error) -> str:
+    """`_message`, and what to do where the error says it."""
+    text = _message(exc)
     hint = _HINTS.get(exc.sqlstate or "")
     if hint is None and isinstance(exc, psycopg.OperationalError):
         hint = "the connection failed; check the server, then open a new sink"
