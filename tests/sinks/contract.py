@@ -279,6 +279,35 @@ class SinkContract:
 
         assert_rows(sink.read(kind), table)
 
+    @pytest.mark.parametrize("year", [1, 999, 9999])
+    def test_rows_of_any_year_a_datetime_holds_round_trip(
+        self, sink: Sink, make_table: MakeTable, year: int
+    ) -> None:
+        # The last hours of the year: in 9999 the file after this one cannot be named.
+        start = datetime(year, 12, 31, 21, tzinfo=UTC)
+        table = make_table(n=3, start=start)
+
+        sink.write(table)
+
+        assert_rows(sink.read(Kind.OHLCV), table)
+        assert len(sink.read(Kind.OHLCV, start=start + HOUR)) == 2
+        assert sink.last_ts(Kind.OHLCV, key(Kind.OHLCV)) == start + 2 * HOUR
+
+    def test_a_ts_beyond_the_year_9999_is_refused_and_nothing_is_stored(
+        self, sink: Sink, make_table: MakeTable
+    ) -> None:
+        # Microseconds taken for milliseconds: the year 57000 or so.
+        frame = make_table(n=2).to_polars()
+        frame = frame.with_columns(
+            ts=(pl.col("ts").dt.epoch("ms") * 1000).cast(pl.Datetime("ms", "UTC"))
+        )
+
+        with pytest.raises(
+            ValidationError, match=re.escape("2 ohlcv row(s) have a ts outside the years")
+        ):
+            sink.write(Table.from_frame(Kind.OHLCV, frame))
+        assert len(sink.read(Kind.OHLCV)) == 0
+
     def test_extreme_float_values_round_trip_exactly(self, sink: Sink) -> None:
         values = [0.1, -0.0, 5e-324, 1.7976931348623157e308, 1.2345678901234567e-7, 2.0**53 + 2]
         frame = pl.DataFrame(

@@ -379,7 +379,7 @@ def test_a_closed_connection_is_rejected(postgres_db: str) -> None:
     conn = psycopg.connect(postgres_db)
     conn.close()
 
-    with pytest.raises(ValidationError, match="the psycopg.Connection given is closed"):
+    with pytest.raises(ValidationError, match=r"the psycopg\.Connection given is closed"):
         PostgresSink(conn)
 
 

@@ -13,15 +13,16 @@ A stored id (the value of a series-key column: provider, exchange, symbol, inter
 base of an aggregate, entity, metric) is the same in every sink, so data can move between
 them: non-empty text without control characters (`U+0000`-`U+001F`, `U+007F`-`U+009F`)
 whose percent-encoded form after `column=` (the directory name the file sinks give it) fits
-in 255 bytes. Other text values may hold anything but NUL, which PostgreSQL cannot store.
-A table breaking a rule is refused whole, before anything is written.
+in 255 bytes. Other text values may hold anything but NUL, which PostgreSQL cannot store,
+and `ts` lies in the years 1 to 9999, what a Python `datetime` holds. A table breaking a
+rule is refused whole, before anything is written.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Final, Protocol, Self, runtime_checkable
 
@@ -54,6 +55,9 @@ MAX_NAME_BYTES: Final = 255
 """The longest directory name the file sinks build for an id (`symbol=<encoded id>`): the
 limit of ext4, XFS, APFS, NTFS and most object stores' tools."""
 
+# What a Python datetime holds: `last_ts` and `read` give rows back as datetimes.
+_FIRST_TS: Final = datetime.min.replace(tzinfo=UTC)
+_LAST_TS: Final = datetime.max.replace(tzinfo=UTC)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _SHOWN_CHARS = 40
 
@@ -177,8 +181,8 @@ def rows_to_store(table: Table) -> tuple[Kind, pl.DataFrame]:
 
     Raises:
         ValidationError: For a kind sinks do not store, a null key column, an empty
-            series-key value (which would name no file), an id no sink can store (see
-            `check_id`) or a text value holding NUL.
+            series-key value (which would name no file), a `ts` outside the years 1 to 9999,
+            an id no sink can store (see `check_id`) or a text value holding NUL.
     """
     kind = check_storable(table.kind)
     frame = Table.from_frame(kind, table.to_polars()).to_polars()
@@ -195,6 +199,13 @@ def rows_to_store(table: Table) -> tuple[Kind, pl.DataFrame]:
     if bad[1]:
         listed = f"{', '.join(names[:-1])} or {names[-1]}" if len(names) > 1 else names[0]
         raise ValidationError(f"{bad[1]} {kind.value} row(s) have an empty {listed}")
+    outside = frame.select(((pl.col("ts") < _FIRST_TS) | (pl.col("ts") > _LAST_TS)).sum()).item()
+    if outside:
+        raise ValidationError(
+            f"{outside} {kind.value} row(s) have a ts outside the years 1 to 9999, which no "
+            "sink can store; check the time unit of the source (milliseconds, not micro- "
+            "or nanoseconds)"
+        )
     for column in names:
         # Per distinct id (one per series, a few per table), with the rule `read` applies.
         for value in frame.get_column(column).unique().to_list():

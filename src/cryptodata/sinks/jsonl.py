@@ -19,7 +19,7 @@ import os
 import re
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
-from datetime import UTC, datetime, timedelta
+from datetime import MAXYEAR, UTC, datetime, timedelta
 from typing import IO, Annotated, Literal
 
 import attrs
@@ -376,13 +376,21 @@ class JsonlSink(SinkBase):
         return [name for name in _listdir(directory) if self._pattern.fullmatch(name)]
 
     def _file_name(self, bucket: datetime) -> str:
-        return f"{bucket:%Y-%m}.jsonl" if self._split == "month" else f"{bucket:%Y-%m-%d}.jsonl"
+        # The year padded by hand: strftime's %Y gives "1", not "0001", on glibc.
+        month = f"{bucket.year:04d}-{bucket.month:02d}"
+        return f"{month}.jsonl" if self._split == "month" else f"{month}-{bucket.day:02d}.jsonl"
 
     def _bucket_start(self, name: str) -> datetime:
         fmt = "%Y-%m" if self._split == "month" else "%Y-%m-%d"
         return datetime.strptime(name.removesuffix(".jsonl"), fmt).replace(tzinfo=UTC)
 
     def _next(self, start: datetime) -> datetime:
+        if (
+            start.year == MAXYEAR
+            and start.month == 12
+            and (self._split == "month" or start.day == 31)
+        ):
+            return datetime.max.replace(tzinfo=UTC)  # the last file: nothing comes after it
         if self._split == "day":
             return start + timedelta(days=1)
         return start.replace(year=start.year + start.month // 12, month=start.month % 12 + 1)

@@ -97,7 +97,8 @@ class _Part:
 
 def _stamp(ms: int) -> str:
     moment = from_ms(ms)
-    return f"{moment:%Y%m%dT%H%M%S}{moment.microsecond // 1000:03d}"
+    # The year padded by hand: strftime's %Y gives "1", not "0001", on glibc.
+    return f"{moment.year:04d}{moment:%m%dT%H%M%S}{moment.microsecond // 1000:03d}"
 
 
 def _parse_stamp(text: str) -> int:
