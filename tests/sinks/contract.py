@@ -22,6 +22,7 @@ The sample-table builder `make_table` comes from this folder's `conftest.py`.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -278,6 +279,35 @@ class SinkContract:
 
         assert_rows(sink.read(kind), table)
 
+    @pytest.mark.parametrize("year", [1, 999, 9999])
+    def test_rows_of_any_year_a_datetime_holds_round_trip(
+        self, sink: Sink, make_table: MakeTable, year: int
+    ) -> None:
+        # The last hours of the year: in 9999 the file after this one cannot be named.
+        start = datetime(year, 12, 31, 21, tzinfo=UTC)
+        table = make_table(n=3, start=start)
+
+        sink.write(table)
+
+        assert_rows(sink.read(Kind.OHLCV), table)
+        assert len(sink.read(Kind.OHLCV, start=start + HOUR)) == 2
+        assert sink.last_ts(Kind.OHLCV, key(Kind.OHLCV)) == start + 2 * HOUR
+
+    def test_a_ts_beyond_the_year_9999_is_refused_and_nothing_is_stored(
+        self, sink: Sink, make_table: MakeTable
+    ) -> None:
+        # Microseconds taken for milliseconds: the year 57000 or so.
+        frame = make_table(n=2).to_polars()
+        frame = frame.with_columns(
+            ts=(pl.col("ts").dt.epoch("ms") * 1000).cast(pl.Datetime("ms", "UTC"))
+        )
+
+        with pytest.raises(
+            ValidationError, match=re.escape("2 ohlcv row(s) have a ts outside the years")
+        ):
+            sink.write(Table.from_frame(Kind.OHLCV, frame))
+        assert len(sink.read(Kind.OHLCV)) == 0
+
     def test_extreme_float_values_round_trip_exactly(self, sink: Sink) -> None:
         values = [0.1, -0.0, 5e-324, 1.7976931348623157e308, 1.2345678901234567e-7, 2.0**53 + 2]
         frame = pl.DataFrame(
@@ -403,6 +433,52 @@ class SinkContract:
         ):
             sink.write(Table.from_frame(Kind.OHLCV, frame))
         assert len(sink.read(Kind.OHLCV)) == 0
+
+    @pytest.mark.parametrize(
+        ("column", "value", "message"),
+        [
+            ("symbol", "A" * 249, "its directory name symbol=... takes 256 bytes, over the 255"),
+            ("symbol", "é" * 42, "its directory name symbol=... takes 259 bytes, over the 255"),
+            ("exchange", "bin\x00ance", "holds the control character U+0000; remove it"),
+            ("symbol", "BTC\nUSDT", "holds the control character U+000A; remove it"),
+            ("symbol", "BTC\x7f", "holds the control character U+007F; remove it"),
+            ("base", "B\x00TC", "1 ohlcv row(s) hold a NUL character in base"),
+        ],
+    )
+    def test_a_table_with_a_value_no_sink_can_store_is_refused_and_stored_rows_stay(
+        self, sink: Sink, make_table: MakeTable, column: str, value: str, message: str
+    ) -> None:
+        stored = make_table(n=3)
+        sink.write(stored)
+        # A revision of a stored row and a new series, in one table with the bad row.
+        revised = make_table(n=1, start=at(2), offset=9.0)
+        bad = make_table(n=2, symbol="OTHER", start=at(5)).to_polars()
+        bad = bad.with_columns(pl.Series(column, [value, bad[column][1]]))
+        table = stack(revised, Table.from_frame(Kind.OHLCV, bad))
+
+        with pytest.raises(ValidationError, match=re.escape(message)):
+            sink.write(table)
+
+        assert_rows(sink.read(Kind.OHLCV), stored)
+
+    def test_the_longest_storable_id_round_trips(self, sink: Sink, make_table: MakeTable) -> None:
+        # "symbol=" and 248 letters: a 255-byte directory name, the most a file system allows.
+        symbol = "A" * 248
+        table = make_table(n=2, symbol=symbol)
+
+        sink.write(table)
+
+        assert_rows(sink.read(Kind.OHLCV, symbol=symbol), table)
+        assert sink.last_ts(Kind.OHLCV, key(Kind.OHLCV, symbol=symbol)) == at(1)
+
+    @pytest.mark.parametrize("symbol", ["A" * 300, "BTC\x00USDT", "BTC\tUSDT", "\udcff"])
+    def test_reading_an_id_no_sink_can_store_is_a_validation_error(
+        self, sink: Sink, symbol: str
+    ) -> None:
+        with pytest.raises(ValidationError, match="cannot be stored"):
+            sink.read(Kind.OHLCV, symbol=symbol)
+        with pytest.raises(ValidationError, match="cannot be stored"):
+            sink.last_ts(Kind.OHLCV, key(Kind.OHLCV, symbol=symbol))
 
     # -- persistence ------------------------------------------------------------------------
 

@@ -24,8 +24,9 @@ import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, get_args
 from urllib.parse import unquote
 
 import attrs
@@ -45,6 +46,7 @@ from cryptodata.sinks._files import (
     latest_per_ts,
     open_storage,
     split_series,
+    storage_errors,
 )
 from cryptodata.sinks._migrate import STAGING, V1_KINDS, migrate, roll_forward, write_marker
 from cryptodata.sinks.base import (
@@ -95,7 +97,8 @@ class _Part:
 
 def _stamp(ms: int) -> str:
     moment = from_ms(ms)
-    return f"{moment:%Y%m%dT%H%M%S}{moment.microsecond // 1000:03d}"
+    # The year padded by hand: strftime's %Y gives "1", not "0001", on glibc.
+    return f"{moment.year:04d}{moment:%m%dT%H%M%S}{moment.microsecond // 1000:03d}"
 
 
 def _parse_stamp(text: str) -> int:
@@ -142,7 +145,8 @@ class ParquetSink(SinkBase):
         root: A directory, a `file://` URL or any fsspec URL (`s3://bucket/data`,
             `memory://data`; needs the `fsspec` extra and the filesystem's own package).
         max_parts: Part files a partition (series x UTC year) may hold before it is compacted.
-        compression: Parquet codec passed to polars (`zstd`, `snappy`, `lz4`, ...).
+        compression: Parquet codec passed to polars: `zstd`, `snappy`, `lz4`, `gzip`,
+            `brotli` or `uncompressed`.
         max_workers: Partitions one `write` writes in parallel (raise it for object storage,
             where each file costs a network round trip).
         storage_options: Keyword arguments for the fsspec filesystem (credentials, endpoint).
@@ -152,10 +156,14 @@ class ParquetSink(SinkBase):
             docs/sinks/parquet.md); without it, one holding bar kinds is refused.
 
     Raises:
-        ValidationError: If `max_parts < 2`, `max_workers < 1`, or a URL needs fsspec and it
-            is not installed.
+        ValidationError: If `max_parts` is not an integer of at least 2, `max_workers` not
+            one of at least 1, `compression` not a codec listed above, `storage_options` not
+            a mapping, `migrate_interval` not an interval, the root not a non-empty path or
+            URL, or a URL needs fsspec (or its filesystem's package) and it is not installed.
         LayoutError: For a layout-1 dataset holding bars when `migrate_interval` is not
             given; nothing is changed then.
+        SinkError: If the root's marker cannot be read (no permission); the message names
+            the path.
 
     Examples:
         >>> import tempfile
@@ -180,18 +188,22 @@ class ParquetSink(SinkBase):
         storage_options: Mapping[str, Any] | None = None,
         migrate_interval: str | None = None,
     ) -> None:
-        if max_parts < 2:
-            raise ValidationError(f"max_parts must be at least 2, not {max_parts}")
-        if max_workers < 1:
-            raise ValidationError(f"max_workers must be at least 1, not {max_workers}")
-        self._root = os.fspath(root)
+        _check_count("max_parts", max_parts, 2)
+        _check_count("max_workers", max_workers, 1)
+        if not isinstance(compression, str) or compression not in get_args(Compression):
+            raise ValidationError(
+                f"compression must be one of {', '.join(get_args(Compression))}, "
+                f"not {compression!r}"
+            )
         self._storage: Storage = open_storage(root, storage_options)
+        self._root = os.fspath(root)
         self._storage_options = storage_options
         self._max_parts = max_parts
         self._compression = compression
         self._max_workers = max_workers
         interval = None if migrate_interval is None else Interval.parse(migrate_interval)
-        self._marked = self._check_layout(interval)
+        with self._errors("open the dataset"):
+            self._marked = self._check_layout(interval)
 
     def write(self, table: Table) -> int:
         """Upsert the table's rows; returns how many distinct keys were written.
@@ -201,12 +213,19 @@ class ParquetSink(SinkBase):
         overlaps with the encoding of the others.
 
         Raises:
-            ValidationError: For a kind sinks do not store, or rows with a null or empty key.
-                Nothing is written then. Other errors (a full disk) can leave some partitions
-                written and others not; writing the table again is harmless.
+            ValidationError: For a kind sinks do not store, rows with a null or empty key, or
+                a value no sink can store (see [`Sink`][cryptodata.Sink]). Nothing is written
+                then.
+            SinkError: If the storage fails (a full disk, no permission) or a stored part it
+                merges with is damaged; some partitions may be written and others not, and
+                writing the table again is harmless.
         """
         self._check_open()
         kind, frame = rows_to_store(table)
+        with self._errors(f"write {kind.value} rows"):
+            return self._write(kind, frame)
+
+    def _write(self, kind: Kind, frame: pl.DataFrame) -> int:
         columns = series_key(kind)
         jobs = [
             (
@@ -237,8 +256,9 @@ class ParquetSink(SinkBase):
             An aware UTC `datetime`, or `None` when the series holds no rows.
 
         Raises:
-            ValidationError: For a kind sinks do not store, or a series missing a key column
-                or naming another one.
+            ValidationError: For a kind sinks do not store, a series missing a key column or
+                naming another one, or an id no sink can store.
+            SinkError: If a directory cannot be listed.
         """
         self._check_open()
         kind = check_storable(kind)
@@ -246,10 +266,11 @@ class ParquetSink(SinkBase):
         if not all(values):
             return None
         directory = self._storage.path(*self._series_dirs(kind, values))
-        for year in sorted(self._values(directory, "year"), key=_year_order, reverse=True):
-            parts = self._parts(_child(directory, f"year={year}"))
-            if parts:
-                return from_ms(max(part.last for part in parts))
+        with self._errors(f"read the last {kind.value} ts"):
+            for year in sorted(self._values(directory, "year"), key=_year_order, reverse=True):
+                parts = self._parts(_child(directory, f"year={year}"))
+                if parts:
+                    return from_ms(max(part.last for part in parts))
         return None
 
     def read(
@@ -270,27 +291,34 @@ class ParquetSink(SinkBase):
             A table with the kind's exact schema; empty (never `None`) when nothing matches.
 
         Raises:
-            ValidationError: For a kind sinks do not store or a column outside its series key.
+            ValidationError: For a kind sinks do not store, a column outside its series key or
+                an id no sink can store.
+            SinkError: If the storage fails or a part file is damaged.
         """
         self._check_open()
         kind = check_storable(kind)
         wanted = check_where(kind, where)
         lo = to_ms(to_utc(start, name="start")) if start is not None else None
         hi = to_ms(to_utc(end, name="end")) if end is not None else None
+        with self._errors(f"read {kind.value} rows"):
+            frame = self._read_retrying(kind, wanted, lo, hi)
+        if frame is None:
+            return Table.empty(kind)
+        query = select_rows(frame, {}, start=start, end=end)
+        return Table.from_frame(kind, query.sort(primary_key(kind)).collect())
+
+    def _read_retrying(
+        self, kind: Kind, wanted: Mapping[str, str], lo: int | None, hi: int | None
+    ) -> pl.LazyFrame | None:
         attempts = _READ_ATTEMPTS
         while True:
             try:
-                frame = self._read_once(kind, wanted, lo, hi)
-                break
+                return self._read_once(kind, wanted, lo, hi)
             except FileNotFoundError:
                 # A writer replaced a part between our listing and our read: list again.
                 attempts -= 1
                 if not attempts:
                     raise
-        if frame is None:
-            return Table.empty(kind)
-        query = select_rows(frame, {}, start=start, end=end)
-        return Table.from_frame(kind, query.sort(primary_key(kind)).collect())
 
     def _read_once(
         self, kind: Kind, wanted: Mapping[str, str], lo: int | None, hi: int | None
@@ -318,6 +346,9 @@ class ParquetSink(SinkBase):
 
     def __repr__(self) -> str:
         return f"ParquetSink({self._root!r})"
+
+    def _errors(self, doing: str) -> AbstractContextManager[None]:
+        return storage_errors(repr(self), doing)
 
     # -- writing ----------------------------------------------------------------------------
 
@@ -536,6 +567,12 @@ class ParquetSink(SinkBase):
             if (first_year is None or _year_order(year) >= first_year)
             and (last_year is None or _year_order(year) <= last_year)
         ]
+
+
+def _check_count(name: str, value: object, least: int) -> None:
+    # bool is an int, and NaN or a float would pass `<`: only a real integer is a count.
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        raise ValidationError(f"{name} must be an integer of at least {least}, not {value!r}")
 
 
 def _child(directory: str, name: str) -> str:
