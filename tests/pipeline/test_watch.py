@@ -276,3 +276,45 @@ def test_a_file_system_error_fails_one_cycle_and_the_loop_carries_on(
     assert (stats.cycles, stats.failures) == (2, 1)
     assert "No space left" in (stats.last_error or "")
     assert len(sink.read("open_interest")) > 0
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("delay", float("nan")),
+        ("delay", float("inf")),
+        ("delay", 1e20),
+        ("delay", True),
+        ("lag", float("nan")),
+        ("lag", 1e20),
+        ("lag", 10**20),
+        ("lag", -1),
+        ("max_cycles", float("nan")),
+        ("max_cycles", 1.5),
+    ],
+)
+def test_a_non_finite_or_mistyped_option_is_refused_before_any_request(
+    cz: Coinalyze,
+    fake: FakeCoinalyze,
+    sink: MemorySink,
+    clock: ManualClock,
+    option: str,
+    value: object,
+) -> None:
+    options = {"max_cycles": 1, "start": NOW_DT - 5 * M, "clock": clock, option: value}
+
+    with pytest.raises(ValidationError, match=f"^{option} must be"):
+        watch(cz, ["open_interest"], SYMBOLS, "1m", sink=sink, **options)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match=f"^{option} must be"):
+        asyncio.run(_awatch_once(fake, clock, sink, options))
+
+    assert fake.calls == []
+
+
+async def _awatch_once(
+    fake: FakeCoinalyze, clock: ManualClock, sink: MemorySink, options: dict[str, object]
+) -> WatchStats:
+    async with AsyncCoinalyze(
+        api_key=fake.api_key, clock=clock, http_transport=httpx.MockTransport(fake.handle)
+    ) as client:
+        return await awatch(client, ["open_interest"], SYMBOLS, "1m", sink=sink, **options)  # type: ignore[arg-type]

@@ -363,8 +363,8 @@ class RedisRateLimiter(BaseLimiter):
         for secret in self._secrets:
             shown = shown.replace(secret, "***")
         error = TransportError(
-            f"{what} ({shown}); check that the server is up and answering, and the URL is "
-            "right (a stalled server fails after timeout=)",
+            f"{what} ({shown}); check that the server is up and answers within "
+            f"timeout={self.timeout:g}s, and that the URL and its password are right",
             provider="redis",
             endpoint=self.key,
         )
