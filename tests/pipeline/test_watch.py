@@ -301,12 +301,21 @@ def test_a_non_finite_or_mistyped_option_is_refused_before_any_request(
     option: str,
     value: object,
 ) -> None:
-    options = {"max_cycles": 1, "start": NOW_DT - 5 * M, "clock": clock, option: value}
+    # A loop that does start (a NaN max_cycles never finishes) is stopped after a while, so
+    # that the test fails instead of hanging.
+    stop = threading.Event()
+    timer = threading.Timer(10.0, stop.set)
+    timer.start()
+    options = {"max_cycles": 1, "start": NOW_DT - 5 * M, "clock": clock, "stop": stop}
+    options[option] = value
 
-    with pytest.raises(ValidationError, match=f"^{option} must be"):
-        watch(cz, ["open_interest"], SYMBOLS, "1m", sink=sink, **options)  # type: ignore[arg-type]
-    with pytest.raises(ValidationError, match=f"^{option} must be"):
-        asyncio.run(_awatch_once(fake, clock, sink, options))
+    try:
+        with pytest.raises(ValidationError, match=f"^{option} must be"):
+            watch(cz, ["open_interest"], SYMBOLS, "1m", sink=sink, **options)  # type: ignore[arg-type]
+        with pytest.raises(ValidationError, match=f"^{option} must be"):
+            asyncio.run(_awatch_once(fake, clock, sink, options))
+    finally:
+        timer.cancel()
 
     assert fake.calls == []
 
