@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import threading
 import time
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -13,9 +15,12 @@ from hypothesis import strategies as st
 from cryptodata.core.clock import ManualClock, SystemClock
 from cryptodata.core.errors import ValidationError
 from cryptodata.core.limiters import (
+    MAX_PAUSE,
+    BaseLimiter,
     CompositeLimiter,
     RateLimiter,
     SlidingWindowLimiter,
+    Taken,
     TokenBucketLimiter,
 )
 
@@ -134,7 +139,7 @@ def test_sliding_window_cost_above_limit_is_rejected(clock: ManualClock) -> None
     with pytest.raises(ValidationError) as info:
         limiter.acquire(cost=41)
 
-    assert str(info.value) == "cost must be between 1 and 40, got 41"
+    assert str(info.value) == "cost must be an integer from 1 to 40, got 41"
 
 
 @pytest.mark.parametrize("cost", [0, -1])
@@ -155,7 +160,7 @@ def test_sliding_window_cost_equal_to_limit_is_allowed(clock: ManualClock) -> No
 
 @pytest.mark.parametrize(("limit", "window"), [(0, 60.0), (-1, 60.0), (40, 0.0), (40, -1.0)])
 def test_sliding_window_invalid_settings_are_rejected(limit: int, window: float) -> None:
-    with pytest.raises(ValidationError, match="limit must be >= 1 and window > 0"):
+    with pytest.raises(ValidationError, match=r"(limit|window) must be"):
         SlidingWindowLimiter(limit, window)
 
 
@@ -318,17 +323,17 @@ def test_token_bucket_cost_above_capacity_is_rejected(clock: ManualClock) -> Non
     with pytest.raises(ValidationError) as info:
         limiter.acquire(cost=5)
 
-    assert str(info.value) == "cost must be between 1 and 4, got 5"
+    assert str(info.value) == "cost must be an integer from 1 to 4, got 5"
 
 
 @pytest.mark.parametrize(("rate", "per"), [(0, 1.0), (-1, 1.0), (1, 0.0), (1, -2.0)])
 def test_token_bucket_non_positive_rate_or_period_is_rejected(rate: float, per: float) -> None:
-    with pytest.raises(ValidationError, match="rate and per must be positive"):
+    with pytest.raises(ValidationError, match=r"(rate|per) must be a number of .* greater than 0"):
         TokenBucketLimiter(rate, per)
 
 
 def test_token_bucket_capacity_below_one_is_rejected() -> None:
-    with pytest.raises(ValidationError, match=r"capacity must be at least 1, got 0\.5"):
+    with pytest.raises(ValidationError, match=r"capacity must be a number at least 1, got 0\.5"):
         TokenBucketLimiter(1, capacity=0.5)
 
 
@@ -389,7 +394,7 @@ def test_composite_cost_above_a_member_capacity_is_rejected(clock: ManualClock) 
         SlidingWindowLimiter(40, 60, clock=clock), SlidingWindowLimiter(3, 1, clock=clock)
     )
 
-    with pytest.raises(ValidationError, match="cost must be between 1 and 3, got 4"):
+    with pytest.raises(ValidationError, match="cost must be an integer from 1 to 3, got 4"):
         both.acquire(cost=4)
 
 
@@ -516,9 +521,10 @@ class _RecordingSlidingWindow(SlidingWindowLimiter):
         super().__init__(limit, window, clock=SystemClock())
         self.grants: list[tuple[float, int]] = []
 
-    def _take_locked(self, cost: int, now: float) -> None:
-        super()._take_locked(cost, now)
+    def _take_locked(self, cost: int, now: float) -> tuple[float, int]:
+        receipt = super()._take_locked(cost, now)
         self.grants.append((now, cost))
+        return receipt
 
 
 def test_threads_sharing_a_sliding_window_never_exceed_the_limit() -> None:
@@ -627,3 +633,220 @@ def test_a_token_bucket_sustains_exactly_its_reported_rate(clock: ManualClock) -
         limiter.acquire()
 
     assert clock.time() - start == pytest.approx(20 / limiter.rate)
+
+
+# --- numeric settings and costs (issue 8) ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"rate": math.nan}, "rate must be a number of tokens greater than 0, got nan"),
+        ({"rate": math.inf}, "rate must be a number of tokens greater than 0, got inf"),
+        ({"rate": True}, "rate must be a number of tokens greater than 0, got True"),
+        ({"rate": 1, "per": math.nan}, "per must be a number of seconds greater than 0"),
+        ({"rate": 1, "per": math.inf}, "per must be a number of seconds greater than 0"),
+        ({"rate": 1, "capacity": math.nan}, "capacity must be a number at least 1, got nan"),
+        ({"rate": 1, "capacity": math.inf}, "capacity must be a number at least 1, got inf"),
+    ],
+)
+def test_token_bucket_non_finite_settings_are_refused(
+    options: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValidationError, match=f"^{message}"):
+        TokenBucketLimiter(**options)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"window": math.nan}, "window must be a number of seconds greater than 0"),
+        ({"window": math.inf}, "window must be a number of seconds greater than 0"),
+        ({"window": 1e300}, "window must be a number of seconds .* at most 3.1622"),
+        ({"limit": 2.5}, "limit must be an integer of at least 1, got 2.5"),
+        ({"limit": math.nan}, "limit must be an integer of at least 1, got nan"),
+        ({"limit": True}, "limit must be an integer of at least 1, got True"),
+    ],
+)
+def test_sliding_window_non_finite_or_mistyped_settings_are_refused(
+    options: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValidationError, match=f"^{message}"):
+        SlidingWindowLimiter(**{"limit": 10, **options})
+
+
+def test_a_composite_member_must_be_a_limiter() -> None:
+    with pytest.raises(
+        ValidationError, match=r"members must be cryptodata limiters \(.*\), got 10$"
+    ):
+        CompositeLimiter(TokenBucketLimiter(1), 10)  # type: ignore[arg-type]
+
+
+LIMITERS = {
+    "sliding": lambda clock: SlidingWindowLimiter(10, 60, clock=clock),
+    "bucket": lambda clock: TokenBucketLimiter(10, per=60, clock=clock),
+    "composite": lambda clock: CompositeLimiter(SlidingWindowLimiter(10, 60, clock=clock)),
+}
+
+
+@pytest.mark.parametrize("make", LIMITERS.values(), ids=LIMITERS.keys())
+@pytest.mark.parametrize("cost", [math.nan, 1.9, 2.0, -1, True, "1", None])
+def test_a_cost_that_is_not_an_integer_from_1_to_capacity_is_refused(
+    make: Any, cost: Any, clock: ManualClock
+) -> None:
+    limiter = make(clock)
+
+    for call in (limiter.acquire, limiter.try_acquire, limiter.wait_time, limiter.take):
+        with pytest.raises(ValidationError, match="cost must be an integer from 1 to 10"):
+            call(cost)
+    with pytest.raises(ValidationError, match="cost must be an integer from 1 to 10"):
+        asyncio.run(limiter.aacquire(cost))
+    assert limiter.wait_time(10) == 0.0  # nothing was taken
+
+
+# --- pauses (issue 8, item 7) ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("make", LIMITERS.values(), ids=LIMITERS.keys())
+@pytest.mark.parametrize("seconds", [99_999_999.0, 1e300, math.inf])
+def test_a_pause_longer_than_a_day_is_cut_to_a_day(
+    make: Any, seconds: float, clock: ManualClock
+) -> None:
+    limiter = make(clock)
+
+    limiter.pause(seconds)
+
+    assert limiter.wait_time(1) == MAX_PAUSE == 86_400.0
+
+
+@pytest.mark.parametrize("make", LIMITERS.values(), ids=LIMITERS.keys())
+def test_the_next_acquire_after_a_huge_pause_returns_after_a_day(
+    make: Any, clock: ManualClock
+) -> None:
+    limiter = make(clock)
+    limiter.pause(1e300)
+
+    limiter.acquire()
+
+    assert clock.monotonic() == 86_400.0
+
+
+@pytest.mark.parametrize("seconds", [math.nan, "5", None, True])
+def test_a_pause_that_is_not_a_number_is_refused(seconds: Any, clock: ManualClock) -> None:
+    limiter = SlidingWindowLimiter(10, 60, clock=clock)
+
+    with pytest.raises(ValidationError, match="a pause must be a number of seconds"):
+        limiter.pause(seconds)
+
+    assert limiter.wait_time(1) == 0.0
+
+
+def test_a_negative_pause_does_nothing(clock: ManualClock) -> None:
+    limiter = TokenBucketLimiter(4, clock=clock)
+
+    limiter.pause(-5)
+
+    assert limiter.wait_time(1) == 0.0
+
+
+# --- refunds and the composite's all-or-nothing grant (issue 8, item 10) ----------------------
+
+
+def test_a_sliding_window_refund_frees_exactly_that_grant(clock: ManualClock) -> None:
+    limiter = SlidingWindowLimiter(3, 60, clock=clock)
+    limiter.acquire(2)
+    clock.advance(10)
+    taken = limiter.take(1)
+
+    taken.refund()
+    taken.refund()  # a second refund gives nothing more back
+
+    assert limiter.wait_time(1) == 0.0
+    assert limiter.wait_time(2) == 50.0  # the first grant still holds its 2 units
+
+
+def test_a_token_bucket_refund_restores_the_tokens(clock: ManualClock) -> None:
+    limiter = TokenBucketLimiter(4, per=1.0, clock=clock)
+    limiter.acquire(3)
+    taken = limiter.take(1)
+
+    taken.refund()
+
+    assert limiter.wait_time(1) == 0.0
+    assert limiter.wait_time(2) == 0.25
+
+
+def test_a_refused_take_holds_nothing_to_refund(clock: ManualClock) -> None:
+    limiter = SlidingWindowLimiter(1, 60, clock=clock)
+    limiter.acquire()
+
+    refused = limiter.take(1)
+    refused.refund()
+
+    assert (refused.wait, limiter.wait_time(1)) == (60.0, 60.0)
+
+
+class _Racing(SlidingWindowLimiter):
+    """A member that, the first time budget is taken from it, lets another holder of `shared`
+    take all of that budget first: the interleaving two threads can produce, made certain."""
+
+    def __init__(self, shared: SlidingWindowLimiter, clock: ManualClock) -> None:
+        super().__init__(10, 60, clock=clock)
+        self.shared = shared
+        self.raced = False
+
+    def _race(self) -> None:
+        if not self.raced:
+            self.raced = True
+            self.shared.acquire(int(self.shared.capacity))  # the other holder
+
+    def try_acquire(self, cost: int = 1) -> float:
+        self._race()
+        return super().try_acquire(cost)
+
+    def take(self, cost: int = 1) -> Taken:
+        self._race()
+        return super().take(cost)
+
+
+def test_a_composite_refuses_when_a_shared_member_is_drained_between_check_and_take(
+    clock: ManualClock,
+) -> None:
+    shared = SlidingWindowLimiter(3, 60, clock=clock)
+    first = _Racing(shared, clock)
+    both = CompositeLimiter(first, shared)
+
+    wait = both.try_acquire(1)
+
+    assert wait == 60.0  # refused: `shared` has no budget left for it
+    assert shared.wait_time(1) == 60.0  # `shared` holds the other holder's 3 units, no more
+    assert first.wait_time(10) == 0.0  # the unit taken from `first` was refunded
+
+
+def test_an_async_composite_waits_when_a_shared_member_is_drained_between_check_and_take(
+    clock: ManualClock,
+) -> None:
+    shared = SlidingWindowLimiter(3, 60, clock=clock)
+    first = _Racing(shared, clock)
+    both = CompositeLimiter(first, shared)
+
+    asyncio.run(both.aacquire(1))
+
+    assert clock.monotonic() == 60.0  # granted only once the other holder's units expired
+    assert (first.wait_time(9), first.wait_time(10)) == (0.0, 60.0)  # one unit, taken at 60
+    assert shared.wait_time(3) == 60.0
+
+
+def test_a_composite_refund_gives_back_every_member(clock: ManualClock) -> None:
+    one, two = SlidingWindowLimiter(1, 60, clock=clock), TokenBucketLimiter(1, clock=clock)
+    both = CompositeLimiter(one, two)
+    taken = both.take(1)
+
+    taken.refund()
+
+    assert (one.wait_time(1), two.wait_time(1)) == (0.0, 0.0)
+
+
+def test_every_limiter_is_a_base_limiter() -> None:
+    for make in LIMITERS.values():
+        assert isinstance(make(ManualClock()), BaseLimiter)

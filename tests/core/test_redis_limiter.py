@@ -8,12 +8,15 @@ window the server enforced, not what a client believes its clock said.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import math
 import multiprocessing
+import signal
 import socket
 import subprocess
 import sys
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -28,8 +31,9 @@ from redis.retry import Retry
 from cryptodata import Coinalyze, RateLimitError, RetryPolicy
 from cryptodata.core.clock import SystemClock
 from cryptodata.core.errors import TransportError, ValidationError
-from cryptodata.core.limiters import RateLimiter
+from cryptodata.core.limiters import CompositeLimiter, RateLimiter, SlidingWindowLimiter
 from cryptodata.core.redis_limiter import RedisRateLimiter
+from servers.redis import redis_server
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "coinalyze"
 SYMBOLS = ["BTCUSD_PERP.A", "BTCUSDC_PERP.A", "BTCUSDT_PERP.A"]  # the fixture's futures
@@ -447,7 +451,7 @@ def test_a_cost_outside_1_to_limit_is_refused_before_redis_is_asked(
     # Any call to Redis would raise TransportError here.
     limiter = RedisRateLimiter(unreachable, "cz", limit=40)
 
-    with pytest.raises(ValidationError, match=f"between 1 and 40, got {cost}"):
+    with pytest.raises(ValidationError, match=f"an integer from 1 to 40, got {cost}"):
         limiter.acquire(cost)
     with pytest.raises(ValidationError):
         limiter.wait_time(cost)
@@ -459,8 +463,8 @@ def test_a_cost_outside_1_to_limit_is_refused_before_redis_is_asked(
     ("options", "message"),
     [
         ({"key": "", "limit": 40}, "key must be a non-empty string"),
-        ({"key": "cz", "limit": 0}, "limit must be >= 1"),
-        ({"key": "cz", "limit": 40, "window": 0.0}, "window >= 0.001"),
+        ({"key": "cz", "limit": 0}, "limit must be an integer of at least 1, got 0"),
+        ({"key": "cz", "limit": 40, "window": 0.0}, "window must be .* at least 0.001"),
     ],
 )
 def test_bad_settings_are_refused(options: dict[str, Any], message: str) -> None:
@@ -520,3 +524,197 @@ def test_rate_is_the_limit_per_window_second(redis_url: str, redis_key: str) -> 
 
     assert limiter.rate == 3.0
     limiter.close()
+
+
+# --- hostile inputs and a misbehaving server (issue 8) ----------------------------------------
+
+
+@pytest.mark.parametrize("cost", [math.nan, 1.9, -1, True, "2"])
+def test_a_cost_that_is_not_an_integer_is_refused_and_nothing_is_recorded(
+    make_limiter: MakeLimiter, client: redis.Redis, redis_key: str, cost: Any
+) -> None:
+    limiter = make_limiter(limit=40)
+
+    with pytest.raises(ValidationError, match="cost must be an integer from 1 to 40"):
+        limiter.try_acquire(cost)
+
+    assert client.zcard(grants_key(redis_key)) == 0
+
+
+def test_a_nan_cost_does_not_poison_the_key_for_later_acquires(
+    make_limiter: MakeLimiter, client: redis.Redis, redis_key: str
+) -> None:
+    poisoner, other = make_limiter(limit=40), make_limiter(limit=40)
+    with pytest.raises(ValidationError):
+        poisoner.try_acquire(math.nan)
+
+    assert other.try_acquire(1) == 0.0
+    assert [cost for _, cost in grants(client, redis_key)] == [1]
+
+
+def test_a_pause_of_1e16_seconds_is_cut_to_a_day(
+    make_limiter: MakeLimiter, client: redis.Redis, redis_key: str
+) -> None:
+    limiter = make_limiter(limit=40)
+
+    limiter.pause(1e16)
+
+    assert 86_399_000 <= client.pttl(f"{{{redis_key}}}:pause") <= 86_400_000
+    assert 86_399 <= limiter.wait_time(1) <= 86_400
+
+
+def test_an_infinite_pause_is_cut_to_a_day(
+    make_limiter: MakeLimiter, client: redis.Redis, redis_key: str
+) -> None:
+    make_limiter(limit=40).pause(math.inf)
+
+    assert 86_399_000 <= client.pttl(f"{{{redis_key}}}:pause") <= 86_400_000
+
+
+def test_a_key_holding_another_type_raises_a_validation_error_naming_it(
+    make_limiter: MakeLimiter, client: redis.Redis, redis_key: str
+) -> None:
+    client.set(grants_key(redis_key), "someone else's value")
+    limiter = make_limiter(limit=40)
+
+    with pytest.raises(ValidationError, match="hold another type of value") as caught:
+        limiter.acquire()
+
+    assert grants_key(redis_key) in str(caught.value)
+    assert "another key=" in str(caught.value)
+
+
+def test_a_key_holding_another_type_raises_the_same_from_asyncio(
+    make_limiter: MakeLimiter, client: redis.Redis, redis_key: str
+) -> None:
+    client.set(grants_key(redis_key), "someone else's value")
+    limiter = make_limiter(limit=40)
+
+    async def main() -> None:
+        try:
+            await limiter.aacquire()
+        finally:
+            await limiter.aclose()
+
+    with pytest.raises(ValidationError, match="hold another type of value"):
+        asyncio.run(main())
+
+
+def test_a_stalled_redis_fails_acquire_with_transport_error_after_the_timeout(
+    own_redis: tuple[str, subprocess.Popen[bytes]],
+) -> None:
+    url, server = own_redis
+    limiter = RedisRateLimiter(url, "stalled", limit=40, timeout=0.5)
+    limiter.acquire()  # connected and working
+    server.send_signal(signal.SIGSTOP)
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        attempt = pool.submit(limiter.acquire)
+        # A blocked acquire is left to the fixture's SIGCONT, which ends it.
+        with pytest.raises(TransportError, match=r"answers within timeout=0\.5s") as caught:
+            attempt.result(timeout=15)
+
+    assert (caught.value.provider, caught.value.endpoint) == ("redis", "stalled")
+    limiter.close()
+
+
+def test_a_stalled_redis_fails_aacquire_and_pause_with_transport_error(
+    own_redis: tuple[str, subprocess.Popen[bytes]],
+) -> None:
+    url, server = own_redis
+    limiter = RedisRateLimiter(url, "stalled", limit=40, timeout=0.5)
+
+    async def acquire_then_stall() -> None:
+        await limiter.aacquire()
+        server.send_signal(signal.SIGSTOP)
+        try:
+            await asyncio.wait_for(limiter.aacquire(), timeout=15)
+        finally:
+            await limiter.aclose()
+
+    with pytest.raises(TransportError):
+        asyncio.run(acquire_then_stall())
+    with concurrent.futures.ThreadPoolExecutor(1) as pool, pytest.raises(TransportError):
+        pool.submit(limiter.pause, 5).result(timeout=15)
+    limiter.close()
+
+
+def test_a_wrong_password_raises_transport_error_that_never_shows_it(tmp_path: Path) -> None:
+    with redis_server(tmp_path, "--requirepass", "right-one") as (url, _):
+        for wrong in (
+            url.replace("redis://", "redis://:hunter2-wrong@"),
+            f"{url}?password=hunter2-wrong",
+        ):
+            limiter = RedisRateLimiter(wrong, "cz", limit=40, timeout=2)
+
+            with pytest.raises(TransportError, match="AuthenticationError") as caught:
+                limiter.acquire()
+
+            shown = "".join(traceback.format_exception(caught.value))
+            assert "hunter2-wrong" not in shown
+            limiter.close()
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"limit": 2.5}, "limit must be an integer of at least 1, got 2.5"),
+        ({"limit": True}, "limit must be an integer of at least 1, got True"),
+        ({"limit": 40, "window": math.nan}, "window must be a number of seconds"),
+        ({"limit": 40, "window": math.inf}, "window must be a number of seconds"),
+        ({"limit": 40, "timeout": -1}, "timeout must be a number of seconds greater than 0"),
+        ({"limit": 40, "timeout": math.nan}, "timeout must be a number of seconds greater than 0"),
+        ({"limit": 40, "timeout": math.inf}, "timeout must be a number of seconds greater than 0"),
+    ],
+)
+def test_non_finite_or_mistyped_settings_are_refused(options: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        RedisRateLimiter("redis://cache:6379/0", "cz", **options)
+
+
+# --- refunds and composites -------------------------------------------------------------------
+
+
+def test_a_refund_removes_the_grant_from_the_shared_window(
+    make_limiter: MakeLimiter, client: redis.Redis, redis_key: str
+) -> None:
+    limiter = make_limiter(limit=2)
+    limiter.acquire()
+    taken = limiter.take(1)
+
+    taken.refund()
+
+    assert [cost for _, cost in grants(client, redis_key)] == [1]
+    assert limiter.try_acquire(1) == 0.0
+
+
+def test_a_composite_refuses_and_refunds_when_the_shared_redis_budget_is_gone(
+    make_limiter: MakeLimiter, client: redis.Redis, redis_key: str
+) -> None:
+    local = SlidingWindowLimiter(10, 60)
+    shared, other_process = make_limiter(limit=3), make_limiter(limit=3)
+    both = CompositeLimiter(local, shared)
+    other_process.acquire(3)
+
+    assert both.try_acquire(1) > 0
+    assert local.wait_time(10) == 0.0  # the unit taken from `local` was given back
+    assert len(grants(client, redis_key)) == 1
+
+
+def test_an_async_composite_with_a_redis_member_takes_from_both(
+    make_limiter: MakeLimiter, client: redis.Redis, redis_key: str
+) -> None:
+    local = SlidingWindowLimiter(10, 60)
+    shared = make_limiter(limit=3)
+    both = CompositeLimiter(local, shared)
+
+    async def main() -> None:
+        try:
+            await both.aacquire(2)
+        finally:
+            await shared.aclose()
+
+    asyncio.run(main())
+
+    assert [cost for _, cost in grants(client, redis_key)] == [2]
+    assert local.wait_time(9) > 0

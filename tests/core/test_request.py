@@ -86,7 +86,7 @@ def test_methods_other_than_get_and_post_are_rejected(method: str) -> None:
         Request("/x", method=method)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("cost", [0, -1, True, 1.5])
+@pytest.mark.parametrize("cost", [0, -1, True, 1.5, 1.9, float("nan"), "1"])
 def test_a_cost_below_one_or_not_an_integer_is_rejected(cost: object) -> None:
     with pytest.raises(ValidationError, match="cost must be an integer"):
         Request("/x", cost=cost)  # type: ignore[arg-type]

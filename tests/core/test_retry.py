@@ -104,7 +104,7 @@ def test_max_attempts_below_one_is_rejected(attempts: int) -> None:
     with pytest.raises(ValidationError) as info:
         RetryPolicy(max_attempts=attempts)
 
-    assert str(info.value) == f"max_attempts must be at least 1, got {attempts}"
+    assert str(info.value) == f"max_attempts must be an integer from 1 to 100, got {attempts}"
 
 
 def test_one_attempt_is_allowed() -> None:
@@ -117,7 +117,9 @@ def test_non_positive_delays_are_rejected(field: str, value: float) -> None:
     with pytest.raises(ValidationError) as info:
         RetryPolicy(**{field: value})  # type: ignore[arg-type]
 
-    assert str(info.value) == f"{field} must be positive, got {value}"
+    assert str(info.value) == (
+        f"{field} must be a number of seconds greater than 0 and at most 86400, got {value}"
+    )
 
 
 def test_policy_is_frozen() -> None:
@@ -205,7 +207,7 @@ def test_backoff_cap_reaches_backoff_max(policy: RetryPolicy) -> None:
 
 
 def test_backoff_of_a_very_late_attempt_is_backoff_max() -> None:
-    policy = RetryPolicy(max_attempts=2_000)
+    policy = RetryPolicy()
 
     assert policy.backoff(1_100, _Highest()) == 30.0
 
@@ -213,3 +215,29 @@ def test_backoff_of_a_very_late_attempt_is_backoff_max() -> None:
 @pytest.mark.parametrize("value", ["inf", "1e999", "-inf"])
 def test_infinite_retry_after_is_treated_as_absent(value: str) -> None:
     assert parse_retry_after(value, now=0.0) is None
+
+
+# --- numeric settings (issue 8) ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("attempts", [math.nan, 2.5, 3.0, True, "5", 101])
+def test_max_attempts_that_is_not_an_integer_from_1_to_100_is_refused(attempts: object) -> None:
+    with pytest.raises(ValidationError) as info:
+        RetryPolicy(max_attempts=attempts)  # type: ignore[arg-type]
+
+    assert str(info.value) == f"max_attempts must be an integer from 1 to 100, got {attempts!r}"
+
+
+@pytest.mark.parametrize("field", ["backoff_base", "backoff_max", "max_retry_after"])
+@pytest.mark.parametrize("value", [math.nan, math.inf, 1e300, True, "1"])
+def test_a_delay_that_is_not_finite_or_above_a_day_is_refused(field: str, value: object) -> None:
+    with pytest.raises(ValidationError) as info:
+        RetryPolicy(**{field: value})  # type: ignore[arg-type]
+
+    assert str(info.value) == (
+        f"{field} must be a number of seconds greater than 0 and at most 86400, got {value!r}"
+    )
+
+
+def test_a_delay_of_a_day_is_allowed() -> None:
+    assert RetryPolicy(max_retry_after=86_400).max_retry_after == 86_400

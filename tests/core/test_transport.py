@@ -25,6 +25,7 @@ from cryptodata.core.errors import (
     RateLimitError,
     ServerError,
     TransportError,
+    ValidationError,
 )
 from cryptodata.core.limiters import SlidingWindowLimiter
 from cryptodata.core.request import Response
@@ -518,7 +519,7 @@ def test_429_retry_after_above_max_raises_without_retrying(
     assert transport.stats == RequestStats(sent=1, rate_limited=1, failed=1)
 
 
-def test_429_retry_after_above_max_still_pauses_the_limiter(
+def test_429_retry_after_above_max_pauses_the_limiter_for_max_retry_after_only(
     httpx_mock: HTTPXMock, transport: SyncTransport
 ) -> None:
     httpx_mock.add_response(url=URL, status_code=429, headers={"Retry-After": "600"})
@@ -526,7 +527,21 @@ def test_429_retry_after_above_max_still_pauses_the_limiter(
     with pytest.raises(RateLimitError):
         fetch(transport)
 
-    assert transport.limiter.wait_time(1) == 600.0  # type: ignore[attr-defined]
+    assert transport.limiter.wait_time(1) == 120.0  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("retry_after", ["99999999", "1e300"])
+def test_a_huge_retry_after_leaves_the_next_acquire_waiting_max_retry_after(
+    httpx_mock: HTTPXMock, clock: ManualClock, transport: SyncTransport, retry_after: str
+) -> None:
+    httpx_mock.add_response(url=URL, status_code=429, headers={"Retry-After": retry_after})
+    with pytest.raises(RateLimitError) as caught:
+        fetch(transport)
+
+    transport.limiter.acquire(1)  # another caller sharing the limiter
+
+    assert clock.monotonic() == 120.0
+    assert caught.value.retry_after == float(retry_after)
 
 
 def test_429_retry_after_equal_to_max_is_waited_out(
@@ -894,3 +909,15 @@ def test_async_flow_is_the_same_flow_as_sync(httpx_mock: HTTPXMock, clock: Manua
             await transport.aclose()
 
     assert asyncio.run(main()) == b"one+two"
+
+
+@pytest.mark.parametrize("timeout", [-1, 0, float("nan"), float("inf"), 1e9, True, "30"])
+def test_a_timeout_that_is_not_a_positive_finite_number_of_seconds_is_refused(
+    clock: ManualClock, timeout: object
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        SyncTransport(**transport_kwargs(clock, timeout=timeout))
+
+    assert str(caught.value) == (
+        f"timeout must be a number of seconds greater than 0 and at most 3600, got {timeout!r}"
+    )

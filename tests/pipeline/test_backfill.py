@@ -228,3 +228,20 @@ def test_update_catches_up_a_series_older_than_the_default_start(
     update(cz, ["open_interest"], symbols, "1h", sink=sink, end=NOW_DT - H)
 
     _assert_sink_holds_truth(sink, fake, ["open_interest"], symbols, start, NOW_DT - H)
+
+
+@pytest.mark.parametrize("lag", [float("nan"), 1e20, 2.5, -1, True, 10**20])
+def test_a_lag_that_is_not_a_reachable_number_of_bars_is_refused_before_any_request(
+    cz: Coinalyze, fake: FakeCoinalyze, sink: MemorySink, lag: object
+) -> None:
+    start, end = NOW_DT - 5 * H, NOW_DT - 3 * H
+    calls = (
+        lambda: backfill(cz, ["open_interest"], ["BTCUSDT_PERP.A"], "1h", start, end, sink=sink, lag=lag),  # type: ignore[arg-type]
+        lambda: update(cz, ["open_interest"], ["BTCUSDT_PERP.A"], "1h", start=start, sink=sink, lag=lag),  # type: ignore[arg-type]
+    )  # fmt: skip
+
+    for call in calls:
+        with pytest.raises(ValidationError, match="lag must be"):
+            call()
+
+    assert fake.calls == []

@@ -276,3 +276,54 @@ def test_a_file_system_error_fails_one_cycle_and_the_loop_carries_on(
     assert (stats.cycles, stats.failures) == (2, 1)
     assert "No space left" in (stats.last_error or "")
     assert len(sink.read("open_interest")) > 0
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("delay", float("nan")),
+        ("delay", float("inf")),
+        ("delay", 1e20),
+        ("delay", True),
+        ("lag", float("nan")),
+        ("lag", 1e20),
+        ("lag", 10**20),
+        ("lag", -1),
+        ("max_cycles", float("nan")),
+        ("max_cycles", 1.5),
+    ],
+)
+def test_a_non_finite_or_mistyped_option_is_refused_before_any_request(
+    cz: Coinalyze,
+    fake: FakeCoinalyze,
+    sink: MemorySink,
+    clock: ManualClock,
+    option: str,
+    value: object,
+) -> None:
+    # A loop that does start (a NaN max_cycles never finishes) is stopped after a while, so
+    # that the test fails instead of hanging.
+    stop = threading.Event()
+    timer = threading.Timer(10.0, stop.set)
+    timer.start()
+    options = {"max_cycles": 1, "start": NOW_DT - 5 * M, "clock": clock, "stop": stop}
+    options[option] = value
+
+    try:
+        with pytest.raises(ValidationError, match=f"^{option} must be"):
+            watch(cz, ["open_interest"], SYMBOLS, "1m", sink=sink, **options)  # type: ignore[arg-type]
+        with pytest.raises(ValidationError, match=f"^{option} must be"):
+            asyncio.run(_awatch_once(fake, clock, sink, options))
+    finally:
+        timer.cancel()
+
+    assert fake.calls == []
+
+
+async def _awatch_once(
+    fake: FakeCoinalyze, clock: ManualClock, sink: MemorySink, options: dict[str, object]
+) -> WatchStats:
+    async with AsyncCoinalyze(
+        api_key=fake.api_key, clock=clock, http_transport=httpx.MockTransport(fake.handle)
+    ) as client:
+        return await awatch(client, ["open_interest"], SYMBOLS, "1m", sink=sink, **options)  # type: ignore[arg-type]

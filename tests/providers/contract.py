@@ -36,6 +36,7 @@ from cryptodata import (
     ProviderError,
     RateLimiter,
     RateLimitError,
+    RetryPolicy,
     Table,
     ValidationError,
     schema,
@@ -245,7 +246,21 @@ class ProviderContract:
 
         harness.limiter.acquire(1)  # any other caller sharing the limiter
 
-        assert harness.clock.time() - before >= 600.0 - 1e-6
+        # Every provider keeps the default max_retry_after: the pause is cut to it.
+        assert harness.clock.time() - before >= RetryPolicy().max_retry_after - 1e-6
+
+    def test_a_huge_retry_after_pauses_the_limiter_no_longer_than_max_retry_after(
+        self, harness: Harness
+    ) -> None:
+        harness.call()
+        harness.rate_limit_for(99_999_999.0)
+        with pytest.raises(RateLimitError):
+            harness.call()
+        before = harness.clock.time()
+
+        harness.limiter.acquire(1)
+
+        assert harness.clock.time() - before <= RetryPolicy().max_retry_after
 
     def test_every_sync_and_async_twin_has_the_same_signature(self, harness: Harness) -> None:
         assert harness.twins

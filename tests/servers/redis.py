@@ -2,19 +2,23 @@
 
 `redis_url` starts `redis-server` (no persistence, in a temporary directory) once per test
 session and stops it at the end. Set `CRYPTODATA_TEST_REDIS_URL` to use an existing server
-instead. The tests skip only when no `redis-server` binary exists at all; a binary that fails
-to start is an error, with the server's log in the message.
+instead. `own_redis` starts a server for one test alone (one it may stop with SIGSTOP), and
+`redis_server` starts one with extra options (a password). The tests skip only when no
+`redis-server` binary exists at all; a binary that fails to start is an error, with the
+server's log in the message.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -28,13 +32,35 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if url := os.environ.get("CRYPTODATA_TEST_REDIS_URL"):
         yield url
         return
+    with redis_server(tmp_path_factory.mktemp("redis")) as (url, _):
+        yield url
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A Redis server of this test alone, and its process: for tests that stop it (SIGSTOP).
+
+    Always a server of our own, even with `CRYPTODATA_TEST_REDIS_URL` set: a shared one must
+    not be stopped.
+    """
+    with redis_server(tmp_path) as started:
+        yield started
+
+
+@contextmanager
+def redis_server(workdir: Path, *options: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Start `redis-server` in `workdir` on a free loopback port; yield its URL and process.
+
+    Args:
+        workdir: Where the server runs and logs.
+        *options: More command-line options, e.g. `"--requirepass", "s3cret"`.
+    """
     binary = shutil.which("redis-server")
     if binary is None:
         pytest.skip(
             "no redis-server binary: install it (apt-get install -y redis-server) "
             "or set CRYPTODATA_TEST_REDIS_URL to an existing server"
         )
-    workdir = tmp_path_factory.mktemp("redis")
     port = _free_port()
     log = workdir / "redis.log"
     # Logging to stdout (no --logfile) puts start-up errors, such as a bad option, in the log.
@@ -47,6 +73,7 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 "--dir", str(workdir),
                 "--save", "",
                 "--appendonly", "no",
+                *options,
             ],
             stdin=subprocess.DEVNULL,
             stdout=output,
@@ -54,8 +81,10 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         )  # fmt: skip
     try:
         _wait_for_ping(server, port, log)
-        yield f"redis://127.0.0.1:{port}/0"
+        yield f"redis://127.0.0.1:{port}/0", server
     finally:
+        # A stopped server (SIGSTOP) must resume to handle SIGTERM.
+        server.send_signal(signal.SIGCONT)
         server.terminate()
         try:
             server.wait(timeout=5)
@@ -96,7 +125,8 @@ def _wait_for_ping(server: subprocess.Popen[bytes], port: int, log: Path) -> Non
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5) as conn:
                 conn.sendall(b"PING\r\n")
-                if conn.recv(16).startswith(b"+PONG"):
+                # A server with a password answers -NOAUTH: it is up all the same.
+                if conn.recv(16).startswith((b"+PONG", b"-NOAUTH")):
                     return
         except OSError:
             pass  # not listening yet

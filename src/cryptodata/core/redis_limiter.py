@@ -29,11 +29,13 @@ import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
-from urllib.parse import urlsplit, urlunsplit
+from typing import TYPE_CHECKING, NoReturn
+from urllib.parse import unquote, urlsplit, urlunsplit
 
+from ._checks import MAX_TIMEOUT, count, finite
 from .clock import Clock, SystemClock
 from .errors import TransportError, ValidationError
+from .limiters import MAX_WINDOW, BaseLimiter, Taken
 
 if TYPE_CHECKING:
     from redis import Redis
@@ -99,7 +101,7 @@ return 0
 """
 
 
-class RedisRateLimiter:
+class RedisRateLimiter(BaseLimiter):
     """An exact sliding window in Redis: at most `limit` units in any `window` seconds, for all processes.
 
     Every process (and host) that builds a `RedisRateLimiter` with the same `key` shares one
@@ -115,26 +117,33 @@ class RedisRateLimiter:
     is given too. Clients passed in are never closed by the limiter. From asyncio, call
     `await limiter.aclose()` before the event loop ends: its connections belong to that loop.
 
-    When Redis cannot be reached, `acquire`, `aacquire` and `pause` raise
-    [`TransportError`][cryptodata.TransportError] (`provider="redis"`): the limiter never
-    grants blindly, since workers each granting the full budget would draw the 429s it exists
-    to prevent.
+    When Redis cannot be reached, or does not answer within `timeout` (a stalled server),
+    `acquire`, `aacquire` and `pause` raise [`TransportError`][cryptodata.TransportError]
+    (`provider="redis"`, the password never shown): the limiter never grants blindly, since
+    workers each granting the full budget would draw the 429s it exists to prevent. A `key`
+    whose Redis keys hold another type of value (another program's data) raises
+    [`ValidationError`][cryptodata.ValidationError] naming them: choose another `key`.
 
     Args:
         redis_url_or_client: A Redis URL (`redis://`, `rediss://`, `unix://`; credentials
             are never shown by `repr`) or a `redis.Redis` client.
         key: Name of the shared budget, e.g. `"coinalyze:<key id>"`; one per API key.
-        limit: Budget per window (Coinalyze: 40).
-        window: Window length in seconds, at least 0.001 (Coinalyze: 60).
+        limit: Budget per window, an integer of at least 1 (Coinalyze: 40).
+        window: Window length in seconds, from 0.001 to a year (Coinalyze: 60).
         clock: Used only to wait (`sleep` / `asleep`); time itself is read from Redis, so a
             [`ManualClock`][cryptodata.ManualClock] makes `acquire` spin until real time
             has passed.
         async_client: A `redis.asyncio.Redis` client for `aacquire`, when you manage clients
             yourself.
+        timeout: Seconds to wait for Redis to connect and to answer each command, above 0
+            and at most 3600, for the connections opened from a URL (clients passed in keep
+            their own settings; a `socket_timeout` in the URL's query wins). The redis
+            package may retry a command that timed out a few times before the error is raised.
 
     Raises:
-        ValidationError: If `key` is empty, `limit` < 1, `window` < 0.001, or the client is
-            not a URL or a `redis.Redis`.
+        ValidationError: If `key` is not a non-empty string, `limit` is not an integer of at
+            least 1, `window` or `timeout` is out of range, or the client is not a URL or a
+            `redis.Redis`.
         ImportError: If the `redis` package is missing (install `cryptodata[redis]`).
 
     Examples:
@@ -155,6 +164,7 @@ class RedisRateLimiter:
         window: float = 60.0,
         clock: Clock | None = None,
         async_client: AsyncRedis | None = None,
+        timeout: float = 5.0,
     ) -> None:
         try:
             import redis
@@ -162,12 +172,13 @@ class RedisRateLimiter:
             raise ImportError(
                 "RedisRateLimiter needs the redis package: pip install 'cryptodata[redis]'"
             ) from exc
-        if not key:
-            raise ValidationError("key must be a non-empty string, e.g. 'coinalyze:main'")
-        if limit < 1 or window < 0.001:
+        if not isinstance(key, str) or not key:
             raise ValidationError(
-                f"limit must be >= 1 and window >= 0.001 s, got limit={limit}, window={window}"
+                f"key must be a non-empty string, e.g. 'coinalyze:main', got {key!r}"
             )
+        limit = count("limit", limit)
+        window = finite("window", window, minimum=0.001, maximum=MAX_WINDOW, unit="seconds")
+        timeout = finite("timeout", timeout, above=0, maximum=MAX_TIMEOUT, unit="seconds")
         if not isinstance(redis_url_or_client, str | redis.Redis):
             raise ValidationError(
                 f"expected a Redis URL or a redis.Redis client, got {type(redis_url_or_client).__name__}; "
@@ -177,7 +188,8 @@ class RedisRateLimiter:
         self.key = key
         self.limit = limit
         self.window = window
-        self._clock: Clock = clock or SystemClock()
+        self.timeout = timeout
+        self._clock = clock or SystemClock()
         self._window_us = round(window * 1_000_000)
         # The hash tag keeps both keys in one Redis Cluster slot, as one script needs.
         self._keys = (f"{{{key}}}:grants", f"{{{key}}}:pause")
@@ -187,82 +199,82 @@ class RedisRateLimiter:
             if isinstance(redis_url_or_client, str)
             else _describe(redis_url_or_client)
         )
+        self._secrets = (
+            _passwords(redis_url_or_client) if isinstance(redis_url_or_client, str) else ()
+        )
         self._lock = threading.Lock()
-        self._scripts: tuple[Script, Script] | None = None
+        self._scripts: tuple[Redis, Script, Script] | None = None
         self._owned_client: Redis | None = None
         self._given_async_script = async_client.register_script(_ACQUIRE) if async_client else None
         # redis.asyncio connections belong to the event loop that opened them, so each loop
         # (each `asyncio.run`) gets its own client.
         self._async_clients: dict[asyncio.AbstractEventLoop, tuple[AsyncRedis, AsyncScript]] = {}
 
-    def acquire(self, cost: int = 1) -> None:
-        """Block until `cost` units fit in the shared window, then take them.
-
-        Raises:
-            ValidationError: If `cost` is below 1 or above `limit` (before Redis is asked).
-            TransportError: If Redis cannot be reached.
-        """
-        while (wait := self.try_acquire(cost)) > 0:
-            self._clock.sleep(wait)
-
-    async def aacquire(self, cost: int = 1) -> None:
-        """Wait, without blocking the event loop, until `cost` units fit; then take them.
-
-        Raises:
-            ValidationError: If `cost` is below 1 or above `limit` (before Redis is asked).
-            TransportError: If Redis cannot be reached.
-        """
-        while (wait := await self._atry_acquire(cost)) > 0:
-            await self._clock.asleep(wait)
-
-    def try_acquire(self, cost: int = 1) -> float:
-        """Take `cost` if it fits now and return 0.0, else return the seconds to wait first.
+    def take(self, cost: int = 1) -> Taken:
+        """Take `cost` if it fits in the shared window now, else say how long to wait.
 
         The wait (millisecond precision, rounded up) lasts until enough of the oldest grants
-        expire, or until the pause ends, whichever is later.
+        expire, or until the pause ends, whichever is later. A refund removes this grant from
+        the shared window (one blocking round trip).
 
         Raises:
-            ValidationError: If `cost` is below 1 or above `limit` (before Redis is asked).
-            TransportError: If Redis cannot be reached.
+            ValidationError: If `cost` is not an integer from 1 to `limit` (before Redis is
+                asked), or the key holds another type of value.
+            TransportError: If Redis cannot be reached or does not answer in time.
 
         Examples:
-            >>> limiter.try_acquire(40)  # doctest: +SKIP
+            >>> limiter.take(40).wait  # doctest: +SKIP
             0.0
-            >>> limiter.try_acquire(1)   # doctest: +SKIP
+            >>> limiter.take(1).wait   # doctest: +SKIP
             59.998
         """
-        self._check_cost(cost)
-        acquire, _ = self._sync_scripts()
+        cost = self._cost(cost)
+        _, acquire, _ = self._sync_scripts()
+        member = _member(cost)
         with self._translate_errors():
-            return _seconds(acquire(keys=self._keys, args=self._args(cost, take=True)))
+            return self._taken(acquire(keys=self._keys, args=self._args(cost, member)), member)
+
+    async def atake(self, cost: int = 1) -> Taken:
+        """The asyncio twin of `take`, on this event loop's connection (a refund blocks)."""
+        cost = self._cost(cost)
+        script = self._async_script()
+        if script is None:
+            # Only a blocking client was given: run it off the event loop.
+            return await asyncio.to_thread(self.take, cost)
+        member = _member(cost)
+        with self._translate_errors():
+            return self._taken(await script(keys=self._keys, args=self._args(cost, member)), member)
 
     def wait_time(self, cost: int = 1) -> float:
         """Seconds until `cost` would fit, without taking anything.
 
         Raises:
-            ValidationError: If `cost` is below 1 or above `limit` (before Redis is asked).
-            TransportError: If Redis cannot be reached.
+            ValidationError: If `cost` is not an integer from 1 to `limit` (before Redis is
+                asked), or the key holds another type of value.
+            TransportError: If Redis cannot be reached or does not answer in time.
         """
-        self._check_cost(cost)
-        acquire, _ = self._sync_scripts()
+        cost = self._cost(cost)
+        _, acquire, _ = self._sync_scripts()
         with self._translate_errors():
-            return _seconds(acquire(keys=self._keys, args=self._args(cost, take=False)))
+            return _seconds(acquire(keys=self._keys, args=self._args(cost, "")))
 
-    def pause(self, seconds: float) -> None:
-        """Grant nothing, to any holder of the key, for the next `seconds`.
-
-        An existing longer pause is kept. Blocking (one round trip) even when called from
-        async code, as the [`RateLimiter`][cryptodata.RateLimiter] protocol requires.
-
-        Raises:
-            TransportError: If Redis cannot be reached.
-        """
+    def _pause(self, seconds: float) -> None:
+        # Blocking (one round trip) even when called from async code, as the RateLimiter
+        # protocol's pause is; the base class has capped `seconds` at MAX_PAUSE.
         milliseconds = math.ceil(seconds * 1000)
-        if milliseconds <= 0:
-            return
-        _, pause = self._sync_scripts()
+        _, _, pause = self._sync_scripts()
         with self._translate_errors():
             pause(keys=self._keys[1:], args=[milliseconds])
+
+    def _taken(self, milliseconds: int, member: str) -> Taken:
+        if milliseconds > 0:
+            return Taken(_seconds(milliseconds))
+        return Taken(0.0, lambda: self._refund(member))
+
+    def _refund(self, member: str) -> None:
+        client, _, _ = self._sync_scripts()
+        with self._translate_errors():
+            client.zrem(self._keys[0], member)
 
     def close(self) -> None:
         """Close the blocking connections this limiter opened; it reconnects if used again."""
@@ -280,25 +292,26 @@ class RedisRateLimiter:
             await owned[0].aclose()
         self.close()
 
-    async def _atry_acquire(self, cost: int) -> float:
-        self._check_cost(cost)
-        script = self._async_script()
-        if script is None:
-            # Only a blocking client was given: run it off the event loop.
-            return await asyncio.to_thread(self.try_acquire, cost)
-        with self._translate_errors():
-            return _seconds(await script(keys=self._keys, args=self._args(cost, take=True)))
-
-    def _sync_scripts(self) -> tuple[Script, Script]:
+    def _sync_scripts(self) -> tuple[Redis, Script, Script]:
         with self._lock:
             if self._scripts is None:
                 if isinstance(self._source, str):
                     import redis
 
-                    client = self._owned_client = redis.Redis.from_url(self._source)
+                    # Without timeouts a stalled server (up, not answering) blocks every
+                    # acquire forever.
+                    client = self._owned_client = redis.Redis.from_url(
+                        self._source,
+                        socket_timeout=self.timeout,
+                        socket_connect_timeout=self.timeout,
+                    )
                 else:
                     client = self._source
-                self._scripts = (client.register_script(_ACQUIRE), client.register_script(_PAUSE))
+                self._scripts = (
+                    client,
+                    client.register_script(_ACQUIRE),
+                    client.register_script(_PAUSE),
+                )
             return self._scripts
 
     def _async_script(self) -> AsyncScript | None:
@@ -313,31 +326,52 @@ class RedisRateLimiter:
             if (owned := self._async_clients.get(loop)) is None:
                 import redis.asyncio
 
-                client = redis.asyncio.Redis.from_url(self._source)
+                client = redis.asyncio.Redis.from_url(
+                    self._source,
+                    socket_timeout=self.timeout,
+                    socket_connect_timeout=self.timeout,
+                )
                 owned = self._async_clients[loop] = (client, client.register_script(_ACQUIRE))
             return owned[1]
 
-    def _args(self, cost: int, *, take: bool) -> list[int | str]:
-        member = f"{cost}:{uuid.uuid4().hex}" if take else ""
+    def _args(self, cost: int, member: str) -> list[int | str]:
         return [self.limit, self._window_us, cost, member]
-
-    def _check_cost(self, cost: int) -> None:
-        if cost < 1 or cost > self.limit:
-            raise ValidationError(f"cost must be between 1 and {self.limit}, got {cost}")
 
     @contextmanager
     def _translate_errors(self) -> Iterator[None]:
+        """Redis's errors as ours: the limiter fails closed, with a typed error."""
         import redis.exceptions
 
         try:
             yield
-        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
-            raise TransportError(
-                f"cannot reach Redis for the shared rate limit ({type(exc).__name__}: {exc}); "
-                "check that the server is up and the URL is right",
-                provider="redis",
-                endpoint=self.key,
-            ) from exc
+        except redis.exceptions.ResponseError as exc:
+            if not str(exc).startswith("WRONGTYPE"):
+                self._fail("Redis refused the limiter's command", exc)
+            # Another program's data under our names: waiting will not fix it, so it is not
+            # a TransportError (retried, counted as a failed watch cycle) but a setting to
+            # change, like any bad argument.
+            raise ValidationError(
+                f"the Redis keys of the shared rate limit {self.key!r} "
+                f"({', '.join(self._keys)}) hold another type of value, so another program "
+                "uses them: give the limiter another key= (or delete those keys)"
+            ) from None
+        except redis.exceptions.RedisError as exc:
+            self._fail("cannot reach Redis for the shared rate limit", exc)
+
+    def _fail(self, what: str, exc: Exception) -> NoReturn:
+        detail = shown = f"{type(exc).__name__}: {exc}"
+        for secret in self._secrets:
+            shown = shown.replace(secret, "***")
+        error = TransportError(
+            f"{what} ({shown}); check that the server is up and answers within "
+            f"timeout={self.timeout:g}s, and that the URL and its password are right",
+            provider="redis",
+            endpoint=self.key,
+        )
+        if shown != detail:
+            # The cause's message holds the password: it must not ride along either.
+            raise error from None
+        raise error from exc
 
     @property
     def capacity(self) -> float:
@@ -358,6 +392,23 @@ class RedisRateLimiter:
 
 def _seconds(milliseconds: int) -> float:
     return milliseconds / 1000
+
+
+def _member(cost: int) -> str:
+    """A grant's member in the sorted set: its cost (summed by the script) and a unique id."""
+    return f"{cost}:{uuid.uuid4().hex}"
+
+
+def _passwords(url: str) -> tuple[str, ...]:
+    """The passwords a URL holds (user part, `password=` query), to keep out of messages."""
+    parts = urlsplit(url)
+    found = [parts.password] if parts.password else []
+    for pair in parts.query.split("&"):
+        name, _, value = pair.partition("=")
+        if name.lower() == "password" and value:
+            found.append(value)
+    # redis-py connects with the percent-decoded password: hide both spellings.
+    return tuple(dict.fromkeys(spelling for raw in found for spelling in (raw, unquote(raw))))
 
 
 def _redact(url: str) -> str:

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import attrs
 import msgspec
 
+from ._checks import count
 from ._redact import REDACTED, redact_known, remember
 from .errors import ProviderError, ResponseFormatError, ValidationError, excerpt
 
@@ -156,8 +157,8 @@ def _method(instance: Request, attribute: attrs.Attribute[str], value: str) -> N
 
 
 def _cost(instance: Request, attribute: attrs.Attribute[int], value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValidationError(f"cost must be an integer of at least 1, got {value!r}")
+    # The limiters check costs again (against their capacity): the same rule, one place.
+    count("cost", value)
 
 
 def _json(instance: Request, attribute: attrs.Attribute[Any], value: Any) -> None:

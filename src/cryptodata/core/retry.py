@@ -7,16 +7,25 @@ import random
 
 import attrs
 
-from .errors import ValidationError
+from ._checks import count, finite
+from .limiters import MAX_PAUSE
 
-__all__ = ["RetryPolicy", "parse_retry_after"]
+__all__ = ["MAX_ATTEMPTS", "RetryPolicy", "parse_retry_after"]
 
 _RETRIED_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 
+MAX_ATTEMPTS = 100
+"""Most attempts a policy may allow: with the longest backoff, hours of retrying one request."""
 
-def _positive(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if value <= 0:
-        raise ValidationError(f"{attribute.name} must be positive, got {value}")
+
+def _seconds(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    # Capped like a limiter's pause: a longer wait overflows sleep, and no server means it.
+    finite(attribute.name, value, above=0, maximum=MAX_PAUSE, unit="seconds")
+
+
+def _attempts(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+    # A NaN would compare false with every attempt number and retry forever.
+    count(attribute.name, value, maximum=MAX_ATTEMPTS)
 
 
 @attrs.frozen
@@ -30,24 +39,28 @@ class RetryPolicy:
     [`RateLimitError`][cryptodata.RateLimitError].
 
     Attributes:
-        max_attempts: Total attempts per request, the first included (1 disables retries).
+        max_attempts: Total attempts per request, the first included (1 disables retries),
+            an integer from 1 to 100.
         backoff_base: Cap of the first retry's delay, in seconds.
         backoff_max: Largest delay between two attempts, in seconds.
-        max_retry_after: Longest `Retry-After` the transport waits out, in seconds.
+        max_retry_after: Longest `Retry-After` the transport waits out, in seconds; also the
+            longest the transport pauses the limiter for, whatever the server asks.
+
+    Every delay is a finite number of seconds above 0 and at most a day
+    ([`MAX_PAUSE`][cryptodata.core.limiters.MAX_PAUSE]).
+
+    Raises:
+        ValidationError: For a setting of the wrong type (`max_attempts=2.5`, `True`), NaN,
+            infinite or out of range.
 
     Examples:
         >>> patient = RetryPolicy(max_attempts=8, max_retry_after=300)
     """
 
-    max_attempts: int = attrs.field(default=5)
-    backoff_base: float = attrs.field(default=0.5, validator=_positive)
-    backoff_max: float = attrs.field(default=30.0, validator=_positive)
-    max_retry_after: float = attrs.field(default=120.0, validator=_positive)
-
-    @max_attempts.validator
-    def _check_attempts(self, attribute: attrs.Attribute[int], value: int) -> None:
-        if value < 1:
-            raise ValidationError(f"max_attempts must be at least 1, got {value}")
+    max_attempts: int = attrs.field(default=5, validator=_attempts)
+    backoff_base: float = attrs.field(default=0.5, validator=_seconds)
+    backoff_max: float = attrs.field(default=30.0, validator=_seconds)
+    max_retry_after: float = attrs.field(default=120.0, validator=_seconds)
 
     def retries_status(self, status: int) -> bool:
         """Whether a response with this status is worth another attempt."""

@@ -24,6 +24,7 @@ import httpx
 
 from cryptodata._version import __version__
 
+from ._checks import MAX_TIMEOUT, finite
 from .clock import Clock, SystemClock
 from .errors import (
     BadRequestError,
@@ -143,11 +144,12 @@ class Transport:
             one with `Request(base=...)`. Absolute request URLs must be on the origin of one
             of the base URLs.
         clock: Time source for sleeping and `Retry-After` dates.
-        timeout: Seconds before a request is abandoned (then retried).
+        timeout: Seconds before a request is abandoned (then retried): above 0, at most 3600.
         seed: Seed of the jitter generator, for reproducible tests.
 
     Raises:
-        ValidationError: If no base URL is given, or one is not a valid http(s) URL.
+        ValidationError: If no base URL is given, or one is not a valid http(s) URL, or
+            `timeout` is not a finite number of seconds in range.
     """
 
     def __init__(
@@ -173,7 +175,7 @@ class Transport:
         self.limiter = limiter
         self.retry = retry or RetryPolicy()
         self.clock: Clock = clock or SystemClock()
-        self.timeout = timeout
+        self.timeout = finite("timeout", timeout, above=0, maximum=MAX_TIMEOUT, unit="seconds")
         self.stats = RequestStats()
         self._headers: dict[str, Value] = {
             "User-Agent": f"cryptodata/{__version__}",
@@ -335,11 +337,13 @@ class Transport:
             wait = error.retry_after or backoff
             # Pausing the limiter (rather than sleeping here) makes every caller that shares it
             # wait too, and keeps them quiet for the server's penalty even when this request
-            # gives up: requests sent while throttled extend the penalty.
-            self.limiter.pause(wait)
+            # gives up: requests sent while throttled extend the penalty. Never longer than
+            # the policy allows, though: a `Retry-After: 99999999` would silence every holder
+            # of a shared limiter (with Redis, every process) for years.
+            self.limiter.pause(min(wait, self.retry.max_retry_after))
             if wait > self.retry.max_retry_after:
                 message = (
-                    f"rate limited; the provider asks to wait {wait:.0f}s, "
+                    f"rate limited; the provider asks to wait {wait:.6g}s, "
                     f"more than max_retry_after={self.retry.max_retry_after:g}s"
                 )
                 refused = RateLimitError(

@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 
 import attrs
 
+from cryptodata.core._checks import count
 from cryptodata.core.errors import ValidationError
 from cryptodata.core.intervals import Interval, IntervalInput
 from cryptodata.core.schema import Kind
@@ -344,8 +345,7 @@ class _Query:
         lo = None if start is None else to_utc(start, name="start")
         if lo is not None:
             lo, hi = time_range(lo, hi)
-        if lag < 0:
-            raise ValidationError(f"lag must be >= 0 bars, got {lag}")
+        lag = check_lag(lag, step, now)
         if not symbols:
             raise ValidationError("symbols must not be empty")
         coverage = source.coverage()
@@ -381,6 +381,23 @@ class _Query:
             return self.first_bar(kind)
         resume = self.interval.add(last, -self.lag)
         return resume if self.empty_only or self.start is None else max(self.start, resume)
+
+
+def check_lag(lag: int, interval: Interval, now: datetime) -> int:
+    """`lag` as a number of bars, if it is an integer of at least 0 that reaches no earlier than year 1.
+
+    Raises:
+        ValidationError: Otherwise (a float such as NaN or 1e20 included), before any request.
+    """
+    bars = count("lag", lag, minimum=0)
+    try:
+        interval.add(now, -bars)
+    except ValidationError:
+        raise ValidationError(
+            f"lag must be a number of bars that stays after the year 1, got {lag!r} bars of "
+            f"{interval.value}; a few bars re-read the ones a provider revises"
+        ) from None
+    return bars
 
 
 def _series(source: Source, query: _Query) -> dict[Kind, SeriesIds]:

@@ -18,6 +18,7 @@ from types import FrameType
 
 import attrs
 
+from cryptodata.core._checks import count, finite
 from cryptodata.core.clock import Clock, SystemClock
 from cryptodata.core.errors import CryptoDataError, ValidationError
 from cryptodata.core.intervals import Interval, IntervalInput
@@ -26,11 +27,14 @@ from cryptodata.core.source import AsyncSource, Source
 from cryptodata.core.time import TimeInput
 from cryptodata.sinks.base import Sink
 
-from .backfill import DEFAULT_LAG_BARS, BackfillReport, aupdate, update
+from .backfill import DEFAULT_LAG_BARS, BackfillReport, aupdate, check_lag, update
 
 __all__ = ["WatchStats", "awatch", "watch"]
 
 logger = logging.getLogger("cryptodata.pipeline")
+
+MAX_DELAY = 86_400.0
+"""Longest `delay` after a boundary, in seconds (a day): providers publish within minutes."""
 
 
 @attrs.define
@@ -81,8 +85,9 @@ def watch(
         symbols: The provider's symbols.
         interval: Bar interval and polling period.
         sink: Where rows go.
-        delay: Seconds after the boundary before polling (the provider needs a moment).
-        lag: Bars re-read before each series' newest stored bar.
+        delay: Seconds after the boundary before polling (the provider needs a moment),
+            from 0 to 86,400.
+        lag: Bars re-read before each series' newest stored bar, an integer of at least 0.
         start: Where series with nothing stored begin (see `update`).
         stop: Set it to end the loop; SIGINT/SIGTERM set it too (main thread only).
         max_cycles: Stop after this many cycles (tests, cron-like runs).
@@ -92,7 +97,13 @@ def watch(
         The loop's health counters.
     """
     loop = _Loop.start(
-        kinds, source.coverage().interval(interval), delay, stop, max_cycles, clock or source.clock
+        kinds,
+        source.coverage().interval(interval),
+        delay,
+        lag,
+        stop,
+        max_cycles,
+        clock or source.clock,
     )
     with _stop_on_signals(loop.stop):
         while not loop.stop.is_set():
@@ -143,7 +154,13 @@ async def awatch(
     signal handlers and other threads can set it) is checked at least once a second.
     """
     loop = _Loop.start(
-        kinds, source.coverage().interval(interval), delay, stop, max_cycles, clock or source.clock
+        kinds,
+        source.coverage().interval(interval),
+        delay,
+        lag,
+        stop,
+        max_cycles,
+        clock or source.clock,
     )
     with _stop_on_signals(loop.stop):
         while not loop.stop.is_set():
@@ -194,14 +211,17 @@ class _Loop:
         kinds: Iterable[Kind | str],
         interval: Interval,
         delay: float,
+        lag: int,
         stop: threading.Event | None,
         max_cycles: int | None,
         clock: Clock,
     ) -> _Loop:
-        if delay < 0:
-            raise ValidationError(f"delay must be >= 0 seconds, got {delay}")
-        if max_cycles is not None and max_cycles < 1:
-            raise ValidationError(f"max_cycles must be >= 1, got {max_cycles}")
+        # Checked here, not by the first cycle: a NaN delay or cycle count would otherwise
+        # make the loop wait or run forever, and a bad lag fail only once a cycle starts.
+        delay = finite("delay", delay, minimum=0, maximum=MAX_DELAY, unit="seconds")
+        check_lag(lag, interval, datetime.fromtimestamp(clock.time(), UTC))
+        if max_cycles is not None:
+            max_cycles = count("max_cycles", max_cycles)
         return cls(list(kinds), interval, delay, stop or threading.Event(), max_cycles, clock)
 
     def closed_end(self) -> datetime:

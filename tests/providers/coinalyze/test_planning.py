@@ -157,7 +157,9 @@ def test_plan_of_a_history_method_needs_interval_and_start(httpx_mock: HTTPXMock
 
 
 def test_max_points_per_request_below_one_is_rejected() -> None:
-    with pytest.raises(ValidationError, match="max_points_per_request must be at least 1, got 0"):
+    with pytest.raises(
+        ValidationError, match="max_points_per_request must be an integer from 1 to 1000000, got 0"
+    ):
         Coinalyze(api_key=API_KEY, max_points_per_request=0)
 
 

@@ -43,9 +43,18 @@ def test_bad_n_raises_before_any_request(
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        ({"ttl": -1}, "ttl must be a number of seconds >= 0, got -1"),
-        ({"ttl": float("nan")}, "ttl must be a number of seconds >= 0, got nan"),
-        ({"ttl": "1d"}, "ttl must be a number of seconds >= 0, got '1d'"),
+        ({"ttl": -1}, "ttl must be a number of seconds at least 0, got -1"),
+        ({"ttl": float("nan")}, "ttl must be a number of seconds at least 0, got nan"),
+        ({"ttl": "1d"}, "ttl must be a number of seconds at least 0, got '1d'"),
+        ({"ttl": float("inf")}, "ttl must be a number of seconds at least 0, got inf"),
+        (
+            {"timeout": -1},
+            "timeout must be a number of seconds greater than 0 and at most 3600, got -1",
+        ),
+        (
+            {"timeout": float("nan")},
+            "timeout must be a number of seconds greater than 0 and at most 3600, got nan",
+        ),
         ({"exclude": ["stablecoins", ""]}, "exclude must hold non-empty strings, got ''"),
         ({"exclude_ids": [None]}, "exclude_ids must hold non-empty strings, got None"),
         ({"narratives": ["layer-1", 2]}, "narratives must hold non-empty strings, got 2"),

@@ -16,6 +16,7 @@ from typing import Any, Literal, Self
 import httpx
 import polars as pl
 
+from cryptodata.core._checks import count, finite
 from cryptodata.core.clock import Clock, SystemClock
 from cryptodata.core.errors import ValidationError
 from cryptodata.core.intervals import Interval, IntervalInput
@@ -58,6 +59,10 @@ _AGGREGATES: dict[str, tuple[Endpoint, Kind, tuple[str, ...]]] = {
 }
 
 
+# A bound that keeps a request's window (points x interval) inside what a timedelta holds.
+_MAX_POINTS = 1_000_000
+
+
 class _CoinalyzeBase:
     """Configuration, market cache and every operation as a flow; I/O is the subclass's."""
 
@@ -86,10 +91,11 @@ class _CoinalyzeBase:
         secret = Secret.credential(
             key, name="api_key" if api_key is not None else "COINALYZE_API_KEY"
         )
-        if max_points_per_request < 1:
-            raise ValidationError(
-                f"max_points_per_request must be at least 1, got {max_points_per_request}"
-            )
+        # The transport checks `timeout` when the subclass builds it, in this constructor too.
+        max_points_per_request = count(
+            "max_points_per_request", max_points_per_request, maximum=_MAX_POINTS
+        )
+        market_ttl = finite("market_ttl", market_ttl, minimum=0, unit="seconds")
         self._clock: Clock = clock or SystemClock()
         self._limiter = limiter or SlidingWindowLimiter(
             ep.CALLS_PER_MINUTE, 60.0, clock=self._clock
@@ -508,9 +514,11 @@ class Coinalyze(_CoinalyzeBase):
         retry: Retry policy; see [`RetryPolicy`][cryptodata.RetryPolicy].
         clock: Time source (tests pass a [`ManualClock`][cryptodata.ManualClock]).
         base_url: API root.
-        timeout: Seconds per request before it is abandoned and retried.
-        market_ttl: Seconds the market catalogue is cached.
-        max_points_per_request: Bars per symbol per request before a window is split.
+        timeout: Seconds per request before it is abandoned and retried (above 0, at most
+            3600).
+        market_ttl: Seconds the market catalogue is cached (a finite number, at least 0).
+        max_points_per_request: Bars per symbol per request before a window is split (an
+            integer from 1 to 1,000,000).
         convert_to_usd: Ask for USD values (OI, liquidations) in `history`, `fetch`,
             `series` and so in pipelines; the per-method argument overrides it.
         http_transport: An httpx transport to send through (proxies, replays, mocks).
@@ -518,6 +526,7 @@ class Coinalyze(_CoinalyzeBase):
     Raises:
         ValidationError: If no API key is given or set, or the key holds a control or
             non-ASCII character (the message gives its position, never the key).
+        ValidationError: If a numeric setting is of the wrong type, NaN or out of range.
 
     Examples:
         >>> from cryptodata import Coinalyze

@@ -40,6 +40,7 @@ import httpx
 import msgspec
 import polars as pl
 
+from cryptodata.core._checks import MAX_TIMEOUT, finite
 from cryptodata.core.clock import Clock, SystemClock
 from cryptodata.core.errors import ValidationError
 from cryptodata.core.limiters import RateLimiter, SlidingWindowLimiter
@@ -235,8 +236,8 @@ def top_assets(
         n: Number of assets, 1 to 1,000. Fewer come back only if CoinGecko runs out of coins.
         cache_dir: Directory of the cache file; defaults to
             [`default_cache_dir()`][cryptodata.providers.coingecko.universe.default_cache_dir].
-        ttl: Seconds a cached answer stays valid; 0 always asks CoinGecko (and still writes
-            the cache).
+        ttl: Seconds a cached answer stays valid, a finite number; 0 always asks CoinGecko
+            (and still writes the cache).
         api_key: CoinGecko Demo key, sent in the `x-cg-demo-api-key` header; defaults to
             `$COINGECKO_API_KEY`; without one, the keyless (shared per IP) API is used.
             Surrounding whitespace is stripped; a blank key or one holding a control or
@@ -252,7 +253,7 @@ def top_assets(
             usable `Retry-After`).
         clock: Time source for the limiter, backoffs and the cache's age.
         base_url: API root; only the keyless/Demo root is supported.
-        timeout: Seconds before a request is abandoned (then retried).
+        timeout: Seconds before a request is abandoned (then retried): above 0, at most 3600.
         http_transport: An httpx transport to send through (a proxy, a replay, a mock).
 
     Returns:
@@ -522,8 +523,9 @@ class _Job:
         # bool is an int subclass: top_assets(True) is a mistake, not "one asset".
         if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_ASSETS:
             raise ValidationError(f"n must be an integer from 1 to {MAX_ASSETS:,}, got {n!r}")
-        if isinstance(ttl, bool) or not isinstance(ttl, int | float) or not ttl >= 0:
-            raise ValidationError(f"ttl must be a number of seconds >= 0, got {ttl!r}")
+        ttl = finite("ttl", ttl, minimum=0, unit="seconds")
+        # The transport checks it too, but is built only after the cache was read.
+        timeout = finite("timeout", timeout, above=0, maximum=MAX_TIMEOUT, unit="seconds")
         self.query = _Query(
             n=n,
             exclude=tuple(dict.fromkeys(_names("exclude", exclude))),
