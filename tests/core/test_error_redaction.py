@@ -101,3 +101,16 @@ def test_response_json_redacts_the_body_of_its_format_error() -> None:
 
     assert caught.value.body == "<html>invalid api key ***</html>"
     assert secret.reveal() == KEY
+
+
+def test_a_short_placeholder_key_is_hidden_only_as_a_word_of_its_own() -> None:
+    placeholder = Secret("k")
+    error = ValidationError("market_ttl must be at least 0; key k was refused")
+    assert str(error) == "market_ttl must be at least 0; key *** was refused"
+    assert placeholder
+
+
+def test_a_real_length_key_is_hidden_even_inside_a_longer_word() -> None:
+    key = Secret("0c41e2d9")
+    assert str(ValidationError("token=x0c41e2d9y")) == "token=x***y"
+    assert key

@@ -6,6 +6,7 @@ what they are given without importing the request model, which imports them.
 
 from __future__ import annotations
 
+import re
 import weakref
 from typing import Protocol
 from urllib.parse import quote, quote_plus
@@ -16,6 +17,11 @@ REDACTED = "***"
 """What a secret looks like wherever a request is shown."""
 
 _PATH_SAFE = "/:@!$&'()*+,;="
+_WHOLE_WORD_BELOW = 8
+"""Spellings shorter than this are redacted only where they stand as a word of their own.
+
+A real key is long, and hidden wherever it shows; a placeholder such as `"k"` or `"demo"`
+would otherwise turn every error that mentions `market_ttl` into `mar***et_ttl`."""
 """Characters a URL path keeps unescaped (RFC 3986), as httpx writes paths."""
 
 
@@ -49,7 +55,8 @@ def redact_known(text: str) -> str:
 
     Covers the raw value, its URL-encoded spellings and its spelling inside a `str` or
     `bytes` repr, so log lines of libraries that print full URLs (httpx does) and their
-    exception messages stay clean.
+    exception messages stay clean. Values shorter than 8 characters (placeholders, never
+    real keys) are hidden only where they stand as a word of their own.
 
     Examples:
         >>> from cryptodata.core.request import Secret
@@ -60,5 +67,15 @@ def redact_known(text: str) -> str:
     values = {secret.reveal() for secret in list(_LIVE.values())}
     spellings = {form for value in values for form in _spellings(value) if form}
     for spelling in sorted(spellings, key=len, reverse=True):
-        text = text.replace(spelling, REDACTED)
+        if len(spelling) >= _WHOLE_WORD_BELOW:
+            text = text.replace(spelling, REDACTED)
+        else:
+            text = _as_word(spelling).sub(REDACTED, text)
     return text
+
+
+def _as_word(spelling: str) -> re.Pattern[str]:
+    """A pattern for `spelling` not glued to a letter or digit at a word-character edge."""
+    before = r"(?<![^\W_])" if spelling[0].isalnum() else ""
+    after = r"(?![^\W_])" if spelling[-1].isalnum() else ""
+    return re.compile(before + re.escape(spelling) + after)
