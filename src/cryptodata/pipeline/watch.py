@@ -26,7 +26,17 @@ from cryptodata.core.source import AsyncSource, Source
 from cryptodata.core.time import TimeInput
 from cryptodata.sinks.base import Sink
 
-from .backfill import DEFAULT_LAG_BARS, BackfillReport, aupdate, update
+from .backfill import (
+    DEFAULT_LAG_BARS,
+    BackfillReport,
+    _aseries,
+    _finish_plan,
+    _kinds,
+    _Query,
+    _series,
+    arun_plan,
+    run_plan,
+)
 
 __all__ = ["WatchStats", "awatch", "watch"]
 
@@ -58,8 +68,8 @@ class WatchStats:
 
 def watch(
     source: Source,
-    kinds: Iterable[Kind | str],
-    symbols: Sequence[str],
+    kinds: Kind | str | Iterable[Kind | str],
+    symbols: str | Sequence[str],
     interval: IntervalInput,
     *,
     sink: Sink,
@@ -92,23 +102,21 @@ def watch(
         The loop's health counters.
     """
     loop = _Loop.start(
-        kinds, source.coverage().interval(interval), delay, stop, max_cycles, clock or source.clock
+        _kinds(kinds),
+        source.coverage().interval(interval),
+        delay,
+        stop,
+        max_cycles,
+        clock or source.clock,
     )
+    query = loop.query(source, symbols, start, lag)
     with _stop_on_signals(loop.stop):
         while not loop.stop.is_set():
             try:
-                report = update(
-                    source,
-                    loop.kinds,
-                    symbols,
-                    loop.step,
-                    sink=sink,
-                    start=start,
-                    end=loop.closed_end(),
-                    lag=lag,
-                )
-            except ValidationError:
-                raise  # bad arguments fail the same way every cycle: stop at once
+                cycle = loop.cycle(query)
+                plan = _finish_plan(source, cycle, sink, _series(source, cycle))
+                loop.checked = True
+                report = run_plan(source, plan, sink=sink)
             except (CryptoDataError, OSError) as exc:
                 loop.failed(exc)
             else:
@@ -125,8 +133,8 @@ def watch(
 
 async def awatch(
     source: AsyncSource,
-    kinds: Iterable[Kind | str],
-    symbols: Sequence[str],
+    kinds: Kind | str | Iterable[Kind | str],
+    symbols: str | Sequence[str],
     interval: IntervalInput,
     *,
     sink: Sink,
@@ -143,23 +151,21 @@ async def awatch(
     signal handlers and other threads can set it) is checked at least once a second.
     """
     loop = _Loop.start(
-        kinds, source.coverage().interval(interval), delay, stop, max_cycles, clock or source.clock
+        _kinds(kinds),
+        source.coverage().interval(interval),
+        delay,
+        stop,
+        max_cycles,
+        clock or source.clock,
     )
+    query = loop.query(source, symbols, start, lag)
     with _stop_on_signals(loop.stop):
         while not loop.stop.is_set():
             try:
-                report = await aupdate(
-                    source,
-                    loop.kinds,
-                    symbols,
-                    loop.step,
-                    sink=sink,
-                    start=start,
-                    end=loop.closed_end(),
-                    lag=lag,
-                )
-            except ValidationError:
-                raise  # bad arguments fail the same way every cycle: stop at once
+                cycle = loop.cycle(query)
+                plan = _finish_plan(source, cycle, sink, await _aseries(source, cycle))
+                loop.checked = True
+                report = await arun_plan(source, plan, sink=sink)
             except (CryptoDataError, OSError) as exc:
                 loop.failed(exc)
             else:
@@ -187,6 +193,8 @@ class _Loop:
     clock: Clock
     stats: WatchStats = attrs.field(factory=WatchStats)
     next_run: float = 0.0
+    checked: bool = False
+    """Whether a cycle has planned: the arguments held against the provider's market list."""
 
     @classmethod
     def start(
@@ -208,6 +216,30 @@ class _Loop:
         """Start of the bar still open `delay` seconds ago: the end of what is closed."""
         return self.step.floor(datetime.fromtimestamp(self.clock.time() - self.delay, UTC))
 
+    def query(
+        self,
+        source: Source | AsyncSource,
+        symbols: str | Sequence[str],
+        start: TimeInput | None,
+        lag: int,
+    ) -> _Query:
+        """The arguments, checked once before the first cycle (no I/O): errors end the watch."""
+        return _Query.parse(
+            source,
+            self.kinds,
+            symbols,
+            self.step,
+            start,
+            self.closed_end(),
+            lag,
+            empty_only=True,
+            waiting=True,
+        )
+
+    def cycle(self, query: _Query) -> _Query:
+        """This cycle's query: up to the bars closed now."""
+        return query.until(self.closed_end(), datetime.fromtimestamp(self.clock.time(), UTC))
+
     def done(self, report: BackfillReport) -> None:
         self.stats.requests += report.requests
         self.stats.rows_written += report.rows_written
@@ -215,6 +247,10 @@ class _Loop:
         self._end_cycle()
 
     def failed(self, error: CryptoDataError | OSError) -> None:
+        if isinstance(error, ValidationError) and not self.checked:
+            # The first planning checks the symbols against the provider's market list: an
+            # argument it refuses is refused the same way every cycle, so stop at once.
+            raise error
         self.stats.failures += 1
         self.stats.last_error = str(error)
         logger.error("watch cycle failed: %s", error)
