@@ -320,7 +320,8 @@ class _CoinalyzeBase:
     ) -> Flow[Table]:
         catalog = yield from self._catalog()
         catalog.check_known(symbols)
-        frames, warnings = [], []
+        frames: list[pl.DataFrame] = []
+        warnings: list[str] = []
         for request in ep.plan_snapshot(
             endpoint, symbols, convert_to_usd=convert_to_usd, batch_size=self._batch_size
         ):
