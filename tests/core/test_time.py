@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cryptodata.core.errors import CryptoDataError, ValidationError
+from cryptodata.core.planning import time_windows
 from cryptodata.core.time import from_ms, time_range, to_ms, to_utc
 
 JUNE_1 = datetime(2025, 6, 1, tzinfo=UTC)
@@ -335,3 +336,11 @@ def test_an_iso_string_near_the_limits_is_its_utc_instant_or_a_validation_error(
             to_utc(dt.isoformat())
     else:
         assert to_utc(dt.isoformat()) == expected
+
+
+def test_a_window_ending_in_year_9999_is_planned_without_overflow() -> None:
+    start, end = time_range("9999-12-30", "9999-12-31T23:00")
+
+    windows = time_windows(start, end, timedelta(days=2_000))
+
+    assert windows == [(start, end)]
