@@ -4,6 +4,12 @@ Each cycle runs an [`update`][cryptodata.pipeline.update]: every series resumes 
 newest stored bar, so a cycle after downtime back-fills the gap (as far as the provider still
 keeps it), and the `lag` re-read replaces revised bars instead of duplicating them. SIGINT and
 SIGTERM only raise a flag: the cycle in progress finishes its write, then the loop returns.
+
+Only bad arguments end a watch: they are checked before the first cycle, and the first
+planning checks the symbols against the provider's market list. After that, whatever a cycle
+meets (a provider or network error, an answer that cannot be parsed, a symbol the market list
+dropped, a sink refusing a table, a full disk) fails that cycle: it is logged and counted,
+and the loop waits for the next boundary.
 """
 
 from __future__ import annotations
@@ -50,9 +56,10 @@ class WatchStats:
     Attributes:
         cycles: Cycles run.
         requests: Data requests sent.
-        failures: Cycles that ended in a provider, network or file-system error (the loop
-            carries on). Bad arguments raise at once; other errors (a database sink's
-            connection lost) end the loop and propagate.
+        failures: Cycles that ended in an error of the provider, its data, the network, the
+            sink or the file system (any `CryptoDataError` or `OSError`): the loop carries on.
+            Only bad arguments, found before the first cycle or by its planning (a symbol the
+            provider does not list), raise at once.
         rows_written: Rows the sink accepted.
         last_fetch: When the last successful cycle finished.
         last_error: The last error message, if any.
@@ -84,6 +91,8 @@ def watch(
 
     The first cycle runs at once (filling whatever is missing); later ones wait for the next
     boundary. Only closed bars are fetched: a cycle at 12:01:05 asks for bars up to 12:01.
+    A `start` that no bar has closed after yet (a daily watch starting today, or a clock
+    stepped back) is not an error: those cycles have nothing new, and the loop waits.
 
     Args:
         source: Any [`Source`][cryptodata.core.source.Source] (a provider client).
@@ -93,13 +102,17 @@ def watch(
         sink: Where rows go.
         delay: Seconds after the boundary before polling (the provider needs a moment).
         lag: Bars re-read before each series' newest stored bar.
-        start: Where series with nothing stored begin (see `update`).
+        start: Where series with nothing stored begin (see `update`); may be today.
         stop: Set it to end the loop; SIGINT/SIGTERM set it too (main thread only).
         max_cycles: Stop after this many cycles (tests, cron-like runs).
         clock: Time source; the source's clock by default.
 
     Returns:
         The loop's health counters.
+
+    Raises:
+        ValidationError: Bad arguments, before the first data request; see `WatchStats.failures`
+            for everything else.
     """
     loop = _Loop.start(
         _kinds(kinds),
