@@ -510,3 +510,35 @@ def test_a_clock_stepped_back_before_start_gives_cycles_with_nothing_new(
     assert (stats.cycles, stats.failures) == (3, 0)
     assert stats.requests == 1
     assert len(sink.read("open_interest")) == 2 * 4  # the bars closed before the step back
+
+
+def test_a_clock_stepped_back_during_the_wait_does_not_hold_the_loop_for_the_step(
+    fake: FakeCoinalyze, sink: MemorySink
+) -> None:
+    clock = _SteppedClock(NOW)
+    fake.clock = clock
+    client = Coinalyze(
+        api_key=fake.api_key, clock=clock, http_transport=httpx.MockTransport(fake.handle)
+    )
+    sleep = clock.sleep
+
+    def sleep_then_step_back(seconds: float) -> None:
+        sleep(seconds)
+        clock.step = -3_600.0  # in the middle of the first wait
+
+    clock.sleep = sleep_then_step_back  # type: ignore[method-assign]
+
+    with client:
+        stats = watch(
+            client,
+            ["open_interest"],
+            SYMBOLS,
+            "1m",
+            sink=sink,
+            start=NOW_DT - 5 * M,
+            max_cycles=2,
+            clock=clock,
+        )
+
+    assert (stats.cycles, stats.failures) == (2, 0)
+    assert clock.monotonic() <= 2 * 65  # at most one interval plus delay per wait, not an hour

@@ -205,7 +205,8 @@ class _Loop:
     max_cycles: int | None
     clock: Clock
     stats: WatchStats = attrs.field(factory=WatchStats)
-    next_run: float = 0.0
+    wake_at: float = 0.0
+    """Monotonic time of the next cycle."""
     checked: bool = False
     """Whether a cycle has planned: the arguments held against the provider's market list."""
 
@@ -276,13 +277,17 @@ class _Loop:
         """Seconds left before the next cycle; 0 to go (or to stop)."""
         if self.stop.is_set():
             return 0.0
-        return max(self.next_run - self.clock.time(), 0.0)
+        return max(self.wake_at - self.clock.monotonic(), 0.0)
 
     def _end_cycle(self) -> None:
         stats = self.stats
         stats.cycles += 1
-        now = datetime.fromtimestamp(self.clock.time(), UTC)
-        self.next_run = self.step.add(self.step.floor(now), 1).timestamp() + self.delay
+        now = self.clock.time()
+        next_run = self.step.add(self.step.floor(datetime.fromtimestamp(now, UTC)), 1).timestamp()
+        # The wait is read off the wall clock once and counted down on the monotonic one: a
+        # wall clock stepped back during the wait (NTP) would otherwise hold the loop until it
+        # reached the boundary computed before the step.
+        self.wake_at = self.clock.monotonic() + next_run + self.delay - now
         logger.info(
             "watch health: cycles=%d requests=%d failures=%d rows=%d last_fetch=%s",
             stats.cycles,
