@@ -198,6 +198,10 @@ def test_a_symbol_with_a_trailing_newline_is_malformed_in_every_method(
             lambda cz: cz.resolve(exchange="binance", base="BTC", quote=["USDT"]),
             r"quote must be a non-empty string, got \['USDT'\]",
         ),
+        (
+            lambda cz: cz.plan(["funding_rate"], "BTCUSDT_PERP.A"),
+            r"unknown Coinalyze endpoint \['funding_rate'\]",
+        ),
         (lambda cz: cz.funding_rate(123), "symbols must be a string or a list of strings"),
         (lambda cz: cz.funding_rate([123]), "symbols must hold non-empty strings, got 123"),
     ],
@@ -209,6 +213,7 @@ def test_a_symbol_with_a_trailing_newline_is_malformed_in_every_method(
         "resolve-base",
         "resolve-exchange",
         "resolve-quote",
+        "plan-method",
         "symbols-int",
         "symbols-item",
     ],

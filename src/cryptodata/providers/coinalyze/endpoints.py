@@ -166,7 +166,7 @@ def endpoint_named(name: str) -> Endpoint:
     """
     try:
         return ENDPOINTS[name]
-    except KeyError:
+    except (KeyError, TypeError):  # TypeError: an unhashable name, such as a list
         raise ValidationError(
             f"unknown Coinalyze endpoint {name!r}; use one of {', '.join(ENDPOINTS)}"
         ) from None
