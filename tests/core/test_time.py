@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cryptodata.core.errors import CryptoDataError, ValidationError
+from cryptodata.core.planning import time_windows
 from cryptodata.core.time import from_ms, time_range, to_ms, to_utc
 
 JUNE_1 = datetime(2025, 6, 1, tzinfo=UTC)
@@ -266,3 +267,80 @@ def test_any_zoneinfo_datetime_becomes_the_same_utc_instant(dt: datetime) -> Non
     assert result.tzinfo is UTC
     assert result == dt.astimezone(UTC)
     assert result.replace(tzinfo=None) == dt.replace(tzinfo=None) - dt.utcoffset()
+
+
+# --- the edges of what a datetime holds ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00", "9999-12-31T23:00-23:59"]
+)
+def test_a_time_whose_utc_instant_is_outside_datetime_is_a_validation_error(text: str) -> None:
+    with pytest.raises(ValidationError, match=r"start=.* is outside the supported range") as caught:
+        to_utc(text, name="start")
+
+    assert "0001-01-01T00:00:00Z" in str(caught.value)
+    assert "9999-12-31T23:59:59.999999Z" in str(caught.value)
+
+
+def test_an_aware_datetime_beyond_year_9999_in_utc_is_a_validation_error() -> None:
+    value = datetime(9999, 12, 31, 23, 30, tzinfo=timezone(timedelta(hours=-1)))
+
+    with pytest.raises(ValidationError, match="outside the supported range"):
+        to_utc(value)
+
+
+# Aware datetimes within a day of the limits, where the offset may push the UTC instant out.
+edge_datetimes = st.one_of(
+    st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(1, 1, 2), timezones=fixed_offsets),
+    st.datetimes(
+        min_value=datetime(9999, 12, 30),
+        max_value=datetime(9999, 12, 31, 23, 59, 59, 999999),
+        timezones=fixed_offsets,
+    ),
+)
+
+
+def _utc_instant(dt: datetime) -> datetime | None:
+    """The UTC instant of `dt` computed without `astimezone`, or None if no datetime holds it."""
+    offset = dt.utcoffset()
+    assert offset is not None
+    naive = dt.replace(tzinfo=None)
+    try:
+        return (naive - offset).replace(tzinfo=UTC)
+    except OverflowError:
+        return None
+
+
+@given(edge_datetimes)
+def test_an_aware_datetime_near_the_limits_is_its_utc_instant_or_a_validation_error(
+    dt: datetime,
+) -> None:
+    expected = _utc_instant(dt)
+
+    if expected is None:
+        with pytest.raises(ValidationError, match="outside the supported range"):
+            to_utc(dt)
+    else:
+        assert to_utc(dt) == expected
+
+
+@given(edge_datetimes)
+def test_an_iso_string_near_the_limits_is_its_utc_instant_or_a_validation_error(
+    dt: datetime,
+) -> None:
+    expected = _utc_instant(dt)
+
+    if expected is None:
+        with pytest.raises(ValidationError, match="outside the supported range"):
+            to_utc(dt.isoformat())
+    else:
+        assert to_utc(dt.isoformat()) == expected
+
+
+def test_a_window_ending_in_year_9999_is_planned_without_overflow() -> None:
+    start, end = time_range("9999-12-30", "9999-12-31T23:00")
+
+    windows = time_windows(start, end, timedelta(days=2_000))
+
+    assert windows == [(start, end)]

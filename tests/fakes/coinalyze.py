@@ -15,7 +15,8 @@
 It enforces 40 symbol-calls per rolling 60 s on the injected clock (429 + `Retry-After` in
 seconds), checks the `api_key` header (401), and records every request. Unknown symbols are
 left out of the array; "silent" symbols answer `history: []` or are left out; a per-symbol
-retention drops bars older than a given start. Synthetic values are multiples of 1/4 (or
+retention drops bars older than a given start; `rewrite` plants the API's possible bugs
+(unasked symbols, timestamps in the wrong unit) in an otherwise correct answer. Synthetic values are multiples of 1/4 (or
 1/8) so that sums are exact whatever order they are added in.
 """
 
@@ -26,7 +27,7 @@ import math
 import re
 import zlib
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -269,6 +270,8 @@ class FakeCoinalyze:
         """Bars past `to` added to each answer, to make adjacent windows overlap."""
         self.reverse = False
         """Answer history in descending order."""
+        self.rewrite: dict[str, Callable[[list[Any]], list[Any]]] = {}
+        """Path → function applied to each data answer's JSON before it is sent (API bugs)."""
         self.calls: list[Call] = []
         self._grants: deque[tuple[float, int]] = deque()
         self._script: list[_Scripted] = []
@@ -564,7 +567,7 @@ class FakeCoinalyze:
             for symbol in symbols
             if self.market(symbol) is not None and self._silence(symbol, path) is None
         ]
-        return httpx.Response(200, json=body)
+        return httpx.Response(200, json=self._rewritten(path, body))
 
     def _history(self, path: str, query: dict[str, str]) -> httpx.Response:
         symbols = self._symbols(query)
@@ -592,7 +595,11 @@ class FakeCoinalyze:
             if self.reverse:
                 history.reverse()
             body.append({"symbol": symbol, "history": history})
-        return httpx.Response(200, json=body)
+        return httpx.Response(200, json=self._rewritten(path, body))
+
+    def _rewritten(self, path: str, body: list[Any]) -> list[Any]:
+        rewrite = self.rewrite.get(path)
+        return body if rewrite is None else rewrite(body)
 
 
 def _error(status: int, message: str) -> httpx.Response:

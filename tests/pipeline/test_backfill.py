@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from cryptodata import Coinalyze, ServerError, ValidationError
+from cryptodata import Coinalyze, JsonlSink, ServerError, ValidationError
 from cryptodata.pipeline import backfill, plan_backfill, update
 from fakes.coinalyze import NOW_DT, FakeCoinalyze, synthetic
 from fakes.sinks import MemorySink
@@ -245,3 +248,71 @@ def test_a_lag_that_is_not_a_reachable_number_of_bars_is_refused_before_any_requ
             call()
 
     assert fake.calls == []
+
+
+# ---------------------------------------------------------------- arguments, read once
+
+
+def test_a_lone_symbol_string_is_one_symbol_not_its_letters(
+    cz: Coinalyze, fake: FakeCoinalyze, sink: MemorySink
+) -> None:
+    report = backfill(cz, ["open_interest"], "BTCUSDT_PERP.A", "1h", NOW_DT - 10 * H, sink=sink)
+
+    assert [call.symbols for call in fake.data_calls] == [["BTCUSDT_PERP.A"]]
+    assert report.rows_written == 10
+
+
+def test_a_lone_kind_string_is_one_kind_not_its_letters(
+    cz: Coinalyze, fake: FakeCoinalyze, sink: MemorySink
+) -> None:
+    backfill(cz, "funding_rate", ["BTCUSDT_PERP.A"], "1h", NOW_DT - 10 * H, sink=sink)
+
+    assert [call.path for call in fake.data_calls] == ["/funding-rate-history"]
+    assert len(sink.read("funding_rate")) == 10
+
+
+@pytest.mark.parametrize(
+    ("kinds", "symbols", "message"),
+    [
+        (["ohlcv"], [123], "symbols must hold non-empty strings, got 123"),
+        (["ohlcv"], 123, r"symbols must be a string or a list of strings, not int \(123\)"),
+        (["ohlcv"], [["BTCUSDT_PERP.A"]], r"symbols must hold non-empty strings, got \['BTC"),
+        (["ohlcv"], b"BTCUSDT_PERP.A", "symbols must be a string or a list of strings, not bytes"),
+        ([["ohlcv"]], ["BTCUSDT_PERP.A"], r"kinds must hold non-empty strings, got \['ohlcv'\]"),
+        (None, ["BTCUSDT_PERP.A"], "kinds must be a string or a list of strings, not NoneType"),
+    ],
+)
+def test_arguments_of_the_wrong_type_are_validation_errors_before_any_request(
+    cz: Coinalyze,
+    fake: FakeCoinalyze,
+    sink: MemorySink,
+    kinds: object,
+    symbols: object,
+    message: str,
+) -> None:
+    with pytest.raises(ValidationError, match=message):
+        backfill(cz, kinds, symbols, "1h", NOW_DT - 10 * H, NOW_DT, sink=sink)  # type: ignore[arg-type]
+
+    assert fake.calls == []
+
+
+# ---------------------------------------------------------------- answers with more than was asked
+
+
+def test_an_answer_that_also_holds_an_unasked_symbol_is_stored_without_it(
+    cz: Coinalyze, fake: FakeCoinalyze, tmp_path: Path
+) -> None:
+    def with_eth(body: list[Any]) -> list[Any]:
+        return [*body, {**copy.deepcopy(body[0]), "symbol": "ETHUSDT_PERP.A"}]
+
+    fake.rewrite["/open-interest-history"] = with_eth
+
+    with JsonlSink(tmp_path) as sink:
+        report = backfill(
+            cz, ["open_interest"], ["BTCUSDT_PERP.A"], "1h", NOW_DT - 10 * H, NOW_DT, sink=sink
+        )
+        stored = sink.read("open_interest").to_polars()
+
+    assert report.rows_written == 10
+    assert set(stored.get_column("symbol")) == {"BTCUSDT_PERP.A"}
+    assert any("ETHUSDT_PERP.A" in warning for warning in report.warnings)

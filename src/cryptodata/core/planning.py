@@ -51,7 +51,8 @@ def time_windows(
     windows = []
     lo = start
     while lo < end:
-        hi = min(lo + step, end)
+        # `lo + step` would overflow past year 9999 when the last window is short.
+        hi = end if end - lo <= step else lo + step
         windows.append((lo, hi))
         lo = hi
     return windows

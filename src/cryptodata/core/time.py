@@ -34,7 +34,8 @@ def to_utc(value: TimeInput, *, name: str = "time") -> datetime:
         An aware `datetime` in UTC.
 
     Raises:
-        ValidationError: If the value has another type or cannot be parsed.
+        ValidationError: If the value has another type, cannot be parsed, or lies outside
+            what a UTC `datetime` holds (year 1 to 9999 in UTC).
 
     Examples:
         >>> to_utc("2025-06-01")
@@ -43,7 +44,7 @@ def to_utc(value: TimeInput, *, name: str = "time") -> datetime:
         datetime.datetime(2025, 6, 1, 0, 0, tzinfo=datetime.timezone.utc)
     """
     if isinstance(value, datetime):
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return _as_utc(value, name)
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day, tzinfo=UTC)
     if isinstance(value, bool):
@@ -58,6 +59,19 @@ def to_utc(value: TimeInput, *, name: str = "time") -> datetime:
         f"{name} must be a datetime, date, ISO-8601 string or epoch ms int, "
         f"not {type(value).__name__} ({value!r})"
     )
+
+
+def _as_utc(value: datetime, name: str) -> datetime:
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        # Year 1 at +01:00 or year 9999 at -01:00 is a valid datetime whose UTC instant is not.
+        raise ValidationError(
+            f"{name}={value.isoformat()} is outside the supported range: times must fall "
+            f"between {datetime.min.isoformat()}Z and {datetime.max.isoformat()}Z in UTC"
+        ) from None
 
 
 def _from_epoch_ms(value: int, name: str) -> datetime:

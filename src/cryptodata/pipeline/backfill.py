@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 
 import attrs
 
+from cryptodata.core._args import names
 from cryptodata.core._checks import count
 from cryptodata.core.errors import ValidationError
 from cryptodata.core.intervals import Interval, IntervalInput
@@ -126,8 +127,8 @@ Progress = Callable[[int, BackfillPlan, Table], None]
 
 def plan_backfill(
     source: Source,
-    kinds: Iterable[Kind | str],
-    symbols: Sequence[str],
+    kinds: Kind | str | Iterable[Kind | str],
+    symbols: str | Sequence[str],
     interval: IntervalInput,
     start: TimeInput,
     end: TimeInput | None = None,
@@ -160,8 +161,8 @@ def plan_backfill(
 
 async def aplan_backfill(
     source: AsyncSource,
-    kinds: Iterable[Kind | str],
-    symbols: Sequence[str],
+    kinds: Kind | str | Iterable[Kind | str],
+    symbols: str | Sequence[str],
     interval: IntervalInput,
     start: TimeInput,
     end: TimeInput | None = None,
@@ -176,8 +177,8 @@ async def aplan_backfill(
 
 def backfill(
     source: Source,
-    kinds: Iterable[Kind | str],
-    symbols: Sequence[str],
+    kinds: Kind | str | Iterable[Kind | str],
+    symbols: str | Sequence[str],
     interval: IntervalInput,
     start: TimeInput,
     end: TimeInput | None = None,
@@ -221,8 +222,8 @@ def backfill(
 
 async def abackfill(
     source: AsyncSource,
-    kinds: Iterable[Kind | str],
-    symbols: Sequence[str],
+    kinds: Kind | str | Iterable[Kind | str],
+    symbols: str | Sequence[str],
     interval: IntervalInput,
     start: TimeInput,
     end: TimeInput | None = None,
@@ -243,8 +244,8 @@ async def abackfill(
 
 def update(
     source: Source,
-    kinds: Iterable[Kind | str],
-    symbols: Sequence[str],
+    kinds: Kind | str | Iterable[Kind | str],
+    symbols: str | Sequence[str],
     interval: IntervalInput,
     *,
     sink: Sink,
@@ -271,8 +272,8 @@ def update(
 
 async def aupdate(
     source: AsyncSource,
-    kinds: Iterable[Kind | str],
-    symbols: Sequence[str],
+    kinds: Kind | str | Iterable[Kind | str],
+    symbols: str | Sequence[str],
     interval: IntervalInput,
     *,
     sink: Sink,
@@ -329,31 +330,36 @@ class _Query:
     def parse(
         cls,
         source: _AnySource,
-        kinds: Iterable[Kind | str],
-        symbols: Sequence[str],
+        kinds: Kind | str | Iterable[Kind | str],
+        symbols: str | Sequence[str],
         interval: IntervalInput,
         start: TimeInput | None,
         end: TimeInput | None,
         lag: int,
         *,
         empty_only: bool = False,
+        waiting: bool = False,
     ) -> _Query:
+        """Check the arguments against the source's coverage, without I/O.
+
+        With `waiting` (a watch), a `start` at or after `end` is not an error: series with
+        nothing stored have nothing to fetch until the clock passes `start`.
+        """
         wanted_kinds = _kinds(kinds)
         step = source.coverage().interval(interval)
         now = datetime.fromtimestamp(source.clock.time(), UTC)
         hi = now if end is None else to_utc(end, name="end")
         lo = None if start is None else to_utc(start, name="start")
-        if lo is not None:
+        if lo is not None and not (waiting and lo >= hi):
             lo, hi = time_range(lo, hi)
         lag = check_lag(lag, step, now)
-        if not symbols:
-            raise ValidationError("symbols must not be empty")
+        wanted_symbols = names("symbols", symbols)
         coverage = source.coverage()
         for kind in wanted_kinds:
             coverage.check(kind, step)
         return cls(
             wanted_kinds,
-            list(dict.fromkeys(symbols)),
+            wanted_symbols,
             step,
             lo,
             hi,
@@ -362,6 +368,10 @@ class _Query:
             coverage,
             empty_only,
         )
+
+    def until(self, end: datetime, now: datetime) -> _Query:
+        """The same query up to another `end`, planned at `now` (a watch's next cycle)."""
+        return attrs.evolve(self, end=end, now=now)
 
     def first_bar(self, kind: Kind) -> datetime:
         """Where a series with nothing stored begins: `start`, else the oldest bar kept."""
@@ -556,8 +566,5 @@ class _Recorder:
                 self.report.warnings.append(warning)
 
 
-def _kinds(kinds: Iterable[Kind | str]) -> list[Kind]:
-    found = [check_storable(kind) for kind in kinds]
-    if not found:
-        raise ValidationError("kinds must not be empty")
-    return list(dict.fromkeys(found))
+def _kinds(kinds: Kind | str | Iterable[Kind | str]) -> list[Kind]:
+    return list(dict.fromkeys(check_storable(kind) for kind in names("kinds", kinds)))

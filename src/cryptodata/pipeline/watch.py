@@ -4,6 +4,12 @@ Each cycle runs an [`update`][cryptodata.pipeline.update]: every series resumes 
 newest stored bar, so a cycle after downtime back-fills the gap (as far as the provider still
 keeps it), and the `lag` re-read replaces revised bars instead of duplicating them. SIGINT and
 SIGTERM only raise a flag: the cycle in progress finishes its write, then the loop returns.
+
+Only bad arguments end a watch: they are checked before the first cycle, and the first
+planning checks the symbols against the provider's market list. After that, whatever a cycle
+meets (a provider or network error, an answer that cannot be parsed, a symbol the market list
+dropped, a sink refusing a table, a full disk) fails that cycle: it is logged and counted,
+and the loop waits for the next boundary.
 """
 
 from __future__ import annotations
@@ -27,7 +33,18 @@ from cryptodata.core.source import AsyncSource, Source
 from cryptodata.core.time import TimeInput
 from cryptodata.sinks.base import Sink
 
-from .backfill import DEFAULT_LAG_BARS, BackfillReport, aupdate, check_lag, update
+from .backfill import (
+    DEFAULT_LAG_BARS,
+    BackfillReport,
+    _aseries,
+    _finish_plan,
+    _kinds,
+    _Query,
+    _series,
+    arun_plan,
+    check_lag,
+    run_plan,
+)
 
 __all__ = ["WatchStats", "awatch", "watch"]
 
@@ -44,9 +61,10 @@ class WatchStats:
     Attributes:
         cycles: Cycles run.
         requests: Data requests sent.
-        failures: Cycles that ended in a provider, network or file-system error (the loop
-            carries on). Bad arguments raise at once; other errors (a database sink's
-            connection lost) end the loop and propagate.
+        failures: Cycles that ended in an error of the provider, its data, the network, the
+            sink or the file system (any `CryptoDataError` or `OSError`): the loop carries on.
+            Only bad arguments, found before the first cycle or by its planning (a symbol the
+            provider does not list), raise at once.
         rows_written: Rows the sink accepted.
         last_fetch: When the last successful cycle finished.
         last_error: The last error message, if any.
@@ -62,8 +80,8 @@ class WatchStats:
 
 def watch(
     source: Source,
-    kinds: Iterable[Kind | str],
-    symbols: Sequence[str],
+    kinds: Kind | str | Iterable[Kind | str],
+    symbols: str | Sequence[str],
     interval: IntervalInput,
     *,
     sink: Sink,
@@ -78,6 +96,8 @@ def watch(
 
     The first cycle runs at once (filling whatever is missing); later ones wait for the next
     boundary. Only closed bars are fetched: a cycle at 12:01:05 asks for bars up to 12:01.
+    A `start` that no bar has closed after yet (a daily watch starting today, or a clock
+    stepped back) is not an error: those cycles have nothing new, and the loop waits.
 
     Args:
         source: Any [`Source`][cryptodata.core.source.Source] (a provider client).
@@ -88,16 +108,20 @@ def watch(
         delay: Seconds after the boundary before polling (the provider needs a moment),
             from 0 to 86,400.
         lag: Bars re-read before each series' newest stored bar, an integer of at least 0.
-        start: Where series with nothing stored begin (see `update`).
+        start: Where series with nothing stored begin (see `update`); may be today.
         stop: Set it to end the loop; SIGINT/SIGTERM set it too (main thread only).
         max_cycles: Stop after this many cycles (tests, cron-like runs).
         clock: Time source; the source's clock by default.
 
     Returns:
         The loop's health counters.
+
+    Raises:
+        ValidationError: Bad arguments, before the first data request; see `WatchStats.failures`
+            for everything else.
     """
     loop = _Loop.start(
-        kinds,
+        _kinds(kinds),
         source.coverage().interval(interval),
         delay,
         lag,
@@ -105,21 +129,14 @@ def watch(
         max_cycles,
         clock or source.clock,
     )
+    query = loop.query(source, symbols, start, lag)
     with _stop_on_signals(loop.stop):
         while not loop.stop.is_set():
             try:
-                report = update(
-                    source,
-                    loop.kinds,
-                    symbols,
-                    loop.step,
-                    sink=sink,
-                    start=start,
-                    end=loop.closed_end(),
-                    lag=lag,
-                )
-            except ValidationError:
-                raise  # bad arguments fail the same way every cycle: stop at once
+                cycle = loop.cycle(query)
+                plan = _finish_plan(source, cycle, sink, _series(source, cycle))
+                loop.checked = True
+                report = run_plan(source, plan, sink=sink)
             except (CryptoDataError, OSError) as exc:
                 loop.failed(exc)
             else:
@@ -136,8 +153,8 @@ def watch(
 
 async def awatch(
     source: AsyncSource,
-    kinds: Iterable[Kind | str],
-    symbols: Sequence[str],
+    kinds: Kind | str | Iterable[Kind | str],
+    symbols: str | Sequence[str],
     interval: IntervalInput,
     *,
     sink: Sink,
@@ -154,7 +171,7 @@ async def awatch(
     signal handlers and other threads can set it) is checked at least once a second.
     """
     loop = _Loop.start(
-        kinds,
+        _kinds(kinds),
         source.coverage().interval(interval),
         delay,
         lag,
@@ -162,21 +179,14 @@ async def awatch(
         max_cycles,
         clock or source.clock,
     )
+    query = loop.query(source, symbols, start, lag)
     with _stop_on_signals(loop.stop):
         while not loop.stop.is_set():
             try:
-                report = await aupdate(
-                    source,
-                    loop.kinds,
-                    symbols,
-                    loop.step,
-                    sink=sink,
-                    start=start,
-                    end=loop.closed_end(),
-                    lag=lag,
-                )
-            except ValidationError:
-                raise  # bad arguments fail the same way every cycle: stop at once
+                cycle = loop.cycle(query)
+                plan = _finish_plan(source, cycle, sink, await _aseries(source, cycle))
+                loop.checked = True
+                report = await arun_plan(source, plan, sink=sink)
             except (CryptoDataError, OSError) as exc:
                 loop.failed(exc)
             else:
@@ -203,7 +213,10 @@ class _Loop:
     max_cycles: int | None
     clock: Clock
     stats: WatchStats = attrs.field(factory=WatchStats)
-    next_run: float = 0.0
+    wake_at: float = 0.0
+    """Monotonic time of the next cycle."""
+    checked: bool = False
+    """Whether a cycle has planned: the arguments held against the provider's market list."""
 
     @classmethod
     def start(
@@ -228,6 +241,30 @@ class _Loop:
         """Start of the bar still open `delay` seconds ago: the end of what is closed."""
         return self.step.floor(datetime.fromtimestamp(self.clock.time() - self.delay, UTC))
 
+    def query(
+        self,
+        source: Source | AsyncSource,
+        symbols: str | Sequence[str],
+        start: TimeInput | None,
+        lag: int,
+    ) -> _Query:
+        """The arguments, checked once before the first cycle (no I/O): errors end the watch."""
+        return _Query.parse(
+            source,
+            self.kinds,
+            symbols,
+            self.step,
+            start,
+            self.closed_end(),
+            lag,
+            empty_only=True,
+            waiting=True,
+        )
+
+    def cycle(self, query: _Query) -> _Query:
+        """This cycle's query: up to the bars closed now."""
+        return query.until(self.closed_end(), datetime.fromtimestamp(self.clock.time(), UTC))
+
     def done(self, report: BackfillReport) -> None:
         self.stats.requests += report.requests
         self.stats.rows_written += report.rows_written
@@ -235,6 +272,10 @@ class _Loop:
         self._end_cycle()
 
     def failed(self, error: CryptoDataError | OSError) -> None:
+        if isinstance(error, ValidationError) and not self.checked:
+            # The first planning checks the symbols against the provider's market list: an
+            # argument it refuses is refused the same way every cycle, so stop at once.
+            raise error
         self.stats.failures += 1
         self.stats.last_error = str(error)
         logger.error("watch cycle failed: %s", error)
@@ -247,13 +288,17 @@ class _Loop:
         """Seconds left before the next cycle; 0 to go (or to stop)."""
         if self.stop.is_set():
             return 0.0
-        return max(self.next_run - self.clock.time(), 0.0)
+        return max(self.wake_at - self.clock.monotonic(), 0.0)
 
     def _end_cycle(self) -> None:
         stats = self.stats
         stats.cycles += 1
-        now = datetime.fromtimestamp(self.clock.time(), UTC)
-        self.next_run = self.step.add(self.step.floor(now), 1).timestamp() + self.delay
+        now = self.clock.time()
+        next_run = self.step.add(self.step.floor(datetime.fromtimestamp(now, UTC)), 1).timestamp()
+        # The wait is read off the wall clock once and counted down on the monotonic one: a
+        # wall clock stepped back during the wait (NTP) would otherwise hold the loop until it
+        # reached the boundary computed before the step.
+        self.wake_at = self.clock.monotonic() + next_run + self.delay - now
         logger.info(
             "watch health: cycles=%d requests=%d failures=%d rows=%d last_fetch=%s",
             stats.cycles,

@@ -145,3 +145,19 @@ def test_aggregate_unknown_venue_raises_before_data_request(
         cz.aggregate("liquidations", "BTC", interval="1h", start=NOW_DT - H, exchanges=["bybitt"])
 
     assert fake.data_calls == []
+
+
+def test_a_lone_exchange_name_is_one_venue_not_its_letters(
+    cz: Coinalyze, fake: FakeCoinalyze
+) -> None:
+    table = cz.aggregate(
+        "open_interest", "BTC", interval="1h", start=NOW_DT - 2 * H, end=NOW_DT, exchanges="binance"
+    )
+
+    binance_btc_perps = {
+        row["symbol"]
+        for row in fake.futures
+        if (row["exchange"], row["base_asset"], row["is_perpetual"]) == ("A", "BTC", True)
+    }
+    assert {symbol for call in fake.data_calls for symbol in call.symbols} == binance_btc_perps
+    assert set(table.to_polars().get_column("exchanges")) == {"binance"}

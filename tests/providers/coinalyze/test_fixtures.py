@@ -23,6 +23,8 @@ from .conftest import FakeCoinalyze, fixture_bytes, fixture_json, percent_to_fra
 JUNE_1 = datetime(2025, 6, 1, tzinfo=UTC)
 JUNE_6 = datetime(2025, 6, 6, tzinfo=UTC)
 DAYS = [datetime(2025, 6, day, tzinfo=UTC) for day in range(1, 6)]
+BTC = "BTCUSDT_PERP.A"
+"""The one symbol every sample payload holds."""
 
 
 def test_parse_exchanges_sample() -> None:
@@ -68,8 +70,8 @@ def test_parse_spot_markets_sample() -> None:
 
 def test_parse_liquidation_history_sample() -> None:
     frame = parse_history(
-        ENDPOINTS["liquidation_history"], fixture_bytes("liquidation-history.json")
-    )
+        ENDPOINTS["liquidation_history"], fixture_bytes("liquidation-history.json"), [BTC]
+    ).frame
 
     assert frame.rows() == [
         ("BTCUSDT_PERP.A", 1748736000, 18.18, 36.237),
@@ -81,7 +83,9 @@ def test_parse_liquidation_history_sample() -> None:
 
 
 def test_parse_ohlcv_history_sample() -> None:
-    frame = parse_history(ENDPOINTS["ohlcv_history"], fixture_bytes("ohlcv-history.json"))
+    frame = parse_history(
+        ENDPOINTS["ohlcv_history"], fixture_bytes("ohlcv-history.json"), [BTC]
+    ).frame
 
     assert frame.columns == [
         "symbol", "t", "open", "high", "low", "close", "volume", "buy_volume", "trades", "buy_trades"
@@ -98,8 +102,8 @@ def test_parse_ohlcv_history_sample() -> None:
 
 def test_parse_long_short_ratio_history_sample() -> None:
     frame = parse_history(
-        ENDPOINTS["long_short_ratio_history"], fixture_bytes("long-short-ratio-history.json")
-    )
+        ENDPOINTS["long_short_ratio_history"], fixture_bytes("long-short-ratio-history.json"), [BTC]
+    ).frame
 
     assert frame.select("ratio", "long_pct", "short_pct").rows() == [
         (1.1906, 54.35, 45.65),
@@ -119,7 +123,7 @@ def test_parse_long_short_ratio_history_sample() -> None:
     ],
 )
 def test_parse_ohlc_history_samples_keep_raw_values(name: str, file: str) -> None:
-    frame = parse_history(ENDPOINTS[name], fixture_bytes(file))
+    frame = parse_history(ENDPOINTS[name], fixture_bytes(file), [BTC]).frame
 
     (series,) = fixture_json(file)
     assert frame.rows() == [
@@ -142,7 +146,7 @@ def test_parse_ohlc_history_samples_keep_raw_values(name: str, file: str) -> Non
     ],
 )
 def test_parse_snapshot_samples(name: str, file: str, value: float, update: int) -> None:
-    frame = parse_snapshot(ENDPOINTS[name], fixture_bytes(file))
+    frame = parse_snapshot(ENDPOINTS[name], fixture_bytes(file), [BTC]).frame
 
     assert frame.rows() == [("BTCUSDT_PERP.A", update, value)]
 

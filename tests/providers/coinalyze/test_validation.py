@@ -48,7 +48,16 @@ def test_unknown_symbol_in_snapshot_raises_before_data_request(
 
 
 @pytest.mark.parametrize(
-    "symbol", ["BINANCE:BTCUSDT", "BTCUSDT", "BTC USDT.A", "BTCUSDT_PERP.", ".A", "A.A,B.A"]
+    "symbol",
+    [
+        "BINANCE:BTCUSDT",
+        "BTCUSDT",
+        "BTC USDT.A",
+        "BTCUSDT_PERP.",
+        ".A",
+        "A.A,B.A",
+        "BTCUSDT_PERP.A\n",
+    ],
 )
 def test_malformed_symbol_raises_before_any_request(
     cz: Coinalyze, fake: FakeCoinalyze, symbol: str
@@ -132,6 +141,88 @@ def test_unknown_aggregate_kind_raises_before_any_request(
 ) -> None:
     with pytest.raises(ValidationError, match="cannot aggregate 'funding_rate'"):
         cz.aggregate("funding_rate", "BTC", interval="1h", start=NOW_DT - H)  # type: ignore[arg-type]
+
+    assert fake.calls == []
+
+
+def test_a_symbol_with_a_trailing_newline_is_malformed_in_every_method(
+    cz: Coinalyze, fake: FakeCoinalyze
+) -> None:
+    symbol = "BTCUSDT_PERP.A\n"  # as read from a file, line by line
+
+    for call in (
+        lambda: cz.funding_rate(symbol),
+        lambda: cz.plan("funding_rate", [symbol]),
+        lambda: cz.series("open_interest", [symbol], interval="1h"),
+    ):
+        with pytest.raises(
+            ValidationError, match=r"malformed Coinalyze symbol 'BTCUSDT_PERP\.A\\n'"
+        ):
+            call()
+
+    assert fake.calls == []
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            lambda cz: cz.aggregate("open_interest", 123, interval="1h", start=NOW_DT - H),
+            "base must be a non-empty string, got 123",
+        ),
+        (
+            lambda cz: cz.aggregate(
+                "open_interest", "BTC", interval="1h", start=NOW_DT - H, exchanges=[123]
+            ),
+            "exchanges must hold non-empty strings, got 123",
+        ),
+        (
+            lambda cz: cz.aggregate(
+                "open_interest", "BTC", interval="1h", start=NOW_DT - H, exchanges=123
+            ),
+            "exchanges must be a string or a list of strings, not int",
+        ),
+        (
+            lambda cz: cz.aggregate(["open_interest"], "BTC", interval="1h", start=NOW_DT - H),
+            r"cannot aggregate \['open_interest'\]",
+        ),
+        (
+            lambda cz: cz.resolve(exchange="binance", base=123),
+            "base must be a non-empty string, got 123",
+        ),
+        (
+            lambda cz: cz.resolve(exchange=6, base="BTC"),
+            "exchange must be a non-empty string, got 6",
+        ),
+        (
+            lambda cz: cz.resolve(exchange="binance", base="BTC", quote=["USDT"]),
+            r"quote must be a non-empty string, got \['USDT'\]",
+        ),
+        (
+            lambda cz: cz.plan(["funding_rate"], "BTCUSDT_PERP.A"),
+            r"unknown Coinalyze endpoint \['funding_rate'\]",
+        ),
+        (lambda cz: cz.funding_rate(123), "symbols must be a string or a list of strings"),
+        (lambda cz: cz.funding_rate([123]), "symbols must hold non-empty strings, got 123"),
+    ],
+    ids=[
+        "aggregate-base",
+        "aggregate-exchange-item",
+        "aggregate-exchanges",
+        "aggregate-kind",
+        "resolve-base",
+        "resolve-exchange",
+        "resolve-quote",
+        "plan-method",
+        "symbols-int",
+        "symbols-item",
+    ],
+)
+def test_arguments_of_the_wrong_type_are_validation_errors_before_any_request(
+    cz: Coinalyze, fake: FakeCoinalyze, call: Any, message: str
+) -> None:
+    with pytest.raises(ValidationError, match=message):
+        call(cz)
 
     assert fake.calls == []
 

@@ -58,6 +58,12 @@ def test_bad_n_raises_before_any_request(
         ({"exclude": ["stablecoins", ""]}, "exclude must hold non-empty strings, got ''"),
         ({"exclude_ids": [None]}, "exclude_ids must hold non-empty strings, got None"),
         ({"narratives": ["layer-1", 2]}, "narratives must hold non-empty strings, got 2"),
+        ({"exclude": 123}, r"exclude must be a string or a list of strings, not int \(123\)"),
+        (
+            {"exclude_ids": None},
+            r"exclude_ids must be a string or a list of strings, not NoneType \(None\)",
+        ),
+        ({"narratives": ["  "]}, "narratives must hold non-empty strings, got '  '"),
     ],
 )
 def test_bad_options_raise_before_any_request(

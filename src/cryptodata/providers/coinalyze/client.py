@@ -16,6 +16,7 @@ from typing import Any, Literal, Self
 import httpx
 import polars as pl
 
+from cryptodata.core._args import names, text
 from cryptodata.core._checks import count, finite
 from cryptodata.core.clock import Clock, SystemClock
 from cryptodata.core.errors import ValidationError
@@ -39,7 +40,7 @@ from . import endpoints as ep
 from .coverage import COVERAGE
 from .endpoints import Endpoint
 from .intervals import parse_interval
-from .markets import MarketCatalog, ResolvedSymbols, names, quote_preference
+from .markets import MarketCatalog, ResolvedSymbols, quote_preference
 from .parse import (
     parse_exchanges,
     parse_future_markets,
@@ -287,6 +288,14 @@ class _CoinalyzeBase:
     def _resolve(
         self, exchange: str, base: str, quote: str | None, perpetual: bool, spot: bool
     ) -> Flow[str]:
+        # Checked here, so that malformed arguments fail before the market lists are fetched.
+        venue, asset = text("exchange", exchange), text("base", base)
+        wanted = None if quote is None else text("quote", quote)
+        return self._resolve_flow(venue, asset, wanted, perpetual, spot)
+
+    def _resolve_flow(
+        self, exchange: str, base: str, quote: str | None, perpetual: bool, spot: bool
+    ) -> Flow[str]:
         catalog = yield from self._catalog()
         return catalog.resolve(
             exchange=exchange, base=base, quote=quote, perpetual=perpetual, spot=spot
@@ -320,19 +329,21 @@ class _CoinalyzeBase:
     ) -> Flow[Table]:
         catalog = yield from self._catalog()
         catalog.check_known(symbols)
-        frames = []
+        frames: list[pl.DataFrame] = []
+        warnings: list[str] = []
         for request in ep.plan_snapshot(
             endpoint, symbols, convert_to_usd=convert_to_usd, batch_size=self._batch_size
         ):
-            frames.append(
-                parse_snapshot(endpoint, (yield from self._transport.fetch(request)).body)
-            )
+            body = (yield from self._transport.fetch(request)).body
+            parsed = parse_snapshot(endpoint, body, ep.asked_symbols(request))
+            frames.append(parsed.frame)
+            warnings.extend(parsed.warnings)
         raw = pl.concat(frames).with_columns(ts=pl.from_epoch("update", time_unit="ms"))
         frame = _shape(endpoint, raw, catalog.info(symbols), convert_to_usd)
         return Table.concat(
             endpoint.kind,
             [Table.from_frame(endpoint.kind, frame)],
-            _silent(endpoint, symbols, frame),
+            [*warnings, *_silent(endpoint, symbols, frame)],
         )
 
     def _history(
@@ -399,7 +410,10 @@ class _CoinalyzeBase:
         )
         frames = []
         for request in plan:
-            frames.append(parse_history(endpoint, (yield from self._transport.fetch(request)).body))
+            body = (yield from self._transport.fetch(request)).body
+            parsed = parse_history(endpoint, body, ep.asked_symbols(request))
+            frames.append(parsed.frame)
+            warnings.extend(parsed.warnings)
         raw = pl.concat(frames).with_columns(
             ts=pl.from_epoch("t", time_unit="s"), interval=pl.lit(interval.value)
         )
@@ -416,14 +430,15 @@ class _CoinalyzeBase:
         interval: IntervalInput,
         start: TimeInput,
         end: TimeInput | None,
-        exchanges: Iterable[str] | None,
+        exchanges: str | Iterable[str] | None,
     ) -> Flow[Table]:
-        if kind not in _AGGREGATES:
+        if not isinstance(kind, str) or kind not in _AGGREGATES:
             raise ValidationError(f"cannot aggregate {kind!r}; use one of {', '.join(_AGGREGATES)}")
+        asset = text("base", base)
         step = parse_interval(interval)
         lo, hi = self._window(start, end)
-        venues = None if exchanges is None else list(exchanges)
-        return self._aggregate_flow(kind, base, step, lo, hi, venues)
+        venues = None if exchanges is None else names("exchanges", exchanges)
+        return self._aggregate_flow(kind, asset, step, lo, hi, venues)
 
     def _aggregate_flow(
         self,
@@ -800,7 +815,7 @@ class Coinalyze(_CoinalyzeBase):
         interval: IntervalInput,
         start: TimeInput,
         end: TimeInput | None = None,
-        exchanges: Iterable[str] | None = None,
+        exchanges: str | Iterable[str] | None = None,
     ) -> Table:
         """Cross-venue USD sum of open interest or liquidations for every perpetual of `base`.
 
@@ -810,7 +825,7 @@ class Coinalyze(_CoinalyzeBase):
             interval: Bar interval.
             start: Start of the window (inclusive).
             end: End of the window (exclusive); defaults to now.
-            exchanges: Venues to include; all venues by default.
+            exchanges: Venues to include (one name or several); all venues by default.
 
         Returns:
             A table of kind `open_interest_aggregate` or `liquidations_aggregate`; each row names
@@ -1030,7 +1045,7 @@ class AsyncCoinalyze(_CoinalyzeBase):
         interval: IntervalInput,
         start: TimeInput,
         end: TimeInput | None = None,
-        exchanges: Iterable[str] | None = None,
+        exchanges: str | Iterable[str] | None = None,
     ) -> Table:
         """See [`Coinalyze.aggregate`][cryptodata.Coinalyze.aggregate]."""
         return await self._transport.run(

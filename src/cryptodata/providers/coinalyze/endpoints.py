@@ -14,6 +14,7 @@ from typing import Final
 
 import attrs
 
+from cryptodata.core._args import names
 from cryptodata.core.errors import ValidationError
 from cryptodata.core.intervals import Interval
 from cryptodata.core.planning import HistoryStep, batched, history_steps
@@ -28,6 +29,7 @@ __all__ = [
     "MAX_SYMBOLS_PER_REQUEST",
     "PROVIDER",
     "Endpoint",
+    "asked_symbols",
     "plan_history",
     "plan_snapshot",
     "retention_warning",
@@ -44,7 +46,8 @@ MAX_POINTS_PER_REQUEST: Final = 2_000
 RETENTION_POINTS: Final = (1_500, 2_000)
 """Intraday series keep 1,500-2,000 points; older ones are purged daily. `daily` keeps all."""
 
-_SYMBOL = re.compile(r"^[^\s,.][^\s,]*\.[0-9A-Za-z]+$")
+# Matched with `fullmatch`: `$` would accept a trailing newline ("BTCUSDT_PERP.A\n").
+_SYMBOL = re.compile(r"[^\s,.][^\s,]*\.[0-9A-Za-z]+")
 
 
 @attrs.frozen
@@ -163,7 +166,7 @@ def endpoint_named(name: str) -> Endpoint:
     """
     try:
         return ENDPOINTS[name]
-    except KeyError:
+    except (KeyError, TypeError):  # TypeError: an unhashable name, such as a list
         raise ValidationError(
             f"unknown Coinalyze endpoint {name!r}; use one of {', '.join(ENDPOINTS)}"
         ) from None
@@ -185,19 +188,19 @@ def history_endpoint(kind: Kind | str) -> Endpoint:
 def validate_symbols(symbols: str | Sequence[str]) -> list[str]:
     """Check the shape of Coinalyze symbols (`<name>.<exchange code>`), keeping order, dropping repeats.
 
+    A lone string is one symbol, as everywhere in the library.
+
     Raises:
         ValidationError: If the list is empty or a symbol is malformed.
     """
-    given = [symbols] if isinstance(symbols, str) else list(symbols)
-    if not given:
-        raise ValidationError("symbols must not be empty")
+    given = names("symbols", symbols)
     for symbol in given:
-        if not isinstance(symbol, str) or not _SYMBOL.match(symbol):
+        if not _SYMBOL.fullmatch(symbol):
             raise ValidationError(
                 f"malformed Coinalyze symbol {symbol!r}: expected '<name>.<exchange code>' such as "
                 "'BTCUSDT_PERP.A'; look symbols up with future_markets(), spot_markets() or resolve()"
             )
-    return list(dict.fromkeys(given))
+    return given
 
 
 def plan_snapshot(
@@ -213,6 +216,20 @@ def plan_snapshot(
         Request(endpoint.path, (("symbols", ",".join(batch)), *extra), cost=len(batch))
         for batch in batched(symbols, _batch(batch_size))
     ]
+
+
+def asked_symbols(request: Request) -> list[str]:
+    """The symbols a data request of these plans asks for (its `symbols` parameter).
+
+    Examples:
+        >>> (request,) = plan_snapshot(FUNDING_RATE, ["BTCUSDT_PERP.A", "BTC.H"])
+        >>> asked_symbols(request)
+        ['BTCUSDT_PERP.A', 'BTC.H']
+    """
+    for name, value in request.params:
+        if name == "symbols" and isinstance(value, str):
+            return value.split(",")
+    return []
 
 
 def plan_history(

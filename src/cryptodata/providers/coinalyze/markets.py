@@ -13,6 +13,7 @@ from typing import Final, overload
 import attrs
 import polars as pl
 
+from cryptodata.core._args import names
 from cryptodata.core.errors import ValidationError
 from cryptodata.core.schema import Kind, schema
 from cryptodata.core.table import Table
@@ -24,7 +25,6 @@ __all__ = [
     "QUOTE_PREFERENCE",
     "MarketCatalog",
     "ResolvedSymbols",
-    "names",
     "quote_preference",
 ]
 
@@ -35,26 +35,6 @@ USDT perpetuals are the deepest market on most venues; USD comes next because it
 contract where no USDT one exists (BitMEX's and Deribit's inverse perpetuals, Hyperliquid's
 USDC-settled perpetuals, which Coinalyze quotes in USD); USDC last.
 """
-
-
-def names(argument: str, values: str | Iterable[str]) -> list[str]:
-    """Non-empty strings from a string or a collection of them, in order, each once.
-
-    Raises:
-        ValidationError: If there are none, or one is not a non-empty string.
-
-    Examples:
-        >>> names("bases", ["BTC", "ETH", "BTC"])
-        ['BTC', 'ETH']
-    """
-    # A lone string is one name, not a collection of one-letter names.
-    given = [values] if isinstance(values, str) else list(values)
-    if not given:
-        raise ValidationError(f"{argument} must not be empty")
-    for value in given:
-        if not isinstance(value, str) or not value.strip():
-            raise ValidationError(f"{argument} must hold non-empty strings, got {value!r}")
-    return list(dict.fromkeys(given))
 
 
 def quote_preference(quote: str | Sequence[str] | None) -> tuple[str, ...]:

@@ -4,15 +4,26 @@ Each parser validates the body's shape while decoding; anything else is a
 [`ResponseFormatError`][cryptodata.ResponseFormatError] naming the endpoint. Frames come out
 with raw Coinalyze values (`t` in seconds, funding in percent); the client turns them into the
 canonical schema.
+
+Data answers are checked row by row against what was asked and what the API documents:
+
+- a series or reading for a symbol the request did not ask for is dropped, with a warning
+  (its market is unknown, so its exchange, base and unit would be null);
+- a timestamp (`t` in UNIX seconds, `update` in UNIX milliseconds) that is null, missing, in
+  the other unit or outside 1973-3000 drops its row with a warning when other rows are good,
+  and is a `ResponseFormatError` naming the field when no row is: an answer whose every time
+  is wrong (`t` in milliseconds) is a unit mistake, not data.
 """
 
 from __future__ import annotations
 
 import functools
 import itertools
+from collections.abc import Iterable, Sequence
 from operator import attrgetter
-from typing import Any, Final, TypeVar
+from typing import Any, Final, Literal, Protocol, TypeVar
 
+import attrs
 import msgspec
 import polars as pl
 
@@ -21,6 +32,7 @@ from cryptodata.core.errors import ResponseFormatError, excerpt
 from .endpoints import PROVIDER, Endpoint
 
 __all__ = [
+    "Parsed",
     "parse_exchanges",
     "parse_future_markets",
     "parse_history",
@@ -93,15 +105,47 @@ def _decode(decoder: msgspec.json.Decoder[list[S]], body: bytes, path: str) -> l
         ) from None
 
 
-def parse_history(endpoint: Endpoint, body: bytes) -> pl.DataFrame:
+@attrs.frozen
+class Parsed:
+    """A decoded data answer: its raw columns, and what was dropped from it and why.
+
+    Attributes:
+        frame: The rows kept, with raw Coinalyze columns.
+        warnings: One line per kind of row dropped (symbols not asked for, bad timestamps).
+    """
+
+    frame: pl.DataFrame
+    warnings: tuple[str, ...] = ()
+
+
+def parse_history(endpoint: Endpoint, body: bytes, asked: Iterable[str]) -> Parsed:
     """Decode a history body into `symbol`, `t` (UNIX seconds) and the endpoint's columns.
+
+    Args:
+        endpoint: The endpoint that answered.
+        body: The response body.
+        asked: The symbols the request asked for; series of other symbols are dropped.
+
+    Raises:
+        ResponseFormatError: The body is not a list of series, or no bar has a valid `t`.
 
     Examples:
         >>> from cryptodata.providers.coinalyze.endpoints import LIQUIDATION_HISTORY
-        >>> parse_history(LIQUIDATION_HISTORY, b'[{"symbol":"BTC.H","history":[{"t":60,"l":1,"s":2.5}]}]').row(0)
-        ('BTC.H', 60, 1.0, 2.5)
+        >>> body = b'[{"symbol":"BTC.H","history":[{"t":1748736000,"l":1,"s":2.5}]}]'
+        >>> parse_history(LIQUIDATION_HISTORY, body, ["BTC.H"]).frame.row(0)
+        ('BTC.H', 1748736000, 1.0, 2.5)
     """
-    series = _decode(_history_decoder(endpoint), body, endpoint.path)
+    decoded = _decode(_history_decoder(endpoint), body, endpoint.path)
+    series, warnings = _asked_only(endpoint.path, decoded, asked)
+    times = [(entry.symbol, point.t) for entry in series for point in entry.history]
+    bad = _bad_times(endpoint.path, "t", "s", times, body)
+    if bad:
+        warnings.append(_dropped(endpoint.path, "t", "s", [times[i] for i in sorted(bad)]))
+        offset = 0
+        for entry in series:
+            size = len(entry.history)
+            entry.history = [p for i, p in enumerate(entry.history, offset) if i not in bad]
+            offset += size
     points = list(itertools.chain.from_iterable(entry.history for entry in series))
     counts = pl.Series([len(entry.history) for entry in series], dtype=pl.UInt32)
     symbols = pl.Series("symbol", [entry.symbol for entry in series], dtype=pl.String)
@@ -111,13 +155,29 @@ def parse_history(endpoint: Endpoint, body: bytes) -> pl.DataFrame:
     }
     for field, column in endpoint.fields:
         columns[column] = pl.Series(column, list(map(attrgetter(field), points)), dtype=pl.Float64)
-    return pl.DataFrame(columns)
+    return Parsed(pl.DataFrame(columns), tuple(warnings))
 
 
-def parse_snapshot(endpoint: Endpoint, body: bytes) -> pl.DataFrame:
-    """Decode a current-value body into `symbol`, `update` (UNIX ms) and `value`."""
-    rows = _decode(_SNAPSHOTS, body, endpoint.path)
-    return pl.DataFrame(
+def parse_snapshot(endpoint: Endpoint, body: bytes, asked: Iterable[str]) -> Parsed:
+    """Decode a current-value body into `symbol`, `update` (UNIX ms) and `value`.
+
+    Args:
+        endpoint: The endpoint that answered.
+        body: The response body.
+        asked: The symbols the request asked for; readings of other symbols are dropped.
+
+    Raises:
+        ResponseFormatError: The body is not a list of readings, or no reading has a valid
+            `update`.
+    """
+    decoded = _decode(_SNAPSHOTS, body, endpoint.path)
+    rows, warnings = _asked_only(endpoint.path, decoded, asked)
+    times = [(row.symbol, row.update) for row in rows]
+    bad = _bad_times(endpoint.path, "update", "ms", times, body)
+    if bad:
+        warnings.append(_dropped(endpoint.path, "update", "ms", [times[i] for i in sorted(bad)]))
+        rows = [row for i, row in enumerate(rows) if i not in bad]
+    frame = pl.DataFrame(
         {
             "symbol": [row.symbol for row in rows],
             "update": [row.update for row in rows],
@@ -125,6 +185,86 @@ def parse_snapshot(endpoint: Endpoint, body: bytes) -> pl.DataFrame:
         },
         schema={"symbol": pl.String, "update": pl.Int64, "value": pl.Float64},
     )
+    return Parsed(frame, tuple(warnings))
+
+
+class _Symbolic(Protocol):
+    @property
+    def symbol(self) -> str: ...
+
+
+E = TypeVar("E", bound=_Symbolic)
+
+
+def _asked_only(path: str, entries: list[E], asked: Iterable[str]) -> tuple[list[E], list[str]]:
+    """The entries for symbols the request asked for, and a warning naming the others."""
+    wanted = set(asked)
+    kept = [entry for entry in entries if entry.symbol in wanted]
+    if len(kept) == len(entries):
+        return kept, []
+    others = list(dict.fromkeys(entry.symbol for entry in entries if entry.symbol not in wanted))
+    return kept, [
+        f"dropped the answer for {', '.join(others)} from {path}: the request did not ask for "
+        f"{'it' if len(others) == 1 else 'them'} (Coinalyze sent symbols outside the request)"
+    ]
+
+
+Unit = Literal["s", "ms"]
+
+# Plausible epoch times, the range core.time accepts: 1973-03-03 to the year 3000. A time in
+# the other unit lands outside it by a factor of 1000, so a unit mistake can be named.
+_RANGES: Final[dict[Unit, tuple[int, int]]] = {
+    "s": (100_000_000, 32_503_680_000),
+    "ms": (100_000_000_000, 32_503_680_000_000),
+}
+_UNIT_NAMES: Final[dict[Unit, str]] = {"s": "seconds", "ms": "milliseconds"}
+
+
+def _bad_times(
+    path: str, field: str, unit: Unit, times: Sequence[tuple[str, int | None]], body: bytes
+) -> set[int]:
+    """Indices of rows whose time is not a plausible UNIX time in `unit`.
+
+    Raises:
+        ResponseFormatError: If there are rows and none has a good time.
+    """
+    lo, hi = _RANGES[unit]
+    bad = {i for i, (_, value) in enumerate(times) if value is None or not lo <= value <= hi}
+    if bad and len(bad) == len(times):
+        raise ResponseFormatError(
+            f"field {field} {_problem(unit, [value for _, value in times])} in every row "
+            f"(e.g. {_example(field, times[0])}); Coinalyze documents {field} in UNIX "
+            f"{_UNIT_NAMES[unit]}",
+            provider=PROVIDER,
+            endpoint=path,
+            body=excerpt(body),
+        )
+    return bad
+
+
+def _dropped(path: str, field: str, unit: Unit, rows: list[tuple[str, int | None]]) -> str:
+    symbols = list(dict.fromkeys(symbol for symbol, _ in rows))
+    return (
+        f"dropped {len(rows)} row(s) of {', '.join(symbols)} from {path}: field {field} "
+        f"{_problem(unit, [value for _, value in rows])} (e.g. {_example(field, rows[0])}); "
+        f"Coinalyze documents {field} in UNIX {_UNIT_NAMES[unit]}"
+    )
+
+
+def _problem(unit: Unit, values: list[int | None]) -> str:
+    """What is wrong with these times, said once: null, in the other unit, or out of range."""
+    if all(value is None for value in values):
+        return "is null or missing"
+    other: Unit = "ms" if unit == "s" else "s"
+    lo, hi = _RANGES[other]
+    if all(value is not None and lo <= value <= hi for value in values):
+        return f"looks like {_UNIT_NAMES[other]}"
+    return f"is not a UNIX time in {_UNIT_NAMES[unit]} between 1973 and 3000"
+
+
+def _example(field: str, row: tuple[str, int | None]) -> str:
+    symbol, value = row
+    return f"{symbol} {field}={'null' if value is None else value}"
 
 
 def parse_exchanges(body: bytes) -> pl.DataFrame:
@@ -164,8 +304,25 @@ _MARKET_SCHEMA: Final = {
 
 
 def parse_future_markets(body: bytes) -> pl.DataFrame:
-    """Decode `/future-markets`; `expire_at` of 0 or null becomes null (perpetuals)."""
+    """Decode `/future-markets`; `expire_at` of 0 or null becomes null (perpetuals).
+
+    Raises:
+        ResponseFormatError: The body is not a list of markets, or an `expire_at` is not a
+            UNIX time in milliseconds (the market list is what every symbol is checked
+            against, so it is not patched up).
+    """
     rows = _decode(_FUTURES, body, "/future-markets")
+    lo, hi = _RANGES["ms"]
+    for m in rows:
+        if m.expire_at and not lo <= m.expire_at <= hi:
+            raise ResponseFormatError(
+                f"field expire_at {_problem('ms', [m.expire_at])} "
+                f"(e.g. {_example('expire_at', (m.symbol, m.expire_at))}); Coinalyze documents "
+                "expire_at in UNIX milliseconds, 0 or null for none",
+                provider=PROVIDER,
+                endpoint="/future-markets",
+                body=excerpt(body),
+            )
     return pl.DataFrame(
         [
             (

@@ -40,6 +40,7 @@ import httpx
 import msgspec
 import polars as pl
 
+from cryptodata.core._args import names
 from cryptodata.core._checks import MAX_TIMEOUT, finite
 from cryptodata.core.clock import Clock, SystemClock
 from cryptodata.core.errors import ValidationError
@@ -528,9 +529,9 @@ class _Job:
         timeout = finite("timeout", timeout, above=0, maximum=MAX_TIMEOUT, unit="seconds")
         self.query = _Query(
             n=n,
-            exclude=tuple(dict.fromkeys(_names("exclude", exclude))),
-            exclude_ids=frozenset(_names("exclude_ids", exclude_ids)),
-            narratives=tuple(dict.fromkeys(_names("narratives", narratives))),
+            exclude=tuple(names("exclude", exclude, allow_empty=True)),
+            exclude_ids=frozenset(names("exclude_ids", exclude_ids, allow_empty=True)),
+            narratives=tuple(names("narratives", narratives, allow_empty=True)),
             base_url=base_url.rstrip("/"),
         )
         self.ttl = float(ttl)
@@ -572,15 +573,6 @@ def _default_limiter(budget: int, clock: Clock) -> SlidingWindowLimiter:
         if budget not in by_budget:
             by_budget[budget] = SlidingWindowLimiter(budget, 60.0, clock=clock)
         return by_budget[budget]
-
-
-def _names(argument: str, values: Collection[str]) -> list[str]:
-    # A lone string is one name, not a collection of one-letter names.
-    given = [values] if isinstance(values, str) else list(values)
-    for value in given:
-        if not isinstance(value, str) or not value:
-            raise ValidationError(f"{argument} must hold non-empty strings, got {value!r}")
-    return given
 
 
 class _CacheFile(msgspec.Struct):
