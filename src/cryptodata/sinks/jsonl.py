@@ -20,6 +20,7 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import IO, Annotated, Literal
+from urllib.parse import unquote
 
 import attrs
 import msgspec
@@ -242,6 +243,30 @@ class JsonlSink(SinkBase):
 
     def __repr__(self) -> str:
         return f"JsonlSink({self._root!r}, split={self._split!r})"
+
+    def series(self, kind: Kind | str) -> list[dict[str, str]]:
+        """Every series of a kind holding at least one row, named by its series-key columns.
+
+        Read from the directory tree and the tails of the files: a series whose files hold
+        only a torn line holds no row.
+
+        Returns:
+            One dict per series, as `last_ts` takes it, sorted by its values.
+
+        Raises:
+            ValidationError: For a kind sinks do not store.
+        """
+        self._check_open()
+        kind = check_storable(kind)
+        columns = series_key(kind)
+        top = os.path.join(self._root, kind.value)
+        found = []
+        for directory in self._series_dirs(kind, {}):
+            names = self._files(directory)
+            if any(_read_tail(os.path.join(directory, name)).last is not None for name in names):
+                parts = os.path.relpath(directory, top).split(os.sep)
+                found.append(dict(zip(columns, map(unquote, parts), strict=True)))
+        return sorted(found, key=lambda named: tuple(named.values()))
 
     # -- writing ----------------------------------------------------------------------------
 
