@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
@@ -17,8 +17,8 @@ class TestMemorySinkContract(SinkContract):
         return MemorySink()
 
     @pytest.fixture
-    def sink(self, store: MemorySink) -> Iterator[Sink]:
-        yield store
+    def sink(self, store: MemorySink) -> Sink:
+        return store
 
     @pytest.fixture
     def reopen(self, store: MemorySink) -> Callable[[], Sink]:
