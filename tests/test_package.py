@@ -48,6 +48,30 @@ def test_using_the_client_loads_no_optional_dependency_of_its_own() -> None:
     assert not (optional & loaded) - baseline
 
 
+def test_without_any_optional_package_every_public_name_imports() -> None:
+    # A plain install: no extra's package can be imported.
+    blocked = ("psycopg", "redis", "rich", "fsspec", "ccxt", "websockets", "pandas", "pyarrow")
+    code = (
+        f"import sys\nfor name in {blocked!r}: sys.modules[name] = None\n"
+        "from cryptodata import *\n"
+        "import cryptodata\n"
+        "print(all(getattr(cryptodata, name) is not None for name in cryptodata.__all__))\n"
+        "for make in (lambda: PostgresSink('dbname=market'),\n"
+        "             lambda: RedisRateLimiter('redis://localhost', 'k', limit=1)):\n"
+        "    try:\n"
+        "        make()\n"
+        "    except ImportError as exc:\n"
+        "        print(exc)\n"
+    )
+
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+
+    printed = out.stdout.splitlines()
+    assert printed[0] == "True"
+    assert "pip install 'cryptodata[postgres]'" in printed[1]
+    assert "pip install 'cryptodata[redis]'" in printed[2]
+
+
 def test_package_ships_py_typed_and_sample_responses() -> None:
     root = Path(cryptodata.__file__).parent
 

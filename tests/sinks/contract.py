@@ -22,6 +22,7 @@ The sample-table builder `make_table` comes from this folder's `conftest.py`.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -443,6 +444,52 @@ class SinkContract:
         ):
             sink.write(Table.from_frame(Kind.OHLCV, frame))
         assert len(sink.read(Kind.OHLCV)) == 0
+
+    @pytest.mark.parametrize(
+        ("column", "value", "message"),
+        [
+            ("symbol", "A" * 249, "its directory name symbol=... takes 256 bytes, over the 255"),
+            ("symbol", "é" * 42, "its directory name symbol=... takes 259 bytes, over the 255"),
+            ("exchange", "bin\x00ance", "holds the control character U+0000; remove it"),
+            ("symbol", "BTC\nUSDT", "holds the control character U+000A; remove it"),
+            ("symbol", "BTC\x7f", "holds the control character U+007F; remove it"),
+            ("base", "B\x00TC", "1 ohlcv row(s) hold a NUL character in base"),
+        ],
+    )
+    def test_a_table_with_a_value_no_sink_can_store_is_refused_and_stored_rows_stay(
+        self, sink: Sink, make_table: MakeTable, column: str, value: str, message: str
+    ) -> None:
+        stored = make_table(n=3)
+        sink.write(stored)
+        # A revision of a stored row and a new series, in one table with the bad row.
+        revised = make_table(n=1, start=at(2), offset=9.0)
+        bad = make_table(n=2, symbol="OTHER", start=at(5)).to_polars()
+        bad = bad.with_columns(pl.Series(column, [value, bad[column][1]]))
+        table = stack(revised, Table.from_frame(Kind.OHLCV, bad))
+
+        with pytest.raises(ValidationError, match=re.escape(message)):
+            sink.write(table)
+
+        assert_rows(sink.read(Kind.OHLCV), stored)
+
+    def test_the_longest_storable_id_round_trips(self, sink: Sink, make_table: MakeTable) -> None:
+        # "symbol=" and 248 letters: a 255-byte directory name, the most a file system allows.
+        symbol = "A" * 248
+        table = make_table(n=2, symbol=symbol)
+
+        sink.write(table)
+
+        assert_rows(sink.read(Kind.OHLCV, symbol=symbol), table)
+        assert sink.last_ts(Kind.OHLCV, key(Kind.OHLCV, symbol=symbol)) == at(1)
+
+    @pytest.mark.parametrize("symbol", ["A" * 300, "BTC\x00USDT", "BTC\tUSDT", "\udcff"])
+    def test_reading_an_id_no_sink_can_store_is_a_validation_error(
+        self, sink: Sink, symbol: str
+    ) -> None:
+        with pytest.raises(ValidationError, match="cannot be stored"):
+            sink.read(Kind.OHLCV, symbol=symbol)
+        with pytest.raises(ValidationError, match="cannot be stored"):
+            sink.last_ts(Kind.OHLCV, key(Kind.OHLCV, symbol=symbol))
 
     # -- persistence ------------------------------------------------------------------------
 

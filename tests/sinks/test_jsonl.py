@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -11,7 +12,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from cryptodata import CryptoDataError, Kind, Table, ValidationError
+from cryptodata import CryptoDataError, Kind, SinkError, Table, ValidationError
 from cryptodata.sinks.base import Sink
 from cryptodata.sinks.jsonl import JsonlSink
 from sinks.conftest import key
@@ -284,9 +285,7 @@ def test_a_damaged_line_before_the_last_is_an_error_naming_the_file(
     text = lines(path)
     path.write_text("\n".join([text[0], "{not json", text[2]]) + "\n")
 
-    with pytest.raises(
-        CryptoDataError, match=r"2025-01\.jsonl holds a line that is not a valid row"
-    ):
+    with pytest.raises(SinkError, match=r"2025-01\.jsonl holds a line that is not a valid row"):
         sink.read(Kind.OHLCV)
 
 
@@ -348,6 +347,73 @@ def test_a_root_keeps_the_split_it_was_written_with(tmp_path: Path, make_table: 
 def test_an_unknown_split_is_rejected(tmp_path: Path) -> None:
     with pytest.raises(ValidationError, match="split must be 'month' or 'day'"):
         JsonlSink(tmp_path, split="week")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"split": ["month"]}, "split must be 'month' or 'day', not ['month']"),
+        ({"split": None}, "split must be 'month' or 'day', not None"),
+        ({"migrate_interval": "hourly"}, "unknown interval 'hourly'"),
+    ],
+)
+def test_invalid_arguments_are_refused_at_construction_before_anything_is_created(
+    tmp_path: Path, arguments: dict[str, object], message: str
+) -> None:
+    root = tmp_path / "vault"
+
+    with pytest.raises(ValidationError, match=re.escape(message)):
+        JsonlSink(root, **arguments)  # type: ignore[arg-type]
+    assert not root.exists()
+
+
+@pytest.mark.parametrize(
+    ("root", "message"),
+    [
+        (None, "JsonlSink root must be a directory path or URL (str or os.PathLike), not NoneType"),
+        (
+            b"vault",
+            "JsonlSink root must be a directory path or URL (str or os.PathLike), not bytes",
+        ),
+        ("  ", "JsonlSink root must name a directory, not '  '"),
+        ("va\x00ult", "JsonlSink root 'va\\x00ult' holds a NUL character"),
+    ],
+)
+def test_a_root_that_names_no_directory_is_refused(root: object, message: str) -> None:
+    with pytest.raises(ValidationError, match=re.escape(message)):
+        JsonlSink(root)  # type: ignore[arg-type]
+
+
+def test_a_marker_that_is_not_json_is_refused_naming_it(tmp_path: Path) -> None:
+    (tmp_path / "_sink.json").write_bytes(b"\x00garbage")
+
+    with pytest.raises(ValidationError, match=r"_sink\.json is not a cryptodata JSONL marker"):
+        JsonlSink(tmp_path)
+
+
+def test_a_root_below_a_file_is_a_sink_error_naming_the_path(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("")
+
+    with pytest.raises(SinkError, match="a file stands where a directory belongs") as caught:
+        JsonlSink(tmp_path / "file" / "vault")
+
+    assert f"cannot open the root: Not a directory: '{tmp_path}/file/vault/_sink.json'" in str(
+        caught.value
+    )
+    assert isinstance(caught.value.__cause__, NotADirectoryError)
+
+
+def test_a_series_directory_taken_by_a_file_is_a_sink_error_and_other_rows_stay(
+    tmp_path: Path, sink: JsonlSink, make_table: MakeTable
+) -> None:
+    sink.write(make_table(n=2, symbol="X"))
+    (tmp_path / "ohlcv" / "coinalyze" / "A").mkdir(parents=True, exist_ok=True)
+    (tmp_path / "ohlcv" / "coinalyze" / "A" / "Y").write_text("in the way")
+
+    with pytest.raises(SinkError, match="cannot write ohlcv rows: "):
+        sink.write(make_table(n=2, symbol="Y"))
+
+    assert_rows(sink.read(Kind.OHLCV), make_table(n=2, symbol="X"))
 
 
 def test_a_non_file_url_is_rejected(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ import msgspec
 import polars as pl
 import pytest
 
-from cryptodata import Kind, Table, ValidationError, primary_key, schema
+from cryptodata import Kind, SinkError, Table, ValidationError, primary_key, schema
 from cryptodata.cli.main import main
 from cryptodata.core.intervals import Interval
 from cryptodata.sinks import _files, _migrate
@@ -167,7 +167,7 @@ def test_a_crash_while_staging_leaves_the_layout_1_root_as_it_was(
         return real(kind, rows, interval)
 
     monkeypatch.setattr(_migrate, "to_layout_2", crash_on_third_file)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(SinkError, match=r"cannot open the .*: disk full"):
         SINKS[fmt](root, migrate_interval="1h")
     monkeypatch.undo()
 
@@ -193,7 +193,7 @@ def test_a_crash_while_swapping_is_rolled_forward_by_the_next_open(
         real(self, source, target)
 
     monkeypatch.setattr(_files.LocalStorage, "move", crash_on_third_move)
-    with pytest.raises(OSError, match="power cut"):
+    with pytest.raises(SinkError, match=r"cannot open the .*: power cut"):
         SINKS[fmt](root, migrate_interval="1h")
     monkeypatch.undo()
 

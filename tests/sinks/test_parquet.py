@@ -3,21 +3,23 @@ compaction, crash leftovers."""
 
 from __future__ import annotations
 
+import re
 import sys
 import threading
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import get_args
 
 import fsspec
 import polars as pl
 import pytest
 
-from cryptodata import CryptoDataError, Kind, Table, ValidationError, schema
+from cryptodata import CryptoDataError, Kind, SinkError, Table, ValidationError, schema
 from cryptodata.core.schema import series_key
 from cryptodata.sinks.base import Sink
-from cryptodata.sinks.parquet import ParquetSink
+from cryptodata.sinks.parquet import Compression, ParquetSink
 from sinks.conftest import key
 from sinks.contract import MakeTable, SinkContract, assert_rows, at, stack
 
@@ -212,9 +214,63 @@ def test_compaction_keeps_the_newest_part_apart(tmp_path: Path, make_table: Make
     ]
 
 
-def test_max_parts_below_two_is_rejected(tmp_path: Path) -> None:
-    with pytest.raises(ValidationError, match="max_parts must be at least 2"):
-        ParquetSink(tmp_path, max_parts=1)
+CODECS = "zstd, snappy, lz4, gzip, brotli, uncompressed"
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"compression": "rot13"}, f"compression must be one of {CODECS}, not 'rot13'"),
+        # polars' docs list lzo, but its Parquet writer refuses it.
+        ({"compression": "lzo"}, f"compression must be one of {CODECS}, not 'lzo'"),
+        ({"compression": None}, f"compression must be one of {CODECS}, not None"),
+        ({"max_parts": 1}, "max_parts must be an integer of at least 2, not 1"),
+        ({"max_parts": 2.5}, "max_parts must be an integer of at least 2, not 2.5"),
+        ({"max_parts": float("nan")}, "max_parts must be an integer of at least 2, not nan"),
+        ({"max_parts": True}, "max_parts must be an integer of at least 2, not True"),
+        ({"max_workers": 0}, "max_workers must be an integer of at least 1, not 0"),
+        ({"max_workers": "4"}, "max_workers must be an integer of at least 1, not '4'"),
+        ({"storage_options": ["anon"]}, "storage_options must be a mapping"),
+        ({"migrate_interval": "1H"}, "unknown interval '1H'"),
+    ],
+)
+def test_invalid_arguments_are_refused_at_construction_before_anything_is_created(
+    tmp_path: Path, arguments: dict[str, object], message: str
+) -> None:
+    root = tmp_path / "data"
+
+    with pytest.raises(ValidationError, match=re.escape(message)):
+        ParquetSink(root, **arguments)  # type: ignore[arg-type]
+    assert not root.exists()
+
+
+@pytest.mark.parametrize(
+    ("root", "message"),
+    [
+        (42, "ParquetSink root must be a directory path or URL (str or os.PathLike), not int"),
+        (
+            b"data",
+            "ParquetSink root must be a directory path or URL (str or os.PathLike), not bytes",
+        ),
+        ("", "ParquetSink root must name a directory, not ''"),
+        ("nope://bucket/data", "'nope://bucket/data' cannot be opened: Protocol not known: nope"),
+    ],
+)
+def test_a_root_that_names_no_directory_is_refused(root: object, message: str) -> None:
+    with pytest.raises(ValidationError, match=re.escape(message)):
+        ParquetSink(root)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("codec", get_args(Compression))
+def test_every_accepted_codec_writes_a_dataset_polars_reads(
+    tmp_path: Path, make_table: MakeTable, codec: Compression
+) -> None:
+    table = make_table(n=3)
+    with ParquetSink(tmp_path, compression=codec) as sink:
+        sink.write(table)
+
+    scanned = pl.scan_parquet(tmp_path / "kind=ohlcv" / "**" / "*.parquet").collect()
+    assert scanned.get_column("close").to_list() == table.to_polars().get_column("close").to_list()
 
 
 # -- crash leftovers ------------------------------------------------------------------------
@@ -371,6 +427,32 @@ def test_an_fsspec_url_without_fsspec_names_the_extra(monkeypatch: pytest.Monkey
 
 
 # -- lifecycle ------------------------------------------------------------------------------
+
+
+def test_a_root_below_a_file_is_a_sink_error_naming_the_path(
+    tmp_path: Path, make_table: MakeTable
+) -> None:
+    (tmp_path / "file").write_text("")
+    sink = ParquetSink(tmp_path / "file" / "data")
+
+    with pytest.raises(SinkError, match="a file stands where a directory belongs") as caught:
+        sink.write(make_table(n=1))
+
+    assert f"cannot write ohlcv rows: Not a directory: '{tmp_path}/file/data'" in str(caught.value)
+    assert isinstance(caught.value.__cause__, NotADirectoryError)
+
+
+def test_a_damaged_part_file_is_a_sink_error_saying_what_to_do(
+    tmp_path: Path, sink: ParquetSink, make_table: MakeTable
+) -> None:
+    sink.write(make_table(n=2))
+    part = next(tmp_path.glob("kind=ohlcv/**/*.parquet"))
+    part.write_bytes(part.read_bytes()[:40])
+
+    with pytest.raises(SinkError, match=r"a stored file is damaged .*; restore it from a copy"):
+        sink.read(Kind.OHLCV)
+    with pytest.raises(SinkError, match="cannot write ohlcv rows: a stored file is damaged"):
+        sink.write(make_table(n=2, offset=1.0))
 
 
 def test_a_closed_sink_refuses_to_write(sink: ParquetSink, make_table: MakeTable) -> None:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import re
 import subprocess
 import sys
+import time
+import traceback
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -16,12 +21,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from cryptodata import Kind, Table, ValidationError, primary_key, schema
+from cryptodata import Kind, SinkError, Table, ValidationError, primary_key, schema
 from cryptodata.sinks.base import STORABLE_KINDS, Sink
 from cryptodata.sinks.layout import LayoutError
 from cryptodata.sinks.postgres import PostgresSink
+from servers.postgres import free_port
 from sinks.conftest import key
 from sinks.contract import SinkContract, assert_rows
 
@@ -135,14 +141,24 @@ def test_importing_cryptodata_and_its_sinks_does_not_import_psycopg() -> None:
     assert out.stdout.strip() == "False"
 
 
-def test_without_psycopg_the_import_error_names_the_postgres_extra() -> None:
-    code = "import sys; sys.modules['psycopg'] = None; import cryptodata.sinks.postgres"
+def test_without_psycopg_the_sink_imports_and_constructing_one_names_the_postgres_extra() -> None:
+    code = (
+        "import sys; sys.modules['psycopg'] = None\n"
+        "from cryptodata import CryptoDataError, MissingDependencyError, PostgresSink\n"
+        "from cryptodata.sinks.postgres import PostgresSink as Direct\n"
+        "try:\n"
+        "    PostgresSink('dbname=market')\n"
+        "except MissingDependencyError as exc:\n"
+        "    print(Direct is PostgresSink, isinstance(exc, ImportError), exc.extra)\n"
+        "    print(exc)\n"
+    )
 
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
 
-    assert out.returncode == 1
-    assert "ImportError: PostgresSink needs psycopg 3" in out.stderr
-    assert "pip install 'cryptodata[postgres]'" in out.stderr
+    assert out.stdout.splitlines() == [
+        "True True postgres",
+        "PostgresSink needs psycopg, which is not installed: pip install 'cryptodata[postgres]'",
+    ]
 
 
 # -- DDL ------------------------------------------------------------------------------------
@@ -199,9 +215,13 @@ def test_create_false_leaves_the_database_untouched(
 ) -> None:
     with (
         PostgresSink(postgres_db, schema="absent", create=False) as sink,
-        pytest.raises(psycopg.errors.UndefinedTable),
+        pytest.raises(
+            SinkError, match=r"SQLSTATE 42P01\); open the sink once with create=True"
+        ) as caught,
     ):
         sink.write(oi((0, 1.0)))
+
+    assert isinstance(caught.value.__cause__, psycopg.errors.UndefinedTable)
 
     assert conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = 'absent'").fetchone() is None
 
@@ -293,12 +313,13 @@ def test_a_failing_write_keeps_earlier_rows_and_stores_none_of_its_own(
 ) -> None:
     stored = oi((0, 1.0), (1, 2.0))
     sink.write(stored)
-    # The revision of hour 1 is merged first; then the COPY of hour 2 fails on a NUL byte.
-    failing = oi((1, 99.0), (2, 3.0), base="BTC").to_polars()
-    failing = failing.with_columns(base=pl.Series(["BTC", "B\x00TC"]))
+    conn.execute("ALTER TABLE open_interest ADD CONSTRAINT small CHECK (close < 50)")
 
-    with pytest.raises(psycopg.errors.CharacterNotInRepertoire):
-        sink.write(Table.from_frame(Kind.OPEN_INTEREST, failing))
+    # The revision of hour 1 is merged first; then the COPY of hour 2 breaks the constraint.
+    with pytest.raises(SinkError, match=r"cannot write open_interest rows: .*\"small\"") as caught:
+        sink.write(oi((1, 3.0), (2, 99.0)))
+
+    assert isinstance(caught.value.__cause__, psycopg.errors.CheckViolation)
 
     assert_rows(sink.read(Kind.OPEN_INTEREST), stored)
     assert count(conn, "open_interest") == 2
@@ -363,6 +384,198 @@ def test_repr_names_the_database_but_never_the_password(postgres_db: str) -> Non
         f"PostgresSink(host={server['host']!r}, port={server['port']}, "
         f"dbname={server['dbname']!r}, schema='crypto')"
     )
+
+
+# -- errors ---------------------------------------------------------------------------------
+
+SECRET = "hunter2-0f9c"
+
+
+@pytest.fixture
+def password_role(postgres_dsn: str) -> Iterator[str]:
+    """DSN (no password) of a role the server makes log in with its password, `right-secret`.
+
+    The test cluster trusts every login: a first pg_hba.conf line for this role alone makes
+    the server check its password.
+    """
+    role = f"pw_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_dsn, autocommit=True) as admin:
+        row = admin.execute("SHOW hba_file").fetchone()
+        assert row is not None
+        hba = Path(row[0])
+        if not os.access(hba, os.W_OK):
+            pytest.skip("the server's pg_hba.conf is not writable from the tests")
+        admin.execute(
+            sql.SQL("CREATE ROLE {} LOGIN PASSWORD 'right-secret'").format(sql.Identifier(role))
+        )
+        original = hba.read_text()
+        hba.write_text(f"host all {role} 127.0.0.1/32 scram-sha-256\n{original}")
+        admin.execute("SELECT pg_reload_conf()")
+    dsn = make_conninfo(postgres_dsn, user=role)
+    try:
+        _wait_until_refused(dsn)
+        yield dsn
+    finally:
+        hba.write_text(original)
+        with psycopg.connect(postgres_dsn, autocommit=True) as admin:
+            admin.execute("SELECT pg_reload_conf()")
+            admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
+
+
+def _wait_until_refused(dsn: str) -> None:
+    """Wait for the server to apply a reloaded pg_hba.conf (it does so asynchronously)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            psycopg.connect(dsn).close()
+        except psycopg.OperationalError:
+            return
+        time.sleep(0.05)
+    raise AssertionError("the server did not start asking for the password")
+
+
+def assert_shows_no_secret(error: BaseException, secret: str) -> None:
+    """Neither the error nor anything it links to shows `secret`: not its message, repr,
+    traceback or any attribute (psycopg's `pgconn` lists every connection option)."""
+    assert secret not in "".join(traceback.format_exception(error))
+    linked: BaseException | None = error
+    while linked is not None:
+        for name in dir(linked):
+            if not name.startswith("__"):
+                assert secret not in repr(getattr(linked, name)), name
+        assert secret not in repr(linked)
+        linked = linked.__cause__ or linked.__context__
+
+
+@pytest.mark.parametrize("failure", ["wrong password", "unreachable port", "missing database"])
+def test_a_failed_connection_is_a_sink_error_that_never_shows_the_password(
+    request: pytest.FixtureRequest, postgres_dsn: str, failure: str
+) -> None:
+    if failure == "wrong password":
+        dsn, reason = request.getfixturevalue("password_role"), "password authentication failed"
+    elif failure == "unreachable port":
+        dsn = f"host=127.0.0.1 port={free_port()} dbname=market connect_timeout=5"
+        reason = "Connection refused"
+    else:
+        dsn, reason = make_conninfo(postgres_dsn, dbname="nope"), 'database "nope" does not exist'
+
+    with pytest.raises(SinkError, match=re.escape(reason)) as caught:
+        PostgresSink(make_conninfo(dsn, password=SECRET), schema="crypto")
+
+    error = caught.value
+    assert str(error).startswith("PostgresSink(host='127.0.0.1', port=")
+    assert "schema='crypto'): cannot connect: connection failed" in str(error)
+    assert error.__cause__ is None
+    assert error.__context__ is None
+    assert_shows_no_secret(error, SECRET)
+
+
+@pytest.mark.parametrize(
+    ("dsn", "shown"),
+    [
+        ("host=127.0.0.1 hunter2-0f9c", 'missing "=" after "***" in connection info string'),
+        ("postgresql://u:hunter2-0f9c%zz@127.0.0.1/db", 'invalid percent-encoded token: "***"'),
+        ("host=127.0.0.1 passwrd=hunter2-0f9c", 'invalid connection option "passwrd"'),
+    ],
+)
+def test_a_malformed_connection_string_is_a_validation_error_hiding_its_values(
+    dsn: str, shown: str
+) -> None:
+    with pytest.raises(ValidationError, match=re.escape(shown)) as caught:
+        PostgresSink(dsn)
+
+    assert "is not a libpq connection string" in str(caught.value)
+    assert_shows_no_secret(caught.value, SECRET)
+
+
+@pytest.mark.parametrize("operation", ["write", "read", "last_ts"])
+def test_a_lost_connection_is_a_sink_error_saying_to_open_a_new_sink(
+    postgres_db: str, conn: psycopg.Connection[Any], operation: str
+) -> None:
+    with psycopg.connect(postgres_db, autocommit=True) as borrowed:
+        sink = PostgresSink(borrowed)
+        conn.execute("SELECT pg_terminate_backend(%s, 5000)", (borrowed.info.backend_pid,))
+        calls: dict[str, Callable[[], object]] = {
+            "write": lambda: sink.write(oi((0, 1.0))),
+            "read": lambda: sink.read(Kind.OPEN_INTEREST),
+            "last_ts": lambda: sink.last_ts(Kind.OPEN_INTEREST, key(Kind.OPEN_INTEREST)),
+        }
+
+        with pytest.raises(SinkError, match="check the server, then open a new sink") as caught:
+            calls[operation]()
+
+    assert isinstance(caught.value.__cause__, psycopg.OperationalError)
+    assert str(caught.value).startswith("PostgresSink(host=")
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"schema": ""}, "schema '' is not a name PostgreSQL keeps: use 1 to 63 bytes"),
+        ({"schema": "s" * 64}, "is not a name PostgreSQL keeps"),
+        ({"schema": "ü" * 32}, "is not a name PostgreSQL keeps"),
+        ({"schema": "a\x00b"}, "is not a name PostgreSQL keeps"),
+        ({"schema": "pg_market"}, "not starting with pg_ (reserved for system schemas)"),
+        ({"schema": 5}, "schema must be a string, not int"),
+        ({"create": "no"}, "create must be True or False, not 'no'"),
+        ({"migrate_interval": "1H"}, "unknown interval '1H'"),
+    ],
+)
+def test_invalid_arguments_are_refused_before_connecting(
+    arguments: dict[str, Any], message: str
+) -> None:
+    # Nothing listens there: an attempt to connect would be a SinkError instead.
+    unreachable = f"host=127.0.0.1 port={free_port()} dbname=market connect_timeout=5"
+
+    with pytest.raises(ValidationError, match=re.escape(message)):
+        PostgresSink(unreachable, **arguments)
+
+
+# -- schema names ---------------------------------------------------------------------------
+
+ODD_SCHEMAS = ["50%", "a%b%%c", 'we"ird.%s%(x)s%', "with space", "ünïcødé 📈", "s" * 63]
+
+
+@pytest.mark.parametrize("name", ODD_SCHEMAS)
+def test_every_statement_works_in_a_schema_of_any_legal_name(
+    postgres_db: str, conn: psycopg.Connection[Any], name: str
+) -> None:
+    series = key(Kind.OPEN_INTEREST, "coinalyze", "binance", "BTCUSDT_PERP.A", unit="usd")
+    with PostgresSink(postgres_db, schema=name) as sink:
+        sink.write(oi((0, 1.0), (1, 2.0)))  # COPY straight into the table
+        sink.write(oi((1, 2.5), (2, 3.0)))  # the overlap is staged and merged
+        everything = sink.read(Kind.OPEN_INTEREST)  # a statement without parameters
+        filtered = sink.read(Kind.OPEN_INTEREST, exchange="binance", start=T0 + timedelta(hours=1))
+        last = sink.last_ts(Kind.OPEN_INTEREST, series)
+    with PostgresSink(postgres_db, schema=name) as again:  # the views are rebuilt
+        reopened = again.read(Kind.OPEN_INTEREST)
+
+    assert everything.to_polars()["close"].to_list() == [1.0, 2.5, 3.0]
+    assert filtered.to_polars()["close"].to_list() == [2.5, 3.0]
+    assert last == T0 + timedelta(hours=2)
+    assert_rows(reopened, everything)
+    view = sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(name, "derived_metrics"))
+    assert conn.execute(view).fetchone() == (3,)
+
+
+def test_layout_1_tables_in_a_schema_named_with_percent_and_quotes_are_migrated(
+    postgres_db: str, conn: psycopg.Connection[Any]
+) -> None:
+    name = 'we"ird %s.%'
+    quoted = sql.Identifier(name).as_string(conn)
+    conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(name)))
+    conn.execute(LAYOUT_1_DDL.replace('"public".', f"{quoted}."))
+    conn.execute(
+        sql.SQL(
+            "INSERT INTO {} (provider, exchange, symbol, base, ts, close, unit) "
+            "VALUES ('coinalyze', 'binance', 'BTCUSDT_PERP.A', 'BTC', {}, 1.5, 'usd')"
+        ).format(sql.Identifier(name, "open_interest"), sql.Literal(T0))
+    )
+
+    with PostgresSink(postgres_db, schema=name, migrate_interval="1h") as sink:
+        stored = sink.read(Kind.OPEN_INTEREST)
+
+    assert stored.to_polars().select("interval", "close").rows() == [("1h", 1.5)]
 
 
 def test_a_session_in_another_time_zone_stores_and_reads_utc(postgres_db: str) -> None:

@@ -11,7 +11,9 @@ CryptoDataError
 │   ├── RateLimitError       429: wait `retry_after` seconds
 │   └── ServerError          5xx: the provider is unwell; retried before it reaches you
 ├── TransportError           timeouts and connection failures; retried before it reaches you
-└── ResponseFormatError      the provider answered 2xx with a body we cannot parse
+├── ResponseFormatError      the provider answered 2xx with a body we cannot parse
+├── SinkError                a store (database, file system) refused or failed an operation
+└── MissingDependencyError   an optional package is not installed (also an ImportError)
 ```
 
 Messages and attributes never contain an API key: errors carry the request's label (its path
@@ -25,11 +27,13 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "CryptoDataError",
+    "MissingDependencyError",
     "NotFoundError",
     "ProviderError",
     "RateLimitError",
     "ResponseFormatError",
     "ServerError",
+    "SinkError",
     "TransportError",
     "UnsupportedError",
     "ValidationError",
@@ -161,6 +165,54 @@ class ResponseFormatError(CryptoDataError):
         if body:
             detail += f" (body: {body})"
         super().__init__(detail)
+
+
+class SinkError(CryptoDataError):
+    """A store could not do what was asked: its database or file system refused or failed.
+
+    The arguments were fine (those raise `ValidationError` before anything is written): the
+    server is unreachable or rejected the statement, a directory is not writable, the disk
+    is full, a stored file is damaged. The store's own exception is the `__cause__`, except
+    where it would carry a secret (a failed connection's DSN holds the password).
+
+    Attributes:
+        sink: The sink, as its `repr` shows it (a root path, or a database's host, port and
+            name; never a password).
+
+    Examples:
+        >>> str(SinkError("cannot write: disk full", sink="JsonlSink('data')"))
+        "JsonlSink('data'): cannot write: disk full"
+    """
+
+    def __init__(self, message: str, *, sink: str) -> None:
+        self.sink = sink
+        super().__init__(f"{sink}: {message}")
+
+
+class MissingDependencyError(CryptoDataError, ImportError):
+    """An optional package a feature needs is not installed.
+
+    Raised when the feature is used (a sink or limiter constructed), never on import, so
+    `from cryptodata import *` works on a plain install. Also an `ImportError`.
+
+    Attributes:
+        package: The missing package, e.g. `"psycopg"`.
+        extra: The cryptodata extra that installs it, e.g. `"postgres"`.
+
+    Examples:
+        >>> err = MissingDependencyError("PostgresSink", package="psycopg", extra="postgres")
+        >>> str(err)
+        "PostgresSink needs psycopg, which is not installed: pip install 'cryptodata[postgres]'"
+        >>> isinstance(err, ImportError)
+        True
+    """
+
+    def __init__(self, feature: str, *, package: str, extra: str) -> None:
+        self.package = package
+        self.extra = extra
+        super().__init__(
+            f"{feature} needs {package}, which is not installed: pip install 'cryptodata[{extra}]'"
+        )
 
 
 class UnsupportedError(ValidationError):

@@ -5,6 +5,10 @@ Directory names are built from the values of a series' key (provider, exchange, 
 Spark escape partition values, so a name can neither climb out of the root (`..`), nest (`/`)
 nor hide (a leading `.`), and decodes back exactly.
 
+The file system's own errors (`OSError`: a root that is not writable, a full disk) and damaged
+stored files leave the sinks as a `SinkError` naming the path and what to do
+(`storage_errors`).
+
 Every whole-file write goes through a temp name that is hidden (leading `.`) and does not end
 in `.parquet` or `.jsonl`, so neither our readers nor a reader's glob (`**/*.parquet`) ever
 match a half-written file; the temp is fsync'ed, then renamed over the final name.
@@ -13,21 +17,24 @@ match a half-written file; the temp is fsync'ed, then renamed over the final nam
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 import uuid
-from collections.abc import Callable, Mapping, Sequence
-from typing import IO, Any, Protocol
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import IO, Any, Final, Protocol
 from urllib.parse import quote
 
 import polars as pl
 
-from cryptodata.core.errors import ValidationError
+from cryptodata.core.errors import SinkError, ValidationError
 
 __all__ = [
+    "DamagedFileError",
     "FsspecStorage",
     "LocalStorage",
     "Storage",
+    "check_root",
     "encode_component",
     "fsync_dir",
     "is_temp",
@@ -37,6 +44,7 @@ __all__ = [
     "open_storage",
     "replace_file",
     "split_series",
+    "storage_errors",
     "temp_name",
 ]
 
@@ -45,6 +53,63 @@ _TEMP_SUFFIX = ".inprogress"
 
 WriteTarget = str | IO[bytes]
 """What a writer callback receives: a local path, or an open binary file on object storage."""
+
+_NOT_WRITABLE = "check that this process may create and write files there"
+_FULL = "free some space, then write the table again (re-writing rows is harmless)"
+_OS_HINTS: Final[dict[int, str]] = {
+    errno.EACCES: _NOT_WRITABLE,
+    errno.EPERM: _NOT_WRITABLE,
+    errno.EROFS: "the file system is mounted read-only",
+    errno.ENOSPC: _FULL,
+    errno.ENOTDIR: "a file stands where a directory belongs; give the sink a directory as root",
+    errno.EISDIR: "a directory stands where a file belongs; remove it",
+    errno.ENAMETOOLONG: "the path is too long; choose a root with a shorter path",
+}
+
+
+class DamagedFileError(Exception):
+    """A stored file holds something no sink wrote (raised inside a sink, turned into a
+    `SinkError` by `storage_errors`)."""
+
+
+@contextlib.contextmanager
+def storage_errors(sink: str, doing: str) -> Iterator[None]:
+    """Turn the file system's errors, and damaged files, into a `SinkError`.
+
+    The original error stays the `__cause__`: a path holds no secret.
+
+    Args:
+        sink: The sink's `repr`.
+        doing: What failed, completing "cannot ...", e.g. `"write ohlcv rows"`.
+
+    Examples:
+        >>> with storage_errors("JsonlSink('/data')", "read ohlcv rows"):
+        ...     raise PermissionError(errno.EACCES, "Permission denied", "/data/ohlcv")
+        Traceback (most recent call last):
+        ...
+        cryptodata.core.errors.SinkError: JsonlSink('/data'): cannot read ohlcv rows: Permission denied: '/data/ohlcv'; check that this process may create and write files there
+    """
+    try:
+        yield
+    except OSError as exc:
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        if exc.filename is not None:
+            reason += f": {os.fsdecode(exc.filename)!r}"
+        hint = _OS_HINTS.get(exc.errno or 0)
+        raise SinkError(
+            f"cannot {doing}: {reason}" + (f"; {hint}" if hint else ""), sink=sink
+        ) from exc
+    except (DamagedFileError, pl.exceptions.ComputeError) as exc:
+        # Polars reports a truncated or foreign Parquet file as a ComputeError.
+        raise SinkError(
+            f"cannot {doing}: a stored file is damaged ({_first_line(exc)}); restore it from "
+            "a copy, or delete it and write its rows again",
+            sink=sink,
+        ) from exc
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
 def split_series(
@@ -118,6 +183,32 @@ def is_temp(name: str) -> bool:
     return name.startswith(TEMP_PREFIX)
 
 
+def check_root(root: object, *, sink: str) -> str:
+    """A sink's root as text, if it can name a directory or URL.
+
+    Raises:
+        ValidationError: For anything but a non-empty `str` or `os.PathLike` of text, or a
+            path holding NUL.
+
+    Examples:
+        >>> check_root(42, sink="JsonlSink")
+        Traceback (most recent call last):
+        ...
+        cryptodata.core.errors.ValidationError: JsonlSink root must be a directory path or URL (str or os.PathLike), not int
+    """
+    text = os.fspath(root) if isinstance(root, os.PathLike) else root
+    if not isinstance(text, str):
+        raise ValidationError(
+            f"{sink} root must be a directory path or URL (str or os.PathLike), "
+            f"not {type(text).__name__}"
+        )
+    if not text.strip():
+        raise ValidationError(f"{sink} root must name a directory, not {text!r}; use '.' for here")
+    if "\x00" in text:
+        raise ValidationError(f"{sink} root {text!r} holds a NUL character, which no path can")
+    return text
+
+
 def _scheme(root: str | os.PathLike[str]) -> tuple[str | None, str]:
     """`(scheme, rest)` of a URL, `(None, path)` for a plain path."""
     text = os.fspath(root)
@@ -131,9 +222,10 @@ def local_root(root: str | os.PathLike[str], *, sink: str) -> str:
     Absolute, so a later `os.chdir` does not move the store.
 
     Raises:
-        ValidationError: For a URL with another scheme (this sink writes local files only).
+        ValidationError: For a root `check_root` refuses, or a URL with another scheme (this
+            sink writes local files only).
     """
-    scheme, rest = _scheme(root)
+    scheme, rest = _scheme(check_root(root, sink=sink))
     if scheme not in (None, "file"):
         raise ValidationError(
             f"{sink} writes local files; {os.fspath(root)!r} is a {scheme}:// URL"
@@ -356,17 +448,28 @@ def open_storage(
     """Storage for a local path, a `file://` URL or any other fsspec URL.
 
     Raises:
-        ValidationError: For a non-local URL when fsspec is not installed (extra `fsspec`).
+        ValidationError: For a root `check_root` refuses, `storage_options` that are not a
+            mapping, or a non-local URL when fsspec (extra `fsspec`) or the filesystem's own
+            package (`s3fs`, `gcsfs`, ...) is not installed, or fsspec knows no such scheme.
     """
-    scheme, rest = _scheme(root)
+    text = check_root(root, sink="ParquetSink")
+    if storage_options is not None and not isinstance(storage_options, Mapping):
+        raise ValidationError(
+            "storage_options must be a mapping of fsspec filesystem arguments, "
+            f"not {type(storage_options).__name__}"
+        )
+    scheme, rest = _scheme(text)
     if scheme in (None, "file"):
         return LocalStorage(os.path.abspath(rest))
-    text = os.fspath(root)
     try:
         import fsspec  # type: ignore[import-untyped]  # optional, loaded only for URLs
     except ImportError:
         raise ValidationError(
             f"{text!r} needs fsspec; install the extra: pip install 'cryptodata[fsspec]'"
         ) from None
-    fs, path = fsspec.core.url_to_fs(text, **dict(storage_options or {}))
+    try:
+        fs, path = fsspec.core.url_to_fs(text, **dict(storage_options or {}))
+    except (ImportError, ValueError) as exc:
+        # "Install s3fs to access S3", "Protocol not known: foo": fsspec says what to do.
+        raise ValidationError(f"{text!r} cannot be opened: {exc}") from None
     return FsspecStorage(fs, str(path))

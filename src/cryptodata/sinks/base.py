@@ -8,14 +8,22 @@ bar), leaves exactly one row per key holding the newest values. A series is name
 kind's [`series_key`][cryptodata.core.schema.series_key] columns, e.g. provider, exchange,
 symbol, interval and unit for open interest, so 1h and 1d bars, or native and USD values, are
 separate series in every sink.
+
+A stored id (the value of a series-key column: provider, exchange, symbol, interval, unit,
+base of an aggregate, entity, metric) is the same in every sink, so data can move between
+them: non-empty text without control characters (`U+0000`-`U+001F`, `U+007F`-`U+009F`)
+whose percent-encoded form after `column=` (the directory name the file sinks give it) fits
+in 255 bytes. Other text values may hold anything but NUL, which PostgreSQL cannot store.
+A table breaking a rule is refused whole, before anything is written.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from types import TracebackType
-from typing import Protocol, Self, runtime_checkable
+from typing import Final, Protocol, Self, runtime_checkable
 
 import polars as pl
 
@@ -24,10 +32,14 @@ from cryptodata.core.schema import Kind, is_time_series, primary_key, series_key
 from cryptodata.core.table import Table
 from cryptodata.core.time import TimeInput, to_utc
 
+from ._files import encode_component
+
 __all__ = [
+    "MAX_NAME_BYTES",
     "STORABLE_KINDS",
     "Sink",
     "SinkBase",
+    "check_id",
     "check_series",
     "check_storable",
     "check_where",
@@ -37,6 +49,13 @@ __all__ = [
 
 STORABLE_KINDS: frozenset[Kind] = frozenset(kind for kind in Kind if is_time_series(kind))
 """Kinds a sink stores: every kind whose primary key is a series plus `ts`."""
+
+MAX_NAME_BYTES: Final = 255
+"""The longest directory name the file sinks build for an id (`symbol=<encoded id>`): the
+limit of ext4, XFS, APFS, NTFS and most object stores' tools."""
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_SHOWN_CHARS = 40
 
 
 def check_storable(kind: Kind | str) -> Kind:
@@ -80,7 +99,9 @@ def check_series(kind: Kind, series: Mapping[str, str]) -> dict[str, str]:
         raise ValidationError(
             f"a {kind.value} series is named by {', '.join(columns)}; {'; '.join(problems)}"
         )
-    return {column: _text(kind, column, series[column]) for column in columns}
+    return {
+        column: check_id(kind, column, _text(kind, column, series[column])) for column in columns
+    }
 
 
 def check_where(kind: Kind, where: Mapping[str, str | None]) -> dict[str, str]:
@@ -96,7 +117,7 @@ def check_where(kind: Kind, where: Mapping[str, str | None]) -> dict[str, str]:
             f"{kind.value} rows can be filtered by {', '.join(columns)}, not {', '.join(unknown)}"
         )
     return {
-        column: _text(kind, column, where[column])
+        column: check_id(kind, column, _text(kind, column, where[column]))
         for column in columns
         if where.get(column) is not None
     }
@@ -108,6 +129,46 @@ def _text(kind: Kind, column: str, value: object) -> str:
     return value
 
 
+def check_id(kind: Kind, column: str, value: str) -> str:
+    """`value`, if every sink can store it as the `column` id of a `kind` series.
+
+    The empty id passes: a write refuses it with its row count, a filter matches nothing.
+
+    Raises:
+        ValidationError: For an id holding a control character or a lone surrogate, or whose
+            percent-encoded directory name would exceed `MAX_NAME_BYTES`.
+
+    Examples:
+        >>> check_id(Kind.OHLCV, "symbol", "BTC/USDT:USDT")
+        'BTC/USDT:USDT'
+        >>> check_id(Kind.OHLCV, "symbol", "BTC\\nUSDT")
+        Traceback (most recent call last):
+        ...
+        cryptodata.core.errors.ValidationError: ohlcv symbol 'BTC\\nUSDT' cannot be stored: it holds the control character U+000A; remove it
+    """
+    if not value:
+        return value
+    shown = repr(value if len(value) <= _SHOWN_CHARS else value[: _SHOWN_CHARS - 1] + "…")
+    refused = f"{kind.value} {column} {shown} cannot be stored"
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        raise ValidationError(f"{refused}: it is not valid Unicode (a lone surrogate)") from None
+    control = _CONTROL.search(value)
+    if control is not None:
+        raise ValidationError(
+            f"{refused}: it holds the control character U+{ord(control.group()):04X}; remove it"
+        )
+    size = len(column) + 1 + len(encode_component(value, field=column))
+    if size > MAX_NAME_BYTES:
+        raise ValidationError(
+            f"{refused}: percent-encoded, its directory name {column}=... takes {size} bytes, "
+            f"over the {MAX_NAME_BYTES} a file system allows; map it to a shorter id "
+            f"(letters, digits and -_.~ take 1 byte each, other characters 3 to 12)"
+        )
+    return value
+
+
 def rows_to_store(table: Table) -> tuple[Kind, pl.DataFrame]:
     """The kind and the rows of a table about to be written, checked for a usable key.
 
@@ -115,8 +176,9 @@ def rows_to_store(table: Table) -> tuple[Kind, pl.DataFrame]:
     dtypes or extra columns).
 
     Raises:
-        ValidationError: For a kind sinks do not store, a null key column, or an empty
-            series-key value (which would name no file).
+        ValidationError: For a kind sinks do not store, a null key column, an empty
+            series-key value (which would name no file), an id no sink can store (see
+            `check_id`) or a text value holding NUL.
     """
     kind = check_storable(table.kind)
     frame = Table.from_frame(kind, table.to_polars()).to_polars()
@@ -133,6 +195,18 @@ def rows_to_store(table: Table) -> tuple[Kind, pl.DataFrame]:
     if bad[1]:
         listed = f"{', '.join(names[:-1])} or {names[-1]}" if len(names) > 1 else names[0]
         raise ValidationError(f"{bad[1]} {kind.value} row(s) have an empty {listed}")
+    for column in names:
+        # Per distinct id (one per series, a few per table), with the rule `read` applies.
+        for value in frame.get_column(column).unique().to_list():
+            check_id(kind, column, value)
+    for name, dtype in frame.schema.items():
+        if dtype == pl.String() and name not in names:
+            with_nul = frame.get_column(name).str.contains("\x00", literal=True).sum()
+            if with_nul:
+                raise ValidationError(
+                    f"{with_nul} {kind.value} row(s) hold a NUL character in {name}, which "
+                    "PostgreSQL cannot store, so no sink accepts it; remove it"
+                )
     return kind, frame
 
 

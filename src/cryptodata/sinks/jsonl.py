@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from typing import IO, Annotated, Literal
 from urllib.parse import unquote
@@ -26,12 +27,13 @@ import attrs
 import msgspec
 import polars as pl
 
-from cryptodata.core.errors import CryptoDataError, ValidationError
+from cryptodata.core.errors import ValidationError
 from cryptodata.core.intervals import Interval
 from cryptodata.core.schema import Kind, primary_key, schema, series_key
 from cryptodata.core.table import Table
 from cryptodata.core.time import TimeInput, from_ms, to_ms, to_utc
 from cryptodata.sinks._files import (
+    DamagedFileError,
     LocalStorage,
     encode_component,
     fsync_dir,
@@ -41,6 +43,7 @@ from cryptodata.sinks._files import (
     make_dirs,
     replace_file,
     split_series,
+    storage_errors,
 )
 from cryptodata.sinks._migrate import STAGING, V1_KINDS, migrate, roll_forward
 from cryptodata.sinks.base import (
@@ -134,13 +137,14 @@ class JsonlSink(SinkBase):
         split: Split = "month",
         migrate_interval: str | None = None,
     ) -> None:
-        if split not in _FILE:
+        if not isinstance(split, str) or split not in _FILE:
             raise ValidationError(f"split must be 'month' or 'day', not {split!r}")
         self._root = local_root(root, sink="JsonlSink")
         self._split: Split = split
         self._pattern = _FILE[split]
         interval = None if migrate_interval is None else Interval.parse(migrate_interval)
-        stored = self._open_marker(interval)
+        with self._errors("open the root"):
+            stored = self._open_marker(interval)
         if stored is not None and stored != split:
             raise ValidationError(
                 f"{self._root} holds files split by {stored}; open it with split={stored!r}"
@@ -157,19 +161,8 @@ class JsonlSink(SinkBase):
         """
         self._check_open()
         kind, frame = rows_to_store(table)
-        pieces = split_series(
-            frame, series_key(kind), pl.col("ts").dt.truncate(_TRUNCATE[self._split])
-        )
-        if pieces and not self._marked:
-            self._mark()
-        cleaned: set[str] = set()
-        for values, bucket, rows in pieces:
-            directory = self._series_dir(kind, values)
-            if directory not in cleaned:
-                self._prepare_dir(directory)
-                cleaned.add(directory)
-            self._write_file(os.path.join(directory, self._file_name(bucket)), kind, rows)
-        return sum(piece[-1].height for piece in pieces)
+        with self._errors(f"write {kind.value} rows"):
+            return self._write(kind, frame)
 
     def last_ts(self, kind: Kind | str, series: Mapping[str, str]) -> datetime | None:
         """The newest `ts` stored for one series, from the tail of its newest file.
@@ -191,10 +184,11 @@ class JsonlSink(SinkBase):
         if not all(values):
             return None
         directory = self._series_dir(kind, values)
-        for name in sorted(self._files(directory), reverse=True):
-            tail = _read_tail(os.path.join(directory, name))
-            if tail.last is not None:
-                return from_ms(tail.last)
+        with self._errors(f"read the last {kind.value} ts"):
+            for name in sorted(self._files(directory), reverse=True):
+                tail = _read_tail(os.path.join(directory, name))
+                if tail.last is not None:
+                    return from_ms(tail.last)
         return None
 
     def read(
@@ -216,8 +210,9 @@ class JsonlSink(SinkBase):
 
         Raises:
             ValidationError: For a kind sinks do not store or a column outside its series key.
-            CryptoDataError: If a line before the last one is not valid JSON (the file was
-                damaged by something other than an interrupted append).
+            SinkError: If a line before the last one is not valid JSON (the file was
+                damaged by something other than an interrupted append), or a file cannot be
+                read.
         """
         self._check_open()
         kind = check_storable(kind)
@@ -226,16 +221,19 @@ class JsonlSink(SinkBase):
         hi = to_utc(end, name="end") if end is not None else None
         frames: list[pl.DataFrame] = []
         warnings: list[str] = []
-        for directory in self._series_dirs(kind, wanted):
-            for name in self._files(directory):
-                first = self._bucket_start(name)
-                if (hi is not None and first >= hi) or (lo is not None and self._next(first) <= lo):
-                    continue
-                path = os.path.join(directory, name)
-                frame, torn = _read_file(path, kind)
-                frames.append(frame)
-                if torn:
-                    warnings.append(f"skipped a torn last line in {path}")
+        with self._errors(f"read {kind.value} rows"):
+            for directory in self._series_dirs(kind, wanted):
+                for name in self._files(directory):
+                    first = self._bucket_start(name)
+                    if (hi is not None and first >= hi) or (
+                        lo is not None and self._next(first) <= lo
+                    ):
+                        continue
+                    path = os.path.join(directory, name)
+                    frame, torn = _read_file(path, kind)
+                    frames.append(frame)
+                    if torn:
+                        warnings.append(f"skipped a torn last line in {path}")
         if not frames:
             return Table.empty(kind, warnings)
         query = select_rows(pl.concat(frames, how="vertical"), wanted, start=start, end=end)
@@ -261,14 +259,35 @@ class JsonlSink(SinkBase):
         columns = series_key(kind)
         top = os.path.join(self._root, kind.value)
         found = []
-        for directory in self._series_dirs(kind, {}):
-            names = self._files(directory)
-            if any(_read_tail(os.path.join(directory, name)).last is not None for name in names):
-                parts = os.path.relpath(directory, top).split(os.sep)
-                found.append(dict(zip(columns, map(unquote, parts), strict=True)))
+        with self._errors(f"list the {kind.value} series"):
+            for directory in self._series_dirs(kind, {}):
+                names = self._files(directory)
+                if any(
+                    _read_tail(os.path.join(directory, name)).last is not None for name in names
+                ):
+                    parts = os.path.relpath(directory, top).split(os.sep)
+                    found.append(dict(zip(columns, map(unquote, parts), strict=True)))
         return sorted(found, key=lambda named: tuple(named.values()))
 
+    def _errors(self, doing: str) -> AbstractContextManager[None]:
+        return storage_errors(repr(self), doing)
+
     # -- writing ----------------------------------------------------------------------------
+
+    def _write(self, kind: Kind, frame: pl.DataFrame) -> int:
+        pieces = split_series(
+            frame, series_key(kind), pl.col("ts").dt.truncate(_TRUNCATE[self._split])
+        )
+        if pieces and not self._marked:
+            self._mark()
+        cleaned: set[str] = set()
+        for values, bucket, rows in pieces:
+            directory = self._series_dir(kind, values)
+            if directory not in cleaned:
+                self._prepare_dir(directory)
+                cleaned.add(directory)
+            self._write_file(os.path.join(directory, self._file_name(bucket)), kind, rows)
+        return sum(piece[-1].height for piece in pieces)
 
     def _write_file(self, path: str, kind: Kind, rows: pl.DataFrame) -> None:
         """Upsert sorted, unique rows of one series into one file."""
@@ -431,6 +450,8 @@ def _read_marker(root: str) -> dict[str, object] | None:
             stored = msgspec.json.decode(file.read())
     except FileNotFoundError:
         return None
+    except msgspec.DecodeError:
+        stored = None
     if not isinstance(stored, dict):
         raise ValidationError(f"{root}/{_MARKER} is not a cryptodata JSONL marker")
     return stored
@@ -497,7 +518,7 @@ def _tail(file: IO[bytes], path: str) -> _Tail:
     newline-terminated fragment on some filesystems). Only one such line can exist.
 
     Raises:
-        CryptoDataError: If the line before a torn one does not parse either.
+        DamagedFileError: If the line before a torn one does not parse either.
     """
     size = file.seek(0, os.SEEK_END)
     good = _rfind_newline(file, size) + 1
@@ -511,7 +532,7 @@ def _tail(file: IO[bytes], path: str) -> _Tail:
         before = _last_line(file, good)
         last = None if before is None else _line_ts(before[1])
         if before is not None and last is None:
-            raise CryptoDataError(f"{path}: its last two lines are not valid rows")
+            raise DamagedFileError(f"{path}: its last two lines are not valid rows")
     return _Tail(good, last, torn)
 
 
@@ -530,5 +551,5 @@ def _read_file(path: str, kind: Kind) -> tuple[pl.DataFrame, bool]:
             pl.col("ts").str.to_datetime(_TS_FORMAT, time_unit="ms", time_zone="UTC")
         )
     except pl.exceptions.PolarsError as error:
-        raise CryptoDataError(f"{path} holds a line that is not a valid row: {error}") from None
+        raise DamagedFileError(f"{path} holds a line that is not a valid row: {error}") from None
     return frame, tail.torn

@@ -24,8 +24,9 @@ import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, get_args
 from urllib.parse import unquote
 
 import attrs
@@ -45,6 +46,7 @@ from cryptodata.sinks._files import (
     latest_per_ts,
     open_storage,
     split_series,
+    storage_errors,
 )
 from cryptodata.sinks._migrate import STAGING, V1_KINDS, migrate, roll_forward, write_marker
 from cryptodata.sinks.base import (
@@ -180,18 +182,22 @@ class ParquetSink(SinkBase):
         storage_options: Mapping[str, Any] | None = None,
         migrate_interval: str | None = None,
     ) -> None:
-        if max_parts < 2:
-            raise ValidationError(f"max_parts must be at least 2, not {max_parts}")
-        if max_workers < 1:
-            raise ValidationError(f"max_workers must be at least 1, not {max_workers}")
-        self._root = os.fspath(root)
+        _check_count("max_parts", max_parts, 2)
+        _check_count("max_workers", max_workers, 1)
+        if not isinstance(compression, str) or compression not in get_args(Compression):
+            raise ValidationError(
+                f"compression must be one of {', '.join(get_args(Compression))}, "
+                f"not {compression!r}"
+            )
         self._storage: Storage = open_storage(root, storage_options)
+        self._root = os.fspath(root)
         self._storage_options = storage_options
         self._max_parts = max_parts
         self._compression = compression
         self._max_workers = max_workers
         interval = None if migrate_interval is None else Interval.parse(migrate_interval)
-        self._marked = self._check_layout(interval)
+        with self._errors("open the dataset"):
+            self._marked = self._check_layout(interval)
 
     def write(self, table: Table) -> int:
         """Upsert the table's rows; returns how many distinct keys were written.
@@ -207,6 +213,10 @@ class ParquetSink(SinkBase):
         """
         self._check_open()
         kind, frame = rows_to_store(table)
+        with self._errors(f"write {kind.value} rows"):
+            return self._write(kind, frame)
+
+    def _write(self, kind: Kind, frame: pl.DataFrame) -> int:
         columns = series_key(kind)
         jobs = [
             (
@@ -246,10 +256,11 @@ class ParquetSink(SinkBase):
         if not all(values):
             return None
         directory = self._storage.path(*self._series_dirs(kind, values))
-        for year in sorted(self._values(directory, "year"), key=_year_order, reverse=True):
-            parts = self._parts(_child(directory, f"year={year}"))
-            if parts:
-                return from_ms(max(part.last for part in parts))
+        with self._errors(f"read the last {kind.value} ts"):
+            for year in sorted(self._values(directory, "year"), key=_year_order, reverse=True):
+                parts = self._parts(_child(directory, f"year={year}"))
+                if parts:
+                    return from_ms(max(part.last for part in parts))
         return None
 
     def read(
@@ -277,20 +288,25 @@ class ParquetSink(SinkBase):
         wanted = check_where(kind, where)
         lo = to_ms(to_utc(start, name="start")) if start is not None else None
         hi = to_ms(to_utc(end, name="end")) if end is not None else None
+        with self._errors(f"read {kind.value} rows"):
+            frame = self._read_retrying(kind, wanted, lo, hi)
+        if frame is None:
+            return Table.empty(kind)
+        query = select_rows(frame, {}, start=start, end=end)
+        return Table.from_frame(kind, query.sort(primary_key(kind)).collect())
+
+    def _read_retrying(
+        self, kind: Kind, wanted: Mapping[str, str], lo: int | None, hi: int | None
+    ) -> pl.LazyFrame | None:
         attempts = _READ_ATTEMPTS
         while True:
             try:
-                frame = self._read_once(kind, wanted, lo, hi)
-                break
+                return self._read_once(kind, wanted, lo, hi)
             except FileNotFoundError:
                 # A writer replaced a part between our listing and our read: list again.
                 attempts -= 1
                 if not attempts:
                     raise
-        if frame is None:
-            return Table.empty(kind)
-        query = select_rows(frame, {}, start=start, end=end)
-        return Table.from_frame(kind, query.sort(primary_key(kind)).collect())
 
     def _read_once(
         self, kind: Kind, wanted: Mapping[str, str], lo: int | None, hi: int | None
@@ -332,12 +348,16 @@ class ParquetSink(SinkBase):
         """
         self._check_open()
         kind = check_storable(kind)
-        found = {
-            tuple(values.items()): values
-            for directory, values in self._leaf_dirs(kind, {}, None, None)
-            if self._parts(directory)
-        }
+        with self._errors(f"list the {kind.value} series"):
+            found = {
+                tuple(values.items()): values
+                for directory, values in self._leaf_dirs(kind, {}, None, None)
+                if self._parts(directory)
+            }
         return sorted(found.values(), key=lambda named: tuple(named.values()))
+
+    def _errors(self, doing: str) -> AbstractContextManager[None]:
+        return storage_errors(repr(self), doing)
 
     # -- writing ----------------------------------------------------------------------------
 
@@ -556,6 +576,12 @@ class ParquetSink(SinkBase):
             if (first_year is None or _year_order(year) >= first_year)
             and (last_year is None or _year_order(year) <= last_year)
         ]
+
+
+def _check_count(name: str, value: object, least: int) -> None:
+    # bool is an int, and NaN or a float would pass `<`: only a real integer is a count.
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        raise ValidationError(f"{name} must be an integer of at least {least}, not {value!r}")
 
 
 def _child(directory: str, name: str) -> str:

@@ -14,8 +14,13 @@ and primary key come from [`schema`][cryptodata.schema] and
    skips rows whose values did not change.
 
 Identifiers are always quoted with `psycopg.sql.Identifier`; values are always parameters.
-Database errors are `psycopg.Error`s, raised as they are: a failed write rolls back whole, and
-rows committed by earlier writes stay.
+Database errors leave the sink as a [`SinkError`][cryptodata.SinkError] (psycopg's error as
+its `__cause__`; a failed connection's, whose DSN holds the password, is not kept): a failed
+write rolls back whole, and rows committed by earlier writes stay.
+
+The module imports without psycopg, so `from cryptodata import *` works on a plain install;
+constructing a sink then raises [`MissingDependencyError`][cryptodata.MissingDependencyError]
+naming the `postgres` extra.
 
 Examples:
     >>> from cryptodata.sinks.postgres import PostgresSink
@@ -30,13 +35,20 @@ Examples:
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, Final
 
 import polars as pl
 
-from cryptodata.core.errors import ValidationError
+from cryptodata.core.errors import (
+    CryptoDataError,
+    MissingDependencyError,
+    SinkError,
+    ValidationError,
+)
 from cryptodata.core.intervals import Interval
 from cryptodata.core.schema import Kind, primary_key, schema, series_key
 from cryptodata.core.table import Table
@@ -54,12 +66,14 @@ from .layout import LayoutError
 
 try:
     import psycopg
-    from psycopg import sql
+    from psycopg import pq, sql
+    from psycopg.conninfo import conninfo_to_dict
     from psycopg.rows import tuple_row
-except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
-    raise ImportError(
-        "PostgresSink needs psycopg 3: install the extra with `pip install 'cryptodata[postgres]'`"
-    ) from exc
+except ImportError:  # pragma: no cover - exercised in a subprocess test
+    # Importing still works on a plain install; constructing a sink names the extra.
+    _HAS_PSYCOPG = False
+else:
+    _HAS_PSYCOPG = True
 
 __all__ = [
     "BASE_AGGREGATE_VIEW",
@@ -94,9 +108,19 @@ _DDL_LOCK: Final = 0x63727970746F6461  # "cryptoda"
 _CSV_DATETIME: Final = "%Y-%m-%d %H:%M:%S%.3f+00"
 # CSV, not text: polars renders it natively (fast), strings are always quoted
 # (`non_numeric`), so an unquoted empty field can only mean NULL and "" stays an empty string.
-_COPY_OPTIONS: Final = sql.SQL("(FORMAT csv, ENCODING 'UTF8')")
+_COPY_OPTIONS: Final = "(FORMAT csv, ENCODING 'UTF8')"
 # Bounds the memory of a rendered CSV chunk while keeping COPY calls few.
 _COPY_CHUNK_ROWS: Final = 100_000
+# PostgreSQL truncates longer names (NAMEDATALEN - 1), so the sink would not find its schema.
+_MAX_NAME_BYTES: Final = 63
+# What an error for a statement adds to the server's message, by SQLSTATE.
+_MISSING_TABLES = "open the sink once with create=True (needs CREATE rights) to create them"
+_HINTS: Final = {
+    "42P01": _MISSING_TABLES,  # undefined_table
+    "3F000": _MISSING_TABLES,  # invalid_schema_name
+    "42501": "grant the role the rights it lacks, or pass create=False if the tables exist",
+}
+_QUOTED = re.compile(r'"([^"]*)"')
 
 
 class PostgresSink(SinkBase):
@@ -120,10 +144,15 @@ class PostgresSink(SinkBase):
             table holding rows is refused with `LayoutError`; empty ones migrate regardless.
 
     Raises:
-        ValidationError: If `dsn_or_connection` is neither a string nor a sync connection.
+        ValidationError: If `dsn_or_connection` is neither a string nor a sync connection, the
+            string is not a valid libpq connection string, `schema` is not a name PostgreSQL
+            keeps whole (1 to 63 bytes, no NUL, no `pg_` prefix), `create` is not a bool, or
+            `migrate_interval` is not an interval. Checked before connecting.
         LayoutError: For a layout-1 bar table holding rows when `migrate_interval` is not given;
             nothing is changed then.
-        psycopg.OperationalError: If the server cannot be reached.
+        SinkError: If the server cannot be reached or refuses the connection (the message
+            never holds the password), or creating the tables fails.
+        MissingDependencyError: If psycopg is not installed (extra `postgres`).
 
     Examples:
         >>> sink = PostgresSink("host=localhost dbname=market", schema="crypto")  # doctest: +SKIP
@@ -139,12 +168,14 @@ class PostgresSink(SinkBase):
         create: bool = True,
         migrate_interval: str | None = None,
     ) -> None:
+        if not _HAS_PSYCOPG:
+            raise MissingDependencyError("PostgresSink", package="psycopg", extra="postgres")
+        self.schema = _check_schema(schema)
+        if not isinstance(create, bool):
+            raise ValidationError(f"create must be True or False, not {create!r}")
+        interval = None if migrate_interval is None else Interval.parse(migrate_interval)
         if isinstance(dsn_or_connection, str):
-            # Autocommit outside our explicit transactions: reads never leave a session idle
-            # in a transaction.
-            self._conn: psycopg.Connection[Any] = psycopg.connect(
-                dsn_or_connection, autocommit=True
-            )
+            self._conn: psycopg.Connection[Any] = _connect(dsn_or_connection, schema)
             self._owned = True
         elif isinstance(dsn_or_connection, psycopg.Connection):
             self._conn = dsn_or_connection
@@ -154,13 +185,13 @@ class PostgresSink(SinkBase):
                 "PostgresSink takes a connection string or a psycopg.Connection, "
                 f"not {type(dsn_or_connection).__name__}"
             )
-        self.schema = schema
         info = self._conn.info
         # Never the DSN in a repr: it may hold a password.
-        self._server = f"host={info.host!r}, port={info.port}, dbname={info.dbname!r}"
+        self._server = _server(info.host, info.port, info.dbname)
         if create:
             try:
-                self._create(None if migrate_interval is None else Interval.parse(migrate_interval))
+                with self._errors("create the schema, tables and views"):
+                    self._create(interval)
             except BaseException:
                 self.close()
                 raise
@@ -186,12 +217,13 @@ class PostgresSink(SinkBase):
         frame = _unique_sorted(kind, rows)
         if frame.is_empty():
             return 0
-        try:
-            self._write(kind, frame, fast=True)
-        except psycopg.errors.UniqueViolation:
-            # Another writer stored some "fresh" rows between our range check and the COPY.
-            # The transaction rolled back whole; merging everything is correct in any case.
-            self._write(kind, frame, fast=False)
+        with self._errors(f"write {kind.value} rows"):
+            try:
+                self._write(kind, frame, fast=True)
+            except psycopg.errors.UniqueViolation:
+                # Another writer stored some "fresh" rows between our range check and the
+                # COPY. The transaction rolled back whole; merging everything is correct.
+                self._write(kind, frame, fast=False)
         return frame.height
 
     def last_ts(self, kind: Kind | str, series: Mapping[str, str]) -> datetime | None:
@@ -216,9 +248,13 @@ class PostgresSink(SinkBase):
         named = check_series(parsed, series)
         self._check_open()
         where, params = _conditions(named)
-        query = sql.SQL("SELECT max(ts) FROM {}{}").format(self._table_with_params(parsed), where)
-        with self._conn.transaction(), self._conn.cursor(row_factory=tuple_row) as cur:
-            row = cur.execute(query, params).fetchone()
+        query = sql.SQL("SELECT max(ts) FROM {}{}").format(self._table(parsed), where)
+        with (
+            self._errors(f"read the last {parsed.value} ts"),
+            self._conn.transaction(),
+            self._conn.cursor(row_factory=tuple_row) as cur,
+        ):
+            row = cur.execute(*self._bound(query, params)).fetchone()
         newest: datetime | None = row[0] if row else None
         return newest.astimezone(UTC) if newest is not None else None
 
@@ -251,16 +287,20 @@ class PostgresSink(SinkBase):
         target = schema(parsed)
         query = sql.SQL("COPY (SELECT {} FROM {}{}) TO STDOUT {}").format(
             sql.SQL(", ").join(_csv_column(name, dtype) for name, dtype in target.items()),
-            self._table_with_params(parsed),
+            self._table(parsed),
             condition,
-            _COPY_OPTIONS,
+            sql.SQL(_COPY_OPTIONS),
         )
         body = bytearray()
-        with self._conn.transaction(), self._conn.cursor() as cur:
+        with (
+            self._errors(f"read {parsed.value} rows"),
+            self._conn.transaction(),
+            self._conn.cursor() as cur,
+        ):
             # Any positive value prints floats in their shortest exact form (PostgreSQL 12+);
             # a server or role set to 0 would round them to 15 digits.
             cur.execute("SET LOCAL extra_float_digits = 3")
-            with cur.copy(query, params) as copy:
+            with cur.copy(*self._bound(query, params)) as copy:
                 for chunk in copy:
                     body += chunk
         if not body:
@@ -290,7 +330,11 @@ class PostgresSink(SinkBase):
         query = sql.SQL("SELECT DISTINCT {} FROM {} ORDER BY {}").format(
             names, self._table(parsed), names
         )
-        with self._conn.transaction(), self._conn.cursor(row_factory=tuple_row) as cur:
+        with (
+            self._errors(f"list the {parsed.value} series"),
+            self._conn.transaction(),
+            self._conn.cursor(row_factory=tuple_row) as cur,
+        ):
             rows = cur.execute(query).fetchall()
         return [dict(zip(columns, row, strict=True)) for row in rows]
 
@@ -306,10 +350,31 @@ class PostgresSink(SinkBase):
     def _table(self, kind: Kind) -> sql.Identifier:
         return sql.Identifier(self.schema, kind.value)
 
-    def _table_with_params(self, kind: Kind) -> sql.SQL:
-        # psycopg reads every `%` of a statement run with parameters as a placeholder, inside
-        # quoted names too: a `%` in the schema name is doubled there, and only there.
-        return sql.SQL(self._table(kind).as_string(self._conn).replace("%", "%%"))
+    def _bound(
+        self, query: sql.Composed, params: Sequence[Any]
+    ) -> tuple[sql.Composed, Sequence[Any] | None]:
+        """A statement and its parameters as psycopg must get them for any name to work.
+
+        psycopg reads every `%` of a statement as a placeholder, inside quoted names too, when
+        (and only when) it is given parameters. So with parameters, the `%` of every name and
+        literal in the statement is doubled; without, none is, and no parameters are passed
+        (an empty list would make `execute` parse the statement, but not `copy`).
+        """
+        if not params:
+            return query, None
+        return sql.Composed([_percent_doubled(part, self._conn) for part in query]), params
+
+    @contextmanager
+    def _errors(self, doing: str) -> Iterator[None]:
+        """Raise psycopg's errors as a `SinkError` saying what failed and what to do.
+
+        psycopg's error is kept as the cause: only a connection attempt's error carries the
+        DSN (in `pgconn`), and connecting is not done here (see `_connect`).
+        """
+        try:
+            yield
+        except psycopg.Error as exc:
+            raise SinkError(f"cannot {doing}: {_reason(exc)}", sink=repr(self)) from exc
 
     def _create(self, migrate_interval: Interval | None) -> None:
         views = (
@@ -436,12 +501,12 @@ class PostgresSink(SinkBase):
             selected=sql.SQL(", ").join(sql.SQL("s.") + name for name in names),
             arrays=sql.SQL(", ").join(sql.SQL("%s::text[]") for _ in names),
             names=sql.SQL(", ").join(names),
-            table=self._table_with_params(kind),
+            table=self._table(kind),
             joined=sql.SQL(" AND ").join(sql.SQL("t.{0} = s.{0}").format(name) for name in names),
         )
         params = [series[column].to_list() for column in columns]
         stored = pl.DataFrame(
-            cur.execute(query, params).fetchall(),
+            cur.execute(*self._bound(query, params)).fetchall(),
             schema={
                 **dict.fromkeys(columns, pl.String),
                 "_lo": pl.Datetime("us", "UTC"),
@@ -498,6 +563,102 @@ class PostgresSink(SinkBase):
         cur.execute(sql.SQL("DROP TABLE {}").format(stage))
 
 
+def _check_schema(name: object) -> str:
+    if not isinstance(name, str):
+        raise ValidationError(f"schema must be a string, not {type(name).__name__}")
+    size = len(name.encode("utf-8", "surrogatepass"))
+    if not 0 < size <= _MAX_NAME_BYTES or "\x00" in name or name.startswith("pg_"):
+        raise ValidationError(
+            f"schema {name!r} is not a name PostgreSQL keeps: use 1 to {_MAX_NAME_BYTES} bytes "
+            "of UTF-8 without NUL, not starting with pg_ (reserved for system schemas)"
+        )
+    return name
+
+
+def _server(host: object, port: object, dbname: object) -> str:
+    return f"host={host!r}, port={port}, dbname={dbname!r}"
+
+
+def _connect(dsn: str, schema: str) -> psycopg.Connection[Any]:
+    """An autocommit connection (reads never leave a session idle in a transaction).
+
+    Raises:
+        ValidationError: If `dsn` is not a libpq connection string.
+        SinkError: If connecting fails.
+    """
+    failure: CryptoDataError
+    try:
+        params = conninfo_to_dict(dsn)
+    except psycopg.Error as exc:
+        failure = ValidationError(
+            "dsn_or_connection is not a libpq connection string (key=value pairs or a "
+            f"postgresql:// URL): {_hide_values(_reason(exc), dsn)}"
+        )
+    else:
+        try:
+            return psycopg.connect(dsn, autocommit=True)
+        except psycopg.Error as exc:
+            secrets = [str(params[key]) for key in _secret_options() if params.get(key)]
+            server = _server(params.get("host"), params.get("port"), params.get("dbname"))
+            failure = SinkError(
+                f"cannot connect: {_redact(_reason(exc), secrets)}; check that the server "
+                "runs and accepts this role, and the connection string",
+                sink=f"PostgresSink({server}, schema={schema!r})",
+            )
+    # Raised outside the handlers, so psycopg's error is not even the hidden `__context__`:
+    # its `pgconn` holds every connection option, the password too.
+    raise failure
+
+
+def _secret_options() -> list[str]:
+    """libpq's options that hold secrets (`password`, `sslpassword`, ...): shown as `*`."""
+    return [
+        option.keyword.decode() for option in pq.Conninfo.get_defaults() if option.dispchar == b"*"
+    ]
+
+
+def _redact(text: str, secrets: Sequence[str]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, "***")
+    return text
+
+
+def _hide_values(message: str, dsn: str) -> str:
+    """A DSN parse error with every quoted piece of the DSN hidden but option names.
+
+    libpq quotes the offending piece (`missing "=" after "hunter2"`), and an unparsable DSN
+    does not say which piece is the password.
+    """
+
+    def hidden(match: re.Match[str]) -> str:
+        piece = match.group(1)
+        is_name = piece == "=" or re.search(rf"(^|[\s?&]){re.escape(piece)}\s*=", dsn)
+        return match.group() if is_name else '"***"'
+
+    return _QUOTED.sub(hidden, message)
+
+
+def _reason(exc: psycopg.Error) -> str:
+    """psycopg's message on one line, with the SQLSTATE and, where there is one, a hint."""
+    text = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+    text = text or type(exc).__name__
+    if exc.sqlstate:
+        text += f" (SQLSTATE {exc.sqlstate})"
+    hint = _HINTS.get(exc.sqlstate or "")
+    if hint is None and isinstance(exc, psycopg.OperationalError):
+        hint = "the connection failed; check the server, then open a new sink"
+    return f"{text}; {hint}" if hint else text
+
+
+def _percent_doubled(query: sql.Composable, conn: psycopg.Connection[Any]) -> sql.Composable:
+    """`query` with every `%` in its names and literals doubled; its own SQL text untouched."""
+    if isinstance(query, sql.Composed):
+        return sql.Composed([_percent_doubled(part, conn) for part in query])
+    if isinstance(query, sql.SQL | sql.Placeholder):
+        return query
+    return sql.SQL(query.as_string(conn).replace("%", "%%"))
+
+
 def _conditions(
     equal: Mapping[str, str], *, start: datetime | None = None, end: datetime | None = None
 ) -> tuple[sql.Composable, list[Any]]:
@@ -529,7 +690,7 @@ def _unique_sorted(kind: Kind, frame: pl.DataFrame) -> pl.DataFrame:
 
 def _copy_into(cur: psycopg.Cursor[Any], target: sql.Identifier, rows: pl.DataFrame) -> None:
     statement = sql.SQL("COPY {} ({}) FROM STDIN {}").format(
-        target, sql.SQL(", ").join(map(sql.Identifier, rows.columns)), _COPY_OPTIONS
+        target, sql.SQL(", ").join(map(sql.Identifier, rows.columns)), sql.SQL(_COPY_OPTIONS)
     )
     with cur.copy(statement) as copy:
         for chunk in _csv_chunks(rows):
