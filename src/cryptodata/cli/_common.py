@@ -16,9 +16,11 @@ from cryptodata.core.clock import SystemClock
 from cryptodata.core.errors import (
     AuthenticationError,
     CryptoDataError,
+    MissingDependencyError,
     ProviderError,
     RateLimitError,
     ResponseFormatError,
+    SinkError,
     TransportError,
     ValidationError,
 )
@@ -84,7 +86,12 @@ EXIT_CODES: Final = (
     ExitCode(6, (TransportError,), "the provider could not be reached (network, timeout)"),
     ExitCode(7, (ResponseFormatError,), "the provider answered something we cannot parse"),
     ExitCode(8, (LayoutError,), "the sink holds an older layout: run `cryptodata migrate`"),
-    ExitCode(10, (ImportError,), "an optional dependency is missing: install the extra named"),
+    ExitCode(9, (SinkError,), "the sink failed: database unreachable, disk full, no permission"),
+    ExitCode(
+        10,
+        (MissingDependencyError, ImportError),
+        "an optional dependency is missing: install the extra named",
+    ),
     ExitCode(130, (KeyboardInterrupt,), "interrupted (Ctrl-C)"),
 )
 """Every exit status, in one place; docs/cli.md lists the same table."""
