@@ -259,9 +259,8 @@ def update(
     at `start`, by default at the oldest bar the source still keeps (its `coverage()`
     retention or earliest data).
 
-    With `symbols=None`, the series are the ones the sink already stores
-    ([`Sink.series`][cryptodata.sinks.base.Sink.series]) for this source's provider at
-    `interval`, per kind. A stored series the source would not write as it is (another unit
+    With `symbols=None`, the series are the ones the sink already stores (`sink.series(kind)`)
+    for this source's provider at `interval`, per kind. A stored series the source would not write as it is (another unit
     than the client's, a symbol the provider no longer lists) is left alone, with a warning
     in the report.
 
