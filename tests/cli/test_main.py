@@ -49,8 +49,12 @@ def test_unknown_command_exits_with_usage_error(cli: Run) -> None:
     assert "invalid choice: 'fly'" in result.err
 
 
-def test_docs_list_exactly_the_exit_codes_of_the_table() -> None:
-    assert sorted(_documented()) == sorted(entry.code for entry in EXIT_CODES)
+def test_docs_list_exactly_the_exit_codes_of_the_table_with_their_meaning() -> None:
+    documented = _documented()
+
+    assert sorted(documented) == sorted(entry.code for entry in EXIT_CODES)
+    for entry in EXIT_CODES:
+        assert f" {entry.meaning} |" in documented[entry.code]
 
 
 @pytest.mark.parametrize("error", ERROR_CLASSES, ids=lambda error: error.__name__)

@@ -26,7 +26,6 @@ from cryptodata.core.errors import (
 )
 from cryptodata.core.intervals import Interval
 from cryptodata.core.schema import Kind
-from cryptodata.core.source import Coverage
 from cryptodata.core.time import time_range, to_utc
 from cryptodata.providers.coinalyze import Coinalyze
 from cryptodata.providers.coinalyze.replay import sample_client
@@ -79,7 +78,7 @@ class ExitCode:
 EXIT_CODES: Final = (
     ExitCode(0, (), "success"),
     ExitCode(1, (CryptoDataError,), "another failure; for `watch`, every cycle failed"),
-    ExitCode(2, (ValidationError,), "bad arguments, refused before any request"),
+    ExitCode(2, (ValidationError,), "bad arguments, refused before any request (usage errors too)"),
     ExitCode(3, (AuthenticationError,), "the provider refused the API key"),
     ExitCode(4, (RateLimitError,), "rate limited past the retry budget: try again later"),
     ExitCode(5, (ProviderError,), "the provider answered another error"),
@@ -192,15 +191,22 @@ def add_logging_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="log warnings and errors only")
 
 
-def series_arguments(args: argparse.Namespace, coverage: Coverage) -> tuple[Interval, list[Kind]]:
-    """`--interval` and `--kinds` checked against what `--provider` offers, and the window.
+def series_arguments(args: argparse.Namespace) -> tuple[Interval, list[Kind]]:
+    """`--sink`, `--interval`, `--kinds` and the window, checked against what `--provider` offers.
 
-    Everything here is known without a key or a request, so a bad argument is reported first.
+    Everything here is known without a key or a request (the provider's coverage is static),
+    so a bad argument is reported before the key is asked for.
+
+    Returns:
+        The interval and the kinds (by default every series kind the provider offers).
 
     Raises:
-        ValidationError: For an interval or kind the provider does not offer, a bad time, or
-            `--start` not before `--end`.
+        ValidationError: For a malformed `--sink`, an interval or kind the provider does not
+            offer, a bad time, or `--start` not before `--end`.
     """
+    check_sink_spec(args.sink)
+    with offline_client(args) as client:
+        coverage = client.coverage()
     interval = coverage.interval(args.interval)
     offered = [entry.kind for entry in coverage.kinds if entry.intervals]
     names = args.kinds if args.kinds is not None else [kind.value for kind in offered]
@@ -281,7 +287,7 @@ def offline_client(args: argparse.Namespace) -> Coinalyze:
 
 
 def open_client(args: argparse.Namespace, **options: Any) -> Coinalyze:
-    """The `--provider` client named by `--provider`, with its options (`--usd`).
+    """The client of `--provider`, with its options (`--usd`) and the `options` given.
 
     Raises:
         ValidationError: If its key is not set.

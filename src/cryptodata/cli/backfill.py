@@ -33,7 +33,6 @@ from cryptodata.sinks.base import Sink
 from ._common import (
     KEY_VARIABLE,
     add_series_options,
-    check_sink_spec,
     has_key,
     offline_client,
     one_line,
@@ -86,11 +85,9 @@ def register(commands: Any) -> None:
 def run_backfill(args: argparse.Namespace) -> int:
     """Plan, show the plan, then run it with progress."""
     setup_logging(args)
-    check_sink_spec(args.sink)
-    with offline_client(args) as offline:
-        interval, kinds = series_arguments(args, offline.coverage())
-        if args.dry_run:
-            return _dry_run(args, offline, interval, kinds)
+    interval, kinds = series_arguments(args)
+    if args.dry_run:
+        return _dry_run(args, interval, kinds)
     with open_client(args) as client, open_sink(args.sink) as sink:
         plan = plan_backfill(
             client,
@@ -111,9 +108,7 @@ def run_backfill(args: argparse.Namespace) -> int:
 def run_update(args: argparse.Namespace) -> int:
     """Update every stored series (or the ones named) from its newest stored bar."""
     setup_logging(args)
-    check_sink_spec(args.sink)
-    with offline_client(args) as offline:
-        interval, kinds = series_arguments(args, offline.coverage())
+    interval, kinds = series_arguments(args)
     with open_client(args) as client, open_sink(args.sink) as sink:
         report = update(
             client,
@@ -144,11 +139,10 @@ def _summarise(report: BackfillReport) -> None:
 # -- dry run ---------------------------------------------------------------------------------
 
 
-def _dry_run(
-    args: argparse.Namespace, offline: Coinalyze, interval: Interval, kinds: list[Kind]
-) -> int:
+def _dry_run(args: argparse.Namespace, interval: Interval, kinds: list[Kind]) -> int:
     """Print the plan as a table; no data request, and no request at all without a key."""
     with ExitStack() as stack:
+        offline = stack.enter_context(offline_client(args))
         sink = stack.enter_context(open_sink(args.sink))
         client, origin = _market_list(args, offline, stack)
         stand_in = None if origin is None else _OfflineSource(client, sink, usd=args.usd)

@@ -9,8 +9,6 @@ from cryptodata.pipeline.watch import watch
 
 from ._common import (
     add_series_options,
-    check_sink_spec,
-    offline_client,
     open_client,
     open_sink,
     positive,
@@ -44,9 +42,7 @@ def register(commands: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the loop; health stats are logged after every cycle."""
     setup_logging(args)
-    check_sink_spec(args.sink)
-    with offline_client(args) as offline:
-        interval, kinds = series_arguments(args, offline.coverage())
+    interval, kinds = series_arguments(args)
     with open_client(args) as client, open_sink(args.sink) as sink:
         stats = watch(
             client,
