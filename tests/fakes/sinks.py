@@ -9,8 +9,15 @@ from typing import Self
 import polars as pl
 
 from cryptodata import Kind, Table, primary_key, schema
+from cryptodata.core.schema import series_key
 from cryptodata.core.time import TimeInput
-from cryptodata.sinks.base import check_series, check_storable, check_where, select_rows
+from cryptodata.sinks.base import (
+    check_series,
+    check_storable,
+    check_where,
+    rows_to_store,
+    select_rows,
+)
 
 __all__ = ["MemorySink"]
 
@@ -23,14 +30,13 @@ class MemorySink:
         self.writes = 0
 
     def write(self, table: Table) -> int:
-        kind = check_storable(table.kind)
+        kind, rows = rows_to_store(table)
+        key = list(primary_key(kind))
+        fresh = rows.unique(subset=key, keep="last", maintain_order=True)
         old = self.frames.get(kind, pl.DataFrame(schema=schema(kind)))
-        merged = pl.concat([old, table.to_polars()]).unique(
-            subset=list(primary_key(kind)), keep="last"
-        )
-        self.frames[kind] = merged.sort(list(primary_key(kind)))
+        self.frames[kind] = pl.concat([old, fresh]).unique(subset=key, keep="last").sort(key)
         self.writes += 1
-        return len(table)
+        return fresh.height
 
     def last_ts(self, kind: Kind | str, series: Mapping[str, str]) -> datetime | None:
         parsed = check_storable(kind)
@@ -41,6 +47,14 @@ class MemorySink:
         found = select_rows(frame, named).select(pl.col("ts").max())
         value: datetime | None = found.collect().item()
         return value
+
+    def series(self, kind: Kind | str) -> list[dict[str, str]]:
+        parsed = check_storable(kind)
+        frame = self.frames.get(parsed)
+        if frame is None:
+            return []
+        columns = list(series_key(parsed))
+        return frame.select(columns).unique().sort(columns).to_dicts()
 
     def read(
         self,

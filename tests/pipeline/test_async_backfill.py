@@ -69,3 +69,21 @@ def test_aupdate_resumes_from_the_sink() -> None:
     assert [int(call.param_dict["from"]) for call in fake.data_calls][-1] == int(
         (NOW_DT - 13 * H).timestamp()
     )
+
+
+def test_aupdate_without_symbols_brings_every_stored_series_to_the_end() -> None:
+    sink = MemorySink()
+    clock = ManualClock(start=NOW)
+    fake = FakeCoinalyze(clock)
+
+    async def run() -> None:
+        async with _async_client(fake, clock) as client:
+            await abackfill(
+                client, ["ohlcv"], SYMBOLS[:3], "1h", NOW_DT - 30 * H, NOW_DT - 10 * H, sink=sink
+            )
+            await aupdate(client, ["ohlcv"], None, "1h", sink=sink, end=NOW_DT - H)
+
+    asyncio.run(run())
+
+    truth = fake.truth("ohlcv_history", SYMBOLS[:3], "1h", NOW_DT - 30 * H, NOW_DT - H)
+    assert_frame_equal(sink.read("ohlcv").to_polars(), truth, check_exact=True)

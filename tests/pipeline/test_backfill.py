@@ -7,11 +7,20 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from cryptodata import Coinalyze, JsonlSink, ServerError, ValidationError
+from cryptodata import (
+    Coinalyze,
+    JsonlSink,
+    Kind,
+    ManualClock,
+    ServerError,
+    Table,
+    ValidationError,
+)
 from cryptodata.pipeline import backfill, plan_backfill, update
 from fakes.coinalyze import NOW_DT, FakeCoinalyze, synthetic
 from fakes.sinks import MemorySink
@@ -140,6 +149,110 @@ def test_update_brings_every_series_to_the_end(
     update(cz, ["open_interest"], symbols, "1h", sink=sink, end=NOW_DT - H)
 
     _assert_sink_holds_truth(sink, fake, ["open_interest"], symbols, start, NOW_DT - H)
+
+
+def test_update_without_symbols_brings_every_stored_series_of_the_kinds_to_the_end(
+    cz: Coinalyze, fake: FakeCoinalyze, sink: MemorySink
+) -> None:
+    start = NOW_DT - 50 * H
+    backfill(
+        cz,
+        ["open_interest"],
+        ["BTCUSDT_PERP.A", synthetic(2)],
+        "1h",
+        start,
+        NOW_DT - 20 * H,
+        sink=sink,
+    )
+    backfill(cz, ["funding_rate"], [synthetic(3)], "1h", start, NOW_DT - 30 * H, sink=sink)
+    daily = {**dict(_series(sink, "open_interest", "BTCUSDT_PERP.A")), "interval": "1d"}
+    backfill(
+        cz, ["open_interest"], [synthetic(4)], "1d", NOW_DT - 96 * H, NOW_DT - 48 * H, sink=sink
+    )
+    fake.calls.clear()
+
+    report = update(cz, ["open_interest", "funding_rate"], None, "1h", sink=sink, end=NOW_DT - H)
+
+    oi = fake.truth(
+        "open_interest_history", ["BTCUSDT_PERP.A", synthetic(2)], "1h", start, NOW_DT - H
+    )
+    assert_frame_equal(sink.read("open_interest", interval="1h").to_polars(), oi)
+    _assert_sink_holds_truth(sink, fake, ["funding_rate"], [synthetic(3)], start, NOW_DT - H)
+    assert sorted(symbol for call in fake.data_calls for symbol in call.symbols) == sorted(
+        ["BTCUSDT_PERP.A", synthetic(2), synthetic(3)]
+    )
+    assert report.plan.series == 3
+    assert sink.last_ts("open_interest", {**daily, "symbol": synthetic(4)}) == NOW_DT - 72 * H
+
+
+def test_update_without_symbols_leaves_a_series_in_another_unit_alone_with_a_warning(
+    cz: Coinalyze, fake: FakeCoinalyze, sink: MemorySink, clock: ManualClock
+) -> None:
+    with _client(fake, clock, convert_to_usd=True) as usd:
+        backfill(
+            usd,
+            ["open_interest"],
+            ["BTCUSDT_PERP.A"],
+            "1h",
+            NOW_DT - 9 * H,
+            NOW_DT - 5 * H,
+            sink=sink,
+        )
+    before = sink.read("open_interest")
+    fake.calls.clear()
+
+    report = update(cz, ["open_interest"], None, "1h", sink=sink)
+
+    assert report.requests == 0
+    assert fake.data_calls == []
+    assert report.warnings == [
+        "not updated: stored open_interest series of BTCUSDT_PERP.A, which this client would "
+        "write under another series key (check its unit options, e.g. convert_to_usd)"
+    ]
+    assert_frame_equal(sink.read("open_interest").to_polars(), before.to_polars())
+
+
+def test_update_without_symbols_skips_a_stored_symbol_the_provider_no_longer_lists(
+    cz: Coinalyze, fake: FakeCoinalyze, sink: MemorySink
+) -> None:
+    backfill(cz, ["ohlcv"], [synthetic(1)], "1h", NOW_DT - 9 * H, NOW_DT - 5 * H, sink=sink)
+    gone = sink.read("ohlcv").to_polars().with_columns(symbol=pl.lit("GONE_PERP.A"))
+    sink.write(Table.from_frame(Kind.OHLCV, gone))
+
+    report = update(cz, ["ohlcv"], None, "1h", sink=sink, end=NOW_DT - H)
+
+    assert [call.symbols for call in fake.data_calls][-1] == [synthetic(1)]
+    assert sink.last_ts("ohlcv", _series(sink, "ohlcv", synthetic(1))) == NOW_DT - 2 * H
+    assert "not updated: stored ohlcv series of GONE_PERP.A, which coinalyze no longer lists" in (
+        report.warnings
+    )
+
+
+def test_update_without_symbols_of_a_sink_without_those_series_is_refused(
+    cz: Coinalyze, fake: FakeCoinalyze, sink: MemorySink
+) -> None:
+    backfill(cz, ["ohlcv"], [synthetic(1)], "1d", NOW_DT - 96 * H, NOW_DT - 48 * H, sink=sink)
+    fake.calls.clear()
+
+    with pytest.raises(ValidationError, match="stores no coinalyze series of ohlcv at 1h"):
+        update(cz, ["ohlcv"], None, "1h", sink=sink)
+
+    assert fake.calls == []
+
+
+def _series(sink: MemorySink, kind: str, symbol: str) -> dict[str, str]:
+    (found,) = [series for series in sink.series(kind) if series["symbol"] == symbol]
+    return found
+
+
+def _client(fake: FakeCoinalyze, clock: ManualClock, **options: bool) -> Coinalyze:
+    return Coinalyze(
+        api_key=fake.api_key,
+        clock=clock,
+        http_transport=httpx.MockTransport(fake.handle),
+        max_points_per_request=100,
+        **options,
+    )
 
 
 def test_symbols_with_different_resume_points_share_one_window(

@@ -199,6 +199,46 @@ class SinkContract:
 
         assert last == datetime(2025, 1, 1, 1, tzinfo=UTC)
 
+    # -- series -----------------------------------------------------------------------------
+
+    def test_series_of_an_empty_store_is_an_empty_list(self, sink: Sink) -> None:
+        assert sink.series(Kind.OHLCV) == []
+
+    def test_series_names_every_stored_series_of_the_kind_once_sorted_by_key(
+        self, sink: Sink, make_table: MakeTable
+    ) -> None:
+        sink.write(make_table(n=2, symbol="Y", interval="1h"))
+        sink.write(make_table(n=2, symbol="X", exchange="B", unit="quote"))
+        sink.write(make_table(n=1, symbol="Y", interval="1d", step=24 * HOUR))
+        sink.write(make_table(n=2, symbol="Y", interval="1h", start=at(40)))
+        sink.write(make_table(Kind.FUNDING_RATE, n=2, symbol="Z"))
+
+        assert sink.series(Kind.OHLCV) == [
+            key(Kind.OHLCV, exchange="A", symbol="Y", interval="1d"),
+            key(Kind.OHLCV, exchange="A", symbol="Y", interval="1h"),
+            key(Kind.OHLCV, exchange="B", symbol="X", unit="quote"),
+        ]
+        assert sink.series("funding_rate") == [key(Kind.FUNDING_RATE, symbol="Z")]
+        assert sink.series(Kind.LIQUIDATIONS) == []
+
+    def test_series_are_named_as_last_ts_takes_them(
+        self, sink: Sink, make_table: MakeTable
+    ) -> None:
+        symbols = ["BTC/USDT:USDT", "..", "a%2Fb", "x=y z"]
+        for number, symbol in enumerate(symbols):
+            sink.write(make_table(Kind.LIQUIDATIONS, n=number + 1, symbol=symbol, exchange="A/B"))
+
+        named = sink.series(Kind.LIQUIDATIONS)
+
+        assert [series["symbol"] for series in named] == sorted(symbols)
+        assert [sink.last_ts(Kind.LIQUIDATIONS, series) for series in named] == [
+            at(symbols.index(series["symbol"])) for series in named
+        ]
+
+    def test_series_of_a_kind_sinks_do_not_store_is_refused(self, sink: Sink) -> None:
+        with pytest.raises(ValidationError, match="markets"):
+            sink.series(Kind.MARKETS)
+
     # -- read -------------------------------------------------------------------------------
 
     def test_read_of_an_empty_store_is_an_empty_table_with_the_full_schema(

@@ -1,4 +1,4 @@
-"""`python -m cryptodata.cli`."""
+"""`python -m cryptodata.cli` (also `python -m cryptodata`)."""
 
 import sys
 

@@ -1,33 +1,132 @@
-"""Options and plumbing shared by the data commands: provider, symbols, kinds, sink, logging."""
+"""Options and plumbing shared by the commands: provider, symbols, kinds, sink, logging, exit codes."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import logging
+import os
 import sys
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Final
 
-from cryptodata.core.errors import ValidationError
+import attrs
+
+from cryptodata.core.clock import SystemClock
+from cryptodata.core.errors import (
+    AuthenticationError,
+    CryptoDataError,
+    MissingDependencyError,
+    ProviderError,
+    RateLimitError,
+    ResponseFormatError,
+    SinkError,
+    TransportError,
+    ValidationError,
+)
 from cryptodata.core.intervals import Interval
 from cryptodata.core.schema import Kind
+from cryptodata.core.time import time_range, to_utc
 from cryptodata.providers.coinalyze import Coinalyze
+from cryptodata.providers.coinalyze.replay import sample_client
 from cryptodata.providers.registry import PROVIDERS, source_class
-from cryptodata.sinks.base import Sink, check_storable
+from cryptodata.sinks.base import STORABLE_KINDS, Sink
+from cryptodata.sinks.layout import LayoutError
 
-SERIES_KINDS = (
-    "open_interest",
-    "funding_rate",
-    "predicted_funding_rate",
-    "liquidations",
-    "long_short_ratio",
-    "ohlcv",
+__all__ = [
+    "EXIT_CODES",
+    "KEY_VARIABLE",
+    "ExitCode",
+    "add_logging_options",
+    "add_series_options",
+    "add_sink_option",
+    "check_sink_spec",
+    "exit_code",
+    "exit_code_for",
+    "has_key",
+    "offline_client",
+    "one_line",
+    "open_client",
+    "open_sink",
+    "positive",
+    "required_symbols",
+    "series_arguments",
+    "setup_logging",
+    "storable_kind",
+    "symbols_of",
+]
+
+KEY_VARIABLE: Final = "COINALYZE_API_KEY"
+"""The environment variable the provider's client reads its key from."""
+
+
+@attrs.frozen
+class ExitCode:
+    """One exit status of the `cryptodata` command and the errors that end in it.
+
+    Attributes:
+        code: The process exit status.
+        errors: Error classes (with their subclasses) that exit with it.
+        meaning: What it tells a script.
+    """
+
+    code: int
+    errors: tuple[type[BaseException], ...]
+    meaning: str
+
+
+EXIT_CODES: Final = (
+    ExitCode(0, (), "success"),
+    ExitCode(1, (CryptoDataError,), "another failure; for `watch`, every cycle failed"),
+    ExitCode(2, (ValidationError,), "bad arguments, refused before any request (usage errors too)"),
+    ExitCode(3, (AuthenticationError,), "the provider refused the API key"),
+    ExitCode(4, (RateLimitError,), "rate limited past the retry budget: try again later"),
+    ExitCode(5, (ProviderError,), "the provider answered another error"),
+    ExitCode(6, (TransportError,), "the provider could not be reached (network, timeout)"),
+    ExitCode(7, (ResponseFormatError,), "the provider answered something we cannot parse"),
+    ExitCode(8, (LayoutError,), "the sink holds an older layout: run `cryptodata migrate`"),
+    ExitCode(9, (SinkError,), "the sink failed: database unreachable, disk full, no permission"),
+    ExitCode(
+        10,
+        (MissingDependencyError, ImportError),
+        "an optional dependency is missing: install the extra named",
+    ),
+    ExitCode(130, (KeyboardInterrupt,), "interrupted (Ctrl-C)"),
 )
+"""Every exit status, in one place; docs/cli.md lists the same table."""
 
 
-def add_series_options(parser: argparse.ArgumentParser, *, start_required: bool) -> None:
-    """Options naming what to fetch and where to put it."""
+def exit_code_for(error: type[BaseException]) -> int:
+    """The exit status of an error class: that of its nearest listed ancestor.
+
+    Examples:
+        >>> from cryptodata.core.errors import NotFoundError, UnsupportedError
+        >>> exit_code_for(NotFoundError), exit_code_for(UnsupportedError)
+        (5, 2)
+    """
+    for klass in error.__mro__:
+        for entry in EXIT_CODES:
+            if klass in entry.errors:
+                return entry.code
+    return 1
+
+
+def exit_code(error: BaseException) -> int:
+    """The exit status a raised error ends the command with."""
+    return exit_code_for(type(error))
+
+
+# -- arguments -------------------------------------------------------------------------------
+
+
+def add_series_options(
+    parser: argparse.ArgumentParser,
+    *,
+    start_required: bool,
+    start_help: str = "start (ISO date or time, UTC)",
+    end: bool = True,
+) -> None:
+    """Options naming what to fetch and where to put it; `end=False` leaves out `--end`."""
     parser.add_argument(
         "--provider",
         choices=sorted(PROVIDERS),
@@ -49,17 +148,24 @@ def add_series_options(parser: argparse.ArgumentParser, *, start_required: bool)
         "--quote", help="quote asset for --bases (default: USDT, then USD, then USDC)"
     )
     parser.add_argument(
-        "--kinds", type=_csv, default=list(SERIES_KINDS), help="series kinds (default: all six)"
+        "--kinds",
+        type=_csv,
+        help="series kinds, comma-separated; coinalyze: open_interest, funding_rate, "
+        "predicted_funding_rate, liquidations, long_short_ratio, ohlcv (default: all of them)",
     )
     parser.add_argument(
         "--interval",
         required=True,
         help="bar interval; coinalyze: 1m 5m 15m 30m 1h 2h 4h 6h 12h 1d (or 1min ... daily)",
     )
-    parser.add_argument("--start", required=start_required, help="start (ISO date or time, UTC)")
-    parser.add_argument("--end", help="end, exclusive (default: now)")
+    parser.add_argument("--start", required=start_required, help=start_help)
+    if end:
+        parser.add_argument("--end", help="end, exclusive (default: now)")
     parser.add_argument(
-        "--lag", type=int, default=2, help="bars re-read before the newest stored one (default 2)"
+        "--lag",
+        type=_count,
+        default=2,
+        help="bars re-read before the newest stored one (default 2)",
     )
     parser.add_argument(
         "--usd", action="store_true", help="USD values for open interest and liquidations"
@@ -85,20 +191,67 @@ def add_logging_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="log warnings and errors only")
 
 
-def open_client(args: argparse.Namespace) -> Coinalyze:
-    """The provider client named by `--provider`, with its options (`--usd`)."""
-    client: Coinalyze = source_class(args.provider)(convert_to_usd=args.usd)
-    return client
+def series_arguments(args: argparse.Namespace) -> tuple[Interval, list[Kind]]:
+    """`--sink`, `--interval`, `--kinds` and the window, checked against what `--provider` offers.
+
+    Everything here is known without a key or a request (the provider's coverage is static),
+    so a bad argument is reported before the key is asked for.
+
+    Returns:
+        The interval and the kinds (by default every series kind the provider offers).
+
+    Raises:
+        ValidationError: For a malformed `--sink`, an interval or kind the provider does not
+            offer, a bad time, or `--start` not before `--end`.
+    """
+    check_sink_spec(args.sink)
+    with offline_client(args) as client:
+        coverage = client.coverage()
+    interval = coverage.interval(args.interval)
+    offered = [entry.kind for entry in coverage.kinds if entry.intervals]
+    names = args.kinds if args.kinds is not None else [kind.value for kind in offered]
+    kinds: list[Kind] = []
+    for name in names:
+        kind = next((kind for kind in offered if kind.value == name), None)
+        if kind is None:
+            raise ValidationError(
+                f"--kinds: {args.provider} has no {name!r} series; use "
+                f"{', '.join(kind.value for kind in offered)}"
+            )
+        coverage.check(kind, interval)
+        kinds.append(kind)
+    start = None if args.start is None else to_utc(args.start, name="start")
+    end = getattr(args, "end", None)
+    stop = None if end is None else to_utc(end, name="end")
+    if start is not None and stop is not None:
+        time_range(start, stop)
+    return interval, list(dict.fromkeys(kinds))
 
 
-def symbols_of(client: Coinalyze, args: argparse.Namespace) -> list[str]:
-    """Symbols from `--symbols`, or resolved from `--bases` on `--exchanges`."""
+def storable_kind(name: str) -> Kind:
+    """An argparse type: a kind sinks store (what `query` reads)."""
+    try:
+        kind = Kind(name)
+    except ValueError:
+        kind = None
+    if kind is None or kind not in STORABLE_KINDS:
+        raise argparse.ArgumentTypeError(
+            f"{name!r} is not a kind sinks store; use one of "
+            f"{', '.join(sorted(kind.value for kind in STORABLE_KINDS))}"
+        )
+    return kind
+
+
+def symbols_of(client: Coinalyze, args: argparse.Namespace) -> list[str] | None:
+    """Symbols from `--symbols`, or resolved from `--bases` on `--exchanges`; `None` for neither."""
     if args.symbols and args.bases:
         raise ValidationError("give either --symbols or --bases/--exchanges, not both")
     if args.symbols:
         return list(args.symbols)
+    if not args.bases and not args.exchanges:
+        return None
     if not args.bases or not args.exchanges:
-        raise ValidationError("give --symbols, or --bases together with --exchanges")
+        raise ValidationError("--bases and --exchanges go together")
     resolved = client.resolve_many(args.bases, args.exchanges, quote=args.quote)
     for base, exchange in resolved.missing:
         logging.getLogger("cryptodata.cli").warning(
@@ -109,45 +262,121 @@ def symbols_of(client: Coinalyze, args: argparse.Namespace) -> list[str]:
     return list(resolved.symbols)
 
 
-def interval_of(args: argparse.Namespace, client: Coinalyze) -> Interval:
-    """`--interval`, canonical or as `--provider` spells it, offered for every `--kinds`.
+def required_symbols(client: Coinalyze, args: argparse.Namespace) -> list[str]:
+    """`symbols_of`, for commands that need symbols."""
+    symbols = symbols_of(client, args)
+    if symbols is None:
+        raise ValidationError("give --symbols, or --bases together with --exchanges")
+    return symbols
 
-    Checked here, before symbols are resolved, so a bad combination sends no request.
+
+# -- clients ---------------------------------------------------------------------------------
+
+
+def has_key() -> bool:
+    """Whether the provider's key is set in the environment."""
+    return bool(os.environ.get(KEY_VARIABLE))
+
+
+def offline_client(args: argparse.Namespace) -> Coinalyze:
+    """The `--provider` client on its bundled market lists: no key, no network, real clock.
+
+    Its coverage checks arguments before the key is asked for, and a dry run plans with it.
     """
-    coverage = client.coverage()
-    interval = coverage.interval(args.interval)
-    for kind in kinds_of(args):
-        coverage.check(kind, interval)
-    return interval
+    return sample_client(clock=SystemClock(), convert_to_usd=args.usd, markets_only=True)
 
 
-def kinds_of(args: argparse.Namespace) -> list[Kind]:
-    """Kinds from `--kinds`, checked."""
-    return [check_storable(name) for name in args.kinds]
+def open_client(args: argparse.Namespace, **options: Any) -> Coinalyze:
+    """The client of `--provider`, with its options (`--usd`) and the `options` given.
+
+    Raises:
+        ValidationError: If its key is not set.
+    """
+    client: Coinalyze = source_class(args.provider)(convert_to_usd=args.usd, **options)
+    return client
 
 
-def open_sink(spec: str, *, migrate_interval: str | None = None) -> Sink:
+# -- sinks -----------------------------------------------------------------------------------
+
+_MARKERS: Final = {"jsonl": "_sink.json", "parquet": "_cryptodata.json"}
+
+
+def open_sink(spec: str, *, migrate_interval: str | None = None, existing: bool = False) -> Sink:
     """A sink from `jsonl:DIR`, `parquet:DIR_OR_URL` or `postgres:DSN`.
 
     With `migrate_interval`, data an older release wrote is migrated in place on opening.
+    With `existing` (commands that only read), a local root must exist and hold data.
+
+    Raises:
+        ValidationError: For a malformed spec, a local root holding the other file sink's
+            data, or (with `existing`) a local root that does not exist or holds no data.
     """
+    check_sink_spec(spec)
     scheme, _, target = spec.partition(":")
-    if not target:
-        raise ValidationError("--sink: expected jsonl:DIR, parquet:DIR_OR_URL or postgres:DSN")
-    if scheme == "jsonl":
-        from cryptodata.sinks.jsonl import JsonlSink
-
-        return JsonlSink(target, migrate_interval=migrate_interval)
-    if scheme == "parquet":
-        from cryptodata.sinks.parquet import ParquetSink
-
-        return ParquetSink(target, migrate_interval=migrate_interval)
     if scheme == "postgres":
         from cryptodata.sinks.postgres import PostgresSink
 
         return PostgresSink(target, migrate_interval=migrate_interval)
-    # Only the scheme is named: the rest may be a DSN with a password in it.
-    raise ValidationError(f"--sink: unknown sink {scheme!r}; use jsonl, parquet or postgres")
+    _check_root(scheme, target, existing=existing)
+    if scheme == "jsonl":
+        from cryptodata.sinks.jsonl import JsonlSink
+
+        return JsonlSink(target, migrate_interval=migrate_interval)
+    from cryptodata.sinks.parquet import ParquetSink
+
+    return ParquetSink(target, migrate_interval=migrate_interval)
+
+
+def check_sink_spec(spec: str) -> None:
+    """Check `--sink` without opening it, so a typo is reported before the key is asked for.
+
+    Raises:
+        ValidationError: For an unknown scheme (only the scheme is named: the rest may be a
+            DSN with a password in it) or a missing target.
+    """
+    scheme, _, target = spec.partition(":")
+    if scheme not in (*_MARKERS, "postgres"):
+        raise ValidationError(f"--sink: unknown sink {scheme!r}; use jsonl, parquet or postgres")
+    if not target:
+        raise ValidationError("--sink: expected jsonl:DIR, parquet:DIR_OR_URL or postgres:DSN")
+
+
+def _check_root(scheme: str, target: str, *, existing: bool) -> None:
+    """A local file-sink root holds this sink's data (or nothing yet), never the other's.
+
+    Object-store URLs are not listed here: the sink reads them as they are.
+    """
+    url_scheme, sep, rest = target.partition("://")
+    if sep and url_scheme != "file":
+        return
+    root = rest if sep else target
+    other = "parquet" if scheme == "jsonl" else "jsonl"
+    if not os.path.exists(root):
+        if existing:
+            raise ValidationError(f"--sink {scheme}:{target}: {root} does not exist")
+        return
+    if not os.path.isdir(root):
+        raise ValidationError(f"--sink {scheme}:{target}: {root} is not a directory")
+    entries = os.listdir(root)
+    foreign = _MARKERS[other] in entries or (
+        other == "parquet" and any(name.startswith("kind=") for name in entries)
+    )
+    if foreign:
+        raise ValidationError(
+            f"--sink {scheme}:{target}: {root} holds a {other} sink; use --sink {other}:{target}"
+        )
+    # Layout 1 Parquet datasets had no marker, only their `kind=` directories.
+    own = _MARKERS[scheme] in entries or (
+        scheme == "parquet" and any(name.startswith("kind=") for name in entries)
+    )
+    if existing and not own:
+        raise ValidationError(
+            f"--sink {scheme}:{target}: {root} holds no cryptodata {scheme} data "
+            f"(no {_MARKERS[scheme]})"
+        )
+
+
+# -- logging ---------------------------------------------------------------------------------
 
 
 def setup_logging(args: argparse.Namespace) -> None:
@@ -182,3 +411,30 @@ def _csv(value: str) -> list[str]:
     if not items:
         raise argparse.ArgumentTypeError("expected a comma-separated list")
     return items
+
+
+def _count(value: str) -> int:
+    """An argparse type: a whole number >= 0."""
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {value!r}")
+    return number
+
+
+def positive(value: str) -> int:
+    """An argparse type: a whole number >= 1."""
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value!r}")
+    return number
+
+
+def one_line(error: BaseException) -> str:
+    """An error's message on one line (some libraries' messages span several)."""
+    return " ".join(str(error).split()) or type(error).__name__

@@ -5,11 +5,20 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from cryptodata.core.clock import Clock
+from cryptodata.core.errors import TransportError
+from cryptodata.core.intervals import Interval, IntervalInput
+from cryptodata.core.limiters import RateLimiter
+from cryptodata.core.retry import RetryPolicy
+from cryptodata.core.schema import Kind, series_key
+from cryptodata.core.source import Coverage, SeriesIds, Step
 from cryptodata.core.table import Table
+from cryptodata.core.time import TimeInput
 from cryptodata.pipeline.backfill import (
     BackfillPlan,
     BackfillReport,
@@ -17,13 +26,20 @@ from cryptodata.pipeline.backfill import (
     run_plan,
     update,
 )
+from cryptodata.providers.coinalyze import Coinalyze
+from cryptodata.providers.coinalyze.replay import RECORDED_AT
+from cryptodata.sinks.base import Sink
 
 from ._common import (
+    KEY_VARIABLE,
     add_series_options,
-    interval_of,
-    kinds_of,
+    has_key,
+    offline_client,
+    one_line,
     open_client,
     open_sink,
+    required_symbols,
+    series_arguments,
     setup_logging,
     symbols_of,
 )
@@ -31,6 +47,10 @@ from ._common import (
 logger = logging.getLogger("cryptodata.cli")
 
 Progress = Callable[[int, BackfillPlan, Table], None]
+
+_DRY_RUN_RETRY = RetryPolicy(max_attempts=1)
+"""A dry run reads the live market list once, or falls back to the bundled one at once."""
+_DRY_RUN_TIMEOUT = 10.0
 
 
 def register(commands: Any) -> None:
@@ -40,36 +60,45 @@ def register(commands: Any) -> None:
     )
     add_series_options(backfill, start_required=True)
     backfill.add_argument(
-        "--dry-run", action="store_true", help="print the plan and exit without fetching"
+        "--dry-run",
+        action="store_true",
+        help="print the plan (per kind: series, requests, cost, duration) and fetch nothing; "
+        f"needs no key: without {KEY_VARIABLE} it plans on the bundled market list",
     )
     backfill.set_defaults(run=run_backfill)
-    refresh = commands.add_parser("update", help="bring every series in a sink up to now")
-    add_series_options(refresh, start_required=False)
+    refresh = commands.add_parser(
+        "update",
+        help="bring every series in a sink up to now",
+        description="Brings every series the sink stores for --provider at --interval (of "
+        "--kinds) up to now, each from its newest stored bar. --symbols or --bases/--exchanges "
+        "limit it to those markets, and add the ones the sink does not hold yet.",
+    )
+    add_series_options(
+        refresh,
+        start_required=False,
+        start_help="where series with nothing stored begin (default: the oldest bar the "
+        "provider keeps)",
+    )
     refresh.set_defaults(run=run_update)
 
 
 def run_backfill(args: argparse.Namespace) -> int:
     """Plan, show the plan, then run it with progress."""
     setup_logging(args)
+    interval, kinds = series_arguments(args)
+    if args.dry_run:
+        return _dry_run(args, interval, kinds)
     with open_client(args) as client, open_sink(args.sink) as sink:
-        interval = interval_of(args, client)
-        symbols = symbols_of(client, args)
         plan = plan_backfill(
             client,
-            kinds_of(args),
-            symbols,
+            kinds,
+            required_symbols(client, args),
             interval,
             args.start,
             args.end,
             sink=sink,
             lag=args.lag,
         )
-        logger.info("backfill plan: %s", plan.describe())
-        if args.dry_run:
-            print(plan.describe())
-            for warning in plan.warnings:
-                print(f"warning: {warning}")
-            return 0
         with _progress(plan, fancy=not args.json and not args.quiet) as progress:
             report = run_plan(client, plan, sink=sink, progress=progress)
     _summarise(report)
@@ -77,13 +106,13 @@ def run_backfill(args: argparse.Namespace) -> int:
 
 
 def run_update(args: argparse.Namespace) -> int:
-    """Update every series from its newest stored bar."""
+    """Update every stored series (or the ones named) from its newest stored bar."""
     setup_logging(args)
+    interval, kinds = series_arguments(args)
     with open_client(args) as client, open_sink(args.sink) as sink:
-        interval = interval_of(args, client)
         report = update(
             client,
-            kinds_of(args),
+            kinds,
             symbols_of(client, args),
             interval,
             sink=sink,
@@ -105,6 +134,210 @@ def _summarise(report: BackfillReport) -> None:
         report.elapsed,
         report.plan.describe(),
     )
+
+
+# -- dry run ---------------------------------------------------------------------------------
+
+
+def _dry_run(args: argparse.Namespace, interval: Interval, kinds: list[Kind]) -> int:
+    """Print the plan as a table; no data request, and no request at all without a key."""
+    with ExitStack() as stack:
+        offline = stack.enter_context(offline_client(args))
+        sink = stack.enter_context(open_sink(args.sink))
+        client, origin = _market_list(args, offline, stack)
+        stand_in = None if origin is None else _OfflineSource(client, sink, usd=args.usd)
+        source = client if stand_in is None else stand_in
+        symbols = required_symbols(client, args)
+        # The table printed below is the plan: the planner's own log lines would repeat it.
+        with _silenced("cryptodata.pipeline"):
+            plan = plan_backfill(
+                source, kinds, symbols, interval, args.start, args.end, sink=sink, lag=args.lag
+            )
+        now = datetime.fromtimestamp(source.clock.time(), UTC)
+        print(render_plan(plan, kinds, source.coverage(), now))
+        print()
+        print(f"market list: {origin or f'live, from {source.provider}'}")
+        unchecked = [symbol for symbol in symbols if stand_in and symbol in stand_in.unchecked]
+        if unchecked:
+            print(
+                "not in it, so not checked (planned from what the sink stores): "
+                + ", ".join(unchecked)
+            )
+        for warning in plan.warnings:
+            print(f"warning: {warning}")
+    return 0
+
+
+def _market_list(
+    args: argparse.Namespace, offline: Coinalyze, stack: ExitStack
+) -> tuple[Coinalyze, str | None]:
+    """The client to plan with, and `None` for the live market list or what stands in for it."""
+    recorded = f"{datetime.fromtimestamp(RECORDED_AT, UTC):%Y-%m-%d}"
+    catalog = offline.markets().to_polars()
+    sample = (
+        f"the bundled sample recorded {recorded} ({catalog.height} markets on "
+        f"{', '.join(sorted(set(catalog.get_column('exchange'))))})"
+    )
+    if not has_key():
+        return offline, f"{sample}, as {KEY_VARIABLE} is not set; set it to plan on the live list"
+    client = stack.enter_context(open_client(args, retry=_DRY_RUN_RETRY, timeout=_DRY_RUN_TIMEOUT))
+    try:
+        client.markets()
+    except TransportError as exc:
+        return offline, f"{sample}: the live list could not be fetched ({one_line(exc)})"
+    return client, None
+
+
+class _OfflineSource:
+    """The bundled-market-list client, naming the symbols that list lacks from the sink.
+
+    The bundled list holds a handful of markets. A symbol it lacks is not checked (the real
+    run checks it); its series is the one the sink stores for the provider, symbol, interval
+    and unit option, so the plan resumes it, or, with none stored, starts it at `--start`.
+    """
+
+    def __init__(self, client: Coinalyze, sink: Sink, *, usd: bool) -> None:
+        self._client = client
+        self._sink = sink
+        self._usd = usd
+        self._listed = set(client.markets().to_polars().get_column("symbol"))
+        self.unchecked: set[str] = set()
+
+    @property
+    def provider(self) -> str:
+        return self._client.provider
+
+    @property
+    def limiter(self) -> RateLimiter:
+        return self._client.limiter
+
+    @property
+    def clock(self) -> Clock:
+        return self._client.clock
+
+    def coverage(self) -> Coverage:
+        return self._client.coverage()
+
+    def history_steps(
+        self,
+        kind: Kind | str,
+        symbols: Sequence[str],
+        *,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+    ) -> list[Step]:
+        return self._client.history_steps(kind, symbols, interval=interval, start=start, end=end)
+
+    def series(
+        self, kind: Kind | str, symbols: Sequence[str], *, interval: IntervalInput
+    ) -> SeriesIds:
+        listed = [symbol for symbol in symbols if symbol in self._listed]
+        ids = self._client.series(kind, listed, interval=interval) if listed else {}
+        step = self.coverage().interval(interval)
+        for symbol in symbols:
+            if symbol not in self._listed:
+                self.unchecked.add(symbol)
+                ids[symbol] = self._stored(Kind(kind), symbol, step)
+        return ids
+
+    def fetch(self, step: Step) -> Table:
+        raise NotImplementedError("a dry run plans; it fetches nothing")
+
+    def markets(self) -> Table:
+        return self._client.markets()
+
+    def _stored(self, kind: Kind, symbol: str, interval: Interval) -> dict[str, str]:
+        """The stored series of an unlisted symbol, or a name no stored series has."""
+        usd = self._usd and "usd" in self.coverage().check(kind).units
+        for series in self._sink.series(kind):
+            if (
+                series["provider"] == self.provider
+                and series["symbol"] == symbol
+                and series["interval"] == interval.value
+                and ("unit" not in series or (series["unit"] == "usd") == usd)
+            ):
+                return series
+        named = {"provider": self.provider, "symbol": symbol, "interval": interval.value}
+        return {column: named.get(column, "unlisted") for column in series_key(kind)}
+
+
+def render_plan(
+    plan: BackfillPlan, kinds: Sequence[Kind], coverage: Coverage, now: datetime
+) -> str:
+    """The plan as a table: per kind, series, requests, cost, duration, purged-history requests.
+
+    A request for purged history is one whose whole window lies before the oldest bar the
+    provider still keeps at `now`: it will come back empty. Each kind's duration is its share
+    (by cost) of the plan's estimate.
+    """
+    header = ("kind", "series", "requests", "cost", "est. duration", "purged-history requests")
+    rows: list[tuple[str, ...]] = []
+    for kind in kinds:
+        steps = [step for step in plan.steps if step.kind is kind]
+        oldest = coverage.check(kind).oldest(plan.interval, now)
+        cost = sum(step.cost for step in steps)
+        rows.append(
+            (
+                kind.value,
+                str(len({symbol for step in steps for symbol in step.symbols})),
+                str(len(steps)),
+                str(cost),
+                _duration(plan.estimated_seconds * cost / plan.cost if plan.cost else 0.0),
+                str(sum(1 for step in steps if oldest is not None and step.end <= oldest)),
+            )
+        )
+    purged = sum(int(row[-1]) for row in rows)
+    total = (
+        "total",
+        str(plan.series),
+        str(plan.requests),
+        str(plan.cost),
+        _duration(plan.estimated_seconds),
+        str(purged),
+    )
+    table = [header, *rows, total]
+    widths = [max(len(row[column]) for row in table) for column in range(len(header))]
+
+    def line(row: tuple[str, ...]) -> str:
+        cells = [row[0].ljust(widths[0])]
+        cells += [cell.rjust(width) for cell, width in zip(row[1:], widths[1:], strict=True)]
+        return "  ".join(cells).rstrip()
+
+    efficiency = plan.cost / plan.minimum_cost if plan.minimum_cost else 1.0
+    return "\n".join(
+        [
+            f"backfill plan, dry run (nothing fetched): {coverage.provider}, "
+            f"{plan.interval.value} bars until {plan.end:%Y-%m-%d %H:%M} UTC",
+            "",
+            line(header),
+            *(line(row) for row in rows),
+            line(total),
+            "",
+            f"cost is in {coverage.provider} rate-limit units ({plan.rate * 60:g} a minute, the "
+            f"first {plan.burst:g} at once); batching symbols makes it {efficiency:.2f}x the "
+            "cost of fetching each series alone",
+        ]
+    )
+
+
+def _duration(seconds: float) -> str:
+    return str(timedelta(seconds=round(seconds)))
+
+
+@contextmanager
+def _silenced(name: str) -> Iterator[None]:
+    """Hold back a logger's info and warnings for the duration (errors still show)."""
+    target = logging.getLogger(name)
+    level = target.level
+    target.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        target.setLevel(level)
+
+
+# -- progress --------------------------------------------------------------------------------
 
 
 @contextmanager

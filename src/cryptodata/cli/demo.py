@@ -2,43 +2,36 @@
 
 With `COINALYZE_API_KEY` set it queries the real API; without it, the same client code
 (validation, planning, limiter, transport, parsing) runs against sample responses recorded
-from the real API, served by a [`ReplayTransport`][cryptodata.ReplayTransport].
+from the real API ([Coinalyze's replay mode][cryptodata.providers.coinalyze.replay]), which
+hold one symbol: others are refused before any request. It ends with the `cryptodata query`
+command that reads back what it stored.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import tempfile
 from datetime import UTC, datetime, timedelta
-from importlib import resources
 from typing import Any
 
 import polars as pl
 
-from cryptodata.core.clock import ManualClock
-from cryptodata.core.replay import ReplayTransport
+from cryptodata.core.errors import ValidationError
 from cryptodata.core.table import Table
 from cryptodata.providers.coinalyze import Coinalyze
+from cryptodata.providers.coinalyze.replay import (
+    DAILY,
+    FOUR_HOURLY,
+    SAMPLE_SYMBOLS,
+    sample_client,
+)
 from cryptodata.sinks.parquet import ParquetSink
 
-SYMBOL = "BTCUSDT_PERP.A"
-RECORDED_AT = 1_750_630_200.0  # 2025-06-22 22:10 UTC, when the bundled samples were fetched
+from ._common import KEY_VARIABLE
 
-_SAMPLES = {
-    "/exchanges": "exchanges.json",
-    "/future-markets": "future-markets.json",
-    "/spot-markets": "spot-markets.json",
-    "/open-interest-history": "open-interest-history.json",
-    "/funding-rate-history": "funding-rate-history.json",
-    "/predicted-funding-rate-history": "predicted-funding-rate-history.json",
-    "/liquidation-history": "liquidation-history.json",
-    "/long-short-ratio-history": "long-short-ratio-history.json",
-    "/ohlcv-history": "ohlcv-history.json",
-    "/open-interest": "open-interest.2025-06-22.json",
-    "/funding-rate": "funding-rate.2025-06-22.json",
-    "/predicted-funding-rate": "predicted-funding-rate.2025-06-22.json",
-}
+SYMBOL = "BTCUSDT_PERP.A"
 
 
 def register(commands: Any) -> None:
@@ -46,36 +39,41 @@ def register(commands: Any) -> None:
     parser = commands.add_parser(
         "demo", help="fetch Coinalyze data (live with COINALYZE_API_KEY, else bundled samples)"
     )
-    parser.add_argument("--symbol", default=SYMBOL, help=f"Coinalyze symbol (default {SYMBOL})")
+    parser.add_argument(
+        "--symbol",
+        default=SYMBOL,
+        help=f"Coinalyze symbol (default {SYMBOL}; the bundled samples hold "
+        f"{', '.join(SAMPLE_SYMBOLS)} only)",
+    )
     parser.add_argument(
         "--store", help="Parquet dataset to write the demo data to (default: a new temp dir)"
     )
     parser.set_defaults(run=run)
 
 
-def replay() -> ReplayTransport:
-    """A replay of real Coinalyze responses bundled with the package (June 2025, BTCUSDT_PERP.A)."""
-    samples = resources.files("cryptodata.providers.coinalyze") / "samples"
-    return ReplayTransport({path: (samples / name).read_bytes() for path, name in _SAMPLES.items()})
-
-
 def run(args: argparse.Namespace) -> int:
     """Fetch every kind for one symbol, print the frames, store them in Parquet and read them back."""
-    live = bool(os.environ.get("COINALYZE_API_KEY"))
+    symbol = args.symbol
+    live = bool(os.environ.get(KEY_VARIABLE))
     if live:
         client = Coinalyze()
         days: tuple[str, str | None] = (_days_ago(5), None)
         hours: tuple[str, str | None] = (_days_ago(1), None)
-        print("cryptodata demo: live Coinalyze API (COINALYZE_API_KEY is set)\n")
+        print(f"cryptodata demo: live Coinalyze API ({KEY_VARIABLE} is set)\n")
     else:
+        if symbol not in SAMPLE_SYMBOLS:
+            # A replay answers any symbol with the one recorded: refuse before it mislabels.
+            raise ValidationError(
+                f"the bundled samples hold {', '.join(SAMPLE_SYMBOLS)} only, not {symbol!r}; "
+                f"set {KEY_VARIABLE} to fetch {symbol!r} from the live API"
+            )
         # Replayed at the moment the samples were recorded, so retention warnings read as they did then.
-        client = Coinalyze(api_key="demo", http_transport=replay(), clock=ManualClock(RECORDED_AT))
-        days = ("2025-06-01", "2025-06-06")
-        hours = ("2025-06-10", "2025-06-11")
+        client = sample_client()
+        days = (DAILY.start, DAILY.end)
+        hours = (FOUR_HOURLY.start, FOUR_HOURLY.end)
         print(
-            "cryptodata demo: bundled Coinalyze sample responses (set COINALYZE_API_KEY to go live)\n"
+            f"cryptodata demo: bundled Coinalyze sample responses (set {KEY_VARIABLE} to go live)\n"
         )
-    symbol = args.symbol
     tables: list[Table] = []
     with client, pl.Config(tbl_rows=12, tbl_cols=14, tbl_width_chars=220, fmt_str_lengths=30):
         start, end = days
@@ -91,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
         tables.append(
             _show(
                 "OHLCV (4-hourly)",
-                client.ohlcv_history(symbol, interval="4h", start=start, end=end),
+                client.ohlcv_history(symbol, interval=FOUR_HOURLY.interval, start=start, end=end),
             )
         )
         tables.append(_show("open interest now", client.open_interest(symbol)))
@@ -102,7 +100,13 @@ def run(args: argparse.Namespace) -> int:
             f"requests: {stats.sent} sent, {stats.retried} retried, {stats.rate_limited} rate limited, "
             f"{stats.bytes_received:,} bytes received\n"
         )
-        _store_and_read_back(tables, args.store or tempfile.mkdtemp(prefix="cryptodata-demo-"))
+        store = os.path.abspath(args.store or tempfile.mkdtemp(prefix="cryptodata-demo-"))
+        _store_and_read_back(tables, store)
+    print("\n== read it back from the command line (any kind above as --kind):")
+    print(
+        f"cryptodata query --sink {shlex.quote(f'parquet:{store}')} --kind ohlcv "
+        f"--symbol {shlex.quote(symbol)} --interval {FOUR_HOURLY.interval}"
+    )
     return 0
 
 

@@ -11,6 +11,7 @@ from cryptodata._version import __version__
 from cryptodata.core.errors import CryptoDataError
 
 from . import backfill, demo, migrate, query, watch
+from ._common import exit_code, one_line
 
 
 class _Parser(argparse.ArgumentParser):
@@ -36,16 +37,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the process exit status."""
+    """Run the command line; returns the process exit status (see `EXIT_CODES`).
+
+    Every cryptodata error, and a missing optional dependency, ends in one line on stderr and
+    the exit status its class maps to; anything else is a bug and keeps its traceback.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         status: int = args.run(args)
-    except CryptoDataError as exc:
-        print(f"cryptodata: error: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
+    except (CryptoDataError, ImportError) as exc:
+        print(f"cryptodata: error: {one_line(exc)}", file=sys.stderr)
+        return exit_code(exc)
+    except KeyboardInterrupt as exc:
+        return exit_code(exc)
     return status
 
 

@@ -8,7 +8,10 @@ from typing import Any
 
 import polars as pl
 
-from ._common import add_sink_option, kinds_of, open_sink
+from cryptodata.core.time import time_range
+from cryptodata.sinks.base import STORABLE_KINDS
+
+from ._common import add_sink_option, open_sink, positive, storable_kind
 
 _FILTERS = {
     "provider": "only this provider",
@@ -26,7 +29,13 @@ def register(commands: Any) -> None:
     """Add the `query` sub-command."""
     parser = commands.add_parser("query", help="read rows back from a sink")
     add_sink_option(parser)
-    parser.add_argument("--kind", required=True, help="series kind, e.g. ohlcv")
+    parser.add_argument(
+        "--kind",
+        required=True,
+        type=storable_kind,
+        metavar="KIND",
+        help=f"series kind: {', '.join(sorted(kind.value for kind in STORABLE_KINDS))}",
+    )
     for column, help_text in _FILTERS.items():
         parser.add_argument(f"--{column}", help=help_text)
     parser.add_argument("--start", help="from this time (inclusive, UTC)")
@@ -34,18 +43,23 @@ def register(commands: Any) -> None:
     parser.add_argument(
         "--format", choices=("table", "csv", "json"), default="table", help="output format"
     )
-    parser.add_argument("--limit", type=int, help="print only the newest N rows")
+    parser.add_argument("--limit", type=positive, help="print only the newest N rows (N >= 1)")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Print the rows in the chosen format on stdout."""
-    args.kinds = [args.kind]
-    (kind,) = kinds_of(args)
-    with open_sink(args.sink) as sink:
+    """Print the rows in the chosen format on stdout.
+
+    Raises:
+        ValidationError: For `--start` not before `--end`, a local root that does not exist
+            or holds no data of this sink, or a filter the kind's series key lacks.
+    """
+    if args.start is not None and args.end is not None:
+        time_range(args.start, args.end)
+    with open_sink(args.sink, existing=True) as sink:
         where = {column: getattr(args, column) for column in _FILTERS}
         table = sink.read(
-            kind, start=args.start, end=args.end, **{k: v for k, v in where.items() if v}
+            args.kind, start=args.start, end=args.end, **{k: v for k, v in where.items() if v}
         )
     frame = table.to_polars()
     if args.limit is not None:

@@ -26,7 +26,7 @@ from cryptodata.core._args import names
 from cryptodata.core._checks import count
 from cryptodata.core.errors import ValidationError
 from cryptodata.core.intervals import Interval, IntervalInput
-from cryptodata.core.schema import Kind
+from cryptodata.core.schema import Kind, series_key
 from cryptodata.core.source import AsyncSource, Coverage, SeriesIds, Source, Step
 from cryptodata.core.table import Table
 from cryptodata.core.time import TimeInput, time_range, to_utc
@@ -245,7 +245,7 @@ async def abackfill(
 def update(
     source: Source,
     kinds: Kind | str | Iterable[Kind | str],
-    symbols: str | Sequence[str],
+    symbols: str | Sequence[str] | None,
     interval: IntervalInput,
     *,
     sink: Sink,
@@ -261,19 +261,38 @@ def update(
     at `start`, by default at the oldest bar the source still keeps (its `coverage()`
     retention or earliest data).
 
+    With `symbols=None`, the series are the ones the sink already stores (`sink.series(kind)`)
+    for this source's provider at `interval`, per kind. A stored series the source would not write as it is (another unit
+    than the client's, a symbol the provider no longer lists) is left alone, with a warning
+    in the report.
+
     Raises:
-        ValidationError: For bad arguments, or when a series has nothing stored, `start` is
-            not given and the source keeps unbounded history (there is no natural start).
+        ValidationError: For bad arguments; when a series has nothing stored, `start` is
+            not given and the source keeps unbounded history (there is no natural start); or,
+            with `symbols=None`, when the sink stores none of the series asked for.
+
+    Examples:
+        >>> with ParquetSink("data/") as sink:                                 # doctest: +SKIP
+        ...     update(Coinalyze(), ["open_interest", "ohlcv"], None, "1d", sink=sink)
     """
     query = _Query.parse(source, kinds, symbols, interval, start, end, lag, empty_only=True)
-    plan = _finish_plan(source, query, sink, _series(source, query))
+    if symbols is not None:
+        plan = _finish_plan(source, query, sink, _series(source, query))
+        return run_plan(source, plan, sink=sink, progress=progress)
+    stored = _stored_series(source.provider, query, sink)
+    ids: dict[Kind, SeriesIds] = {}
+    unknown: dict[Kind, list[str]] = {}
+    for kind, named in stored.items():
+        ids[kind], unknown[kind] = _series_of_each(source, kind, list(named), query.interval)
+    query, ids, notes = _keep_stored(query, stored, ids, unknown)
+    plan = _finish_plan(source, query, sink, ids, notes)
     return run_plan(source, plan, sink=sink, progress=progress)
 
 
 async def aupdate(
     source: AsyncSource,
     kinds: Kind | str | Iterable[Kind | str],
-    symbols: str | Sequence[str],
+    symbols: str | Sequence[str] | None,
     interval: IntervalInput,
     *,
     sink: Sink,
@@ -282,9 +301,18 @@ async def aupdate(
     lag: int = DEFAULT_LAG_BARS,
     progress: Progress | None = None,
 ) -> BackfillReport:
-    """The asyncio twin of [`update`][cryptodata.update]."""
+    """The asyncio twin of [`update`][cryptodata.update], `symbols=None` included."""
     query = _Query.parse(source, kinds, symbols, interval, start, end, lag, empty_only=True)
-    plan = _finish_plan(source, query, sink, await _aseries(source, query))
+    if symbols is not None:
+        plan = _finish_plan(source, query, sink, await _aseries(source, query))
+        return await arun_plan(source, plan, sink=sink, progress=progress)
+    stored = _stored_series(source.provider, query, sink)
+    ids: dict[Kind, SeriesIds] = {}
+    unknown: dict[Kind, list[str]] = {}
+    for kind, named in stored.items():
+        ids[kind], unknown[kind] = await _aseries_of_each(source, kind, list(named), query.interval)
+    query, ids, notes = _keep_stored(query, stored, ids, unknown)
+    plan = _finish_plan(source, query, sink, ids, notes)
     return await arun_plan(source, plan, sink=sink, progress=progress)
 
 
@@ -331,7 +359,7 @@ class _Query:
         cls,
         source: _AnySource,
         kinds: Kind | str | Iterable[Kind | str],
-        symbols: str | Sequence[str],
+        symbols: str | Sequence[str] | None,
         interval: IntervalInput,
         start: TimeInput | None,
         end: TimeInput | None,
@@ -342,8 +370,9 @@ class _Query:
     ) -> _Query:
         """Check the arguments against the source's coverage, without I/O.
 
-        With `waiting` (a watch), a `start` at or after `end` is not an error: series with
-        nothing stored have nothing to fetch until the clock passes `start`.
+        `symbols=None` (an update of what is stored) leaves them empty. With `waiting` (a
+        watch), a `start` at or after `end` is not an error: series with nothing stored have
+        nothing to fetch until the clock passes `start`.
         """
         wanted_kinds = _kinds(kinds)
         step = source.coverage().interval(interval)
@@ -353,7 +382,7 @@ class _Query:
         if lo is not None and not (waiting and lo >= hi):
             lo, hi = time_range(lo, hi)
         lag = check_lag(lag, step, now)
-        wanted_symbols = names("symbols", symbols)
+        wanted_symbols = [] if symbols is None else names("symbols", symbols)
         coverage = source.coverage()
         for kind in wanted_kinds:
             coverage.check(kind, step)
@@ -423,17 +452,125 @@ async def _aseries(source: AsyncSource, query: _Query) -> dict[Kind, SeriesIds]:
     }
 
 
+def _stored_series(
+    provider: str, query: _Query, sink: Sink
+) -> dict[Kind, dict[str, list[dict[str, str]]]]:
+    """Per kind asked, the sink's series of `provider` at the query's interval, by symbol.
+
+    Raises:
+        ValidationError: When the sink stores none of them: there is nothing to update.
+    """
+    stored: dict[Kind, dict[str, list[dict[str, str]]]] = {}
+    for kind in query.kinds:
+        if "symbol" not in series_key(kind):
+            raise ValidationError(
+                f"{kind.value} series are not named by symbol; pass the series to update"
+            )
+        for series in sink.series(kind):
+            if series["provider"] == provider and series["interval"] == query.interval.value:
+                stored.setdefault(kind, {}).setdefault(series["symbol"], []).append(series)
+    if not stored:
+        kinds = ", ".join(kind.value for kind in query.kinds)
+        raise ValidationError(
+            f"{sink!r} stores no {provider} series of {kinds} at {query.interval.value}: "
+            "nothing to update; backfill them first, or name the symbols"
+        )
+    return stored
+
+
+def _series_of_each(
+    source: Source, kind: Kind, symbols: list[str], interval: Interval
+) -> tuple[SeriesIds, list[str]]:
+    """The source's series ids of `symbols`, and the symbols it no longer knows."""
+    try:
+        return source.series(kind, symbols, interval=interval), []
+    except ValidationError:
+        if len(symbols) == 1:
+            return {}, symbols
+    ids: SeriesIds = {}
+    unknown: list[str] = []
+    for symbol in symbols:
+        found, lost = _series_of_each(source, kind, [symbol], interval)
+        ids.update(found)
+        unknown += lost
+    return ids, unknown
+
+
+async def _aseries_of_each(
+    source: AsyncSource, kind: Kind, symbols: list[str], interval: Interval
+) -> tuple[SeriesIds, list[str]]:
+    """The asyncio twin of `_series_of_each`."""
+    try:
+        return await source.series(kind, symbols, interval=interval), []
+    except ValidationError:
+        if len(symbols) == 1:
+            return {}, symbols
+    ids: SeriesIds = {}
+    unknown: list[str] = []
+    for symbol in symbols:
+        found, lost = await _aseries_of_each(source, kind, [symbol], interval)
+        ids.update(found)
+        unknown += lost
+    return ids, unknown
+
+
+def _keep_stored(
+    query: _Query,
+    stored: dict[Kind, dict[str, list[dict[str, str]]]],
+    ids: dict[Kind, SeriesIds],
+    unknown: dict[Kind, list[str]],
+) -> tuple[_Query, dict[Kind, SeriesIds], list[str]]:
+    """Only the stored series the source writes as they are; a warning for the others.
+
+    A symbol's series as the source names it may differ from every stored one (the client
+    asks for USD values, the stored series holds native ones): updating would start a new
+    series instead of extending the stored one, so it is left out.
+    """
+    kept: dict[Kind, SeriesIds] = {kind: {} for kind in query.kinds}
+    notes: list[str] = []
+    for kind, by_symbol in stored.items():
+        other: list[str] = []
+        for symbol, series in by_symbol.items():
+            named = ids[kind].get(symbol)
+            if named is not None and named in series:
+                kept[kind][symbol] = named
+            elif symbol not in unknown[kind]:
+                other.append(symbol)
+        if unknown[kind]:
+            notes.append(
+                f"not updated: stored {kind.value} series of {', '.join(unknown[kind])}, "
+                f"which {query.coverage.provider} no longer lists"
+            )
+        if other:
+            notes.append(
+                f"not updated: stored {kind.value} series of {', '.join(other)}, which this "
+                "client would write under another series key (check its unit options, "
+                "e.g. convert_to_usd)"
+            )
+    symbols = sorted({symbol for named in kept.values() for symbol in named})
+    return attrs.evolve(query, symbols=symbols), kept, notes
+
+
 def _finish_plan(
-    source: _AnySource, query: _Query, sink: Sink, ids: dict[Kind, SeriesIds]
+    source: _AnySource,
+    query: _Query,
+    sink: Sink,
+    ids: dict[Kind, SeriesIds],
+    notes: Sequence[str] = (),
 ) -> BackfillPlan:
-    """The plan, from the series' resume points: the part both planners share."""
+    """The plan, from the series' resume points: the part both planners share.
+
+    `notes` are warnings found before planning; each kind plans the symbols `ids` names.
+    """
     chains: list[list[Step]] = []
-    warnings: list[str] = []
+    warnings: list[str] = list(notes)
     minimum = 0
     series = 0
     for kind in query.kinds:
         resume: dict[str, datetime] = {}
         for symbol in query.symbols:
+            if symbol not in ids[kind]:
+                continue
             last = sink.last_ts(kind, ids[kind][symbol])
             begin = query.resume_at(kind, last)
             if begin < query.end:

@@ -265,6 +265,20 @@ class Sink(Protocol):
         """
         ...
 
+    def series(self, kind: Kind | str) -> list[dict[str, str]]:
+        """Every series of a kind that holds at least one row, sorted by its key values.
+
+        Each series is named as `last_ts` takes it: exactly the kind's series-key columns
+        ([`series_key`][cryptodata.core.schema.series_key]) mapped to their values, e.g.
+        `{"provider": "coinalyze", "exchange": "binance", "symbol": "BTCUSDT_PERP.A",
+        "interval": "1h", "unit": "base"}` for open interest. `update` with no symbols
+        brings each of them up to date.
+
+        Raises:
+            ValidationError: For a kind sinks do not store.
+        """
+        ...
+
     def read(
         self,
         kind: Kind | str,

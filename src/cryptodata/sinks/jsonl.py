@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from datetime import MAXYEAR, UTC, datetime, timedelta
 from typing import IO, Annotated, Literal
+from urllib.parse import unquote
 
 import attrs
 import msgspec
@@ -246,6 +247,33 @@ class JsonlSink(SinkBase):
 
     def __repr__(self) -> str:
         return f"JsonlSink({self._root!r}, split={self._split!r})"
+
+    def series(self, kind: Kind | str) -> list[dict[str, str]]:
+        """Every series of a kind holding at least one row, named by its series-key columns.
+
+        Read from the directory tree and the tails of the files: a series whose files hold
+        only a torn line holds no row.
+
+        Returns:
+            One dict per series, as `last_ts` takes it, sorted by its values.
+
+        Raises:
+            ValidationError: For a kind sinks do not store.
+        """
+        self._check_open()
+        kind = check_storable(kind)
+        columns = series_key(kind)
+        top = os.path.join(self._root, kind.value)
+        found = []
+        with self._errors(f"list the {kind.value} series"):
+            for directory in self._series_dirs(kind, {}):
+                names = self._files(directory)
+                if any(
+                    _read_tail(os.path.join(directory, name)).last is not None for name in names
+                ):
+                    parts = os.path.relpath(directory, top).split(os.sep)
+                    found.append(dict(zip(columns, map(unquote, parts), strict=True)))
+        return sorted(found, key=lambda named: tuple(named.values()))
 
     def _errors(self, doing: str) -> AbstractContextManager[None]:
         return storage_errors(repr(self), doing)

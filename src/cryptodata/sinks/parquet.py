@@ -347,6 +347,27 @@ class ParquetSink(SinkBase):
     def __repr__(self) -> str:
         return f"ParquetSink({self._root!r})"
 
+    def series(self, kind: Kind | str) -> list[dict[str, str]]:
+        """Every series of a kind holding at least one row, named by its series-key columns.
+
+        Read from the partition directories and part-file names alone (no file is read).
+
+        Returns:
+            One dict per series, as `last_ts` takes it, sorted by its values.
+
+        Raises:
+            ValidationError: For a kind sinks do not store.
+        """
+        self._check_open()
+        kind = check_storable(kind)
+        with self._errors(f"list the {kind.value} series"):
+            found = {
+                tuple(values.items()): values
+                for directory, values in self._leaf_dirs(kind, {}, None, None)
+                if self._parts(directory)
+            }
+        return sorted(found.values(), key=lambda named: tuple(named.values()))
+
     def _errors(self, doing: str) -> AbstractContextManager[None]:
         return storage_errors(repr(self), doing)
 

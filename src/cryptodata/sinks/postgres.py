@@ -316,6 +316,34 @@ class PostgresSink(SinkBase):
         frame = pl.read_csv(bytes(body), has_header=False, schema=csv_schema)
         return Table.from_frame(parsed, frame.sort(list(primary_key(parsed))))
 
+    def series(self, kind: Kind | str) -> list[dict[str, str]]:
+        """Every series of a kind holding at least one row, named by its series-key columns.
+
+        Returns:
+            One dict per series, as `last_ts` takes it, sorted by its values.
+
+        Raises:
+            ValidationError: For a kind sinks do not store.
+
+        Examples:
+            >>> sink.series("funding_rate")  # doctest: +SKIP
+            [{'provider': 'coinalyze', 'exchange': 'binance', 'symbol': 'BTCUSDT_PERP.A', 'interval': '1h'}]
+        """
+        parsed = check_storable(kind)
+        self._check_open()
+        columns = series_key(parsed)
+        names = sql.SQL(", ").join(map(sql.Identifier, columns))
+        query = sql.SQL("SELECT DISTINCT {} FROM {} ORDER BY {}").format(
+            names, self._table(parsed), names
+        )
+        with (
+            self._errors(f"list the {parsed.value} series"),
+            self._conn.transaction(),
+            self._conn.cursor(row_factory=tuple_row) as cur,
+        ):
+            rows = cur.execute(query).fetchall()
+        return [dict(zip(columns, row, strict=True)) for row in rows]
+
     def close(self) -> None:
         """Close the connection if the sink opened it; the sink is unusable afterwards."""
         if self._owned and not self._conn.closed:
