@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any, Literal, Self
+from typing import Any, Literal, Self, overload
 
 import httpx
 import polars as pl
@@ -20,6 +20,21 @@ from cryptodata.core.clock import Clock, SystemClock
 from cryptodata.core.errors import ValidationError
 from cryptodata.core.intervals import Interval, IntervalInput
 from cryptodata.core.limiters import RateLimiter, SlidingWindowLimiter
+from cryptodata.core.records import (
+    AggregateLiquidationBar,
+    AggregateOpenInterestBar,
+    Exchange,
+    FundingRateBar,
+    FundingRateSnapshot,
+    LiquidationBar,
+    LongShortRatioBar,
+    Market,
+    OhlcvBar,
+    OpenInterestBar,
+    OpenInterestSnapshot,
+    PredictedFundingRateBar,
+    PredictedFundingRateSnapshot,
+)
 from cryptodata.core.request import Request, Secret
 from cryptodata.core.retry import RetryPolicy
 from cryptodata.core.schema import Kind, series_key
@@ -243,10 +258,10 @@ class _CoinalyzeBase:
         self._catalog_cache = (now, catalog)
         return catalog
 
-    def _exchanges(self) -> Flow[Table]:
+    def _exchanges(self) -> Flow[Table[Exchange]]:
         return (yield from self._catalog()).exchanges_table()
 
-    def _markets(self, market_type: str | None) -> Flow[Table]:
+    def _markets(self, market_type: str | None) -> Flow[Table[Market]]:
         return (yield from self._catalog()).markets_table(market_type)
 
     def _series(
@@ -551,19 +566,19 @@ class Coinalyze(_CoinalyzeBase):
         )
         self._transport = SyncTransport(http_transport=http_transport, **self._transport_options)
 
-    def exchanges(self) -> Table:
+    def exchanges(self) -> Table[Exchange]:
         """Venues Coinalyze covers: canonical `name` (e.g. `binance`), `code` (e.g. `A`), display name."""
         return self._transport.run(self._exchanges())
 
-    def future_markets(self) -> Table:
+    def future_markets(self) -> Table[Market]:
         """Every futures market (perpetual and dated) with its unit and coverage flags."""
         return self._transport.run(self._markets("future"))
 
-    def spot_markets(self) -> Table:
+    def spot_markets(self) -> Table[Market]:
         """Every spot market (OHLCV only; volume in the base asset)."""
         return self._transport.run(self._markets("spot"))
 
-    def markets(self) -> Table:
+    def markets(self) -> Table[Market]:
         """Every market, futures and spot, as one table of kind `markets` (the source protocol's)."""
         return self._transport.run(self._markets(None))
 
@@ -578,7 +593,7 @@ class Coinalyze(_CoinalyzeBase):
         """
         return self._transport.run(self._series(kind, symbols, interval))
 
-    def fetch(self, step: Step) -> Table:
+    def fetch(self, step: Step) -> Table[Any]:
         """The rows of one step of [`history_steps`][cryptodata.Coinalyze.history_steps]: one data request."""
         return self._transport.run(self._fetch(step))
 
@@ -647,15 +662,17 @@ class Coinalyze(_CoinalyzeBase):
         """
         return self._transport.run(self._resolve_many(bases, exchanges, quote, perpetual))
 
-    def open_interest(self, symbols: Symbols, *, convert_to_usd: bool = False) -> Table:
+    def open_interest(
+        self, symbols: Symbols, *, convert_to_usd: bool = False
+    ) -> Table[OpenInterestSnapshot]:
         """Current open interest per symbol (kind `open_interest_snapshot`; `ts` = update time)."""
         return self._transport.run(self._snapshot(ep.OPEN_INTEREST, symbols, convert_to_usd))
 
-    def funding_rate(self, symbols: Symbols) -> Table:
+    def funding_rate(self, symbols: Symbols) -> Table[FundingRateSnapshot]:
         """Current funding rate per symbol, a fraction per funding period."""
         return self._transport.run(self._snapshot(ep.FUNDING_RATE, symbols))
 
-    def predicted_funding_rate(self, symbols: Symbols) -> Table:
+    def predicted_funding_rate(self, symbols: Symbols) -> Table[PredictedFundingRateSnapshot]:
         """Predicted next funding rate per symbol, a fraction per funding period."""
         return self._transport.run(self._snapshot(ep.PREDICTED_FUNDING_RATE, symbols))
 
@@ -667,7 +684,7 @@ class Coinalyze(_CoinalyzeBase):
         start: TimeInput,
         end: TimeInput | None = None,
         convert_to_usd: bool = False,
-    ) -> Table:
+    ) -> Table[OpenInterestBar]:
         """Open interest bars (`open high low close`) over `[start, end)`.
 
         Args:
@@ -695,7 +712,7 @@ class Coinalyze(_CoinalyzeBase):
         interval: IntervalInput,
         start: TimeInput,
         end: TimeInput | None = None,
-    ) -> Table:
+    ) -> Table[FundingRateBar]:
         """Funding rate bars over `[start, end)`, as fractions per funding period."""
         return self._transport.run(
             self._history(ep.FUNDING_RATE_HISTORY, symbols, interval, start, end)
@@ -708,7 +725,7 @@ class Coinalyze(_CoinalyzeBase):
         interval: IntervalInput,
         start: TimeInput,
         end: TimeInput | None = None,
-    ) -> Table:
+    ) -> Table[PredictedFundingRateBar]:
         """Predicted funding rate bars over `[start, end)`, as fractions per funding period."""
         return self._transport.run(
             self._history(ep.PREDICTED_FUNDING_RATE_HISTORY, symbols, interval, start, end)
@@ -722,7 +739,7 @@ class Coinalyze(_CoinalyzeBase):
         start: TimeInput,
         end: TimeInput | None = None,
         convert_to_usd: bool = False,
-    ) -> Table:
+    ) -> Table[LiquidationBar]:
         """Long and short liquidations summed per bar over `[start, end)`."""
         return self._transport.run(
             self._history(ep.LIQUIDATION_HISTORY, symbols, interval, start, end, convert_to_usd)
@@ -735,7 +752,7 @@ class Coinalyze(_CoinalyzeBase):
         interval: IntervalInput,
         start: TimeInput,
         end: TimeInput | None = None,
-    ) -> Table:
+    ) -> Table[LongShortRatioBar]:
         """Long/short account ratio bars over `[start, end)` (symbols without the data are skipped, with a warning)."""
         return self._transport.run(
             self._history(ep.LONG_SHORT_RATIO_HISTORY, symbols, interval, start, end)
@@ -748,7 +765,7 @@ class Coinalyze(_CoinalyzeBase):
         interval: IntervalInput,
         start: TimeInput,
         end: TimeInput | None = None,
-    ) -> Table:
+    ) -> Table[OhlcvBar]:
         """Price bars with volume, buy volume, trades and buy trades over `[start, end)`; spot symbols work too."""
         return self._transport.run(self._history(ep.OHLCV_HISTORY, symbols, interval, start, end))
 
@@ -761,7 +778,7 @@ class Coinalyze(_CoinalyzeBase):
         start: TimeInput,
         end: TimeInput | None = None,
         convert_to_usd: bool | None = None,
-    ) -> Table:
+    ) -> Table[Any]:
         """Bars of any series kind, by name.
 
         Args:
@@ -778,6 +795,30 @@ class Coinalyze(_CoinalyzeBase):
             self._history_of(kind, symbols, interval, start, end, convert_to_usd)
         )
 
+    @overload
+    def aggregate(
+        self,
+        kind: Literal["open_interest"],
+        base: str,
+        *,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+        exchanges: Iterable[str] | None = None,
+    ) -> Table[AggregateOpenInterestBar]: ...
+
+    @overload
+    def aggregate(
+        self,
+        kind: Literal["liquidations"],
+        base: str,
+        *,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+        exchanges: Iterable[str] | None = None,
+    ) -> Table[AggregateLiquidationBar]: ...
+
     def aggregate(
         self,
         kind: AggregateKind,
@@ -787,7 +828,7 @@ class Coinalyze(_CoinalyzeBase):
         start: TimeInput,
         end: TimeInput | None = None,
         exchanges: Iterable[str] | None = None,
-    ) -> Table:
+    ) -> Table[Any]:
         """Cross-venue USD sum of open interest or liquidations for every perpetual of `base`.
 
         Args:
@@ -852,19 +893,19 @@ class AsyncCoinalyze(_CoinalyzeBase):
         )
         self._transport = AsyncTransport(http_transport=http_transport, **self._transport_options)
 
-    async def exchanges(self) -> Table:
+    async def exchanges(self) -> Table[Exchange]:
         """See [`Coinalyze.exchanges`][cryptodata.Coinalyze.exchanges]."""
         return await self._transport.run(self._exchanges())
 
-    async def future_markets(self) -> Table:
+    async def future_markets(self) -> Table[Market]:
         """See [`Coinalyze.future_markets`][cryptodata.Coinalyze.future_markets]."""
         return await self._transport.run(self._markets("future"))
 
-    async def spot_markets(self) -> Table:
+    async def spot_markets(self) -> Table[Market]:
         """See [`Coinalyze.spot_markets`][cryptodata.Coinalyze.spot_markets]."""
         return await self._transport.run(self._markets("spot"))
 
-    async def markets(self) -> Table:
+    async def markets(self) -> Table[Market]:
         """See [`Coinalyze.markets`][cryptodata.Coinalyze.markets]."""
         return await self._transport.run(self._markets(None))
 
@@ -874,7 +915,7 @@ class AsyncCoinalyze(_CoinalyzeBase):
         """See [`Coinalyze.series`][cryptodata.Coinalyze.series]."""
         return await self._transport.run(self._series(kind, symbols, interval))
 
-    async def fetch(self, step: Step) -> Table:
+    async def fetch(self, step: Step) -> Table[Any]:
         """See [`Coinalyze.fetch`][cryptodata.Coinalyze.fetch]."""
         return await self._transport.run(self._fetch(step))
 
@@ -901,15 +942,17 @@ class AsyncCoinalyze(_CoinalyzeBase):
         """See [`Coinalyze.resolve_many`][cryptodata.Coinalyze.resolve_many]."""
         return await self._transport.run(self._resolve_many(bases, exchanges, quote, perpetual))
 
-    async def open_interest(self, symbols: Symbols, *, convert_to_usd: bool = False) -> Table:
+    async def open_interest(
+        self, symbols: Symbols, *, convert_to_usd: bool = False
+    ) -> Table[OpenInterestSnapshot]:
         """See [`Coinalyze.open_interest`][cryptodata.Coinalyze.open_interest]."""
         return await self._transport.run(self._snapshot(ep.OPEN_INTEREST, symbols, convert_to_usd))
 
-    async def funding_rate(self, symbols: Symbols) -> Table:
+    async def funding_rate(self, symbols: Symbols) -> Table[FundingRateSnapshot]:
         """See [`Coinalyze.funding_rate`][cryptodata.Coinalyze.funding_rate]."""
         return await self._transport.run(self._snapshot(ep.FUNDING_RATE, symbols))
 
-    async def predicted_funding_rate(self, symbols: Symbols) -> Table:
+    async def predicted_funding_rate(self, symbols: Symbols) -> Table[PredictedFundingRateSnapshot]:
         """See [`Coinalyze.predicted_funding_rate`][cryptodata.Coinalyze.predicted_funding_rate]."""
         return await self._transport.run(self._snapshot(ep.PREDICTED_FUNDING_RATE, symbols))
 
@@ -921,7 +964,7 @@ class AsyncCoinalyze(_CoinalyzeBase):
         start: TimeInput,
         end: TimeInput | None = None,
         convert_to_usd: bool = False,
-    ) -> Table:
+    ) -> Table[OpenInterestBar]:
         """See [`Coinalyze.open_interest_history`][cryptodata.Coinalyze.open_interest_history]."""
         return await self._transport.run(
             self._history(ep.OPEN_INTEREST_HISTORY, symbols, interval, start, end, convert_to_usd)
@@ -934,7 +977,7 @@ class AsyncCoinalyze(_CoinalyzeBase):
         interval: IntervalInput,
         start: TimeInput,
         end: TimeInput | None = None,
-    ) -> Table:
+    ) -> Table[FundingRateBar]:
         """See [`Coinalyze.funding_rate_history`][cryptodata.Coinalyze.funding_rate_history]."""
         return await self._transport.run(
             self._history(ep.FUNDING_RATE_HISTORY, symbols, interval, start, end)
@@ -947,7 +990,7 @@ class AsyncCoinalyze(_CoinalyzeBase):
         interval: IntervalInput,
         start: TimeInput,
         end: TimeInput | None = None,
-    ) -> Table:
+    ) -> Table[PredictedFundingRateBar]:
         """See [`Coinalyze.predicted_funding_rate_history`][cryptodata.Coinalyze.predicted_funding_rate_history]."""
         return await self._transport.run(
             self._history(ep.PREDICTED_FUNDING_RATE_HISTORY, symbols, interval, start, end)
@@ -961,7 +1004,7 @@ class AsyncCoinalyze(_CoinalyzeBase):
         start: TimeInput,
         end: TimeInput | None = None,
         convert_to_usd: bool = False,
-    ) -> Table:
+    ) -> Table[LiquidationBar]:
         """See [`Coinalyze.liquidation_history`][cryptodata.Coinalyze.liquidation_history]."""
         return await self._transport.run(
             self._history(ep.LIQUIDATION_HISTORY, symbols, interval, start, end, convert_to_usd)
@@ -974,7 +1017,7 @@ class AsyncCoinalyze(_CoinalyzeBase):
         interval: IntervalInput,
         start: TimeInput,
         end: TimeInput | None = None,
-    ) -> Table:
+    ) -> Table[LongShortRatioBar]:
         """See [`Coinalyze.long_short_ratio_history`][cryptodata.Coinalyze.long_short_ratio_history]."""
         return await self._transport.run(
             self._history(ep.LONG_SHORT_RATIO_HISTORY, symbols, interval, start, end)
@@ -987,7 +1030,7 @@ class AsyncCoinalyze(_CoinalyzeBase):
         interval: IntervalInput,
         start: TimeInput,
         end: TimeInput | None = None,
-    ) -> Table:
+    ) -> Table[OhlcvBar]:
         """See [`Coinalyze.ohlcv_history`][cryptodata.Coinalyze.ohlcv_history]."""
         return await self._transport.run(
             self._history(ep.OHLCV_HISTORY, symbols, interval, start, end)
@@ -1002,11 +1045,35 @@ class AsyncCoinalyze(_CoinalyzeBase):
         start: TimeInput,
         end: TimeInput | None = None,
         convert_to_usd: bool | None = None,
-    ) -> Table:
+    ) -> Table[Any]:
         """See [`Coinalyze.history`][cryptodata.Coinalyze.history]."""
         return await self._transport.run(
             self._history_of(kind, symbols, interval, start, end, convert_to_usd)
         )
+
+    @overload
+    async def aggregate(
+        self,
+        kind: Literal["open_interest"],
+        base: str,
+        *,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+        exchanges: Iterable[str] | None = None,
+    ) -> Table[AggregateOpenInterestBar]: ...
+
+    @overload
+    async def aggregate(
+        self,
+        kind: Literal["liquidations"],
+        base: str,
+        *,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+        exchanges: Iterable[str] | None = None,
+    ) -> Table[AggregateLiquidationBar]: ...
 
     async def aggregate(
         self,
@@ -1017,7 +1084,7 @@ class AsyncCoinalyze(_CoinalyzeBase):
         start: TimeInput,
         end: TimeInput | None = None,
         exchanges: Iterable[str] | None = None,
-    ) -> Table:
+    ) -> Table[Any]:
         """See [`Coinalyze.aggregate`][cryptodata.Coinalyze.aggregate]."""
         return await self._transport.run(
             self._aggregate(kind, base, interval, start, end, exchanges)
