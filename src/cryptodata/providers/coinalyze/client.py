@@ -17,6 +17,7 @@ import httpx
 import polars as pl
 
 from cryptodata.core.clock import Clock, SystemClock
+from cryptodata.core.decimals import shift_point
 from cryptodata.core.errors import ValidationError
 from cryptodata.core.intervals import Interval, IntervalInput
 from cryptodata.core.limiters import RateLimiter, SlidingWindowLimiter
@@ -477,10 +478,9 @@ def _shape(
     """Raw parsed columns + market info → the canonical columns of the endpoint's kind."""
     values = [column for _, column in endpoint.fields]
     unit = pl.lit("usd") if endpoint.usd and convert_to_usd else pl.col("unit")
-    # polars turns division by a constant into multiplication by its reciprocal, one ulp off
-    # for values such as -0.000582 %; dividing by a materialised column is exact.
-    hundred = pl.Series([100.0]).new_from_index(0, raw.height)
-    scaled = [pl.col(column) / hundred for column in values] if endpoint.percent else []
+    # Percent to fraction on the decimal digits the API sent: a float division by 100 rounds
+    # once more, -0.000011 % becoming -1.0999999999999999e-07 instead of -1.1e-07.
+    scaled = [shift_point(pl.col(column), -2) for column in values] if endpoint.percent else []
     return raw.join(
         info.select("symbol", "exchange", "base", "unit"), on="symbol", how="left"
     ).with_columns(
