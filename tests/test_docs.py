@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import tomllib
 from pathlib import Path
+from typing import Any
 
+import griffe
 import pytest
 
 import cryptodata
@@ -64,3 +67,51 @@ def test_no_api_page_documents_a_public_name_under_its_module_path() -> None:
     internal = {f"{module}.{name}" for name, module in cryptodata._EXPORTS.items()}
 
     assert sorted(internal & _directives()) == []
+
+
+def test_the_docs_extension_links_backticked_names_to_their_reference_entries() -> None:
+    extension, package = _extended_package()
+    senders = package["core.senders"]
+    text = "Pass a `Table.from_frame` result, a `Kind`, `ohlcv`, an `HttpxSender` or `pl.col`."
+
+    linked = extension._link(text, senders, package, {str(name) for name in package.exports})
+
+    assert linked == (
+        "Pass a "
+        '<autoref identifier="cryptodata.Table.from_frame" optional><code>Table.from_frame</code></autoref>'
+        ' result, a <autoref identifier="cryptodata.Kind" optional><code>Kind</code></autoref>,'
+        " `ohlcv`, an "
+        '<autoref identifier="cryptodata.core.senders.HttpxSender" optional><code>HttpxSender</code></autoref>'
+        " or `pl.col`."
+    )
+
+
+def test_the_docs_extension_leaves_examples_and_existing_links_alone() -> None:
+    extension, package = _extended_package()
+    text = "See [`Kind`][cryptodata.Kind].\n\n    >>> `Kind`\n```\n`Kind`\n```"
+
+    linked = extension._link(text, package, package, {str(name) for name in package.exports})
+
+    assert linked == text
+
+
+def test_the_docs_extension_resolves_backfill_to_the_function_its_module_shadows() -> None:
+    _extension, package = _extended_package()
+
+    assert package["backfill"].final_target.is_function
+    assert package["watch"].final_target.is_function
+
+
+def _extended_package() -> tuple[Any, griffe.Module]:
+    """The docs extension, and the package as griffe loads it for the docs, extension applied."""
+    spec = importlib.util.spec_from_file_location(
+        "backtick_refs", DOCS / "_hooks" / "backtick_refs.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    extension = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(extension)
+    package = griffe.load("cryptodata", search_paths=[str(ROOT / "src")], resolve_aliases=True)
+    assert isinstance(package, griffe.Module)
+    extension.BacktickRefs().on_package(pkg=package)
+    return extension, package
