@@ -14,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cryptodata.core import records
+from cryptodata.core.errors import ValidationError
 from cryptodata.core.schema import Kind, primary_key, record_type, schema, series_key
 from cryptodata.core.table import Table
 
@@ -392,11 +393,50 @@ def test_from_frame_casts_naive_microsecond_ts_to_ms_utc() -> None:
     assert table.to_records()[0].ts == datetime(2025, 6, 1, 1, 2, 3, 456000, tzinfo=UTC)
 
 
-def test_from_frame_missing_column_raises_column_not_found() -> None:
-    frame = pl.DataFrame({"provider": ["coinalyze"]})
+def test_from_frame_with_a_missing_column_raises_validation_error_naming_it() -> None:
+    frame = frame_of(Kind.FUNDING_RATE_SNAPSHOT, [funding_row("BTCUSDT", 0, 0.5)]).drop("value")
 
-    with pytest.raises(pl.exceptions.ColumnNotFoundError):
+    with pytest.raises(
+        ValidationError, match=r"lacks column\(s\) value of kind 'funding_rate_snapshot'"
+    ):
         Table.from_frame(Kind.FUNDING_RATE_SNAPSHOT, frame)
+
+
+def test_from_frame_with_an_uncastable_column_raises_validation_error_naming_it() -> None:
+    frame = frame_of(Kind.FUNDING_RATE_SNAPSHOT, [funding_row("BTCUSDT", 0, 0.5)]).with_columns(
+        value=pl.lit("high")
+    )
+
+    with pytest.raises(ValidationError, match="column 'value' holds String, which does not cast"):
+        Table.from_frame(Kind.FUNDING_RATE_SNAPSHOT, frame)
+
+
+def test_from_frame_of_something_else_than_a_polars_frame_raises_validation_error() -> None:
+    with pytest.raises(ValidationError, match=r"needs a polars DataFrame, got a builtins\.dict"):
+        Table.from_frame(Kind.FUNDING_RATE_SNAPSHOT, {"value": [0.5]})  # type: ignore[arg-type]
+
+
+def test_from_frame_with_an_unknown_kind_raises_validation_error_listing_the_kinds() -> None:
+    frame = frame_of(Kind.FUNDING_RATE_SNAPSHOT, [funding_row("BTCUSDT", 0, 0.5)])
+
+    with pytest.raises(ValidationError, match="unknown kind 'funding'; use one of ohlcv, "):
+        Table.from_frame("funding", frame)  # type: ignore[call-overload]
+
+
+def test_a_table_built_directly_from_a_frame_of_another_kind_raises_validation_error() -> None:
+    frame = frame_of(Kind.FUNDING_RATE_SNAPSHOT, [funding_row("BTCUSDT", 0, 0.5)])
+
+    with pytest.raises(
+        ValidationError, match=r"kind 'ohlcv' needs .* Table.from_frame\(Kind.OHLCV"
+    ):
+        Table(Kind.OHLCV, frame)
+
+
+def test_concat_of_a_table_of_another_kind_raises_validation_error() -> None:
+    funding = funding_table(funding_row("BTCUSDT", 0, 1.0))
+
+    with pytest.raises(ValidationError, match="funding_rate_snapshot into kind 'ohlcv'"):
+        Table.concat(Kind.OHLCV, [funding])
 
 
 def test_from_frame_keeps_warnings_as_a_list() -> None:

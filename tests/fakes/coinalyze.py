@@ -616,11 +616,6 @@ def assert_exact(left: pl.DataFrame, right: pl.DataFrame) -> None:
     assert_frame_equal(left, right, check_exact=True)
 
 
-def assert_within_ulps(left: pl.DataFrame, right: pl.DataFrame) -> None:
-    """Frames equal up to a few ulps (for percent → fraction conversions, see test_fixtures)."""
-    assert_frame_equal(left, right, check_exact=False, rel_tol=1e-15, abs_tol=0.0)
-
-
 def windows_of(calls: Iterable[Call]) -> list[tuple[int, int]]:
     """`(from, to)` of each history call."""
     return [(int(call.param_dict["from"]), int(call.param_dict["to"])) for call in calls]

@@ -1,4 +1,4 @@
-"""`cryptodata query`: read a sink back as a table, CSV or JSON."""
+"""`cryptodata query`: read a sink back as a table, CSV or JSON lines, times in one ISO format."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 import polars as pl
+import polars.selectors as cs
 
 from cryptodata.core.time import time_range
 from cryptodata.sinks.base import STORABLE_KINDS
@@ -23,6 +24,21 @@ _FILTERS = {
     "metric": "only this metric (metric)",
 }
 """Series-key columns `query` filters on; a filter the kind's key lacks is an error."""
+
+
+ISO_UTC = "%Y-%m-%dT%H:%M:%S%.3fZ"
+"""How every output format writes a time: ISO 8601 in UTC, to the millisecond (`2025-06-01T00:00:00.000Z`)."""
+
+
+def iso_times(frame: pl.DataFrame) -> pl.DataFrame:
+    """The frame with its datetime columns (all UTC) written as `ISO_UTC` text.
+
+    Examples:
+        >>> from datetime import UTC, datetime
+        >>> iso_times(pl.DataFrame({"ts": [datetime(2025, 6, 1, tzinfo=UTC)]})).item()
+        '2025-06-01T00:00:00.000Z'
+    """
+    return frame.with_columns(cs.datetime().dt.convert_time_zone("UTC").dt.strftime(ISO_UTC))
 
 
 def register(commands: Any) -> None:
@@ -64,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
     frame = table.to_polars()
     if args.limit is not None:
         frame = frame.sort("ts").tail(args.limit)
+    frame = iso_times(frame)
     if args.format == "csv":
         sys.stdout.write(frame.write_csv())
     elif args.format == "json":

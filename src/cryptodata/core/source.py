@@ -34,6 +34,7 @@ from .clock import Clock
 from .errors import UnsupportedError
 from .intervals import Interval, IntervalInput
 from .limiters import RateLimiter
+from .records import Market
 from .schema import Kind
 from .table import Table
 from .time import TimeInput
@@ -236,7 +237,7 @@ class Source(_Planner, Protocol):
         """Exactly the rows of one planned step: one data request (plus cached market lists)."""
         ...
 
-    def markets(self) -> Table:
+    def markets(self) -> Table[Market]:
         """Every instrument the source serves, as a table of kind `markets`."""
         ...
 
@@ -255,6 +256,6 @@ class AsyncSource(_Planner, Protocol):
         """See [`Source.fetch`][cryptodata.core.source.Source.fetch]."""
         ...
 
-    async def markets(self) -> Table:
+    async def markets(self) -> Table[Market]:
         """See [`Source.markets`][cryptodata.core.source.Source.markets]."""
         ...

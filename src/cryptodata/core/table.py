@@ -3,19 +3,74 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, Generic, Literal, Self, overload
 
 import attrs
 import polars as pl
+from typing_extensions import TypeVar
 
+from .errors import ValidationError
+from .records import (
+    AggregateLiquidationBar,
+    AggregateOpenInterestBar,
+    Exchange,
+    FundingRateBar,
+    FundingRateSnapshot,
+    LiquidationBar,
+    LongShortRatioBar,
+    Market,
+    Metric,
+    OhlcvBar,
+    OpenInterestBar,
+    OpenInterestSnapshot,
+    PredictedFundingRateBar,
+    PredictedFundingRateSnapshot,
+    Record,
+)
 from .schema import Kind, primary_key, record_type, schema
 
-__all__ = ["Table"]
+__all__ = ["R", "Table"]
+
+R = TypeVar("R", bound=Record, covariant=True, default=Any)
+"""The record class of a table's rows (`OhlcvBar` for `Table[OhlcvBar]`); `Any` when unsaid."""
+
+_T = TypeVar("_T", bound=Record)
+
+
+def _kind(value: Kind | str) -> Kind:
+    try:
+        return Kind(value)
+    except ValueError:
+        raise ValidationError(
+            f"unknown kind {value!r}; use one of {', '.join(kind.value for kind in Kind)}"
+        ) from None
+
+
+def _conforming(table: Table[Any], attribute: attrs.Attribute[pl.DataFrame], frame: object) -> None:
+    """Refuse a frame that is not exactly the kind's schema (`from_frame` conforms one)."""
+    if isinstance(frame, pl.DataFrame) and frame.schema == schema(table.kind):
+        return
+    raise ValidationError(
+        f"a Table of kind {table.kind.value!r} needs a polars DataFrame with exactly its schema "
+        f"({', '.join(schema(table.kind).names())}); got {_describe(frame)}: build it with "
+        f"Table.from_frame(Kind.{table.kind.name}, frame), which selects and casts the columns"
+    )
+
+
+def _describe(frame: object) -> str:
+    if not isinstance(frame, pl.DataFrame):
+        return f"a {type(frame).__module__}.{type(frame).__qualname__}"
+    return f"columns {', '.join(f'{name}: {dtype}' for name, dtype in frame.schema.items())}"
 
 
 @attrs.frozen(repr=False, eq=False)
-class Table:
+class Table(Generic[R]):
     """Rows of one [`Kind`][cryptodata.Kind], held as a polars frame with the kind's schema.
+
+    A `Table[OhlcvBar]` holds `ohlcv` rows: iterating it or calling `to_records()` gives
+    `OhlcvBar` records, and a type checker knows it (`bar.close` checks, `bar.clsoe` does not).
+    Client methods say which record their table holds; `Table.from_frame(Kind.OHLCV, frame)`
+    and `Table.empty(Kind.OHLCV)` infer it from the kind; a bare `Table` is `Table[Any]`.
 
     Empty results are empty tables with the full schema, never `None`. Tables are built by
     clients; build one yourself with [`Table.from_frame`][cryptodata.Table.from_frame].
@@ -25,54 +80,293 @@ class Table:
         warnings: Things the caller should know about the result (symbols that answered
             nothing, history the provider no longer keeps, ...).
 
+    Raises:
+        ValidationError: Built directly from a frame whose columns or dtypes are not exactly
+            the kind's schema (use `Table.from_frame`, which conforms the frame).
+
     Examples:
         >>> t = Table.empty(Kind.FUNDING_RATE)
         >>> len(t), t.to_polars().columns[:6]
         (0, ['provider', 'exchange', 'symbol', 'base', 'interval', 'ts'])
     """
 
-    kind: Kind
-    _frame: pl.DataFrame = attrs.field(alias="frame")
+    kind: Kind = attrs.field(converter=_kind)
+    _frame: pl.DataFrame = attrs.field(alias="frame", validator=_conforming)
     warnings: list[str] = attrs.field(factory=list)
 
+    @overload
     @classmethod
-    def from_frame(cls, kind: Kind, frame: pl.DataFrame, warnings: Iterable[str] = ()) -> Table:
+    def from_frame(
+        cls, kind: Literal[Kind.OHLCV], frame: pl.DataFrame, warnings: Iterable[str] = ...
+    ) -> Table[OhlcvBar]: ...
+
+    @overload
+    @classmethod
+    def from_frame(
+        cls, kind: Literal[Kind.OPEN_INTEREST], frame: pl.DataFrame, warnings: Iterable[str] = ...
+    ) -> Table[OpenInterestBar]: ...
+
+    @overload
+    @classmethod
+    def from_frame(
+        cls, kind: Literal[Kind.FUNDING_RATE], frame: pl.DataFrame, warnings: Iterable[str] = ...
+    ) -> Table[FundingRateBar]: ...
+
+    @overload
+    @classmethod
+    def from_frame(
+        cls,
+        kind: Literal[Kind.PREDICTED_FUNDING_RATE],
+        frame: pl.DataFrame,
+        warnings: Iterable[str] = ...,
+    ) -> Table[PredictedFundingRateBar]: ...
+
+    @overload
+    @classmethod
+    def from_frame(
+        cls, kind: Literal[Kind.LIQUIDATIONS], frame: pl.DataFrame, warnings: Iterable[str] = ...
+    ) -> Table[LiquidationBar]: ...
+
+    @overload
+    @classmethod
+    def from_frame(
+        cls,
+        kind: Literal[Kind.LONG_SHORT_RATIO],
+        frame: pl.DataFrame,
+        warnings: Iterable[str] = ...,
+    ) -> Table[LongShortRatioBar]: ...
+
+    @overload
+    @classmethod
+    def from_frame(
+        cls,
+        kind: Literal[Kind.OPEN_INTEREST_SNAPSHOT],
+        frame: pl.DataFrame,
+        warnings: Iterable[str] = ...,
+    ) -> Table[OpenInterestSnapshot]: ...
+
+    @overload
+    @classmethod
+    def from_frame(
+        cls,
+        kind: Literal[Kind.FUNDING_RATE_SNAPSHOT],
+        frame: pl.DataFrame,
+        warnings: Iterable[str] = ...,
+    ) -> Table[FundingRateSnapshot]: ...
+
+    @overload
+    @classmethod
+    def from_frame(
+        cls,
+        kind: Literal[Kind.PREDICTED_FUNDING_RATE_SNAPSHOT],
+        frame: pl.DataFrame,
+        warnings: Iterable[str] = ...,
+    ) -> Table[PredictedFundingRateSnapshot]: ...
+
+    @overload
+    @classmethod
+    def from_frame(
+        cls, kind: Literal[Kind.MARKETS], frame: pl.DataFrame, warnings: Iterable[str] = ...
+    ) -> Table[Market]: ...
+
+    @overload
+    @classmethod
+    def from_frame(
+        cls, kind: Literal[Kind.EXCHANGES], frame: pl.DataFrame, warnings: Iterable[str] = ...
+    ) -> Table[Exchange]: ...
+
+    @overload
+    @classmethod
+    def from_frame(
+        cls,
+        kind: Literal[Kind.OPEN_INTEREST_AGGREGATE],
+        frame: pl.DataFrame,
+        warnings: Iterable[str] = ...,
+    ) -> Table[AggregateOpenInterestBar]: ...
+
+    @overload
+    @classmethod
+    def from_frame(
+        cls,
+        kind: Literal[Kind.LIQUIDATIONS_AGGREGATE],
+        frame: pl.DataFrame,
+        warnings: Iterable[str] = ...,
+    ) -> Table[AggregateLiquidationBar]: ...
+
+    @overload
+    @classmethod
+    def from_frame(
+        cls, kind: Literal[Kind.METRIC], frame: pl.DataFrame, warnings: Iterable[str] = ...
+    ) -> Table[Metric]: ...
+
+    @overload
+    @classmethod
+    def from_frame(
+        cls, kind: Kind, frame: pl.DataFrame, warnings: Iterable[str] = ...
+    ) -> Table[Any]: ...
+
+    @classmethod
+    def from_frame(
+        cls, kind: Kind, frame: pl.DataFrame, warnings: Iterable[str] = ()
+    ) -> Table[Any]:
         """Build a table, selecting and casting the frame's columns to the kind's schema.
 
+        Columns the kind does not have are dropped; its columns are put in schema order and
+        cast to its dtypes (integers to `Float64`, naive `ts` to UTC milliseconds, ...).
+
         Raises:
-            polars.exceptions.ColumnNotFoundError: If a column of the schema is missing.
+            ValidationError: If `kind` is unknown, `frame` is not a polars DataFrame, a column
+                of the kind is missing, or a column cannot be cast to the kind's dtype; the
+                message names the columns.
+
+        Examples:
+            >>> frame = pl.DataFrame({"provider": ["coinalyze"], "exchange": ["binance"],
+            ...     "symbol": ["BTCUSDT_PERP.A"], "base": ["BTC"], "ts": [1_748_736_000_000],
+            ...     "value": [-0.0001], "period_hours": [None]})
+            >>> Table.from_frame(Kind.FUNDING_RATE_SNAPSHOT, frame.with_columns(
+            ...     pl.from_epoch("ts", time_unit="ms"))).to_records()[0].value
+            -0.0001
         """
-        target = schema(kind)
-        conformed = frame.select(pl.col(name).cast(dtype) for name, dtype in target.items())
-        return cls(Kind(kind), conformed, list(warnings))
+        known = _kind(kind)
+        target = schema(known)
+        if not isinstance(frame, pl.DataFrame):
+            raise ValidationError(
+                f"Table.from_frame needs a polars DataFrame, got {_describe(frame)} "
+                "(convert it with polars.from_pandas, polars.from_arrow or polars.DataFrame)"
+            )
+        if missing := [name for name in target if name not in frame.columns]:
+            raise ValidationError(
+                f"the frame lacks column(s) {', '.join(missing)} of kind {known.value!r}, "
+                f"whose columns are {', '.join(target.names())}"
+            )
+        try:
+            conformed = frame.select(pl.col(name).cast(dtype) for name, dtype in target.items())
+        except pl.exceptions.PolarsError:
+            raise ValidationError(
+                f"the frame does not fit kind {known.value!r}: {_uncastable(frame, target)}"
+            ) from None
+        return cls(known, conformed, list(warnings))
 
+    @overload
     @classmethod
-    def empty(cls, kind: Kind, warnings: Iterable[str] = ()) -> Table:
+    def empty(cls, kind: Literal[Kind.OHLCV], warnings: Iterable[str] = ...) -> Table[OhlcvBar]: ...
+
+    @overload
+    @classmethod
+    def empty(
+        cls, kind: Literal[Kind.OPEN_INTEREST], warnings: Iterable[str] = ...
+    ) -> Table[OpenInterestBar]: ...
+
+    @overload
+    @classmethod
+    def empty(
+        cls, kind: Literal[Kind.FUNDING_RATE], warnings: Iterable[str] = ...
+    ) -> Table[FundingRateBar]: ...
+
+    @overload
+    @classmethod
+    def empty(
+        cls, kind: Literal[Kind.PREDICTED_FUNDING_RATE], warnings: Iterable[str] = ...
+    ) -> Table[PredictedFundingRateBar]: ...
+
+    @overload
+    @classmethod
+    def empty(
+        cls, kind: Literal[Kind.LIQUIDATIONS], warnings: Iterable[str] = ...
+    ) -> Table[LiquidationBar]: ...
+
+    @overload
+    @classmethod
+    def empty(
+        cls, kind: Literal[Kind.LONG_SHORT_RATIO], warnings: Iterable[str] = ...
+    ) -> Table[LongShortRatioBar]: ...
+
+    @overload
+    @classmethod
+    def empty(
+        cls, kind: Literal[Kind.OPEN_INTEREST_SNAPSHOT], warnings: Iterable[str] = ...
+    ) -> Table[OpenInterestSnapshot]: ...
+
+    @overload
+    @classmethod
+    def empty(
+        cls, kind: Literal[Kind.FUNDING_RATE_SNAPSHOT], warnings: Iterable[str] = ...
+    ) -> Table[FundingRateSnapshot]: ...
+
+    @overload
+    @classmethod
+    def empty(
+        cls, kind: Literal[Kind.PREDICTED_FUNDING_RATE_SNAPSHOT], warnings: Iterable[str] = ...
+    ) -> Table[PredictedFundingRateSnapshot]: ...
+
+    @overload
+    @classmethod
+    def empty(cls, kind: Literal[Kind.MARKETS], warnings: Iterable[str] = ...) -> Table[Market]: ...
+
+    @overload
+    @classmethod
+    def empty(
+        cls, kind: Literal[Kind.EXCHANGES], warnings: Iterable[str] = ...
+    ) -> Table[Exchange]: ...
+
+    @overload
+    @classmethod
+    def empty(
+        cls, kind: Literal[Kind.OPEN_INTEREST_AGGREGATE], warnings: Iterable[str] = ...
+    ) -> Table[AggregateOpenInterestBar]: ...
+
+    @overload
+    @classmethod
+    def empty(
+        cls, kind: Literal[Kind.LIQUIDATIONS_AGGREGATE], warnings: Iterable[str] = ...
+    ) -> Table[AggregateLiquidationBar]: ...
+
+    @overload
+    @classmethod
+    def empty(cls, kind: Literal[Kind.METRIC], warnings: Iterable[str] = ...) -> Table[Metric]: ...
+
+    @overload
+    @classmethod
+    def empty(cls, kind: Kind, warnings: Iterable[str] = ...) -> Table[Any]: ...
+    @classmethod
+    def empty(cls, kind: Kind, warnings: Iterable[str] = ()) -> Table[Any]:
         """A table with no rows and the full schema of `kind`."""
-        return cls(Kind(kind), pl.DataFrame(schema=schema(kind)), list(warnings))
+        known = _kind(kind)
+        return cls(known, pl.DataFrame(schema=schema(known)), list(warnings))
 
     @classmethod
-    def concat(cls, kind: Kind, tables: Iterable[Table], warnings: Iterable[str] = ()) -> Table:
-        """Stack tables of one kind, de-duplicated on the primary key (last one wins) and sorted."""
+    def concat(
+        cls, kind: Kind, tables: Iterable[Table[_T]], warnings: Iterable[str] = ()
+    ) -> Table[_T]:
+        """Stack tables of one kind, de-duplicated on the primary key (last one wins) and sorted.
+
+        Raises:
+            ValidationError: If a table holds another kind.
+        """
+        known = _kind(kind)
         parts = list(tables)
+        if others := sorted({part.kind.value for part in parts if part.kind is not known}):
+            raise ValidationError(
+                f"cannot concat tables of kind {', '.join(others)} into kind {known.value!r}"
+            )
         frames = [part.to_polars() for part in parts]
         notes = [note for part in parts for note in part.warnings]
-        frame = pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=schema(kind))
-        return cls(Kind(kind), _dedupe_sorted(frame, primary_key(kind)), [*notes, *warnings])
+        frame = pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=schema(known))
+        return Table(known, _dedupe_sorted(frame, primary_key(known)), [*notes, *warnings])
 
     def to_polars(self) -> pl.DataFrame:
         """The rows as a polars DataFrame (UTC `ts`, the kind's exact dtypes)."""
         return self._frame
 
-    def to_records(self) -> list[Any]:
+    def to_records(self) -> list[R]:
         """The rows as frozen attrs records of the kind's record class."""
         return list(self)
 
-    def with_warnings(self, warnings: Iterable[str]) -> Table:
+    def with_warnings(self, warnings: Iterable[str]) -> Self:
         """A copy of this table with more warnings appended."""
         return attrs.evolve(self, warnings=[*self.warnings, *warnings])
 
-    def __iter__(self) -> Iterator[Any]:
+    def __iter__(self) -> Iterator[R]:
         cls = record_type(self.kind)
         for row in self._frame.iter_rows():
             yield cls(*row)
@@ -85,6 +379,19 @@ class Table:
 
     def __repr__(self) -> str:
         return f"Table(kind={self.kind.value!r}, rows={len(self)}, warnings={len(self.warnings)})"
+
+
+def _uncastable(frame: pl.DataFrame, target: pl.Schema) -> str:
+    """Name each column that does not cast to its dtype (called only once a cast failed)."""
+    bad = []
+    for name, dtype in target.items():
+        try:
+            frame.select(pl.col(name).cast(dtype))
+        except pl.exceptions.PolarsError:
+            bad.append(
+                f"column {name!r} holds {frame.schema[name]}, which does not cast to {dtype}"
+            )
+    return "; ".join(bad) or "its columns do not cast to the kind's dtypes"
 
 
 def _dedupe_sorted(frame: pl.DataFrame, key: tuple[str, ...]) -> pl.DataFrame:

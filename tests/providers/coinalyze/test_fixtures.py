@@ -248,7 +248,7 @@ def test_client_funding_samples_are_fractions(
     assert table.to_polars().select("ts", "open", "high", "low", "close").rows() == [
         (
             day,
-            *(pytest.approx(percent_to_fraction(bar[f]), rel=1e-15, abs=0) for f in "ohlc"),
+            *(percent_to_fraction(bar[f]) for f in "ohlc"),
         )
         for day, bar in zip(DAYS, series["history"], strict=True)
     ]
@@ -335,7 +335,7 @@ def test_client_funding_snapshot_samples(
             "BTCUSDT_PERP.A",
             "BTC",
             ts,
-            pytest.approx(percent_to_fraction(raw), rel=1e-15, abs=0),
+            percent_to_fraction(raw),
             None,  # Coinalyze does not say the funding period
         )
     ]

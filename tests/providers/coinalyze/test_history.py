@@ -18,7 +18,6 @@ from .conftest import (
     NOW_DT,
     FakeCoinalyze,
     assert_exact,
-    assert_within_ulps,
     percent_to_fraction,
     windows_of,
 )
@@ -40,11 +39,7 @@ def test_frame_equals_fake_truth_for_window(
     expected = fake.truth(method, symbols, "1h", start, end)
     assert table.kind is METHODS[method].kind
     assert len(table) == 3 * 42
-    if METHODS[method].percent:
-        # exact up to the ulp-level rounding of the percent division (see test_fixtures)
-        assert_within_ulps(table.to_polars(), expected)
-    else:
-        assert_exact(table.to_polars(), expected)
+    assert_exact(table.to_polars(), expected)
     assert table.warnings == []
 
 
@@ -182,7 +177,7 @@ def test_funding_values_are_api_percent_divided_by_100(
     want = [
         tuple(percent_to_fraction(bar[field]) for field in ("o", "h", "l", "c")) for bar in sent
     ]
-    assert got == [tuple(pytest.approx(v, rel=1e-15, abs=0) for v in row) for row in want]
+    assert got == want
     assert max(abs(v) for row in got for v in row) < 0.0003  # fractions, not percent
 
 

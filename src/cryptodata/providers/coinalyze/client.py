@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any, Literal, Self
+from typing import Any, Literal, Self, overload
 
 import httpx
 import polars as pl
@@ -19,9 +19,25 @@ import polars as pl
 from cryptodata.core._args import names, text
 from cryptodata.core._checks import count, finite
 from cryptodata.core.clock import Clock, SystemClock
+from cryptodata.core.decimals import shift_point
 from cryptodata.core.errors import ValidationError
 from cryptodata.core.intervals import Interval, IntervalInput
 from cryptodata.core.limiters import RateLimiter, SlidingWindowLimiter
+from cryptodata.core.records import (
+    AggregateLiquidationBar,
+    AggregateOpenInterestBar,
+    Exchange,
+    FundingRateBar,
+    FundingRateSnapshot,
+    LiquidationBar,
+    LongShortRatioBar,
+    Market,
+    OhlcvBar,
+    OpenInterestBar,
+    OpenInterestSnapshot,
+    PredictedFundingRateBar,
+    PredictedFundingRateSnapshot,
+)
 from cryptodata.core.request import Request, Secret
 from cryptodata.core.retry import RetryPolicy
 from cryptodata.core.schema import Kind, series_key
@@ -253,10 +269,10 @@ class _CoinalyzeBase:
         self._catalog_cache = (now, catalog)
         return catalog
 
-    def _exchanges(self) -> Flow[Table]:
+    def _exchanges(self) -> Flow[Table[Exchange]]:
         return (yield from self._catalog()).exchanges_table()
 
-    def _markets(self, market_type: str | None) -> Flow[Table]:
+    def _markets(self, market_type: str | None) -> Flow[Table[Market]]:
         return (yield from self._catalog()).markets_table(market_type)
 
     def _series(
@@ -486,10 +502,9 @@ def _shape(
     """Raw parsed columns + market info → the canonical columns of the endpoint's kind."""
     values = [column for _, column in endpoint.fields]
     unit = pl.lit("usd") if endpoint.usd and convert_to_usd else pl.col("unit")
-    # polars turns division by a constant into multiplication by its reciprocal, one ulp off
-    # for values such as -0.000582 %; dividing by a materialised column is exact.
-    hundred = pl.Series([100.0]).new_from_index(0, raw.height)
-    scaled = [pl.col(column) / hundred for column in values] if endpoint.percent else []
+    # Percent to fraction on the decimal digits the API sent: a float division by 100 rounds
+    # once more, -0.000011 % becoming -1.0999999999999999e-07 instead of -1.1e-07.
+    scaled = [shift_point(pl.col(column), -2) for column in values] if endpoint.percent else []
     return raw.join(
         info.select("symbol", "exchange", "base", "unit"), on="symbol", how="left"
     ).with_columns(
@@ -580,19 +595,19 @@ class Coinalyze(_CoinalyzeBase):
         )
         self._transport = SyncTransport(http_transport=http_transport, **self._transport_options)
 
-    def exchanges(self) -> Table:
+    def exchanges(self) -> Table[Exchange]:
         """Venues Coinalyze covers: canonical `name` (e.g. `binance`), `code` (e.g. `A`), display name."""
         return self._transport.run(self._exchanges())
 
-    def future_markets(self) -> Table:
+    def future_markets(self) -> Table[Market]:
         """Every futures market (perpetual and dated) with its unit and coverage flags."""
         return self._transport.run(self._markets("future"))
 
-    def spot_markets(self) -> Table:
+    def spot_markets(self) -> Table[Market]:
         """Every spot market (OHLCV only; volume in the base asset)."""
         return self._transport.run(self._markets("spot"))
 
-    def markets(self) -> Table:
+    def markets(self) -> Table[Market]:
         """Every market, futures and spot, as one table of kind `markets` (the source protocol's)."""
         return self._transport.run(self._markets(None))
 
@@ -607,7 +622,7 @@ class Coinalyze(_CoinalyzeBase):
         """
         return self._transport.run(self._series(kind, symbols, interval))
 
-    def fetch(self, step: Step) -> Table:
+    def fetch(self, step: Step) -> Table[Any]:
         """The rows of one step of [`history_steps`][cryptodata.Coinalyze.history_steps]: one data request."""
         return self._transport.run(self._fetch(step))
 
@@ -676,15 +691,17 @@ class Coinalyze(_CoinalyzeBase):
         """
         return self._transport.run(self._resolve_many(bases, exchanges, quote, perpetual))
 
-    def open_interest(self, symbols: Symbols, *, convert_to_usd: bool = False) -> Table:
+    def open_interest(
+        self, symbols: Symbols, *, convert_to_usd: bool = False
+    ) -> Table[OpenInterestSnapshot]:
         """Current open interest per symbol (kind `open_interest_snapshot`; `ts` = update time)."""
         return self._transport.run(self._snapshot(ep.OPEN_INTEREST, symbols, convert_to_usd))
 
-    def funding_rate(self, symbols: Symbols) -> Table:
+    def funding_rate(self, symbols: Symbols) -> Table[FundingRateSnapshot]:
         """Current funding rate per symbol, a fraction per funding period."""
         return self._transport.run(self._snapshot(ep.FUNDING_RATE, symbols))
 
-    def predicted_funding_rate(self, symbols: Symbols) -> Table:
+    def predicted_funding_rate(self, symbols: Symbols) -> Table[PredictedFundingRateSnapshot]:
         """Predicted next funding rate per symbol, a fraction per funding period."""
         return self._transport.run(self._snapshot(ep.PREDICTED_FUNDING_RATE, symbols))
 
@@ -696,7 +713,7 @@ class Coinalyze(_CoinalyzeBase):
         start: TimeInput,
         end: TimeInput | None = None,
         convert_to_usd: bool = False,
-    ) -> Table:
+    ) -> Table[OpenInterestBar]:
         """Open interest bars (`open high low close`) over `[start, end)`.
 
         Args:
@@ -724,7 +741,7 @@ class Coinalyze(_CoinalyzeBase):
         interval: IntervalInput,
         start: TimeInput,
         end: TimeInput | None = None,
-    ) -> Table:
+    ) -> Table[FundingRateBar]:
         """Funding rate bars over `[start, end)`, as fractions per funding period."""
         return self._transport.run(
             self._history(ep.FUNDING_RATE_HISTORY, symbols, interval, start, end)
@@ -737,7 +754,7 @@ class Coinalyze(_CoinalyzeBase):
         interval: IntervalInput,
         start: TimeInput,
         end: TimeInput | None = None,
-    ) -> Table:
+    ) -> Table[PredictedFundingRateBar]:
         """Predicted funding rate bars over `[start, end)`, as fractions per funding period."""
         return self._transport.run(
             self._history(ep.PREDICTED_FUNDING_RATE_HISTORY, symbols, interval, start, end)
@@ -751,7 +768,7 @@ class Coinalyze(_CoinalyzeBase):
         start: TimeInput,
         end: TimeInput | None = None,
         convert_to_usd: bool = False,
-    ) -> Table:
+    ) -> Table[LiquidationBar]:
         """Long and short liquidations summed per bar over `[start, end)`."""
         return self._transport.run(
             self._history(ep.LIQUIDATION_HISTORY, symbols, interval, start, end, convert_to_usd)
@@ -764,7 +781,7 @@ class Coinalyze(_CoinalyzeBase):
         interval: IntervalInput,
         start: TimeInput,
         end: TimeInput | None = None,
-    ) -> Table:
+    ) -> Table[LongShortRatioBar]:
         """Long/short account ratio bars over `[start, end)` (symbols without the data are skipped, with a warning)."""
         return self._transport.run(
             self._history(ep.LONG_SHORT_RATIO_HISTORY, symbols, interval, start, end)
@@ -777,7 +794,7 @@ class Coinalyze(_CoinalyzeBase):
         interval: IntervalInput,
         start: TimeInput,
         end: TimeInput | None = None,
-    ) -> Table:
+    ) -> Table[OhlcvBar]:
         """Price bars with volume, buy volume, trades and buy trades over `[start, end)`; spot symbols work too."""
         return self._transport.run(self._history(ep.OHLCV_HISTORY, symbols, interval, start, end))
 
@@ -790,7 +807,7 @@ class Coinalyze(_CoinalyzeBase):
         start: TimeInput,
         end: TimeInput | None = None,
         convert_to_usd: bool | None = None,
-    ) -> Table:
+    ) -> Table[Any]:
         """Bars of any series kind, by name.
 
         Args:
@@ -807,6 +824,30 @@ class Coinalyze(_CoinalyzeBase):
             self._history_of(kind, symbols, interval, start, end, convert_to_usd)
         )
 
+    @overload
+    def aggregate(
+        self,
+        kind: Literal["open_interest"],
+        base: str,
+        *,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+        exchanges: str | Iterable[str] | None = None,
+    ) -> Table[AggregateOpenInterestBar]: ...
+
+    @overload
+    def aggregate(
+        self,
+        kind: Literal["liquidations"],
+        base: str,
+        *,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+        exchanges: str | Iterable[str] | None = None,
+    ) -> Table[AggregateLiquidationBar]: ...
+
     def aggregate(
         self,
         kind: AggregateKind,
@@ -816,7 +857,7 @@ class Coinalyze(_CoinalyzeBase):
         start: TimeInput,
         end: TimeInput | None = None,
         exchanges: str | Iterable[str] | None = None,
-    ) -> Table:
+    ) -> Table[Any]:
         """Cross-venue USD sum of open interest or liquidations for every perpetual of `base`.
 
         Args:
@@ -881,19 +922,19 @@ class AsyncCoinalyze(_CoinalyzeBase):
         )
         self._transport = AsyncTransport(http_transport=http_transport, **self._transport_options)
 
-    async def exchanges(self) -> Table:
+    async def exchanges(self) -> Table[Exchange]:
         """See [`Coinalyze.exchanges`][cryptodata.Coinalyze.exchanges]."""
         return await self._transport.run(self._exchanges())
 
-    async def future_markets(self) -> Table:
+    async def future_markets(self) -> Table[Market]:
         """See [`Coinalyze.future_markets`][cryptodata.Coinalyze.future_markets]."""
         return await self._transport.run(self._markets("future"))
 
-    async def spot_markets(self) -> Table:
+    async def spot_markets(self) -> Table[Market]:
         """See [`Coinalyze.spot_markets`][cryptodata.Coinalyze.spot_markets]."""
         return await self._transport.run(self._markets("spot"))
 
-    async def markets(self) -> Table:
+    async def markets(self) -> Table[Market]:
         """See [`Coinalyze.markets`][cryptodata.Coinalyze.markets]."""
         return await self._transport.run(self._markets(None))
 
@@ -903,7 +944,7 @@ class AsyncCoinalyze(_CoinalyzeBase):
         """See [`Coinalyze.series`][cryptodata.Coinalyze.series]."""
         return await self._transport.run(self._series(kind, symbols, interval))
 
-    async def fetch(self, step: Step) -> Table:
+    async def fetch(self, step: Step) -> Table[Any]:
         """See [`Coinalyze.fetch`][cryptodata.Coinalyze.fetch]."""
         return await self._transport.run(self._fetch(step))
 
@@ -930,15 +971,17 @@ class AsyncCoinalyze(_CoinalyzeBase):
         """See [`Coinalyze.resolve_many`][cryptodata.Coinalyze.resolve_many]."""
         return await self._transport.run(self._resolve_many(bases, exchanges, quote, perpetual))
 
-    async def open_interest(self, symbols: Symbols, *, convert_to_usd: bool = False) -> Table:
+    async def open_interest(
+        self, symbols: Symbols, *, convert_to_usd: bool = False
+    ) -> Table[OpenInterestSnapshot]:
         """See [`Coinalyze.open_interest`][cryptodata.Coinalyze.open_interest]."""
         return await self._transport.run(self._snapshot(ep.OPEN_INTEREST, symbols, convert_to_usd))
 
-    async def funding_rate(self, symbols: Symbols) -> Table:
+    async def funding_rate(self, symbols: Symbols) -> Table[FundingRateSnapshot]:
         """See [`Coinalyze.funding_rate`][cryptodata.Coinalyze.funding_rate]."""
         return await self._transport.run(self._snapshot(ep.FUNDING_RATE, symbols))
 
-    async def predicted_funding_rate(self, symbols: Symbols) -> Table:
+    async def predicted_funding_rate(self, symbols: Symbols) -> Table[PredictedFundingRateSnapshot]:
         """See [`Coinalyze.predicted_funding_rate`][cryptodata.Coinalyze.predicted_funding_rate]."""
         return await self._transport.run(self._snapshot(ep.PREDICTED_FUNDING_RATE, symbols))
 
@@ -950,7 +993,7 @@ class AsyncCoinalyze(_CoinalyzeBase):
         start: TimeInput,
         end: TimeInput | None = None,
         convert_to_usd: bool = False,
-    ) -> Table:
+    ) -> Table[OpenInterestBar]:
         """See [`Coinalyze.open_interest_history`][cryptodata.Coinalyze.open_interest_history]."""
         return await self._transport.run(
             self._history(ep.OPEN_INTEREST_HISTORY, symbols, interval, start, end, convert_to_usd)
@@ -963,7 +1006,7 @@ class AsyncCoinalyze(_CoinalyzeBase):
         interval: IntervalInput,
         start: TimeInput,
         end: TimeInput | None = None,
-    ) -> Table:
+    ) -> Table[FundingRateBar]:
         """See [`Coinalyze.funding_rate_history`][cryptodata.Coinalyze.funding_rate_history]."""
         return await self._transport.run(
             self._history(ep.FUNDING_RATE_HISTORY, symbols, interval, start, end)
@@ -976,7 +1019,7 @@ class AsyncCoinalyze(_CoinalyzeBase):
         interval: IntervalInput,
         start: TimeInput,
         end: TimeInput | None = None,
-    ) -> Table:
+    ) -> Table[PredictedFundingRateBar]:
         """See [`Coinalyze.predicted_funding_rate_history`][cryptodata.Coinalyze.predicted_funding_rate_history]."""
         return await self._transport.run(
             self._history(ep.PREDICTED_FUNDING_RATE_HISTORY, symbols, interval, start, end)
@@ -990,7 +1033,7 @@ class AsyncCoinalyze(_CoinalyzeBase):
         start: TimeInput,
         end: TimeInput | None = None,
         convert_to_usd: bool = False,
-    ) -> Table:
+    ) -> Table[LiquidationBar]:
         """See [`Coinalyze.liquidation_history`][cryptodata.Coinalyze.liquidation_history]."""
         return await self._transport.run(
             self._history(ep.LIQUIDATION_HISTORY, symbols, interval, start, end, convert_to_usd)
@@ -1003,7 +1046,7 @@ class AsyncCoinalyze(_CoinalyzeBase):
         interval: IntervalInput,
         start: TimeInput,
         end: TimeInput | None = None,
-    ) -> Table:
+    ) -> Table[LongShortRatioBar]:
         """See [`Coinalyze.long_short_ratio_history`][cryptodata.Coinalyze.long_short_ratio_history]."""
         return await self._transport.run(
             self._history(ep.LONG_SHORT_RATIO_HISTORY, symbols, interval, start, end)
@@ -1016,7 +1059,7 @@ class AsyncCoinalyze(_CoinalyzeBase):
         interval: IntervalInput,
         start: TimeInput,
         end: TimeInput | None = None,
-    ) -> Table:
+    ) -> Table[OhlcvBar]:
         """See [`Coinalyze.ohlcv_history`][cryptodata.Coinalyze.ohlcv_history]."""
         return await self._transport.run(
             self._history(ep.OHLCV_HISTORY, symbols, interval, start, end)
@@ -1031,11 +1074,35 @@ class AsyncCoinalyze(_CoinalyzeBase):
         start: TimeInput,
         end: TimeInput | None = None,
         convert_to_usd: bool | None = None,
-    ) -> Table:
+    ) -> Table[Any]:
         """See [`Coinalyze.history`][cryptodata.Coinalyze.history]."""
         return await self._transport.run(
             self._history_of(kind, symbols, interval, start, end, convert_to_usd)
         )
+
+    @overload
+    async def aggregate(
+        self,
+        kind: Literal["open_interest"],
+        base: str,
+        *,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+        exchanges: str | Iterable[str] | None = None,
+    ) -> Table[AggregateOpenInterestBar]: ...
+
+    @overload
+    async def aggregate(
+        self,
+        kind: Literal["liquidations"],
+        base: str,
+        *,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+        exchanges: str | Iterable[str] | None = None,
+    ) -> Table[AggregateLiquidationBar]: ...
 
     async def aggregate(
         self,
@@ -1046,7 +1113,7 @@ class AsyncCoinalyze(_CoinalyzeBase):
         start: TimeInput,
         end: TimeInput | None = None,
         exchanges: str | Iterable[str] | None = None,
-    ) -> Table:
+    ) -> Table[Any]:
         """See [`Coinalyze.aggregate`][cryptodata.Coinalyze.aggregate]."""
         return await self._transport.run(
             self._aggregate(kind, base, interval, start, end, exchanges)

@@ -15,6 +15,7 @@ import polars as pl
 
 from cryptodata.core._args import names
 from cryptodata.core.errors import ValidationError
+from cryptodata.core.records import Exchange, Market
 from cryptodata.core.schema import Kind, schema
 from cryptodata.core.table import Table
 from cryptodata.core.venues import normalize_venue
@@ -135,11 +136,11 @@ class MarketCatalog:
         )
         return cls(Table.from_frame(Kind.MARKETS, markets).to_polars(), venues)
 
-    def exchanges_table(self) -> Table:
+    def exchanges_table(self) -> Table[Exchange]:
         """The venues as a table of kind `exchanges`."""
         return Table.from_frame(Kind.EXCHANGES, self.exchanges)
 
-    def markets_table(self, market_type: str | None = None) -> Table:
+    def markets_table(self, market_type: str | None = None) -> Table[Market]:
         """The markets as a table of kind `markets`, optionally only `future` or `spot` ones."""
         frame = (
             self.markets
