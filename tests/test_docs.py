@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import importlib.util
+import pydoc
 import re
 import tomllib
 from pathlib import Path
@@ -67,6 +69,34 @@ def test_no_api_page_documents_a_public_name_under_its_module_path() -> None:
     internal = {f"{module}.{name}" for name, module in cryptodata._EXPORTS.items()}
 
     assert sorted(internal & _directives()) == []
+
+
+_MARKUP = re.compile(r"\]\[[\w.]*\]")
+
+
+def _docstrings() -> list[tuple[str, int, str]]:
+    """Every docstring (module, class, function, attribute) in the package's sources."""
+    found = []
+    for path in sorted((ROOT / "src" / "cryptodata").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            value = node.value if isinstance(node, ast.Expr) else None
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                found.append((str(path.relative_to(ROOT)), node.lineno, value.value))
+    return found
+
+
+def test_no_docstring_holds_mkdocs_cross_reference_markup() -> None:
+    # `help()` shows docstrings as written: names go in plain backticks, the docs link them.
+    marked = [f"{path}:{line}" for path, line, text in _docstrings() if _MARKUP.search(text)]
+
+    assert marked == []
+
+
+def test_help_on_a_public_class_reads_without_markup() -> None:
+    page = pydoc.render_doc(cryptodata.Table, renderer=pydoc.plaintext)
+
+    assert "`Table.from_frame`" in page
+    assert "][" not in page
 
 
 def test_the_docs_extension_links_backticked_names_to_their_reference_entries() -> None:

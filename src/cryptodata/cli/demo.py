@@ -2,7 +2,7 @@
 
 With `COINALYZE_API_KEY` set it queries the real API; without it, the same client code
 (validation, planning, limiter, transport, parsing) runs against sample responses recorded
-from the real API ([Coinalyze's replay mode][cryptodata.providers.coinalyze.replay]), which
+from the real API (Coinalyze's replay mode, `cryptodata.providers.coinalyze.replay`), which
 hold one symbol: others are refused before any request. It ends with the `cryptodata query`
 command that reads back what it stored.
 """

@@ -3,7 +3,7 @@
 One rule for the whole library: where a collection of names (symbols, exchanges, bases,
 kinds) is expected, a lone string is one name, never a collection of one-letter names; every
 item must be a non-empty string. Anything else is a
-[`ValidationError`][cryptodata.ValidationError] naming the argument, raised before a request
+`ValidationError` naming the argument, raised before a request
 is sent.
 """
 
@@ -20,7 +20,7 @@ __all__ = ["names", "text"]
 def names(argument: str, values: str | Iterable[str], *, allow_empty: bool = False) -> list[str]:
     """Non-empty strings from a string or a collection of them, in order, each once.
 
-    `str` subclasses (such as [`Kind`][cryptodata.Kind]) are kept as they are.
+    `str` subclasses (such as `Kind`) are kept as they are.
 
     Args:
         argument: The argument's name, for error messages.

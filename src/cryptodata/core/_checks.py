@@ -3,7 +3,7 @@
 A setting that is NaN, infinite, of the wrong type or out of range fails later, and badly: a
 NaN `max_attempts` retries forever (every comparison with NaN is false), an infinite wait
 overflows `time.sleep`, a cost of 1.9 is counted as 1. These checks turn each of them into a
-[`ValidationError`][cryptodata.ValidationError] that says the allowed range, before any
+`ValidationError` that says the allowed range, before any
 request is sent.
 
 `bool` is an `int` subclass, but `True` is never meant as a count or a number of seconds: it

@@ -51,7 +51,7 @@ def _spellings(value: str) -> set[str]:
 
 
 def redact_known(text: str) -> str:
-    """`text` with the value of every live [`Secret`][cryptodata.core.request.Secret] as `***`.
+    """`text` with the value of every live `Secret` as `***`.
 
     Covers the raw value, its URL-encoded spellings and its spelling inside a `str` or
     `bytes` repr, so log lines of libraries that print full URLs (httpx does) and their

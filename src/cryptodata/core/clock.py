@@ -1,8 +1,8 @@
 """Clocks: where the library reads the time and waits.
 
 Everything that sleeps or reads the time (rate limiters, retries, retention checks) takes a
-[`Clock`][cryptodata.Clock], so tests can run hours of simulated traffic in milliseconds with a
-[`ManualClock`][cryptodata.ManualClock].
+`Clock`, so tests can run hours of simulated traffic in milliseconds with a
+`ManualClock`.
 """
 
 from __future__ import annotations

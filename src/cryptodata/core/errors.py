@@ -17,7 +17,7 @@ CryptoDataError
 ```
 
 Messages and attributes never contain an API key: errors carry the request's label (its path
-by default, with every [`Secret`][cryptodata.core.request.Secret] shown as `***`), never the
+by default, with every `Secret` shown as `***`), never the
 full URL, and every error replaces the value of each live `Secret` in its message and body
 with `***` (a server that echoes the key it was given cannot put it back in).
 """
@@ -64,7 +64,7 @@ def excerpt(body: bytes | str, limit: int = _EXCERPT_CHARS) -> str:
 class CryptoDataError(Exception):
     """Base class of every error raised by cryptodata.
 
-    The value of every live [`Secret`][cryptodata.core.request.Secret] in the text an error is
+    The value of every live `Secret` in the text an error is
     built with shows as `***`: whatever a server echoed or a library wrote into a message, no
     error can carry a key.
     """

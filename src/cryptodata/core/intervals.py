@@ -1,7 +1,7 @@
 """Bar intervals: one canonical name each, and the calendar arithmetic of bars.
 
 This module knows no provider. A provider keeps its own spellings (Coinalyze's `1hour`,
-`daily`) in its package and passes them to [`Interval.parse`][cryptodata.Interval.parse] as
+`daily`) in its package and passes them to `Interval.parse` as
 `aliases`; it also says which intervals it offers.
 
 Canonical names are case-sensitive: `1m` is a minute and `1M` a month (the only upper-case

@@ -87,7 +87,7 @@ class RateLimiter(Protocol):
 
 
 class Taken:
-    """What [`take`][cryptodata.core.limiters.BaseLimiter.take] did: took budget, or says how long to wait.
+    """What `BaseLimiter.take` did: took budget, or says how long to wait.
 
     Attributes:
         wait: 0.0 when the budget was taken; else the seconds to wait before asking again
@@ -124,7 +124,7 @@ class BaseLimiter(abc.ABC):
 
     A subclass says how to take budget (`take`, with a refund) and how long `cost` would
     wait (`wait_time`); the base checks costs, loops `acquire` and `aacquire` on its clock,
-    and checks and caps every pause at [`MAX_PAUSE`][cryptodata.core.limiters.MAX_PAUSE]
+    and checks and caps every pause at `MAX_PAUSE`
     before the subclass's `_pause` sees it.
     """
 
@@ -142,7 +142,7 @@ class BaseLimiter(abc.ABC):
 
     @abc.abstractmethod
     def take(self, cost: int = 1) -> Taken:
-        """Take `cost` if it fits now, else say how long to wait; see [`Taken`][cryptodata.core.limiters.Taken].
+        """Take `cost` if it fits now, else say how long to wait; see `Taken`.
 
         Raises:
             ValidationError: If `cost` is not an integer from 1 to `capacity`.
@@ -178,7 +178,7 @@ class BaseLimiter(abc.ABC):
         """Grant nothing to anyone for the next `seconds`, at most a day.
 
         An existing longer pause is kept. A pause longer than
-        [`MAX_PAUSE`][cryptodata.core.limiters.MAX_PAUSE] (infinity included) is cut to it;
+        `MAX_PAUSE` (infinity included) is cut to it;
         0 or less does nothing.
 
         Raises:
@@ -219,7 +219,7 @@ class _LocalLimiter(BaseLimiter):
             self._paused_until = max(self._paused_until, self._clock.monotonic() + seconds)
 
     def take(self, cost: int = 1) -> Taken:
-        """Take `cost` if it fits now, else say how long to wait; see [`Taken`][cryptodata.core.limiters.Taken].
+        """Take `cost` if it fits now, else say how long to wait; see `Taken`.
 
         Raises:
             ValidationError: If `cost` is not an integer from 1 to `capacity`.
@@ -261,7 +261,7 @@ class TokenBucketLimiter(_LocalLimiter):
     """A token bucket: `rate` tokens per `per` seconds, bursts up to `capacity`.
 
     Smooth and cheap; it allows a burst of `capacity` at start. Use
-    [`SlidingWindowLimiter`][cryptodata.SlidingWindowLimiter] when the provider counts calls
+    `SlidingWindowLimiter` when the provider counts calls
     in an exact window.
 
     Args:
@@ -407,7 +407,7 @@ class CompositeLimiter(BaseLimiter):
     the composite never grants past a member that refused.
 
     Members may be any cryptodata limiter, a
-    [`RedisRateLimiter`][cryptodata.core.redis_limiter.RedisRateLimiter] or another
+    `RedisRateLimiter` or another
     composite included.
 
     Args:
@@ -448,7 +448,7 @@ class CompositeLimiter(BaseLimiter):
         return max(member.wait_time(cost) for member in self.limiters)
 
     def take(self, cost: int = 1) -> Taken:
-        """Take `cost` from every member, or from none; see [`Taken`][cryptodata.core.limiters.Taken].
+        """Take `cost` from every member, or from none; see `Taken`.
 
         When a member refuses, the wait returned is that member's; a longer one of a later
         member is found on the next try.

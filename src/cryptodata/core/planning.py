@@ -3,7 +3,7 @@
 Windows and batches are planned in full before sending: computing a plan touches no network,
 so tests and users can see the exact requests (and their cost) a query will make. Cursor
 pagination cannot be known ahead (each answer names the next page), so
-[`CursorPaginator`][cryptodata.core.planning.CursorPaginator] is a pure rule — where the cursor
+`CursorPaginator` is a pure rule — where the cursor
 is, how it makes the next request — run as a flow by the transport.
 """
 
@@ -141,7 +141,7 @@ class CursorPaginator:
     answer without one (absent, `null` or empty), or after `max_pages` pages; an answer that
     repeats an earlier cursor raises instead of looping forever.
 
-    Args:
+    Attributes:
         body_field: Dotted path of the cursor in the JSON body, e.g. `"next_page_token"` or
             `"meta.next"`.
         header: Response header holding the cursor, e.g. `"X-Next-Page"`; for `"Link"` the

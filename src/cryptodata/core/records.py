@@ -1,7 +1,7 @@
 """Typed records: one frozen, slotted attrs class per row kind.
 
 The field list of each class *is* the column contract of its kind: the polars schemas in
-[`schema`][cryptodata.core.schema] are derived from these annotations, so a column is declared
+`schema` are derived from these annotations, so a column is declared
 once. Records are built from a table's frame on demand (`Table.to_records()` or iteration).
 """
 
@@ -257,4 +257,4 @@ Record = (
     | AggregateOpenInterestBar
     | AggregateLiquidationBar
 )
-"""Any record a [`Table`][cryptodata.Table] can hold."""
+"""Any record a `Table` can hold."""

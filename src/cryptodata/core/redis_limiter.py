@@ -1,8 +1,8 @@
 """A sliding-window rate limiter kept in Redis, so several processes share one API key's budget.
 
 Coinalyze counts calls per API key, not per process: three workers with their own
-[`SlidingWindowLimiter`][cryptodata.SlidingWindowLimiter] of 40 a minute send up to 120 and
-draw 429s. A [`RedisRateLimiter`][cryptodata.core.redis_limiter.RedisRateLimiter] keeps the
+`SlidingWindowLimiter` of 40 a minute send up to 120 and
+draw 429s. A `RedisRateLimiter` keeps the
 window in Redis instead; every process that uses the same `key` draws from one budget.
 
 Needs the `redis` extra (`pip install 'cryptodata[redis]'`) and Redis 5 or later.
@@ -108,7 +108,7 @@ class RedisRateLimiter(BaseLimiter):
     budget: give each API key its own `key`, and the same `limit` and `window` everywhere.
     Each grant and each check is one atomic Lua script run by the Redis server, on the
     server's clock, so hosts with skewed clocks still agree. A
-    [`pause`][cryptodata.core.redis_limiter.RedisRateLimiter.pause] (the transport's answer to
+    `RedisRateLimiter.pause` (the transport's answer to
     a 429) is seen by every holder of the key.
 
     Connections are opened on first use: a blocking client for `acquire` and `pause`, and an
@@ -118,11 +118,11 @@ class RedisRateLimiter(BaseLimiter):
     `await limiter.aclose()` before the event loop ends: its connections belong to that loop.
 
     When Redis cannot be reached, or does not answer within `timeout` (a stalled server),
-    `acquire`, `aacquire` and `pause` raise [`TransportError`][cryptodata.TransportError]
+    `acquire`, `aacquire` and `pause` raise `TransportError`
     (`provider="redis"`, the password never shown): the limiter never grants blindly, since
     workers each granting the full budget would draw the 429s it exists to prevent. A `key`
     whose Redis keys hold another type of value (another program's data) raises
-    [`ValidationError`][cryptodata.ValidationError] naming them: choose another `key`.
+    `ValidationError` naming them: choose another `key`.
 
     Args:
         redis_url_or_client: A Redis URL (`redis://`, `rediss://`, `unix://`; credentials
@@ -131,7 +131,7 @@ class RedisRateLimiter(BaseLimiter):
         limit: Budget per window, an integer of at least 1 (Coinalyze: 40).
         window: Window length in seconds, from 0.001 to a year (Coinalyze: 60).
         clock: Used only to wait (`sleep` / `asleep`); time itself is read from Redis, so a
-            [`ManualClock`][cryptodata.ManualClock] makes `acquire` spin until real time
+            `ManualClock` makes `acquire` spin until real time
             has passed.
         async_client: A `redis.asyncio.Redis` client for `aacquire`, when you manage clients
             yourself.

@@ -1,9 +1,9 @@
 """Replay and record: answer requests from saved responses, and save live ones as snapshots.
 
-[`ReplayTransport`][cryptodata.core.replay.ReplayTransport] runs the real client code path
+`ReplayTransport` runs the real client code path
 (planning, limiter, run loop, parsing) against saved responses: `cryptodata demo` uses it, and
-so can your own tests and notebooks. [`Recorder`][cryptodata.core.replay.Recorder] (and
-[`AsyncRecorder`][cryptodata.core.replay.AsyncRecorder]) wrap a sender and save every answer
+so can your own tests and notebooks. `Recorder` (and
+`AsyncRecorder`) wrap a sender and save every answer
 as a JSON snapshot that `ReplayTransport.from_snapshots` serves back. Snapshots never hold a
 key: every secret (header, query or path) is written as `***`.
 """
@@ -136,7 +136,7 @@ class _Snapshots:
 
 
 class Recorder:
-    """A [`Sender`][cryptodata.core.senders.Sender] that saves every answer of another one.
+    """A `Sender` that saves every answer of another one.
 
     Args:
         sender: The sender that does the work (e.g. an `HttpxSender` on the live API).
@@ -163,7 +163,7 @@ class Recorder:
 
 
 class AsyncRecorder:
-    """The asyncio twin of [`Recorder`][cryptodata.core.replay.Recorder].
+    """The asyncio twin of `Recorder`.
 
     Args:
         sender: The async sender that does the work.

@@ -1,13 +1,13 @@
 """Requests and responses as values, and the `Secret` that keeps a key out of everything shown.
 
-A [`Request`][cryptodata.core.request.Request] says what to ask (method, path on one of the
+A `Request` says what to ask (method, path on one of the
 transport's base URLs or an absolute URL, query, JSON body, headers, cost, a label for logs and
-an optional `check` of the answer); a [`Response`][cryptodata.core.request.Response] is what a
+an optional `check` of the answer); a `Response` is what a
 sender got back (status, headers, body), handed as a whole to the parser. Neither does I/O: the
 transport's run loop sends requests through a sender (see `cryptodata.core.senders`).
 
 A key may travel in a header, a query parameter or a path segment: put a
-[`Secret`][cryptodata.core.request.Secret] there. Only the sender sees the value; labels, log
+`Secret` there. Only the sender sees the value; labels, log
 lines, error messages and reprs show `***` (or `Secret('********')`) instead.
 """
 
@@ -186,7 +186,7 @@ def _default_label(request: Request) -> str:
 class Request:
     """One request, described as a value; the transport's run loop sends it.
 
-    Args:
+    Attributes:
         path: A path on the base URL named by `base` (e.g. `"/coins/markets"`), or an absolute
             URL on one of the transport's origins. Give a tuple to place a `Secret` in it:
             `("/", Secret(key), "/api/protocols")`.
@@ -199,7 +199,7 @@ class Request:
             absolute URLs without host and query).
         cost: Units of rate-limit budget the request consumes.
         check: Called with every 2xx response inside the retry loop; raise a
-            [`ProviderError`][cryptodata.ProviderError] subclass (e.g. `RateLimitError`, which
+            `ProviderError` subclass (e.g. `RateLimitError`, which
             pauses the shared limiter as a 429 does) or a `ResponseFormatError` for an error
             envelope in a successful answer.
 

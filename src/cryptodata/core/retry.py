@@ -36,7 +36,7 @@ class RetryPolicy:
     is drawn between half and all of its cap) so clients that failed together do not retry
     together. A positive `Retry-After` from the server replaces the computed delay; one longer
     than `max_retry_after` is not waited out but raised as a
-    [`RateLimitError`][cryptodata.RateLimitError].
+    `RateLimitError`.
 
     Attributes:
         max_attempts: Total attempts per request, the first included (1 disables retries),
@@ -47,7 +47,7 @@ class RetryPolicy:
             longest the transport pauses the limiter for, whatever the server asks.
 
     Every delay is a finite number of seconds above 0 and at most a day
-    ([`MAX_PAUSE`][cryptodata.core.limiters.MAX_PAUSE]).
+    (`MAX_PAUSE`).
 
     Raises:
         ValidationError: For a setting of the wrong type (`max_attempts=2.5`, `True`), NaN,

@@ -4,7 +4,7 @@ Every market row starts with `provider exchange symbol base`; bar kinds follow w
 `interval` (the canonical name, `"1h"`) and `ts`, the start of the bar, and snapshots with
 `ts`, the provider's update time. `ts` is always `Datetime("ms", "UTC")`.
 
-[`primary_key`][cryptodata.core.schema.primary_key] is the one source of truth for what
+`primary_key` is the one source of truth for what
 identifies a row: a series (`series_key`, the key without `ts`) holds one interval and, for
 kinds with a unit, one unit, so 1d and 1h bars, or native and USD values, never overwrite each
 other. Sinks derive their layout and their upserts from it.

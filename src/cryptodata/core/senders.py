@@ -2,25 +2,25 @@
 
 The transport's run loop (`cryptodata.core.transport`) does everything else: it charges the
 limiter, logs, classifies statuses into typed errors, runs each request's `check`, retries and
-counts. A sender only sends one [`PreparedRequest`][cryptodata.core.request.PreparedRequest]
-and answers with a [`Response`][cryptodata.core.request.Response], or raises:
+counts. A sender only sends one `PreparedRequest`
+and answers with a `Response`, or raises:
 
-- [`TransportError`][cryptodata.TransportError] when nothing came back (timeout, connection):
+- `TransportError` when nothing came back (timeout, connection):
   the loop retries it with backoff;
-- a [`ProviderError`][cryptodata.ProviderError] subclass when the sender classifies the failure
+- a `ProviderError` subclass when the sender classifies the failure
   itself, as a library doing its own HTTP does. `status` may be `None`. A `RateLimitError`
   pauses the shared limiter (its `retry_after`, else a backoff) exactly as a 429 does, and a
   `ServerError` is retried;
-- a [`ValidationError`][cryptodata.ValidationError] when the request cannot be sent as built
+- a `ValidationError` when the request cannot be sent as built
   (a header value HTTP does not allow), or a
-  [`ResponseFormatError`][cryptodata.ResponseFormatError] when a 2xx body cannot be decoded:
+  `ResponseFormatError` when a 2xx body cannot be decoded:
   neither is retried, since a retry would fail the same way.
 
 The httpx senders raise nothing else: every httpx exception becomes one of these, with its
 message (secrets redacted) in ours.
 
-Shipped: [`HttpxSender`][cryptodata.core.senders.HttpxSender] and
-[`AsyncHttpxSender`][cryptodata.core.senders.AsyncHttpxSender]. Two others fit the same shape
+Shipped: `HttpxSender` and
+`AsyncHttpxSender`. Two others fit the same shape
 (the interfaces are here; the senders come with their providers):
 
 - **ccxt** does its own HTTP, sync (`ccxt.binance`) and async (`ccxt.async_support`). Its sender
@@ -80,7 +80,7 @@ class Sender(Protocol):
 
 
 class AsyncSender(Protocol):
-    """Sends one prepared request with asyncio; see [`Sender`][cryptodata.core.senders.Sender]."""
+    """Sends one prepared request with asyncio; see `Sender`."""
 
     async def send(self, request: PreparedRequest) -> Response:
         """Send `request` and return the provider's answer, whatever its status."""
@@ -247,7 +247,7 @@ class HttpxSender:
         self._max_redirects = max_redirects
 
     def send(self, request: PreparedRequest) -> Response:
-        """Send `request`; see [`Sender.send`][cryptodata.core.senders.Sender.send]."""
+        """Send `request`; see `Sender.send`."""
         response: httpx.Response | None = None
         try:
             outgoing = _build(self._client, request)
@@ -287,7 +287,7 @@ class HttpxSender:
 
 
 class AsyncHttpxSender:
-    """Sends with an `httpx.AsyncClient`; see [`HttpxSender`][cryptodata.core.senders.HttpxSender].
+    """Sends with an `httpx.AsyncClient`; see `HttpxSender`.
 
     Args:
         http_transport: An async httpx transport to send through.
@@ -306,7 +306,7 @@ class AsyncHttpxSender:
         self._max_redirects = max_redirects
 
     async def send(self, request: PreparedRequest) -> Response:
-        """Send `request`; see [`Sender.send`][cryptodata.core.senders.Sender.send]."""
+        """Send `request`; see `Sender.send`."""
         response: httpx.Response | None = None
         try:
             outgoing = _build(self._client, request)

@@ -1,17 +1,17 @@
 """The source protocol: what pipelines and the facade know of a provider, and nothing more.
 
 A *source* is a provider client seen from the outside: its name, its rate limiter and clock, a
-static [`Coverage`][cryptodata.core.source.Coverage] (kinds, intervals, units, history depth,
+static `Coverage` (kinds, intervals, units, history depth,
 venues) that routing and planning read without I/O, a planner that splits a history query
-into one-request [`Step`][cryptodata.core.source.Step]s with their cost in the source's own
+into one-request `Step`s with their cost in the source's own
 limiter units, `fetch(step)` returning exactly that step's rows, `series(...)` naming the
 series a query writes (so a pipeline can ask a sink where each one stopped), and `markets()`.
 
 Provider options (Coinalyze's `convert_to_usd`, a key tier) are arguments of the client, never
 of the protocol: two clients of one provider with different options are two sources.
 
-[`Source`][cryptodata.core.source.Source] is the blocking variant and
-[`AsyncSource`][cryptodata.core.source.AsyncSource] the asyncio one; they differ only in the
+`Source` is the blocking variant and
+`AsyncSource` the asyncio one; they differ only in the
 methods that do I/O.
 
 Examples:
@@ -249,13 +249,13 @@ class AsyncSource(_Planner, Protocol):
     async def series(
         self, kind: Kind | str, symbols: Sequence[str], *, interval: IntervalInput
     ) -> SeriesIds:
-        """See [`Source.series`][cryptodata.core.source.Source.series]."""
+        """See `Source.series`."""
         ...
 
     async def fetch(self, step: Step) -> Table:
-        """See [`Source.fetch`][cryptodata.core.source.Source.fetch]."""
+        """See `Source.fetch`."""
         ...
 
     async def markets(self) -> Table[Market]:
-        """See [`Source.markets`][cryptodata.core.source.Source.markets]."""
+        """See `Source.markets`."""
         ...

@@ -65,7 +65,7 @@ def _describe(frame: object) -> str:
 
 @attrs.frozen(repr=False, eq=False)
 class Table(Generic[R]):
-    """Rows of one [`Kind`][cryptodata.Kind], held as a polars frame with the kind's schema.
+    """Rows of one `Kind`, held as a polars frame with the kind's schema.
 
     A `Table[OhlcvBar]` holds `ohlcv` rows: iterating it or calling `to_records()` gives
     `OhlcvBar` records, and a type checker knows it (`bar.close` checks, `bar.clsoe` does not).
@@ -73,7 +73,7 @@ class Table(Generic[R]):
     and `Table.empty(Kind.OHLCV)` infer it from the kind; a bare `Table` is `Table[Any]`.
 
     Empty results are empty tables with the full schema, never `None`. Tables are built by
-    clients; build one yourself with [`Table.from_frame`][cryptodata.Table.from_frame].
+    clients; build one yourself with `Table.from_frame`.
 
     Attributes:
         kind: What the rows are.

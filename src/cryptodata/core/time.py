@@ -3,7 +3,7 @@
 Accepted: aware `datetime` (converted to UTC), naive `datetime` (taken as UTC, never as local
 time), `date` (midnight UTC), ISO-8601 strings (`"2025-06-01"`, `"2025-06-01T12:00Z"`, with or
 without an offset; naive strings are UTC) and integer epoch **milliseconds**. Everything else is
-a [`ValidationError`][cryptodata.ValidationError] before any request is sent.
+a `ValidationError` before any request is sent.
 """
 
 from __future__ import annotations

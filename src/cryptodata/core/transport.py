@@ -6,8 +6,8 @@ from the limiter, send this request, sleep) and receives their results. `SyncTra
 so do provider clients built on top of them (their operations are flows too).
 
 Sending is the one pluggable step: a *sender* (`cryptodata.core.senders`) puts a
-[`PreparedRequest`][cryptodata.core.request.PreparedRequest] on the wire and answers with a
-[`Response`][cryptodata.core.request.Response]. httpx is the default; a library that does its
+`PreparedRequest` on the wire and answers with a
+`Response`. httpx is the default; a library that does its
 own HTTP (ccxt) plugs in as another sender and goes through the same limiter, retries and
 error classes.
 """
@@ -66,7 +66,7 @@ T = TypeVar("T")
 
 PlannedRequest = Request
 """A request of a plan, computed before anything is sent: a
-[`Request`][cryptodata.core.request.Request] (plans returned `PlannedRequest`s before requests
+`Request` (plans returned `PlannedRequest`s before requests
 had a model of their own; the name stays for them)."""
 
 
@@ -374,13 +374,13 @@ class Transport:
 
 
 class SyncTransport(Transport):
-    """Runs flows with blocking I/O through a [`Sender`][cryptodata.core.senders.Sender].
+    """Runs flows with blocking I/O through a `Sender`.
 
     Args:
         sender: What puts requests on the wire; an
-            [`HttpxSender`][cryptodata.core.senders.HttpxSender] by default.
+            `HttpxSender` by default.
         http_transport: An httpx transport for the default sender (a proxy, a replay, a mock).
-        **kwargs: See [`Transport`][cryptodata.core.transport.Transport].
+        **kwargs: See `Transport`.
 
     Raises:
         ValidationError: If both `sender` and `http_transport` are given.
@@ -428,13 +428,13 @@ class SyncTransport(Transport):
 
 
 class AsyncTransport(Transport):
-    """Runs flows with asyncio through an [`AsyncSender`][cryptodata.core.senders.AsyncSender].
+    """Runs flows with asyncio through an `AsyncSender`.
 
     Args:
         sender: What puts requests on the wire; an
-            [`AsyncHttpxSender`][cryptodata.core.senders.AsyncHttpxSender] by default.
+            `AsyncHttpxSender` by default.
         http_transport: An async httpx transport for the default sender.
-        **kwargs: See [`Transport`][cryptodata.core.transport.Transport].
+        **kwargs: See `Transport`.
 
     Raises:
         ValidationError: If both `sender` and `http_transport` are given.

@@ -2,8 +2,8 @@
 
 Each provider spells venues its own way (Coinalyze's display names `"Gate.io"`, `"Huobi"`;
 ccxt ids `gate`, `htx`; Hyperliquid's `BinPerp`). Every provider turns its spelling into the
-canonical name with [`canonical_venue`][cryptodata.core.venues.canonical_venue] (or, for codes
-of venues this table does not list yet, [`normalize_venue`][cryptodata.core.venues.normalize_venue]),
+canonical name with `canonical_venue` (or, for codes
+of venues this table does not list yet, `normalize_venue`),
 so the `exchange` column means the same thing whoever filled it.
 
 Canonical names are ccxt's exchange ids where ccxt has the venue, except four names that

@@ -1,7 +1,7 @@
 """Backfill and update: plan every request up front, resume per series, write step by step.
 
 A backfill is planned before anything is sent: for each series the source names
-([`Source.series`][cryptodata.core.source.Source.series]) the sink says where it stopped
+(`Source.series`) the sink says where it stopped
 (`last_ts`), the plan re-reads a small `lag` of recent bars from there (providers revise the
 newest bars), and the source splits the rest into one-request steps with their cost. Steps
 run in order and each result is written before the next request; every series' windows run
@@ -9,7 +9,7 @@ oldest first, so a run killed at any moment resumes from `last_ts` without a gap
 make the overlap harmless.
 
 The pipeline knows sources only through the protocol in
-[`cryptodata.core.source`][cryptodata.core.source]: any provider that implements it can be
+`cryptodata.core.source`: any provider that implements it can be
 backfilled, updated and watched.
 """
 
@@ -142,7 +142,7 @@ def plan_backfill(
     symbol's series, which the sink's `last_ts` needs.
 
     Args:
-        source: Any [`Source`][cryptodata.core.source.Source], e.g. `Coinalyze()`.
+        source: Any `Source`, e.g. `Coinalyze()`.
         kinds: Series kinds, e.g. `["open_interest", "funding_rate"]`.
         symbols: The provider's symbols.
         interval: Bar interval (canonical name).
@@ -170,7 +170,7 @@ async def aplan_backfill(
     sink: Sink,
     lag: int = DEFAULT_LAG_BARS,
 ) -> BackfillPlan:
-    """The asyncio twin of [`plan_backfill`][cryptodata.plan_backfill]."""
+    """The asyncio twin of `plan_backfill`."""
     query = _Query.parse(source, kinds, symbols, interval, start, end, lag)
     return _finish_plan(source, query, sink, await _aseries(source, query))
 
@@ -190,7 +190,7 @@ def backfill(
     """Fetch `kinds` by `symbols` over `[start, end)` into `sink`, resuming where it stopped.
 
     Args:
-        source: Any [`Source`][cryptodata.core.source.Source], e.g. `Coinalyze()`; provider
+        source: Any `Source`, e.g. `Coinalyze()`; provider
             options such as Coinalyze's `convert_to_usd` are the client's arguments.
         kinds: Series kinds, e.g. `["open_interest", "funding_rate", "ohlcv"]`.
         symbols: The provider's symbols.
@@ -232,7 +232,7 @@ async def abackfill(
     lag: int = DEFAULT_LAG_BARS,
     progress: Progress | None = None,
 ) -> BackfillReport:
-    """The asyncio twin of [`backfill`][cryptodata.backfill], for `AsyncCoinalyze` and friends.
+    """The asyncio twin of `backfill`, for `AsyncCoinalyze` and friends.
 
     Examples:
         >>> async with AsyncCoinalyze() as cz:                                  # doctest: +SKIP
@@ -301,7 +301,7 @@ async def aupdate(
     lag: int = DEFAULT_LAG_BARS,
     progress: Progress | None = None,
 ) -> BackfillReport:
-    """The asyncio twin of [`update`][cryptodata.update], `symbols=None` included."""
+    """The asyncio twin of `update`, `symbols=None` included."""
     query = _Query.parse(source, kinds, symbols, interval, start, end, lag, empty_only=True)
     if symbols is not None:
         plan = _finish_plan(source, query, sink, await _aseries(source, query))
@@ -329,7 +329,7 @@ def run_plan(
 async def arun_plan(
     source: AsyncSource, plan: BackfillPlan, *, sink: Sink, progress: Progress | None = None
 ) -> BackfillReport:
-    """The asyncio twin of [`run_plan`][cryptodata.pipeline.backfill.run_plan]; sink writes stay blocking."""
+    """The asyncio twin of `run_plan`; sink writes stay blocking."""
     recorder = _Recorder(plan, sink, progress)
     for index, step in enumerate(plan.steps):
         recorder.record(index, await source.fetch(step))

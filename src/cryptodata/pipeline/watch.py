@@ -1,6 +1,6 @@
 """`watch`: keep series current by polling on every interval boundary, until told to stop.
 
-Each cycle runs an [`update`][cryptodata.pipeline.update]: every series resumes from its
+Each cycle runs an `update`: every series resumes from its
 newest stored bar, so a cycle after downtime back-fills the gap (as far as the provider still
 keeps it), and the `lag` re-read replaces revised bars instead of duplicating them. SIGINT and
 SIGTERM only raise a flag: the cycle in progress finishes its write, then the loop returns.
@@ -100,7 +100,7 @@ def watch(
     stepped back) is not an error: those cycles have nothing new, and the loop waits.
 
     Args:
-        source: Any [`Source`][cryptodata.core.source.Source] (a provider client).
+        source: Any `Source` (a provider client).
         kinds: Series kinds.
         symbols: The provider's symbols.
         interval: Bar interval and polling period.
@@ -165,7 +165,7 @@ async def awatch(
     max_cycles: int | None = None,
     clock: Clock | None = None,
 ) -> WatchStats:
-    """The asyncio twin of [`watch`][cryptodata.watch], for `AsyncCoinalyze` and friends.
+    """The asyncio twin of `watch`, for `AsyncCoinalyze` and friends.
 
     Waits between cycles without blocking the event loop; `stop` (a `threading.Event`, so
     signal handlers and other threads can set it) is checked at least once a second.

@@ -1,11 +1,11 @@
 """The `Sink` protocol every store implements, and the checks they share.
 
-A sink stores [`Table`][cryptodata.Table]s and answers two questions pipelines ask: "what is
+A sink stores `Table`s and answers two questions pipelines ask: "what is
 the newest bar I hold for this series?" (`last_ts`, to resume) and "give me the rows back"
 (`read`). Every write is an upsert on the kind's
-[`primary_key`][cryptodata.primary_key]: writing the same rows twice, or revised rows (the open
+`primary_key`: writing the same rows twice, or revised rows (the open
 bar), leaves exactly one row per key holding the newest values. A series is named by the
-kind's [`series_key`][cryptodata.core.schema.series_key] columns, e.g. provider, exchange,
+kind's `series_key` columns, e.g. provider, exchange,
 symbol, interval and unit for open interest, so 1h and 1d bars, or native and USD values, are
 separate series in every sink.
 
@@ -269,7 +269,7 @@ class Sink(Protocol):
         """Every series of a kind that holds at least one row, sorted by its key values.
 
         Each series is named as `last_ts` takes it: exactly the kind's series-key columns
-        ([`series_key`][cryptodata.core.schema.series_key]) mapped to their values, e.g.
+        (`series_key`) mapped to their values, e.g.
         `{"provider": "coinalyze", "exchange": "binance", "symbol": "BTCUSDT_PERP.A",
         "interval": "1h", "unit": "base"}` for open interest. `update` with no symbols
         brings each of them up to date.

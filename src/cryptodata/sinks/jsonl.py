@@ -158,7 +158,7 @@ class JsonlSink(SinkBase):
 
         Raises:
             ValidationError: For a kind sinks do not store, rows with a null or empty key, or
-                a value no sink can store (see [`Sink`][cryptodata.Sink]). Nothing is written
+                a value no sink can store (see `Sink`). Nothing is written
                 then.
             SinkError: If the file system fails (a full disk, no permission); some files may
                 be written and others not, and writing the table again is harmless.

@@ -214,7 +214,7 @@ class ParquetSink(SinkBase):
 
         Raises:
             ValidationError: For a kind sinks do not store, rows with a null or empty key, or
-                a value no sink can store (see [`Sink`][cryptodata.Sink]). Nothing is written
+                a value no sink can store (see `Sink`). Nothing is written
                 then.
             SinkError: If the storage fails (a full disk, no permission) or a stored part it
                 merges with is damaged; some partitions may be written and others not, and

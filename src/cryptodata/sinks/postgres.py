@@ -1,8 +1,8 @@
 """`PostgresSink`: one table per kind in PostgreSQL, bulk-loaded with `COPY`, upserted on the key.
 
 Each storable kind gets a table named after it (`ohlcv`, `open_interest`, ...) whose columns
-and primary key come from [`schema`][cryptodata.schema] and
-[`primary_key`][cryptodata.primary_key]. A write is one transaction:
+and primary key come from `schema` and
+`primary_key`. A write is one transaction:
 
 1. the table's rows are de-duplicated on the key (last one wins) and sorted;
 2. one query reads the stored `[min(ts), max(ts)]` of every series in the table (two index
@@ -14,12 +14,12 @@ and primary key come from [`schema`][cryptodata.schema] and
    skips rows whose values did not change.
 
 Identifiers are always quoted with `psycopg.sql.Identifier`; values are always parameters.
-Database errors leave the sink as a [`SinkError`][cryptodata.SinkError] (psycopg's error as
+Database errors leave the sink as a `SinkError` (psycopg's error as
 its `__cause__`; a failed connection's, whose DSN holds the password, is not kept): a failed
 write rolls back whole, and rows committed by earlier writes stay.
 
 The module imports without psycopg, so `from cryptodata import *` works on a plain install;
-constructing a sink then raises [`MissingDependencyError`][cryptodata.MissingDependencyError]
+constructing a sink then raises `MissingDependencyError`
 naming the `postgres` extra.
 
 Examples:
@@ -208,7 +208,7 @@ class PostgresSink(SinkBase):
         Raises:
             ValidationError: For kinds sinks do not store, rows with a null key column or an
                 empty provider, exchange or symbol, or a value no sink can store (see
-                [`Sink`][cryptodata.Sink]); nothing is written then.
+                `Sink`); nothing is written then.
             SinkError: If the database rejects the write or the connection fails; nothing of
                 it is kept. psycopg's error is the `__cause__`.
 

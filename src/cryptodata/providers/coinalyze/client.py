@@ -1,7 +1,7 @@
 """`Coinalyze` and `AsyncCoinalyze`: thin shells over one set of sans-I/O operations.
 
 Each public method validates its arguments (raising before any request), then hands a *flow*
-(see [`cryptodata.core.transport`][cryptodata.core.transport]) to its transport. The flows —
+(see `cryptodata.core.transport`) to its transport. The flows —
 market catalogue, validation, planning, parsing, shaping — live in `_CoinalyzeBase` and are
 shared by both clients, so no endpoint logic is written twice.
 """
@@ -223,7 +223,7 @@ class _CoinalyzeBase:
         start: TimeInput,
         end: TimeInput | None = None,
     ) -> list[Step]:
-        """The one-request steps of a [`history`][cryptodata.Coinalyze.history] call, without network.
+        """The one-request steps of a `Coinalyze.history` call, without network.
 
         Each step is a batch of up to 20 symbols over one window of at most
         `max_points_per_request` bars, costing one call per symbol; `fetch(step)` sends
@@ -534,15 +534,15 @@ class Coinalyze(_CoinalyzeBase):
 
     Every request is charged to a rate limiter (40 symbol-calls a minute by default; pass the
     same `limiter` to several clients that share one key), retried on 429/5xx/timeouts, and
-    parsed into a typed [`Table`][cryptodata.Table]. Symbols are checked against the market
+    parsed into a typed `Table`. Symbols are checked against the market
     list (cached for `market_ttl` seconds) before any data request.
 
     Args:
         api_key: Coinalyze API key; defaults to the `COINALYZE_API_KEY` environment variable.
             Surrounding whitespace is stripped (a key read from a file keeps no newline).
         limiter: Rate limiter; a 40-per-60-s sliding window by default.
-        retry: Retry policy; see [`RetryPolicy`][cryptodata.RetryPolicy].
-        clock: Time source (tests pass a [`ManualClock`][cryptodata.ManualClock]).
+        retry: Retry policy; see `RetryPolicy`.
+        clock: Time source (tests pass a `ManualClock`).
         base_url: API root.
         timeout: Seconds per request before it is abandoned and retried (above 0, at most
             3600).
@@ -623,7 +623,7 @@ class Coinalyze(_CoinalyzeBase):
         return self._transport.run(self._series(kind, symbols, interval))
 
     def fetch(self, step: Step) -> Table[Any]:
-        """The rows of one step of [`history_steps`][cryptodata.Coinalyze.history_steps]: one data request."""
+        """The rows of one step of `Coinalyze.history_steps`: one data request."""
         return self._transport.run(self._fetch(step))
 
     def resolve(
@@ -665,7 +665,7 @@ class Coinalyze(_CoinalyzeBase):
 
         Per (base, venue) pair one market is chosen: with `quote=None`, the USDT contract,
         else the USD one, else the USDC one (see
-        [`QUOTE_PREFERENCE`][cryptodata.providers.coinalyze.markets.QUOTE_PREFERENCE]); a
+        `cryptodata.providers.coinalyze.markets.QUOTE_PREFERENCE`); a
         pair with none of them is reported in `missing`, never guessed. The market lists are
         fetched once per `market_ttl`, so resolving 50 bases on 10 venues costs at most 3 calls.
 
@@ -886,7 +886,7 @@ class Coinalyze(_CoinalyzeBase):
 
 
 class AsyncCoinalyze(_CoinalyzeBase):
-    """The asyncio twin of [`Coinalyze`][cryptodata.Coinalyze]: same arguments, same results.
+    """The asyncio twin of `Coinalyze`: same arguments, same results.
 
     Examples:
         >>> async with AsyncCoinalyze() as cz:                        # doctest: +SKIP
@@ -923,29 +923,29 @@ class AsyncCoinalyze(_CoinalyzeBase):
         self._transport = AsyncTransport(http_transport=http_transport, **self._transport_options)
 
     async def exchanges(self) -> Table[Exchange]:
-        """See [`Coinalyze.exchanges`][cryptodata.Coinalyze.exchanges]."""
+        """See `Coinalyze.exchanges`."""
         return await self._transport.run(self._exchanges())
 
     async def future_markets(self) -> Table[Market]:
-        """See [`Coinalyze.future_markets`][cryptodata.Coinalyze.future_markets]."""
+        """See `Coinalyze.future_markets`."""
         return await self._transport.run(self._markets("future"))
 
     async def spot_markets(self) -> Table[Market]:
-        """See [`Coinalyze.spot_markets`][cryptodata.Coinalyze.spot_markets]."""
+        """See `Coinalyze.spot_markets`."""
         return await self._transport.run(self._markets("spot"))
 
     async def markets(self) -> Table[Market]:
-        """See [`Coinalyze.markets`][cryptodata.Coinalyze.markets]."""
+        """See `Coinalyze.markets`."""
         return await self._transport.run(self._markets(None))
 
     async def series(
         self, kind: Kind | str, symbols: Symbols, *, interval: IntervalInput
     ) -> SeriesIds:
-        """See [`Coinalyze.series`][cryptodata.Coinalyze.series]."""
+        """See `Coinalyze.series`."""
         return await self._transport.run(self._series(kind, symbols, interval))
 
     async def fetch(self, step: Step) -> Table[Any]:
-        """See [`Coinalyze.fetch`][cryptodata.Coinalyze.fetch]."""
+        """See `Coinalyze.fetch`."""
         return await self._transport.run(self._fetch(step))
 
     async def resolve(
@@ -957,7 +957,7 @@ class AsyncCoinalyze(_CoinalyzeBase):
         perpetual: bool = True,
         spot: bool = False,
     ) -> str:
-        """See [`Coinalyze.resolve`][cryptodata.Coinalyze.resolve]."""
+        """See `Coinalyze.resolve`."""
         return await self._transport.run(self._resolve(exchange, base, quote, perpetual, spot))
 
     async def resolve_many(
@@ -968,21 +968,21 @@ class AsyncCoinalyze(_CoinalyzeBase):
         quote: str | Sequence[str] | None = None,
         perpetual: bool = True,
     ) -> ResolvedSymbols:
-        """See [`Coinalyze.resolve_many`][cryptodata.Coinalyze.resolve_many]."""
+        """See `Coinalyze.resolve_many`."""
         return await self._transport.run(self._resolve_many(bases, exchanges, quote, perpetual))
 
     async def open_interest(
         self, symbols: Symbols, *, convert_to_usd: bool = False
     ) -> Table[OpenInterestSnapshot]:
-        """See [`Coinalyze.open_interest`][cryptodata.Coinalyze.open_interest]."""
+        """See `Coinalyze.open_interest`."""
         return await self._transport.run(self._snapshot(ep.OPEN_INTEREST, symbols, convert_to_usd))
 
     async def funding_rate(self, symbols: Symbols) -> Table[FundingRateSnapshot]:
-        """See [`Coinalyze.funding_rate`][cryptodata.Coinalyze.funding_rate]."""
+        """See `Coinalyze.funding_rate`."""
         return await self._transport.run(self._snapshot(ep.FUNDING_RATE, symbols))
 
     async def predicted_funding_rate(self, symbols: Symbols) -> Table[PredictedFundingRateSnapshot]:
-        """See [`Coinalyze.predicted_funding_rate`][cryptodata.Coinalyze.predicted_funding_rate]."""
+        """See `Coinalyze.predicted_funding_rate`."""
         return await self._transport.run(self._snapshot(ep.PREDICTED_FUNDING_RATE, symbols))
 
     async def open_interest_history(
@@ -994,7 +994,7 @@ class AsyncCoinalyze(_CoinalyzeBase):
         end: TimeInput | None = None,
         convert_to_usd: bool = False,
     ) -> Table[OpenInterestBar]:
-        """See [`Coinalyze.open_interest_history`][cryptodata.Coinalyze.open_interest_history]."""
+        """See `Coinalyze.open_interest_history`."""
         return await self._transport.run(
             self._history(ep.OPEN_INTEREST_HISTORY, symbols, interval, start, end, convert_to_usd)
         )
@@ -1007,7 +1007,7 @@ class AsyncCoinalyze(_CoinalyzeBase):
         start: TimeInput,
         end: TimeInput | None = None,
     ) -> Table[FundingRateBar]:
-        """See [`Coinalyze.funding_rate_history`][cryptodata.Coinalyze.funding_rate_history]."""
+        """See `Coinalyze.funding_rate_history`."""
         return await self._transport.run(
             self._history(ep.FUNDING_RATE_HISTORY, symbols, interval, start, end)
         )
@@ -1020,7 +1020,7 @@ class AsyncCoinalyze(_CoinalyzeBase):
         start: TimeInput,
         end: TimeInput | None = None,
     ) -> Table[PredictedFundingRateBar]:
-        """See [`Coinalyze.predicted_funding_rate_history`][cryptodata.Coinalyze.predicted_funding_rate_history]."""
+        """See `Coinalyze.predicted_funding_rate_history`."""
         return await self._transport.run(
             self._history(ep.PREDICTED_FUNDING_RATE_HISTORY, symbols, interval, start, end)
         )
@@ -1034,7 +1034,7 @@ class AsyncCoinalyze(_CoinalyzeBase):
         end: TimeInput | None = None,
         convert_to_usd: bool = False,
     ) -> Table[LiquidationBar]:
-        """See [`Coinalyze.liquidation_history`][cryptodata.Coinalyze.liquidation_history]."""
+        """See `Coinalyze.liquidation_history`."""
         return await self._transport.run(
             self._history(ep.LIQUIDATION_HISTORY, symbols, interval, start, end, convert_to_usd)
         )
@@ -1047,7 +1047,7 @@ class AsyncCoinalyze(_CoinalyzeBase):
         start: TimeInput,
         end: TimeInput | None = None,
     ) -> Table[LongShortRatioBar]:
-        """See [`Coinalyze.long_short_ratio_history`][cryptodata.Coinalyze.long_short_ratio_history]."""
+        """See `Coinalyze.long_short_ratio_history`."""
         return await self._transport.run(
             self._history(ep.LONG_SHORT_RATIO_HISTORY, symbols, interval, start, end)
         )
@@ -1060,7 +1060,7 @@ class AsyncCoinalyze(_CoinalyzeBase):
         start: TimeInput,
         end: TimeInput | None = None,
     ) -> Table[OhlcvBar]:
-        """See [`Coinalyze.ohlcv_history`][cryptodata.Coinalyze.ohlcv_history]."""
+        """See `Coinalyze.ohlcv_history`."""
         return await self._transport.run(
             self._history(ep.OHLCV_HISTORY, symbols, interval, start, end)
         )
@@ -1075,7 +1075,7 @@ class AsyncCoinalyze(_CoinalyzeBase):
         end: TimeInput | None = None,
         convert_to_usd: bool | None = None,
     ) -> Table[Any]:
-        """See [`Coinalyze.history`][cryptodata.Coinalyze.history]."""
+        """See `Coinalyze.history`."""
         return await self._transport.run(
             self._history_of(kind, symbols, interval, start, end, convert_to_usd)
         )
@@ -1114,7 +1114,7 @@ class AsyncCoinalyze(_CoinalyzeBase):
         end: TimeInput | None = None,
         exchanges: str | Iterable[str] | None = None,
     ) -> Table[Any]:
-        """See [`Coinalyze.aggregate`][cryptodata.Coinalyze.aggregate]."""
+        """See `Coinalyze.aggregate`."""
         return await self._transport.run(
             self._aggregate(kind, base, interval, start, end, exchanges)
         )

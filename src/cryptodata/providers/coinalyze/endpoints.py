@@ -1,7 +1,7 @@
 """The Coinalyze API described as data: endpoint specs, limits, retention, and request plans.
 
 Nothing here does I/O. The client turns a method call into a plan of
-[`Request`][cryptodata.core.request.Request]s with these functions, and the transport runs it.
+`Request`s with these functions, and the transport runs it.
 """
 
 from __future__ import annotations

@@ -108,7 +108,7 @@ class MarketCatalog:
         """Join raw market lists with the exchange table (codes → canonical names).
 
         Display names become canonical names through core's venue table
-        ([`normalize_venue`][cryptodata.core.venues.normalize_venue]); a venue the table
+        (`normalize_venue`); a venue the table
         does not list yet keeps its display name lower-cased, letters and digits only, and a
         market whose code is missing from `/exchanges` keeps its raw code, lower-cased.
 
@@ -241,7 +241,7 @@ class MarketCatalog:
         """One futures symbol per (base, venue) pair, and the pairs that have none.
 
         Per pair, the market is chosen among those whose quote is in the preference
-        (`quote`, or [`QUOTE_PREFERENCE`][cryptodata.providers.coinalyze.markets.QUOTE_PREFERENCE]
+        (`quote`, or `QUOTE_PREFERENCE`
         when `None`): the most preferred quote first, then for dated futures the nearest
         expiry, then the first symbol in alphabetical order.
 

@@ -1,7 +1,7 @@
 """Coinalyze response bodies → polars frames, through typed columns (msgspec), never row dicts.
 
 Each parser validates the body's shape while decoding; anything else is a
-[`ResponseFormatError`][cryptodata.ResponseFormatError] naming the endpoint. Frames come out
+`ResponseFormatError` naming the endpoint. Frames come out
 with raw Coinalyze values (`t` in seconds, funding in percent); the client turns them into the
 canonical schema.
 

@@ -4,9 +4,9 @@ The package ships real Coinalyze answers recorded on 2025-06-22 (`samples/`): th
 lists (26 venues, the three BTC perpetuals and four spot pairs Binance lists for BTC, ETH, SOL
 and SUI) and, for `BTCUSDT_PERP.A` only, five daily bars of every history kind from
 2025-06-01, five 4-hour OHLCV bars from 2025-06-10 and the current values at recording time.
-[`sample_client`][cryptodata.providers.coinalyze.replay.sample_client] runs the real client
+`sample_client` runs the real client
 (validation, planning, limiter, transport, parsing) against them through a
-[`ReplayTransport`][cryptodata.ReplayTransport]: `cryptodata demo`, the examples and
+`ReplayTransport`: `cryptodata demo`, the examples and
 `cryptodata backfill --dry-run` use it when `COINALYZE_API_KEY` is not set.
 
 A replay answers a path with its one recorded body whatever the query, so ask only for what
@@ -128,7 +128,7 @@ def sample_client(
     """A `Coinalyze` client answered by the bundled samples: no key, no network.
 
     Args:
-        clock: The client's clock; by default a [`ManualClock`][cryptodata.ManualClock] at
+        clock: The client's clock; by default a `ManualClock` at
             `RECORDED_AT`, so "now", default window ends and retention read as they did
             when the samples were recorded, and waits take no time.
         convert_to_usd: As `Coinalyze`'s option. The recorded answers hold native units:

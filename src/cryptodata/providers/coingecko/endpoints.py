@@ -1,7 +1,7 @@
 """The CoinGecko API described as data: root, key header, limits, and the requests we send.
 
 Nothing here does I/O. The universe flow asks these functions for
-[`Request`][cryptodata.core.request.Request]s and the transport sends them. Facts and their
+`Request`s and the transport sends them. Facts and their
 confidence come from the project's CoinGecko reference (`shared/providers/coingecko.md`).
 """
 

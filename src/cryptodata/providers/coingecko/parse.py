@@ -1,7 +1,7 @@
 """CoinGecko response bodies → typed rows (msgspec), validated while decoding.
 
 A body that is not what the API documents is a
-[`ResponseFormatError`][cryptodata.ResponseFormatError] naming the endpoint, except CoinGecko's
+`ResponseFormatError` naming the endpoint, except CoinGecko's
 error envelope `{"status": {"error_code": ..., "error_message": ...}}`: some error answers come
 with HTTP 200, so a successful status does not prove success, and the envelope becomes the typed
 error it stands for.

@@ -1,6 +1,6 @@
 """The asset universe: the top `n` coins by market cap, without pegged or duplicate tokens.
 
-[`top_assets`][cryptodata.providers.coingecko.universe.top_assets] ranks coins with CoinGecko's
+`top_assets` ranks coins with CoinGecko's
 `/coins/markets`, drops stablecoins, wrapped, bridged and liquid-staking tokens by CoinGecko's
 own categories, names each asset's *narrative*, and keeps the answer in a JSON file on disk
 for `ttl` seconds. The work is one sans-I/O flow, run by `SyncTransport` for `top_assets` and by
@@ -175,11 +175,11 @@ ASSET_SCHEMA: Final = pl.Schema(
         "categories": pl.List(pl.String()),
     }
 )
-"""Columns of [`assets_frame`][cryptodata.providers.coingecko.universe.assets_frame], one per `Asset` field."""
+"""Columns of `assets_frame`, one per `Asset` field."""
 
 
 def assets_frame(assets: Iterable[Asset]) -> pl.DataFrame:
-    """The assets as a polars frame with [`ASSET_SCHEMA`][cryptodata.providers.coingecko.universe.ASSET_SCHEMA].
+    """The assets as a polars frame with `ASSET_SCHEMA`.
 
     Examples:
         >>> frame = assets_frame([Asset("bitcoin", "BTC", "Bitcoin", 1, 1, 1.3e12, "Layer 1 (L1)", ("Layer 1 (L1)",))])
@@ -236,7 +236,7 @@ def top_assets(
     Args:
         n: Number of assets, 1 to 1,000. Fewer come back only if CoinGecko runs out of coins.
         cache_dir: Directory of the cache file; defaults to
-            [`default_cache_dir()`][cryptodata.providers.coingecko.universe.default_cache_dir].
+            `default_cache_dir()`.
         ttl: Seconds a cached answer stays valid, a finite number; 0 always asks CoinGecko
             (and still writes the cache).
         api_key: CoinGecko Demo key, sent in the `x-cg-demo-api-key` header; defaults to
@@ -312,7 +312,7 @@ async def atop_assets(
     timeout: float = 30.0,
     http_transport: httpx.AsyncBaseTransport | None = None,
 ) -> list[Asset]:
-    """The asyncio twin of [`top_assets`][cryptodata.providers.coingecko.universe.top_assets]: same arguments, same result.
+    """The asyncio twin of `top_assets`: same arguments, same result.
 
     The cache file is read and written with blocking I/O: it is a few kilobytes, once a call.
 
