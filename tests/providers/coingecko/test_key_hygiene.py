@@ -128,7 +128,7 @@ def test_a_wrong_key_raises_authentication_error_without_retry(
     fake.api_key = KEY
 
     with pytest.raises(AuthenticationError) as caught:
-        universe(3, api_key="wrong")
+        universe(3, api_key="wrong-key-3f9a")
 
     assert str(caught.value) == (
         "coingecko /coins/categories answered HTTP 401: the API key is missing, invalid or not "
