@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Generic, Literal, Self, overload
 
 import attrs
@@ -29,7 +29,7 @@ from .records import (
 )
 from .schema import Kind, primary_key, record_type, schema
 
-__all__ = ["R", "Table"]
+__all__ = ["R", "Table", "latest_per_key"]
 
 R = TypeVar("R", bound=Record, covariant=True, default=Any)
 """The record class of a table's rows (`OhlcvBar` for `Table[OhlcvBar]`); `Any` when unsaid."""
@@ -352,7 +352,7 @@ class Table(Generic[R]):
         frames = [part.to_polars() for part in parts]
         notes = [note for part in parts for note in part.warnings]
         frame = pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=schema(known))
-        return Table(known, _dedupe_sorted(frame, primary_key(known)), [*notes, *warnings])
+        return Table(known, latest_per_key(frame, primary_key(known)), [*notes, *warnings])
 
     def to_polars(self) -> pl.DataFrame:
         """The rows as a polars DataFrame (UTC `ts`, the kind's exact dtypes)."""
@@ -394,5 +394,27 @@ def _uncastable(frame: pl.DataFrame, target: pl.Schema) -> str:
     return "; ".join(bad) or "its columns do not cast to the kind's dtypes"
 
 
-def _dedupe_sorted(frame: pl.DataFrame, key: tuple[str, ...]) -> pl.DataFrame:
-    return frame.unique(subset=list(key), keep="last", maintain_order=True).sort(list(key))
+_Frame = TypeVar("_Frame", pl.DataFrame, pl.LazyFrame)
+
+
+def latest_per_key(frame: _Frame, key: Sequence[str]) -> _Frame:
+    """One row per `key` (the last one given), sorted by `key`: the library's one de-duplication.
+
+    A stable sort keeps repeated keys in input order, so the last of them is the row whose
+    successor has another key. That is several times faster than
+    `unique(subset=key, keep="last", maintain_order=True).sort(key)`, which hashes every row,
+    and gives the same frame (nulls in a key compare equal, as `unique` has them).
+
+    Examples:
+        >>> frame = pl.DataFrame({"ts": [2, 1, 2], "v": ["a", "b", "c"]})
+        >>> latest_per_key(frame, ["ts"]).rows()
+        [(1, 'b'), (2, 'c')]
+    """
+    columns = list(key)
+    last_row = pl.int_range(pl.len()) == pl.len() - 1
+    same_as_next = pl.all_horizontal(
+        pl.col(name).eq_missing(pl.col(name).shift(-1)) for name in columns
+    )
+    return frame.sort(columns, maintain_order=True, nulls_last=False).filter(
+        last_row | ~same_as_next
+    )

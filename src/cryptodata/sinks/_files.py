@@ -28,6 +28,7 @@ from urllib.parse import quote
 import polars as pl
 
 from cryptodata.core.errors import SinkError, ValidationError
+from cryptodata.core.table import latest_per_key
 
 __all__ = [
     "DamagedFileError",
@@ -139,14 +140,8 @@ def split_series(
 
 
 def latest_per_ts(rows: pl.LazyFrame) -> pl.LazyFrame:
-    """One series' rows sorted by `ts`, keeping the last row given for each `ts`.
-
-    A stable sort then "keep a row unless the next one has the same ts": several times faster
-    than `unique(keep="last", maintain_order=True)`, which hashes every row.
-    """
-    return rows.sort("ts", maintain_order=True).filter(
-        pl.col("ts").shift(-1).ne_missing(pl.col("ts"))
-    )
+    """One series' rows sorted by `ts`, keeping the last row given for each `ts`."""
+    return latest_per_key(rows, ("ts",))
 
 
 def encode_component(value: str, *, field: str) -> str:

@@ -51,7 +51,7 @@ from cryptodata.core.errors import (
 )
 from cryptodata.core.intervals import Interval
 from cryptodata.core.schema import Kind, primary_key, schema, series_key
-from cryptodata.core.table import Table
+from cryptodata.core.table import Table, latest_per_key
 from cryptodata.core.time import TimeInput, to_utc
 
 from .base import (
@@ -704,12 +704,7 @@ def _conditions(
 
 def _unique_sorted(kind: Kind, frame: pl.DataFrame) -> pl.DataFrame:
     """One row per key (the last), sorted by key so index inserts walk the B-tree in order."""
-    key = list(primary_key(kind))
-    # A stable sort keeps repeated keys in input order, so "last" is the one whose successor
-    # has another key; several times faster than `unique()` followed by a sort.
-    ordered = frame.sort(key, maintain_order=True)
-    same_as_next = pl.all_horizontal(pl.col(name) == pl.col(name).shift(-1) for name in key)
-    return ordered.filter(~same_as_next.fill_null(False))
+    return latest_per_key(frame, primary_key(kind))
 
 
 def _copy_into(cur: psycopg.Cursor[Any], target: sql.Identifier, rows: pl.DataFrame) -> None:

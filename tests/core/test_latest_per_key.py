@@ -1,0 +1,53 @@
+"""`latest_per_key`, the one de-duplication of tables and sinks, is `unique(keep="last")` + sort."""
+
+from __future__ import annotations
+
+import polars as pl
+from hypothesis import given
+from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
+
+from cryptodata.core.table import latest_per_key
+
+_rows = st.lists(
+    st.tuples(
+        st.sampled_from(["binance", "bybit", None]),
+        st.integers(min_value=0, max_value=4) | st.none(),
+        st.floats(allow_nan=False) | st.none(),
+    ),
+    max_size=40,
+)
+
+
+def _frame(rows: list[tuple[str | None, int | None, float | None]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        rows, schema={"exchange": pl.String, "ts": pl.Int64, "value": pl.Float64}, orient="row"
+    )
+
+
+@given(_rows)
+def test_it_equals_unique_keeping_the_last_then_sorting(
+    rows: list[tuple[str | None, int | None, float | None]],
+) -> None:
+    frame = _frame(rows)
+    key = ["exchange", "ts"]
+    expected = frame.unique(subset=key, keep="last", maintain_order=True).sort(key)
+
+    assert_frame_equal(latest_per_key(frame, key), expected)
+
+
+@given(_rows)
+def test_a_lazy_frame_gives_the_same_rows(
+    rows: list[tuple[str | None, int | None, float | None]],
+) -> None:
+    frame = _frame(rows)
+
+    assert_frame_equal(
+        latest_per_key(frame.lazy(), ["ts"]).collect(), latest_per_key(frame, ["ts"])
+    )
+
+
+def test_the_last_row_given_for_a_key_wins() -> None:
+    frame = pl.DataFrame({"ts": [2, 1, 2, 2], "value": [1.0, 2.0, 3.0, 4.0]})
+
+    assert latest_per_key(frame, ["ts"]).rows() == [(1, 2.0), (2, 4.0)]
