@@ -10,18 +10,16 @@ followed redirect would be recorded: it must receive nothing at all.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import Any, Literal
 
 import httpx
 import pytest
 
-from cryptodata.core.clock import ManualClock
 from cryptodata.core.errors import ProviderError
-from cryptodata.core.limiters import SlidingWindowLimiter
-from cryptodata.core.request import Request, Response, Secret
-from cryptodata.core.transport import AsyncTransport, RequestStats, SyncTransport
+from cryptodata.core.request import Request, Secret
+from cryptodata.core.transport import RequestStats
+from fakes.transports import failed_fetch
 from providers.contract import texts_of
 
 KEY = "REDIRECT-KEY-5d1c"
@@ -97,35 +95,7 @@ def key_sent(request: httpx.Request) -> bool:
 
 def run(server: Server, placement: Placement, executor: str) -> tuple[BaseException, RequestStats]:
     request, options = placed(placement)
-    clock = ManualClock()
-    common: dict[str, Any] = {
-        "provider": "fake",
-        "base_url": BASE,
-        "limiter": SlidingWindowLimiter(40, 60, clock=clock),
-        "clock": clock,
-        "seed": 1,
-        **options,
-    }
-    if executor == "sync":
-        transport = SyncTransport(http_transport=httpx.MockTransport(server), **common)
-        try:
-            with pytest.raises(ProviderError) as caught:
-                transport.run(transport.fetch(request))
-        finally:
-            transport.close()
-        return caught.value, transport.stats
-
-    concurrent = AsyncTransport(http_transport=httpx.MockTransport(server), **common)
-
-    async def main() -> Response:
-        try:
-            return await concurrent.run(concurrent.fetch(request))
-        finally:
-            await concurrent.aclose()
-
-    with pytest.raises(ProviderError) as caught:
-        asyncio.run(main())
-    return caught.value, concurrent.stats
+    return failed_fetch(server, request, executor, ProviderError, base_url=BASE, **options)
 
 
 @pytest.mark.parametrize("target", list(TARGETS))

@@ -30,6 +30,7 @@ from cryptodata.core.limiters import SlidingWindowLimiter
 from cryptodata.core.request import Request, Response, Secret
 from cryptodata.core.retry import RetryPolicy
 from cryptodata.core.transport import AsyncTransport, RequestStats, SyncTransport
+from fakes.transports import failed_fetch
 from providers.contract import texts_of
 
 BASE = "https://api.fake.test/v1"
@@ -63,36 +64,15 @@ def run(
         sent.append(outgoing)
         return handler(outgoing)
 
-    clock = ManualClock()
-    common: dict[str, Any] = {
-        "provider": "fake",
-        "base_url": BASE,
-        "limiter": SlidingWindowLimiter(40, 60, clock=clock),
-        "clock": clock,
-        "retry": RetryPolicy(max_attempts=3),
-        "seed": 1,
-        **options,
-    }
-    if executor == "sync":
-        transport = SyncTransport(http_transport=httpx.MockTransport(record), **common)
-        try:
-            with pytest.raises(CryptoDataError) as caught:
-                transport.run(transport.fetch(request))
-        finally:
-            transport.close()
-        return caught.value, transport.stats, sent
-
-    concurrent = AsyncTransport(http_transport=httpx.MockTransport(record), **common)
-
-    async def main() -> Response:
-        try:
-            return await concurrent.run(concurrent.fetch(request))
-        finally:
-            await concurrent.aclose()
-
-    with pytest.raises(CryptoDataError) as caught:
-        asyncio.run(main())
-    return caught.value, concurrent.stats, sent
+    error, stats = failed_fetch(
+        record,
+        request,
+        executor,
+        CryptoDataError,
+        base_url=BASE,
+        **{"retry": RetryPolicy(max_attempts=3), **options},
+    )
+    return error, stats, sent
 
 
 EXECUTORS = pytest.mark.parametrize("executor", ["sync", "async"])
