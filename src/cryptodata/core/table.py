@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import starmap
 from typing import Any, Generic, Literal, Self, overload
 
 import attrs
@@ -360,7 +362,20 @@ class Table(Generic[R]):
 
     def to_records(self) -> list[R]:
         """The rows as frozen attrs records of the kind's record class."""
-        return list(self)
+        cls = record_type(self.kind)
+        # One `to_list` per column (each a single native conversion, `ts` included) zipped into
+        # argument tuples is faster than `iter_rows`, which converts row by row. The records
+        # are GC-tracked and none can form a cycle, so the collector is paused while they are
+        # built: otherwise it rescans the growing list about every 700 records (≈ 30 % of the
+        # time).
+        columns = [series.to_list() for series in self._frame.get_columns()]
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return list(starmap(cls, zip(*columns, strict=True)))
+        finally:
+            if enabled:
+                gc.enable()
 
     def with_warnings(self, warnings: Iterable[str]) -> Self:
         """A copy of this table with more warnings appended."""

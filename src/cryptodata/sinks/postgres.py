@@ -147,7 +147,8 @@ class PostgresSink(SinkBase):
         ValidationError: If `dsn_or_connection` is neither a string nor an open sync
             connection, the string is not a valid libpq connection string, `schema` is not a name PostgreSQL
             keeps whole (1 to 63 bytes, no NUL, no `pg_` prefix), `create` is not a bool, or
-            `migrate_interval` is not an interval. Checked before connecting.
+            `migrate_interval` is not an interval, or `fillfactor` is not an integer from 10
+            to 100. Checked before connecting.
         LayoutError: For a layout-1 bar table holding rows when `migrate_interval` is not given;
             nothing is changed then.
         SinkError: If the server cannot be reached or refuses the connection (the message
@@ -167,6 +168,7 @@ class PostgresSink(SinkBase):
         schema: str = "public",
         create: bool = True,
         migrate_interval: str | None = None,
+        fillfactor: int = 100,
     ) -> None:
         if not _HAS_PSYCOPG:
             raise MissingDependencyError("PostgresSink", package="psycopg", extra="postgres")
@@ -174,6 +176,14 @@ class PostgresSink(SinkBase):
         if not isinstance(create, bool):
             raise ValidationError(f"create must be True or False, not {create!r}")
         interval = None if migrate_interval is None else Interval.parse(migrate_interval)
+        # bool is an int subclass, but `fillfactor=True` is a mistake, not 1.
+        if not isinstance(fillfactor, int) or isinstance(fillfactor, bool):
+            raise ValidationError(
+                f"fillfactor must be an integer from 10 to 100, not {fillfactor!r}"
+            )
+        if not 10 <= fillfactor <= 100:
+            raise ValidationError(f"fillfactor must be from 10 to 100, not {fillfactor}")
+        self.fillfactor = fillfactor
         if isinstance(dsn_or_connection, str):
             self._conn: psycopg.Connection[Any] = _connect(dsn_or_connection, schema)
             self._owned = True
@@ -403,7 +413,7 @@ class PostgresSink(SinkBase):
                 )
             for kind in sorted(STORABLE_KINDS):
                 self._migrate(cur, kind, migrate_interval)
-                cur.execute(_create_table_sql(self._table(kind), kind))
+                cur.execute(_create_table_sql(self._table(kind), kind, self.fillfactor))
             for name, body in views:
                 cur.execute(
                     sql.SQL("CREATE VIEW {} AS {}").format(sql.Identifier(self.schema, name), body)
@@ -744,8 +754,10 @@ def _csv_dtype(dtype: pl.DataType) -> pl.DataType:
     return pl.Int64() if dtype in (pl.Datetime("ms", "UTC"), pl.Boolean()) else dtype
 
 
-def _create_table_sql(table: sql.Identifier, kind: Kind) -> sql.Composed:
+def _create_table_sql(table: sql.Identifier, kind: Kind, fillfactor: int) -> sql.Composed:
     """`CREATE TABLE IF NOT EXISTS` for a kind: its columns, NOT NULL key, primary key.
+
+    The table carries `fillfactor` as a storage parameter (see `PostgresSink`).
 
     Key text columns use the "C" collation: byte-wise comparison is what polars sorts by, and
     it makes every index probe of an upsert cheaper than a locale's collation would.
@@ -759,10 +771,13 @@ def _create_table_sql(table: sql.Identifier, kind: Kind) -> sql.Composed:
             collate = sql.SQL(' COLLATE "C"') if pg_type == "text" else sql.SQL("")
             definition = sql.SQL("{}{} NOT NULL").format(definition, collate)
         columns.append(definition)
-    return sql.SQL("CREATE TABLE IF NOT EXISTS {} ({}, PRIMARY KEY ({}))").format(
+    return sql.SQL(
+        "CREATE TABLE IF NOT EXISTS {} ({}, PRIMARY KEY ({})) WITH (fillfactor = {})"
+    ).format(
         table,
         sql.SQL(", ").join(columns),
         sql.SQL(", ").join(map(sql.Identifier, key)),
+        sql.Literal(fillfactor),
     )
 
 

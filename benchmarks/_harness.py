@@ -1,0 +1,80 @@
+"""What every benchmark module shares: interleaved timing and the comparison it reports.
+
+A module of `benchmarks/` exposes `comparisons(size: Size) -> list[Comparison]`; `run.py`
+collects them into one table. Every figure is a ratio against a reference measured in the same
+process (or the same run), interleaved round by round, so a noisy machine slows both sides
+alike; absolute times are printed for context only and nothing here asserts on them.
+"""
+
+from __future__ import annotations
+
+import gc
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+Size = Literal["smoke", "small", "full"]
+"""`smoke`: seconds, for CI (figures meaningless); `small`: a quick look; `full`: the targets."""
+
+SIZES: tuple[Size, ...] = ("smoke", "small", "full")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One line of the table: our path against its reference.
+
+    Attributes:
+        path: What is measured (`"parser, OHLCV shape"`).
+        ours: Our median, in `unit`.
+        reference_name: What we are measured against (`"msgspec decode only"`).
+        reference: The reference's median, in `unit`.
+        unit: `"s"` (lower is better) or a rate such as `"rows/s"` (higher is better).
+        ratio: The figure the target is about, as the issue states it (e.g. our time over the
+            reference's time, or our rate over the reference's rate).
+        target: The target, as text (`"≤ 1.40x"`).
+        met: Whether `ratio` meets the target; `None` at the `smoke` size.
+        detail: Anything else worth printing (sizes, table size, HOT updates).
+    """
+
+    path: str
+    ours: float
+    reference_name: str
+    reference: float
+    unit: str
+    ratio: float
+    target: str
+    met: bool | None
+    detail: str = ""
+
+
+def interleaved(
+    work: dict[str, Callable[[], object]], rounds: int, *, warmup: int = 1
+) -> dict[str, float]:
+    """Median seconds of each callable, run in turn round after round (after `warmup` rounds).
+
+    Interleaving spreads the machine's noise over every contender instead of letting one
+    contender's rounds fall in a quiet or busy stretch. The garbage collector is run before
+    each call so that one contender's garbage is not collected on another's clock.
+    """
+    times: dict[str, list[float]] = {name: [] for name in work}
+    for index in range(warmup + rounds):
+        for name, call in work.items():
+            gc.collect()
+            started = time.perf_counter()
+            call()
+            elapsed = time.perf_counter() - started
+            if index >= warmup:
+                times[name].append(elapsed)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def at_most(ratio: float, limit: float, size: Size) -> bool | None:
+    """Whether `ratio <= limit`; `None` at the `smoke` size, whose figures mean nothing."""
+    return None if size == "smoke" else ratio <= limit
+
+
+def at_least(ratio: float, limit: float, size: Size) -> bool | None:
+    """Whether `ratio >= limit`; `None` at the `smoke` size, whose figures mean nothing."""
+    return None if size == "smoke" else ratio >= limit
