@@ -121,6 +121,10 @@ class Parsed:
 def parse_history(endpoint: Endpoint, body: bytes, asked: Iterable[str]) -> Parsed:
     """Decode a history body into `symbol`, `t` (UNIX seconds) and the endpoint's columns.
 
+    A well-formed body is read column by column by polars' JSON reader; a body holding anything
+    to judge (a bad time, a value of the wrong type, a malformed bar) is decoded bar by bar,
+    with every check below. Both give the same frame for any body the first accepts.
+
     Args:
         endpoint: The endpoint that answered.
         body: The response body.
@@ -135,6 +139,70 @@ def parse_history(endpoint: Endpoint, body: bytes, asked: Iterable[str]) -> Pars
         >>> parse_history(LIQUIDATION_HISTORY, body, ["BTC.H"]).frame.row(0)
         ('BTC.H', 1748736000, 1.0, 2.5)
     """
+    wanted = set(asked)
+    parsed = _columnar(endpoint, body, wanted)
+    return parsed if parsed is not None else _bar_by_bar(endpoint, body, wanted)
+
+
+class _RawSeries(msgspec.Struct, gc=False):
+    symbol: str
+    history: msgspec.Raw = msgspec.Raw(b"[]")
+
+
+_RAW_SERIES: Final = msgspec.json.Decoder(list[_RawSeries])
+
+
+@functools.cache
+def _bar_schema(endpoint: Endpoint) -> dict[str, pl.DataType]:
+    # `t` is read as a float so that a fractional time is seen rather than truncated; times
+    # up to the year 3000 are exact in a double.
+    return {"t": pl.Float64(), **{field: pl.Float64() for field, _ in endpoint.fields}}
+
+
+def _columnar(endpoint: Endpoint, body: bytes, asked: set[str]) -> Parsed | None:
+    """The body read by polars' columnar JSON reader, or `None` if the bar-by-bar path must judge it.
+
+    Decoding a million bars into Python objects and walking them once per column costs about
+    three times the decoding; the columnar reader builds the columns directly. It is lenient
+    where msgspec is strict (it reads `true` as 1.0 and truncates a fractional `t`), so any
+    answer holding a boolean, a time that is missing, fractional or implausible, or anything
+    the reader rejects goes to the bar-by-bar path, which keeps or drops rows and words the
+    errors exactly as before.
+    """
+    try:
+        decoded = _RAW_SERIES.decode(body)
+    except msgspec.DecodeError:
+        return None
+    series, warnings = _asked_only(endpoint.path, decoded, asked)
+    schema = _bar_schema(endpoint)
+    frames: list[pl.DataFrame] = []
+    for entry in series:
+        bars = bytes(entry.history)
+        if not bars.startswith(b"[") or b"true" in bars or b"false" in bars:
+            return None
+        try:
+            frames.append(pl.read_json(bars, schema=schema))
+        except pl.exceptions.PolarsError:
+            return None
+    frame = pl.concat(frames, how="vertical") if frames else None
+    if frame is None or frame.height == 0:
+        return None
+    lo, hi = _RANGES["s"]
+    t = pl.col("t")
+    if not frame.select((t.is_between(lo, hi) & (t == t.floor())).fill_null(False).all()).item():
+        return None
+    symbols = pl.Series("symbol", [entry.symbol for entry in series], dtype=pl.String)
+    counts = pl.Series([part.height for part in frames], dtype=pl.UInt32)
+    columns = frame.select(
+        symbol=symbols.repeat_by(counts).explode(),
+        t=t.cast(pl.Int64),
+        **{column: pl.col(field) for field, column in endpoint.fields},
+    )
+    return Parsed(columns, tuple(warnings))
+
+
+def _bar_by_bar(endpoint: Endpoint, body: bytes, asked: set[str]) -> Parsed:
+    """The body decoded into one typed struct per bar, each time checked (see the module)."""
     decoded = _decode(_history_decoder(endpoint), body, endpoint.path)
     series, warnings = _asked_only(endpoint.path, decoded, asked)
     times = [(entry.symbol, point.t) for entry in series for point in entry.history]
@@ -171,7 +239,7 @@ def parse_snapshot(endpoint: Endpoint, body: bytes, asked: Iterable[str]) -> Par
             `update`.
     """
     decoded = _decode(_SNAPSHOTS, body, endpoint.path)
-    rows, warnings = _asked_only(endpoint.path, decoded, asked)
+    rows, warnings = _asked_only(endpoint.path, decoded, set(asked))
     times = [(row.symbol, row.update) for row in rows]
     bad = _bad_times(endpoint.path, "update", "ms", times, body)
     if bad:
@@ -196,9 +264,8 @@ class _Symbolic(Protocol):
 E = TypeVar("E", bound=_Symbolic)
 
 
-def _asked_only(path: str, entries: list[E], asked: Iterable[str]) -> tuple[list[E], list[str]]:
+def _asked_only(path: str, entries: list[E], wanted: set[str]) -> tuple[list[E], list[str]]:
     """The entries for symbols the request asked for, and a warning naming the others."""
-    wanted = set(asked)
     kept = [entry for entry in entries if entry.symbol in wanted]
     if len(kept) == len(entries):
         return kept, []
