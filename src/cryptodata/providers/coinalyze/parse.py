@@ -178,7 +178,7 @@ def _columnar(endpoint: Endpoint, body: bytes, asked: set[str]) -> Parsed | None
     frames: list[pl.DataFrame] = []
     for entry in series:
         bars = bytes(entry.history)
-        if not bars.startswith(b"[") or b"true" in bars or b"false" in bars:
+        if not bars.startswith(b"[") or _may_hold_a_boolean(bars):
             return None
         try:
             frames.append(pl.read_json(bars, schema=schema))
@@ -199,6 +199,12 @@ def _columnar(endpoint: Endpoint, body: bytes, asked: set[str]) -> Parsed | None
         **{column: pl.col(field) for field, column in endpoint.fields},
     )
     return Parsed(columns, tuple(warnings))
+
+
+def _may_hold_a_boolean(bars: bytes) -> bool:
+    # Both literals end in "e", which numbers hold only as an exponent: one memchr-speed scan
+    # for it spares the two slower substring searches on almost every body.
+    return b"e" in bars and (b"true" in bars or b"false" in bars)
 
 
 def _bar_by_bar(endpoint: Endpoint, body: bytes, asked: set[str]) -> Parsed:
