@@ -51,3 +51,18 @@ def test_the_last_row_given_for_a_key_wins() -> None:
     frame = pl.DataFrame({"ts": [2, 1, 2, 2], "value": [1.0, 2.0, 3.0, 4.0]})
 
     assert latest_per_key(frame, ["ts"]).rows() == [(1, 2.0), (2, 4.0)]
+
+
+@given(_rows, st.booleans())
+def test_a_frame_already_sorted_and_unique_comes_back_unchanged(
+    rows: list[tuple[str | None, int | None, float | None]], swap_last_two: bool
+) -> None:
+    key = ["exchange", "ts"]
+    ordered = _frame(rows).unique(subset=key, keep="last").sort(key)
+    # Swapping two rows of a sorted frame breaks its order: that frame must be sorted again.
+    indices = list(range(ordered.height))
+    if swap_last_two and len(indices) >= 2:
+        indices[-2:] = indices[-1], indices[-2]
+    frame = ordered[indices]
+
+    assert_frame_equal(latest_per_key(frame, key), ordered)

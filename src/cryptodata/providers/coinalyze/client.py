@@ -519,7 +519,7 @@ def _shape(
 
 
 def _silent(endpoint: Endpoint, asked: list[str], frame: pl.DataFrame) -> list[str]:
-    answered = set(frame.get_column("symbol").to_list())
+    answered = set(frame.get_column("symbol").unique().to_list())
     silent = [symbol for symbol in asked if symbol not in answered]
     if not silent:
         return []
