@@ -174,6 +174,9 @@ def _columnar(endpoint: Endpoint, body: bytes, asked: set[str]) -> Parsed | None
     except msgspec.DecodeError:
         return None
     series, warnings = _asked_only(endpoint.path, decoded, asked)
+    # Series nobody asked for are rare; the strict path also judges their bars, so it decides.
+    if warnings:
+        return None
     schema = _bar_schema(endpoint)
     frames: list[pl.DataFrame] = []
     for entry in series:
