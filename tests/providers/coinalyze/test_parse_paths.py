@@ -30,12 +30,11 @@ GOOD_VALUE = st.one_of(
 )
 # What a misbehaving server sends instead: times in the wrong unit, fractional or missing,
 # values of the wrong type.
-# Integral floats (`1748736000.0`) are left out: the columnar path reads them as the time they
-# name, where the strict decoder rejects a float `t` (a known divergence, see the issue note).
 ANY_T = st.one_of(
     GOOD_T,
+    GOOD_T.map(float),
     st.integers(),
-    st.floats(allow_nan=False).filter(lambda t: not t.is_integer()),
+    st.floats(allow_nan=False),
     st.none(),
     st.text(),
 )
@@ -108,4 +107,32 @@ def test_a_body_the_columnar_reader_declines_still_gets_the_strict_error() -> No
     body = b'[{"symbol":"BTC.H","history":[{"t":1748736000,"o":true}]}]'
 
     with pytest.raises(ResponseFormatError, match=r"history\[0\]\.o"):
+        parse_history(OPEN_INTEREST_HISTORY, body, ["BTC.H"])
+
+
+def test_a_time_written_as_an_integral_float_is_that_time() -> None:
+    body = b'[{"symbol":"BTC.H","history":[{"t":1748736000.0,"o":1}]}]'
+
+    strict = _bar_by_bar(OPEN_INTEREST_HISTORY, body, {"BTC.H"})
+
+    assert strict.frame["t"].to_list() == [1748736000]
+    assert strict.warnings == ()
+
+
+def test_a_fractional_time_drops_its_bar_with_a_warning() -> None:
+    body = b'[{"symbol":"BTC.H","history":[{"t":1748736000.5,"o":1},{"t":1748739600,"o":2}]}]'
+
+    parsed = parse_history(OPEN_INTEREST_HISTORY, body, ["BTC.H"])
+
+    assert parsed.frame["t"].to_list() == [1748739600]
+    assert parsed.warnings == (
+        "dropped 1 row(s) of BTC.H from /open-interest-history: field t is not a whole number "
+        "of seconds (e.g. BTC.H t=1748736000.5); Coinalyze documents t in UNIX seconds",
+    )
+
+
+def test_an_answer_whose_every_time_is_fractional_is_a_format_error() -> None:
+    body = b'[{"symbol":"BTC.H","history":[{"t":1748736000.5,"o":1}]}]'
+
+    with pytest.raises(ResponseFormatError, match="field t is not a whole number of seconds"):
         parse_history(OPEN_INTEREST_HISTORY, body, ["BTC.H"])

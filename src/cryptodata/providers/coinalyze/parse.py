@@ -9,8 +9,9 @@ Data answers are checked row by row against what was asked and what the API docu
 
 - a series or reading for a symbol the request did not ask for is dropped, with a warning
   (its market is unknown, so its exchange, base and unit would be null);
-- a timestamp (`t` in UNIX seconds, `update` in UNIX milliseconds) that is null, missing, in
-  the other unit or outside 1973-3000 drops its row with a warning when other rows are good,
+- a timestamp (`t` in UNIX seconds, `update` in UNIX milliseconds) that is null, missing,
+  fractional, in the other unit or outside 1973-3000 drops its row with a warning when other
+  rows are good (a time written as an integral float, `1748736000.0`, is that time),
   and is a `ResponseFormatError` naming the field when no row is: an answer whose every time
   is wrong (`t` in milliseconds) is a unit mistake, not data.
 """
@@ -89,7 +90,8 @@ def _history_decoder(endpoint: Endpoint) -> msgspec.json.Decoder[list[Any]]:
     """A decoder whose bar struct holds exactly the endpoint's fields: fewer slots, faster decoding."""
     point = msgspec.defstruct(
         "Point",
-        [("t", int), *((field, float | None, None) for field, _ in endpoint.fields)],
+        # JSON does not tell 1748736000 from 1748736000.0; `_bad_times` rejects a fractional one.
+        [("t", int | float), *((field, float | None, None) for field, _ in endpoint.fields)],
         gc=False,
     )
     series = msgspec.defstruct("Series", [("symbol", str), ("history", list[point], [])], gc=False)  # type: ignore[valid-type]
@@ -228,7 +230,7 @@ def _bar_by_bar(endpoint: Endpoint, body: bytes, asked: set[str]) -> Parsed:
     symbols = pl.Series("symbol", [entry.symbol for entry in series], dtype=pl.String)
     columns: dict[str, Any] = {
         "symbol": symbols.repeat_by(counts).explode() if points else symbols.clear(),
-        "t": pl.Series("t", list(map(attrgetter("t"), points)), dtype=pl.Int64),
+        "t": pl.Series("t", list(map(int, map(attrgetter("t"), points))), dtype=pl.Int64),
     }
     for field, column in endpoint.fields:
         columns[column] = pl.Series(column, list(map(attrgetter(field), points)), dtype=pl.Float64)
@@ -297,15 +299,19 @@ _UNIT_NAMES: Final[dict[Unit, str]] = {"s": "seconds", "ms": "milliseconds"}
 
 
 def _bad_times(
-    path: str, field: str, unit: Unit, times: Sequence[tuple[str, int | None]], body: bytes
+    path: str, field: str, unit: Unit, times: Sequence[tuple[str, float | None]], body: bytes
 ) -> set[int]:
-    """Indices of rows whose time is not a plausible UNIX time in `unit`.
+    """Indices of rows whose time is not a plausible, whole UNIX time in `unit`.
 
     Raises:
         ResponseFormatError: If there are rows and none has a good time.
     """
     lo, hi = _RANGES[unit]
-    bad = {i for i, (_, value) in enumerate(times) if value is None or not lo <= value <= hi}
+    bad = {
+        i
+        for i, (_, value) in enumerate(times)
+        if value is None or not lo <= value <= hi or not _whole(value)
+    }
     if bad and len(bad) == len(times):
         raise ResponseFormatError(
             f"field {field} {_problem(unit, [value for _, value in times])} in every row "
@@ -318,7 +324,11 @@ def _bad_times(
     return bad
 
 
-def _dropped(path: str, field: str, unit: Unit, rows: list[tuple[str, int | None]]) -> str:
+def _whole(value: float) -> bool:
+    return isinstance(value, int) or value.is_integer()
+
+
+def _dropped(path: str, field: str, unit: Unit, rows: list[tuple[str, float | None]]) -> str:
     symbols = list(dict.fromkeys(symbol for symbol, _ in rows))
     return (
         f"dropped {len(rows)} row(s) of {', '.join(symbols)} from {path}: field {field} "
@@ -327,10 +337,12 @@ def _dropped(path: str, field: str, unit: Unit, rows: list[tuple[str, int | None
     )
 
 
-def _problem(unit: Unit, values: list[int | None]) -> str:
-    """What is wrong with these times, said once: null, in the other unit, or out of range."""
+def _problem(unit: Unit, values: Sequence[float | None]) -> str:
+    """What is wrong with these times, said once: null, fractional, other unit or out of range."""
     if all(value is None for value in values):
         return "is null or missing"
+    if all(value is not None and not _whole(value) for value in values):
+        return f"is not a whole number of {_UNIT_NAMES[unit]}"
     other: Unit = "ms" if unit == "s" else "s"
     lo, hi = _RANGES[other]
     if all(value is not None and lo <= value <= hi for value in values):
@@ -338,7 +350,7 @@ def _problem(unit: Unit, values: list[int | None]) -> str:
     return f"is not a UNIX time in {_UNIT_NAMES[unit]} between 1973 and 3000"
 
 
-def _example(field: str, row: tuple[str, int | None]) -> str:
+def _example(field: str, row: tuple[str, float | None]) -> str:
     symbol, value = row
     return f"{symbol} {field}={'null' if value is None else value}"
 
