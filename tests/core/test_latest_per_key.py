@@ -66,3 +66,20 @@ def test_a_frame_already_sorted_and_unique_comes_back_unchanged(
     frame = ordered[indices]
 
     assert_frame_equal(latest_per_key(frame, key), ordered)
+
+
+@given(_rows, st.sampled_from(["coinalyze", None]))
+def test_a_key_column_holding_one_value_gives_the_same_rows(
+    rows: list[tuple[str | None, int | None, float | None]], provider: str | None
+) -> None:
+    frame = _frame(rows).with_columns(provider=pl.lit(provider, pl.String))
+    key = ["provider", "exchange", "ts"]
+    expected = frame.unique(subset=key, keep="last", maintain_order=True).sort(key)
+
+    assert_frame_equal(latest_per_key(frame, key), expected)
+
+
+def test_a_key_with_one_value_everywhere_keeps_the_last_row() -> None:
+    frame = pl.DataFrame({"ts": [5, 5, 5], "value": [1.0, 2.0, 3.0]})
+
+    assert latest_per_key(frame, ["ts"]).rows() == [(5, 3.0)]

@@ -426,8 +426,15 @@ def latest_per_key(frame: _Frame, key: Sequence[str]) -> _Frame:
         [(1, 'b'), (2, 'c')]
     """
     columns = list(key)
-    if isinstance(frame, pl.DataFrame) and _strictly_increasing(frame, columns):
-        return frame
+    if isinstance(frame, pl.DataFrame):
+        # A key column holding one value everywhere (the provider, the interval) neither orders
+        # nor separates rows: dropping it spares a string comparison per row, in the check
+        # and in the sort.
+        columns = [name for name in columns if not _constant(frame.get_column(name))]
+        if not columns:
+            return frame.tail(1)
+        if _strictly_increasing(frame, columns):
+            return frame
     last_row = pl.int_range(pl.len()) == pl.len() - 1
     same_as_next = pl.all_horizontal(
         pl.col(name).eq_missing(pl.col(name).shift(-1)) for name in columns
@@ -435,6 +442,14 @@ def latest_per_key(frame: _Frame, key: Sequence[str]) -> _Frame:
     return frame.sort(columns, maintain_order=True, nulls_last=False).filter(
         last_row | ~same_as_next
     )
+
+
+def _constant(column: pl.Series) -> bool:
+    """Whether every value is the same one (all null counts: nulls in a key compare equal)."""
+    nulls = column.null_count()
+    if nulls == column.len():
+        return True
+    return nulls == 0 and bool((column == column[0]).all())
 
 
 def _strictly_increasing(frame: pl.DataFrame, columns: list[str]) -> bool:

@@ -19,7 +19,6 @@ import polars as pl
 from cryptodata.core._args import names, text
 from cryptodata.core._checks import count, finite
 from cryptodata.core.clock import Clock, SystemClock
-from cryptodata.core.decimals import shift_point
 from cryptodata.core.errors import ValidationError
 from cryptodata.core.intervals import Interval, IntervalInput
 from cryptodata.core.limiters import RateLimiter, SlidingWindowLimiter
@@ -55,6 +54,7 @@ from cryptodata.core.transport import (
 from . import endpoints as ep
 from .coverage import COVERAGE
 from .endpoints import Endpoint
+from .frames import history_frame, shape, silent
 from .intervals import parse_interval
 from .markets import MarketCatalog, ResolvedSymbols, quote_preference
 from .parse import (
@@ -355,11 +355,11 @@ class _CoinalyzeBase:
             frames.append(parsed.frame)
             warnings.extend(parsed.warnings)
         raw = pl.concat(frames).with_columns(ts=pl.from_epoch("update", time_unit="ms"))
-        frame = _shape(endpoint, raw, catalog.info(symbols), convert_to_usd)
+        frame = shape(endpoint, raw, catalog.info(symbols), convert_to_usd)
         return Table.concat(
             endpoint.kind,
             [Table.from_frame(endpoint.kind, frame)],
-            [*warnings, *_silent(endpoint, symbols, frame)],
+            [*warnings, *silent(endpoint, symbols, set(frame.get_column("symbol")))],
         )
 
     def _history(
@@ -424,20 +424,14 @@ class _CoinalyzeBase:
             max_points=self._max_points,
             batch_size=self._batch_size,
         )
-        frames = []
+        answers = []
         for request in plan:
             body = (yield from self._transport.fetch(request)).body
-            parsed = parse_history(endpoint, body, ep.asked_symbols(request))
-            frames.append(parsed.frame)
-            warnings.extend(parsed.warnings)
-        raw = pl.concat(frames).with_columns(
-            ts=pl.from_epoch("t", time_unit="s"), interval=pl.lit(interval.value)
-        )
-        frame = _shape(endpoint, raw, info, convert_to_usd).filter(
-            pl.col("ts").is_between(start, end, closed="left")
-        )
-        warnings.extend(_silent(endpoint, symbols, frame))
-        return Table.concat(endpoint.kind, [Table.from_frame(endpoint.kind, frame)], warnings)
+            answers.append(parse_history(endpoint, body, ep.asked_symbols(request)))
+            warnings.extend(answers[-1].warnings)
+        bars = history_frame(endpoint, answers, info, interval, start, end, convert_to_usd)
+        warnings.extend(silent(endpoint, symbols, bars.symbols))
+        return bars.table(endpoint.kind, warnings)
 
     def _aggregate(
         self,
@@ -494,39 +488,6 @@ class _CoinalyzeBase:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(api_key=Secret('********'), limiter={self._limiter!r})"
-
-
-def _shape(
-    endpoint: Endpoint, raw: pl.DataFrame, info: pl.DataFrame, convert_to_usd: bool
-) -> pl.DataFrame:
-    """Raw parsed columns + market info → the canonical columns of the endpoint's kind."""
-    values = [column for _, column in endpoint.fields]
-    unit = pl.lit("usd") if endpoint.usd and convert_to_usd else pl.col("unit")
-    # Percent to fraction on the decimal digits the API sent: a float division by 100 rounds
-    # once more, -0.000011 % becoming -1.0999999999999999e-07 instead of -1.1e-07.
-    scaled = [shift_point(pl.col(column), -2) for column in values] if endpoint.percent else []
-    return raw.join(
-        info.select("symbol", "exchange", "base", "unit"), on="symbol", how="left"
-    ).with_columns(
-        *scaled,
-        provider=pl.lit(ep.PROVIDER),
-        ts=pl.col("ts").dt.replace_time_zone("UTC").dt.cast_time_unit("ms"),
-        unit=unit,
-        # Coinalyze does not say a market's funding period (venues settle every 1, 4 or 8
-        # hours); a guess would annualise hourly venues eightfold wrong.
-        period_hours=pl.lit(None, pl.Float64),
-    )
-
-
-def _silent(endpoint: Endpoint, asked: list[str], frame: pl.DataFrame) -> list[str]:
-    answered = set(frame.get_column("symbol").unique().to_list())
-    silent = [symbol for symbol in asked if symbol not in answered]
-    if not silent:
-        return []
-    return [
-        f"no {endpoint.kind.value} data from {endpoint.path} for {', '.join(silent)} "
-        "(the venue may not report it, or the window is outside what Coinalyze keeps)"
-    ]
 
 
 class Coinalyze(_CoinalyzeBase):

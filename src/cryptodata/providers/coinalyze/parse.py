@@ -114,10 +114,13 @@ class Parsed:
     Attributes:
         frame: The rows kept, with raw Coinalyze columns.
         warnings: One line per kind of row dropped (symbols not asked for, bad timestamps).
+        series: For a history answer, its series in frame order: each one's symbol and
+            number of rows (the frame's rows come in these runs); empty for other answers.
     """
 
     frame: pl.DataFrame
     warnings: tuple[str, ...] = ()
+    series: tuple[tuple[str, int], ...] = ()
 
 
 def parse_history(endpoint: Endpoint, body: bytes, asked: Iterable[str]) -> Parsed:
@@ -196,14 +199,19 @@ def _columnar(endpoint: Endpoint, body: bytes, asked: set[str]) -> Parsed | None
     t = pl.col("t")
     if not frame.select((t.is_between(lo, hi) & (t == t.floor())).fill_null(False).all()).item():
         return None
-    symbols = pl.Series("symbol", [entry.symbol for entry in series], dtype=pl.String)
-    counts = pl.Series([part.height for part in frames], dtype=pl.UInt32)
+    runs = [(entry.symbol, part.height) for entry, part in zip(series, frames, strict=True)]
     columns = frame.select(
-        symbol=symbols.repeat_by(counts).explode(),
+        symbol=_repeated(runs),
         t=t.cast(pl.Int64),
         **{column: pl.col(field) for field, column in endpoint.fields},
     )
-    return Parsed(columns, tuple(warnings))
+    return Parsed(columns, tuple(warnings), tuple(runs))
+
+
+def _repeated(runs: list[tuple[str, int]]) -> pl.Series:
+    """The symbol column of a frame whose rows come in these runs."""
+    symbols = pl.Series("symbol", [symbol for symbol, _ in runs], dtype=pl.String)
+    return symbols.repeat_by(pl.Series([rows for _, rows in runs], dtype=pl.UInt32)).explode()
 
 
 def _may_hold_a_boolean(bars: bytes) -> bool:
@@ -226,15 +234,14 @@ def _bar_by_bar(endpoint: Endpoint, body: bytes, asked: set[str]) -> Parsed:
             entry.history = [p for i, p in enumerate(entry.history, offset) if i not in bad]
             offset += size
     points = list(itertools.chain.from_iterable(entry.history for entry in series))
-    counts = pl.Series([len(entry.history) for entry in series], dtype=pl.UInt32)
-    symbols = pl.Series("symbol", [entry.symbol for entry in series], dtype=pl.String)
+    runs = [(entry.symbol, len(entry.history)) for entry in series]
     columns: dict[str, Any] = {
-        "symbol": symbols.repeat_by(counts).explode() if points else symbols.clear(),
+        "symbol": _repeated(runs) if points else pl.Series("symbol", [], dtype=pl.String),
         "t": pl.Series("t", list(map(int, map(attrgetter("t"), points))), dtype=pl.Int64),
     }
     for field, column in endpoint.fields:
         columns[column] = pl.Series(column, list(map(attrgetter(field), points)), dtype=pl.Float64)
-    return Parsed(pl.DataFrame(columns), tuple(warnings))
+    return Parsed(pl.DataFrame(columns), tuple(warnings), tuple(runs))
 
 
 def parse_snapshot(endpoint: Endpoint, body: bytes, asked: Iterable[str]) -> Parsed:
