@@ -89,8 +89,10 @@ def history_frame(
     )
     if not runs:
         return Bars(pl.DataFrame(schema=target), True, frozenset())
+    # One copy into contiguous columns here makes every later step (and the user's) cheaper.
     bars = pl.concat(
-        [answers[index].frame.slice(offset, rows) for _, _, index, offset, rows in runs]
+        [answers[index].frame.slice(offset, rows) for _, _, index, offset, rows in runs],
+        rechunk=True,
     )
     blocks = [
         (symbol, sum(run[4] for run in group)) for symbol, group in groupby(runs, key=itemgetter(1))
