@@ -9,7 +9,6 @@ asyncio sender are driven through the real run loop.
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -27,9 +26,9 @@ from cryptodata.core.errors import (
     ValidationError,
 )
 from cryptodata.core.limiters import SlidingWindowLimiter
-from cryptodata.core.request import Request, Response, Secret
+from cryptodata.core.request import Request, Secret
 from cryptodata.core.retry import RetryPolicy
-from cryptodata.core.transport import AsyncTransport, RequestStats, SyncTransport
+from cryptodata.core.transport import RequestStats, SyncTransport
 from fakes.transports import failed_fetch
 from providers.contract import texts_of
 
@@ -107,35 +106,10 @@ def run_on(
     base_url: str, request: Request, executor: str, **options: Any
 ) -> tuple[CryptoDataError, RequestStats]:
     """Send `request` over a real connection to `base_url`; return the error and stats."""
-    clock = ManualClock()
-    common: dict[str, Any] = {
-        "provider": "fake",
-        "base_url": base_url,
-        "limiter": SlidingWindowLimiter(40, 60, clock=clock),
-        "clock": clock,
-        "retry": RetryPolicy(max_attempts=3),
-        **options,
-    }
-    if executor == "sync":
-        transport = SyncTransport(**common)
-        try:
-            with pytest.raises(CryptoDataError) as caught:
-                transport.run(transport.fetch(request))
-        finally:
-            transport.close()
-        return caught.value, transport.stats
-
-    concurrent = AsyncTransport(**common)
-
-    async def main() -> Response:
-        try:
-            return await concurrent.run(concurrent.fetch(request))
-        finally:
-            await concurrent.aclose()
-
-    with pytest.raises(CryptoDataError) as caught:
-        asyncio.run(main())
-    return caught.value, concurrent.stats
+    retry = RetryPolicy(max_attempts=3)
+    return failed_fetch(
+        None, request, executor, CryptoDataError, base_url=base_url, retry=retry, **options
+    )
 
 
 # --- a request that cannot be sent ----------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Send one request through a sync or async core transport on a mock server, expecting it to fail."""
+"""Send one request through a sync or async core transport, expecting it to fail."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ E = TypeVar("E", bound=CryptoDataError)
 
 
 def failed_fetch(
-    server: Callable[[httpx.Request], httpx.Response],
+    server: Callable[[httpx.Request], httpx.Response] | None,
     request: Request,
     executor: str,
     expected: type[E],
@@ -28,6 +28,8 @@ def failed_fetch(
     **options: Any,
 ) -> tuple[E, RequestStats]:
     """Fetch `request` from `server` through a `"sync"` or `"async"` transport.
+
+    `server` is a mock's handler, or `None` for a real connection to `base_url`.
 
     Returns the `expected` error it raised and the transport's stats; fails the test if it
     raised nothing or something else.
@@ -41,8 +43,9 @@ def failed_fetch(
         "seed": 1,
         **options,
     }
+    mock = None if server is None else httpx.MockTransport(server)
     if executor == "sync":
-        transport = SyncTransport(http_transport=httpx.MockTransport(server), **common)
+        transport = SyncTransport(http_transport=mock, **common)
         try:
             with pytest.raises(expected) as caught:
                 transport.run(transport.fetch(request))
@@ -50,7 +53,7 @@ def failed_fetch(
             transport.close()
         return caught.value, transport.stats
 
-    concurrent = AsyncTransport(http_transport=httpx.MockTransport(server), **common)
+    concurrent = AsyncTransport(http_transport=mock, **common)
 
     async def main() -> Response:
         try:
