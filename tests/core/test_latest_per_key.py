@@ -66,3 +66,22 @@ def test_a_frame_already_sorted_and_unique_comes_back_unchanged(
     frame = ordered[indices]
 
     assert_frame_equal(latest_per_key(frame, key), ordered)
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["binance", "bybit"]), st.integers(0, 200), st.just(1.0)),
+        min_size=40,
+        max_size=130,
+    )
+)
+def test_frames_on_both_sides_of_the_python_check_height_agree_with_unique(
+    rows: list[tuple[str | None, int | None, float | None]],
+) -> None:
+    # Up to 64 rows the sorted-and-unique check compares key tuples in Python, above it polars
+    # does; both must send exactly the unsorted or repeated frames to the sort.
+    key = ["exchange", "ts"]
+    for frame in (_frame(rows), _frame(sorted(set(rows)))):
+        expected = frame.unique(subset=key, keep="last", maintain_order=True).sort(key)
+
+        assert_frame_equal(latest_per_key(frame, key), expected)
