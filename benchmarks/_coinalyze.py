@@ -4,6 +4,9 @@ Bodies carry what real answers carry: one series per asked symbol, bars one inte
 values with the digits real bars have (three decimals, trade counts as integers). Each body is
 generated once per URL and kept, so a warm-up round pays for the generation and timed rounds
 measure only the client.
+
+Only httpx is needed at run time (the endpoint is an annotation), so the PyPI peers' venv of
+`bench_calls` serves the same fake from this module.
 """
 
 from __future__ import annotations
@@ -11,10 +14,12 @@ from __future__ import annotations
 import json
 import random
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import httpx
 
-from cryptodata.providers.coinalyze.endpoints import Endpoint
+if TYPE_CHECKING:
+    from cryptodata.providers.coinalyze.endpoints import Endpoint
 
 API_KEY = "bench-k3y-9f2a"
 NOW = datetime(2025, 6, 1, tzinfo=UTC)

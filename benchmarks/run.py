@@ -20,6 +20,7 @@ from _harness import SIZES, Comparison, Size
 MODULES: tuple[str, ...] = (
     "bench_parse",
     "bench_client",
+    "bench_calls",
     "bench_records",
     "bench_import",
     "bench_parquet",

@@ -83,3 +83,22 @@ def test_a_key_with_one_value_everywhere_keeps_the_last_row() -> None:
     frame = pl.DataFrame({"ts": [5, 5, 5], "value": [1.0, 2.0, 3.0]})
 
     assert latest_per_key(frame, ["ts"]).rows() == [(5, 3.0)]
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["binance", "bybit"]), st.integers(0, 200), st.just(1.0)),
+        min_size=40,
+        max_size=130,
+    )
+)
+def test_frames_on_both_sides_of_the_python_check_height_agree_with_unique(
+    rows: list[tuple[str | None, int | None, float | None]],
+) -> None:
+    # Up to 64 rows the sorted-and-unique check compares key tuples in Python, above it polars
+    # does; both must send exactly the unsorted or repeated frames to the sort.
+    key = ["exchange", "ts"]
+    for frame in (_frame(rows), _frame(sorted(set(rows)))):
+        expected = frame.unique(subset=key, keep="last", maintain_order=True).sort(key)
+
+        assert_frame_equal(latest_per_key(frame, key), expected)
