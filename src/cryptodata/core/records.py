@@ -30,7 +30,9 @@ __all__ = [
 ]
 
 
-@attrs.frozen
+# The four bases only hand their fields to the records, which generate their own methods: never
+# shown, compared, matched or pickled themselves, they skip generating those (import time).
+@attrs.frozen(repr=False, eq=False, match_args=False, getstate_setstate=False)
 class _MarketColumns:
     """The columns that name a market; every market row starts with them."""
 
@@ -40,14 +42,14 @@ class _MarketColumns:
     base: str
 
 
-@attrs.frozen
+@attrs.frozen(repr=False, eq=False, match_args=False, getstate_setstate=False)
 class _Snapshot(_MarketColumns):
     """A market's value at one moment: `ts` is the provider's update time."""
 
     ts: datetime
 
 
-@attrs.frozen
+@attrs.frozen(repr=False, eq=False, match_args=False, getstate_setstate=False)
 class _Bar(_MarketColumns):
     """A market's value over one bar: `interval` is its canonical name (`"1h"`), `ts` its start."""
 
@@ -55,7 +57,7 @@ class _Bar(_MarketColumns):
     ts: datetime
 
 
-@attrs.frozen
+@attrs.frozen(repr=False, eq=False, match_args=False, getstate_setstate=False)
 class _OhlcBar(_Bar):
     open: float | None
     high: float | None

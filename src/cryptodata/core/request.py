@@ -18,7 +18,6 @@ from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
 import attrs
-import msgspec
 
 from ._checks import count
 from ._redact import REDACTED, redact_known, remember
@@ -370,6 +369,8 @@ class Response:
         Raises:
             ResponseFormatError: If the body is not JSON.
         """
+        import msgspec  # deferred: providers that decode bodies themselves never load it here
+
         try:
             return msgspec.json.decode(self.body)
         except msgspec.DecodeError as exc:

@@ -25,7 +25,6 @@ Examples:
 
 from __future__ import annotations
 
-import difflib
 import enum
 import re
 from collections.abc import Iterator, Mapping
@@ -167,6 +166,8 @@ def find_venue(name: str) -> Venue:
     key = _key_of(name)
     venue = _BY_KEY.get(key)
     if venue is None:
+        import difflib  # deferred: only a misspelt name needs it, and it is costly to import
+
         matches = list(
             dict.fromkeys(
                 _BY_KEY[match].name

@@ -52,18 +52,14 @@ from cryptodata.core.transport import (
 )
 
 from . import endpoints as ep
-from .coverage import COVERAGE
+from .coverage import coverage
 from .endpoints import Endpoint
 from .frames import history_frame, shape, silent
 from .intervals import parse_interval
 from .markets import MarketCatalog, ResolvedSymbols, quote_preference
-from .parse import (
-    parse_exchanges,
-    parse_future_markets,
-    parse_history,
-    parse_snapshot,
-    parse_spot_markets,
-)
+
+# `.parse` (and msgspec with it) is imported by the flows that read answers, not here: using
+# the client class costs no decoder until the first answer arrives.
 
 __all__ = ["AsyncCoinalyze", "Coinalyze"]
 
@@ -156,7 +152,7 @@ class _CoinalyzeBase:
             >>> Coinalyze(api_key="k").coverage().check("open_interest", "1h").retained_bars(Interval.H1)
             1500
         """
-        return COVERAGE
+        return coverage()
 
     @property
     def stats(self) -> RequestStats:
@@ -235,7 +231,7 @@ class _CoinalyzeBase:
         """
         endpoint = ep.history_endpoint(kind)
         step = parse_interval(interval)
-        COVERAGE.check(endpoint.kind, step)
+        coverage().check(endpoint.kind, step)
         lo, hi = self._window(start, end)
         found = ep.steps(
             ep.validate_symbols(symbols),
@@ -261,6 +257,8 @@ class _CoinalyzeBase:
         now = self._clock.monotonic()
         if self._catalog_cache is not None and now - self._catalog_cache[0] < self._market_ttl:
             return self._catalog_cache[1]
+        from .parse import parse_exchanges, parse_future_markets, parse_spot_markets
+
         fetch = self._transport.fetch
         exchanges = parse_exchanges((yield from fetch(Request(ep.EXCHANGES.path))).body)
         futures = parse_future_markets((yield from fetch(Request(ep.FUTURE_MARKETS.path))).body)
@@ -343,6 +341,8 @@ class _CoinalyzeBase:
     def _snapshot_flow(
         self, endpoint: Endpoint, symbols: list[str], convert_to_usd: bool
     ) -> Flow[Table]:
+        from .parse import parse_snapshot
+
         catalog = yield from self._catalog()
         catalog.check_known(symbols)
         frames: list[pl.DataFrame] = []
@@ -398,6 +398,8 @@ class _CoinalyzeBase:
         end: datetime,
         convert_to_usd: bool,
     ) -> Flow[Table]:
+        from .parse import parse_history
+
         catalog = yield from self._catalog()
         catalog.check_known(symbols)
         info = catalog.info(symbols)

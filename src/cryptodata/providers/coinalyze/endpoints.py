@@ -17,9 +17,9 @@ import attrs
 from cryptodata.core._args import names
 from cryptodata.core.errors import ValidationError
 from cryptodata.core.intervals import Interval
-from cryptodata.core.planning import HistoryStep, batched, history_steps
 from cryptodata.core.request import Request
 from cryptodata.core.schema import Kind
+from cryptodata.core.windows import HistoryStep, batched, history_steps
 
 from .intervals import spelling
 

@@ -14,6 +14,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from itertools import accumulate, groupby
 from operator import itemgetter
+from typing import TYPE_CHECKING
 
 import attrs
 import polars as pl
@@ -25,7 +26,10 @@ from cryptodata.core.table import Table
 
 from . import endpoints as ep
 from .endpoints import Endpoint
-from .parse import Parsed
+
+if TYPE_CHECKING:
+    # Only annotations name it: the parser (and msgspec) load with the first answer.
+    from .parse import Parsed
 
 __all__ = ["Bars", "history_frame", "shape", "silent"]
 

@@ -6,7 +6,6 @@ TTL and checks every symbol against it before a data request is sent.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Final, overload
 
@@ -18,7 +17,6 @@ from cryptodata.core.errors import ValidationError
 from cryptodata.core.records import Exchange, Market
 from cryptodata.core.schema import Kind, schema
 from cryptodata.core.table import Table
-from cryptodata.core.venues import normalize_venue
 
 from .endpoints import PROVIDER
 
@@ -133,6 +131,8 @@ class MarketCatalog:
             futures: Parsed `/future-markets`.
             spots: Parsed `/spot-markets`.
         """
+        from cryptodata.core.venues import normalize_venue  # deferred: first catalogue only
+
         venues = exchanges.with_columns(
             provider=pl.lit(PROVIDER),
             name=pl.col("display_name").map_elements(normalize_venue, return_dtype=pl.String),
@@ -174,6 +174,8 @@ class MarketCatalog:
         known = self._rows
         for symbol in symbols:
             if symbol not in known:
+                import difflib  # deferred: only a misspelt symbol needs it, costly to import
+
                 matches = difflib.get_close_matches(symbol, list(known), n=3, cutoff=0.6)
                 hint = f"; did you mean {', '.join(map(repr, matches))}?" if matches else ""
                 raise ValidationError(
@@ -310,9 +312,13 @@ class MarketCatalog:
 
     def _venue(self, name: str) -> str:
         # Lenient, so that a venue Coinalyze lists before core's table does stays reachable.
+        from cryptodata.core.venues import normalize_venue  # deferred: see `MarketCatalog.build`
+
         canonical = normalize_venue(name)
         venues = self.venue_names()
         if canonical not in venues:
+            import difflib  # deferred: only a misspelt venue needs it, costly to import
+
             matches = difflib.get_close_matches(canonical, venues, n=3)
             hint = f"; did you mean {', '.join(map(repr, matches))}?" if matches else ""
             raise ValidationError(
