@@ -30,6 +30,7 @@ __all__ = [
     "PROVIDER",
     "Endpoint",
     "asked_symbols",
+    "ceil_seconds",
     "plan_history",
     "plan_snapshot",
     "retention_warning",
@@ -258,8 +259,8 @@ def plan_history(
             (
                 ("symbols", ",".join(step.symbols)),
                 ("interval", spelled),
-                ("from", str(_ceil_seconds(step.start))),
-                ("to", str(_ceil_seconds(step.end) - 1)),
+                ("from", str(ceil_seconds(step.start))),
+                ("to", str(ceil_seconds(step.end) - 1)),
                 *extra,
             ),
             cost=step.cost,
@@ -327,7 +328,9 @@ def _span(shortest: timedelta, longest: timedelta) -> str:
     return f"{low:.0f}-{high:.0f} hours" if high < 72 else f"{low / 24:.0f}-{high / 24:.0f} days"
 
 
-def _ceil_seconds(moment: datetime) -> int:
+def ceil_seconds(moment: datetime) -> int:
+    """The first whole UNIX second at or after `moment`: bars at `[start, end)` have
+    `ceil_seconds(start) <= t < ceil_seconds(end)`."""
     return math.ceil(moment.timestamp())
 
 

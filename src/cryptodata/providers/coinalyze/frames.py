@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 __all__ = ["Bars", "history_frame", "shape", "silent"]
 
 _UTC_MS = pl.Datetime("ms", "UTC")
+_PER_MARKET = ("exchange", "base", "unit")
+"""The columns a market's catalogue row gives its bars."""
 
 
 @attrs.frozen
@@ -101,34 +103,47 @@ def history_frame(
     blocks = [
         (symbol, sum(run[4] for run in group)) for symbol, group in groupby(runs, key=itemgetter(1))
     ]
-    # Each market's venue, base and unit are one value over its block of rows: repeating it
-    # per block is far cheaper than joining a million rows with the catalogue.
-    per_market = {
-        name: _repeated([markets[symbol][position] for symbol, _ in blocks], blocks, name)
-        for position, name in enumerate(("exchange", "base", "unit"))
+    t = pl.col("t")
+    markets_of_blocks = [markets[symbol] for symbol, _ in blocks]
+    if len(blocks) == 1:
+        # One market: its venue, base and unit are literals.
+        numbered = bars
+        per_market = {
+            name: pl.lit(value, pl.String)
+            for name, value in zip(_PER_MARKET, markets_of_blocks[0], strict=True)
+        }
+        later = t > t.shift(1)
+    else:
+        # Each market's venue, base and unit are one value over its block of rows: looked up
+        # by block, which is far cheaper than joining every row with the catalogue.
+        starts = pl.Series(list(accumulate((rows for _, rows in blocks[:-1]), initial=0)))
+        block = pl.lit(starts).search_sorted(pl.int_range(pl.len()), side="right") - 1
+        numbered = bars.with_columns(_block=block)
+        per_market = {
+            name: pl.lit(pl.Series([fields[position] for fields in markets_of_blocks])).gather(
+                pl.col("_block")
+            )
+            for position, name in enumerate(_PER_MARKET)
+        }
+        later = (t > t.shift(1)) | (pl.col("_block") != pl.col("_block").shift(1))
+    columns = {
+        "interval": pl.lit(interval.value),
+        "ts": (t * 1000).cast(_UTC_MS),
+        **per_market,
+        **_derived(endpoint, convert_to_usd),
     }
-    shaped = (
-        bars.with_columns(
-            ts=(pl.col("t") * 1000).cast(_UTC_MS), interval=pl.lit(interval.value), **per_market
-        )
-        .with_columns(**_derived(endpoint, convert_to_usd))
-        .select(pl.col(name).cast(dtype) for name, dtype in target.items())
+    frame = numbered.filter(
+        t.is_between(ep.ceil_seconds(start), ep.ceil_seconds(end), closed="left")
+    ).select(
+        columns.get(name, pl.col(name)).cast(dtype).alias(name) for name, dtype in target.items()
     )
-    ordered = _rising_within(bars.get_column("t"), blocks)
-    inside = shaped.filter(pl.col("ts").is_between(start, end, closed="left"))
-    if inside.height == shaped.height:
+    # Each symbol's bars later than the one before: then the rows are in key order.
+    ordered = bool(numbered.select(later.slice(1).all()).item())
+    if frame.height == sum(rows for _, rows in blocks):
         answered = frozenset(symbol for symbol, _ in blocks)
     else:
-        answered = frozenset(inside.get_column("symbol").unique().to_list())
-    return Bars(inside, ordered, answered)
-
-
-def _rising_within(times: pl.Series, blocks: list[tuple[str, int]]) -> bool:
-    """Whether `times` strictly rise within each block of rows (each symbol's bars)."""
-    starts = list(accumulate((rows for _, rows in blocks[:-1]), initial=0))
-    # A block's first row follows another symbol's last: only rows after it are compared.
-    steps = times.diff().scatter(starts, 1)
-    return bool((steps > 0).all())
+        answered = frozenset(frame.get_column("symbol").unique().to_list())
+    return Bars(frame, ordered, answered)
 
 
 def _offsets(series: Sequence[tuple[str, int]]) -> list[tuple[str, int, int]]:
@@ -138,15 +153,6 @@ def _offsets(series: Sequence[tuple[str, int]]) -> list[tuple[str, int, int]]:
         found.append((symbol, offset, rows))
         offset += rows
     return found
-
-
-def _repeated(values: list[str], blocks: list[tuple[str, int]], name: str) -> pl.Series:
-    return pl.concat(
-        [
-            pl.repeat(value, rows, dtype=pl.String, eager=True)
-            for value, (_, rows) in zip(values, blocks, strict=True)
-        ]
-    ).alias(name)
 
 
 def shape(
