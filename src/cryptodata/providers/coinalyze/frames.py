@@ -36,6 +36,8 @@ __all__ = ["Bars", "history_frame", "shape", "silent"]
 _UTC_MS = pl.Datetime("ms", "UTC")
 _PER_MARKET = ("exchange", "base", "unit")
 """The columns a market's catalogue row gives its bars."""
+_PYTHON_ROWS = 64
+"""Answers up to this many bars are judged in Python (see `_judged`)."""
 
 
 @attrs.frozen
@@ -103,6 +105,9 @@ def history_frame(
     blocks = [
         (symbol, sum(run[4] for run in group)) for symbol, group in groupby(runs, key=itemgetter(1))
     ]
+    lo, hi = ep.ceil_seconds(start), ep.ceil_seconds(end)
+    starts = list(accumulate((rows for _, rows in blocks[:-1]), initial=0))
+    ordered, inside = _judged(bars.get_column("t"), starts, lo, hi)
     t = pl.col("t")
     markets_of_blocks = [markets[symbol] for symbol, _ in blocks]
     if len(blocks) == 1:
@@ -112,12 +117,10 @@ def history_frame(
             name: pl.lit(value, pl.String)
             for name, value in zip(_PER_MARKET, markets_of_blocks[0], strict=True)
         }
-        later = t > t.shift(1)
     else:
         # Each market's venue, base and unit are one value over its block of rows: looked up
         # by block, which is far cheaper than joining every row with the catalogue.
-        starts = pl.Series(list(accumulate((rows for _, rows in blocks[:-1]), initial=0)))
-        block = pl.lit(starts).search_sorted(pl.int_range(pl.len()), side="right") - 1
+        block = pl.lit(pl.Series(starts)).search_sorted(pl.int_range(pl.len()), side="right") - 1
         numbered = bars.with_columns(_block=block)
         per_market = {
             name: pl.lit(pl.Series([fields[position] for fields in markets_of_blocks])).gather(
@@ -125,25 +128,46 @@ def history_frame(
             )
             for position, name in enumerate(_PER_MARKET)
         }
-        later = (t > t.shift(1)) | (pl.col("_block") != pl.col("_block").shift(1))
+    # Every built column has its dtype already; of the raw ones only counts need a cast.
     columns = {
         "interval": pl.lit(interval.value),
         "ts": (t * 1000).cast(_UTC_MS),
         **per_market,
         **_derived(endpoint, convert_to_usd),
     }
-    frame = numbered.filter(
-        t.is_between(ep.ceil_seconds(start), ep.ceil_seconds(end), closed="left")
-    ).select(
-        columns.get(name, pl.col(name)).cast(dtype).alias(name) for name, dtype in target.items()
+    kept = numbered if inside else numbered.filter(t.is_between(lo, hi, closed="left"))
+    frame = kept.select(
+        columns[name].alias(name)
+        if name in columns
+        else pl.col(name)
+        if bars.schema[name] == dtype
+        else pl.col(name).cast(dtype)
+        for name, dtype in target.items()
     )
-    # Each symbol's bars later than the one before: then the rows are in key order.
-    ordered = bool(numbered.select(later.slice(1).all()).item())
-    if frame.height == sum(rows for _, rows in blocks):
+    if inside:
         answered = frozenset(symbol for symbol, _ in blocks)
     else:
         answered = frozenset(frame.get_column("symbol").unique().to_list())
     return Bars(frame, ordered, answered)
+
+
+def _judged(times: pl.Series, starts: list[int], lo: int, hi: int) -> tuple[bool, bool]:
+    """Whether each block's times strictly rise (the rows are in key order), and all are in
+    `[lo, hi)` (nothing to filter out).
+
+    `starts` are the blocks' first rows. A few dozen times are judged in Python: a polars
+    query costs ~0.1 ms whatever the height, a polling bot's call makes one.
+    """
+    if times.len() <= _PYTHON_ROWS:
+        values, firsts = times.to_list(), set(starts)
+        rising = all(values[i - 1] < values[i] for i in range(1, len(values)) if i not in firsts)
+        return rising, all(lo <= value < hi for value in values)
+    t = pl.col("t")
+    first = pl.int_range(pl.len()).is_in(starts)
+    judged = times.to_frame("t").select(
+        rising=((t > t.shift(1)) | first).all(), inside=t.is_between(lo, hi, closed="left").all()
+    )
+    return bool(judged["rising"].item()), bool(judged["inside"].item())
 
 
 def _offsets(series: Sequence[tuple[str, int]]) -> list[tuple[str, int, int]]:
