@@ -34,6 +34,7 @@ INFO = pl.DataFrame(
         "unit": ["base", "quote", "contracts"],
     }
 )
+MARKETS = {symbol: (exchange, base, unit) for symbol, exchange, base, unit in INFO.iter_rows()}
 
 
 def _answer(endpoint: Endpoint, series: list[tuple[str, list[int]]]) -> Parsed:
@@ -73,7 +74,7 @@ def test_the_bars_are_the_joined_and_deduplicated_answers(
 ) -> None:
     answers = [_answer(endpoint, answer) for answer in series]
 
-    bars = history_frame(endpoint, answers, INFO, INTERVAL, START, END, usd and endpoint.usd)
+    bars = history_frame(endpoint, answers, MARKETS, INTERVAL, START, END, usd and endpoint.usd)
 
     expected = _joined(endpoint, answers, usd and endpoint.usd)
     assert_frame_equal(bars.table(endpoint.kind, []).to_polars(), expected.to_polars())
@@ -86,7 +87,7 @@ def test_windows_of_well_ordered_answers_need_no_sort() -> None:
         OHLCV_HISTORY, [("SOL.A", [T0 + HOUR]), ("BTC.A", [T0 + HOUR]), ("ETH.6", [T0 + HOUR])]
     )
 
-    bars = history_frame(OHLCV_HISTORY, [first, second], INFO, INTERVAL, START, END, False)
+    bars = history_frame(OHLCV_HISTORY, [first, second], MARKETS, INTERVAL, START, END, False)
 
     assert bars.in_key_order
     assert bars.frame.select("exchange", "symbol").unique(maintain_order=True).rows() == [
@@ -99,7 +100,7 @@ def test_windows_of_well_ordered_answers_need_no_sort() -> None:
 def test_a_series_sent_out_of_time_order_is_not_taken_as_in_key_order() -> None:
     answer = _answer(OHLCV_HISTORY, [("BTC.A", [T0 + HOUR, T0])])
 
-    bars = history_frame(OHLCV_HISTORY, [answer], INFO, INTERVAL, START, END, False)
+    bars = history_frame(OHLCV_HISTORY, [answer], MARKETS, INTERVAL, START, END, False)
 
     assert not bars.in_key_order
     assert bars.table(OHLCV_HISTORY.kind, []).to_polars()["ts"].is_sorted()
@@ -108,6 +109,6 @@ def test_a_series_sent_out_of_time_order_is_not_taken_as_in_key_order() -> None:
 def test_a_bar_sent_twice_is_kept_once() -> None:
     answers = [_answer(OHLCV_HISTORY, [("BTC.A", [T0])]), _answer(OHLCV_HISTORY, [("BTC.A", [T0])])]
 
-    bars = history_frame(OHLCV_HISTORY, answers, INFO, INTERVAL, START, END, False)
+    bars = history_frame(OHLCV_HISTORY, answers, MARKETS, INTERVAL, START, END, False)
 
     assert len(bars.table(OHLCV_HISTORY.kind, [])) == 1

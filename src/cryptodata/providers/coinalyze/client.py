@@ -402,10 +402,9 @@ class _CoinalyzeBase:
 
         catalog = yield from self._catalog()
         catalog.check_known(symbols)
-        info = catalog.info(symbols)
         warnings: list[str] = []
         if endpoint.coverage_flag is not None:
-            lacking = info.filter(~pl.col(endpoint.coverage_flag)).get_column("symbol").to_list()
+            lacking = catalog.lacking(symbols, endpoint.coverage_flag)
             if lacking:
                 warnings.append(
                     f"skipped {', '.join(lacking)}: Coinalyze lists no {endpoint.kind.value} data for "
@@ -431,7 +430,8 @@ class _CoinalyzeBase:
             body = (yield from self._transport.fetch(request)).body
             answers.append(parse_history(endpoint, body, ep.asked_symbols(request)))
             warnings.extend(answers[-1].warnings)
-        bars = history_frame(endpoint, answers, info, interval, start, end, convert_to_usd)
+        markets = catalog.venue_base_unit(symbols)
+        bars = history_frame(endpoint, answers, markets, interval, start, end, convert_to_usd)
         warnings.extend(silent(endpoint, symbols, bars.symbols))
         return bars.table(endpoint.kind, warnings)
 

@@ -10,7 +10,7 @@ sends out of order or twice are sorted and de-duplicated as always.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from itertools import accumulate, groupby
 from operator import itemgetter
@@ -63,7 +63,7 @@ class Bars:
 def history_frame(
     endpoint: Endpoint,
     answers: Sequence[Parsed],
-    info: pl.DataFrame,
+    markets: Mapping[str, tuple[str, str, str]],
     interval: Interval,
     start: datetime,
     end: datetime,
@@ -74,19 +74,13 @@ def history_frame(
     Args:
         endpoint: The endpoint that answered.
         answers: The parsed answers, in the order of the plan's requests (windows ascending).
-        info: Catalogue rows (`symbol`, `exchange`, `base`, `unit`) of every symbol asked.
+        markets: The venue, base and unit of every symbol asked.
         interval: The bars' interval.
         start: The window's first instant.
         end: The window's end (excluded).
         convert_to_usd: Whether the values were asked in USD.
     """
     target = schema(endpoint.kind)
-    markets = {
-        symbol: (exchange, base, unit)
-        for symbol, exchange, base, unit in info.select(
-            "symbol", "exchange", "base", "unit"
-        ).iter_rows()
-    }
     # The primary key orders by venue, then symbol (the provider and interval are one value,
     # the unit one per symbol), then time; the catalogue names every venue.
     runs = sorted(

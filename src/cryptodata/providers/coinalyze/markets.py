@@ -7,7 +7,7 @@ TTL and checks every symbol against it before a data request is sent.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Final, overload
+from typing import Any, Final, overload
 
 import attrs
 import polars as pl
@@ -18,7 +18,7 @@ from cryptodata.core.records import Exchange, Market
 from cryptodata.core.schema import Kind, schema
 from cryptodata.core.table import Table
 
-from .endpoints import PROVIDER
+from .endpoints import ENDPOINTS, PROVIDER
 
 __all__ = [
     "QUOTE_PREFERENCE",
@@ -92,6 +92,17 @@ class ResolvedSymbols(Sequence[str]):
         return iter(self.symbols)
 
 
+_COVERAGE_FLAGS = sorted(
+    {e.coverage_flag for e in ENDPOINTS.values() if e.coverage_flag is not None}
+)
+_PER_SYMBOL = ("exchange", "base", "unit", *_COVERAGE_FLAGS)
+
+
+def _per_symbol(markets: pl.DataFrame) -> dict[str, dict[str, Any]]:
+    """What a data call needs of each symbol's row: its venue, base, unit and coverage flags."""
+    return {row.pop("symbol"): row for row in markets.select("symbol", *_PER_SYMBOL).to_dicts()}
+
+
 def _row_index(markets: pl.DataFrame) -> dict[str, int]:
     """Each symbol's first row (`MarketCatalog.build` keeps one row per symbol)."""
     rows: dict[str, int] = {}
@@ -113,6 +124,12 @@ class MarketCatalog:
         repr=False,
         eq=False,
         default=attrs.Factory(lambda self: _row_index(self.markets), takes_self=True),
+    )
+    _fields: dict[str, dict[str, Any]] = attrs.field(
+        init=False,
+        repr=False,
+        eq=False,
+        default=attrs.Factory(lambda self: _per_symbol(self.markets), takes_self=True),
     )
 
     @classmethod
@@ -187,6 +204,20 @@ class MarketCatalog:
         """Catalogue rows of `symbols`, in the order given (unknown symbols have none)."""
         rows = self._rows
         return self.markets[[rows[symbol] for symbol in symbols if symbol in rows]]
+
+    def venue_base_unit(self, symbols: Iterable[str]) -> dict[str, tuple[str, str, str]]:
+        """Each known symbol's venue name, base asset and unit."""
+        fields = self._fields
+        return {
+            symbol: (row["exchange"], row["base"], row["unit"])
+            for symbol in symbols
+            if (row := fields.get(symbol)) is not None
+        }
+
+    def lacking(self, symbols: Iterable[str], flag: str) -> list[str]:
+        """The known symbols whose coverage `flag` (e.g. `has_ohlcv_data`) is false."""
+        fields = self._fields
+        return [symbol for symbol in symbols if symbol in fields and not fields[symbol][flag]]
 
     def venue_names(self) -> list[str]:
         """Canonical names of every venue."""
