@@ -221,7 +221,7 @@ def _columnar(endpoint: Endpoint, body: bytes, asked: set[str]) -> Parsed | None
 def _repeated(runs: list[tuple[str, int]]) -> pl.Series:
     """The symbol column of a frame whose rows come in these runs."""
     # A repeated value per run, joined, is several times cheaper than `repeat_by` + `explode`
-    # for a body's few dozen series, and the one way for a single series.
+    # for a body's few dozen series of thousands of bars.
     parts = [pl.repeat(symbol, rows, dtype=pl.String, eager=True) for symbol, rows in runs]
     if not parts:
         return pl.Series("symbol", [], dtype=pl.String)
@@ -250,7 +250,9 @@ def _bar_by_bar(endpoint: Endpoint, body: bytes, asked: set[str]) -> Parsed:
     points = list(itertools.chain.from_iterable(entry.history for entry in series))
     runs = [(entry.symbol, len(entry.history)) for entry in series]
     columns: dict[str, Any] = {
-        "symbol": _repeated(runs),
+        "symbol": pl.Series(
+            "symbol", [entry.symbol for entry in series for _ in entry.history], dtype=pl.String
+        ),
         "t": pl.Series("t", list(map(int, map(attrgetter("t"), points))), dtype=pl.Int64),
     }
     for field, column in endpoint.fields:
