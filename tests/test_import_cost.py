@@ -65,6 +65,7 @@ DEFERRED: dict[str, str] = {
     "difflib": "only a misspelt venue or symbol needs close matches",
     "msgspec": "the first answer decoded loads it",
     "cryptodata.providers.coinalyze.parse": "the first answer decoded loads it",
+    "cryptodata.providers.coinalyze.frames": "the first answer shaped loads it",
     "cryptodata.core.venues": "the coverage or the first market catalogue loads it",
     "cryptodata.core.planning": "Coinalyze plans with core.windows, not the cursor paginator",
 }

@@ -54,7 +54,6 @@ from cryptodata.core.transport import (
 from . import endpoints as ep
 from .coverage import coverage
 from .endpoints import Endpoint
-from .frames import history_frame, shape, silent
 from .intervals import parse_interval
 from .markets import MarketCatalog, ResolvedSymbols, quote_preference
 
@@ -341,6 +340,7 @@ class _CoinalyzeBase:
     def _snapshot_flow(
         self, endpoint: Endpoint, symbols: list[str], convert_to_usd: bool
     ) -> Flow[Table]:
+        from .frames import shape, silent
         from .parse import parse_snapshot
 
         catalog = yield from self._catalog()
@@ -398,6 +398,7 @@ class _CoinalyzeBase:
         end: datetime,
         convert_to_usd: bool,
     ) -> Flow[Table]:
+        from .frames import history_frame, silent
         from .parse import parse_history
 
         catalog = yield from self._catalog()
