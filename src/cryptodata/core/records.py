@@ -30,10 +30,22 @@ __all__ = [
 ]
 
 
+class _Shown:
+    """Every record's `__repr__`, in attrs' own format: one shared method instead of one that
+    attrs compiles per class (import time)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        fields = attrs.fields(type(self))  # type: ignore[arg-type]
+        shown = ", ".join(f"{field.name}={getattr(self, field.name)!r}" for field in fields)
+        return f"{type(self).__name__}({shown})"
+
+
 # The four bases only hand their fields to the records, which generate their own methods: never
 # shown, compared, matched or pickled themselves, they skip generating those (import time).
 @attrs.frozen(repr=False, eq=False, match_args=False, getstate_setstate=False)
-class _MarketColumns:
+class _MarketColumns(_Shown):
     """The columns that name a market; every market row starts with them."""
 
     provider: str
@@ -65,14 +77,14 @@ class _OhlcBar(_Bar):
     close: float | None
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class OpenInterestBar(_OhlcBar):
     """Open interest over one bar: value at open, highest, lowest and at close, in `unit`."""
 
     unit: str
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class FundingRateBar(_OhlcBar):
     """Funding rate over one bar, as a fraction per funding period (0.0001 = 0.01 %).
 
@@ -83,14 +95,14 @@ class FundingRateBar(_OhlcBar):
     period_hours: float | None
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class PredictedFundingRateBar(_OhlcBar):
     """Predicted funding rate over one bar, as a fraction per `period_hours` funding period."""
 
     period_hours: float | None
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class LiquidationBar(_Bar):
     """Long and short positions liquidated during one bar, in `unit`."""
 
@@ -99,7 +111,7 @@ class LiquidationBar(_Bar):
     unit: str
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class LongShortRatioBar(_Bar):
     """Ratio of accounts long to short; `long_pct + short_pct = 100`."""
 
@@ -108,7 +120,7 @@ class LongShortRatioBar(_Bar):
     short_pct: float | None
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class OhlcvBar(_Bar):
     """A price bar; `volume` and `buy_volume` are in `unit`, `trades` counts trades."""
 
@@ -123,7 +135,7 @@ class OhlcvBar(_Bar):
     unit: str
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class OpenInterestSnapshot(_Snapshot):
     """Current open interest; `ts` is the provider's update time."""
 
@@ -131,7 +143,7 @@ class OpenInterestSnapshot(_Snapshot):
     unit: str
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class FundingRateSnapshot(_Snapshot):
     """Current funding rate, a fraction per `period_hours` funding period; `ts` is the update time."""
 
@@ -139,7 +151,7 @@ class FundingRateSnapshot(_Snapshot):
     period_hours: float | None
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class PredictedFundingRateSnapshot(_Snapshot):
     """Predicted next funding rate, a fraction per `period_hours` period; `ts` is the update time."""
 
@@ -147,8 +159,8 @@ class PredictedFundingRateSnapshot(_Snapshot):
     period_hours: float | None
 
 
-@attrs.frozen
-class Market:
+@attrs.frozen(repr=False)
+class Market(_Shown):
     """An instrument a provider serves data for.
 
     `unit` is the unit of its open interest, liquidations and volume (`base`, `quote`,
@@ -171,8 +183,8 @@ class Market:
     has_buy_sell_data: bool
 
 
-@attrs.frozen
-class Exchange:
+@attrs.frozen(repr=False)
+class Exchange(_Shown):
     """A venue as a provider names it: `name` is the canonical lowercase name, `code` the provider's."""
 
     provider: str
@@ -181,8 +193,8 @@ class Exchange:
     display_name: str
 
 
-@attrs.frozen
-class AggregateOpenInterestBar:
+@attrs.frozen(repr=False)
+class AggregateOpenInterestBar(_Shown):
     """Open interest summed over venues (USD).
 
     `venues` counts the venues in the sum at this `ts` and `exchanges` names them
@@ -200,8 +212,8 @@ class AggregateOpenInterestBar:
     exchanges: str
 
 
-@attrs.frozen
-class AggregateLiquidationBar:
+@attrs.frozen(repr=False)
+class AggregateLiquidationBar(_Shown):
     """Liquidations summed over venues (USD).
 
     `venues` counts the venues in the sum at this `ts` and `exchanges` names them
@@ -219,8 +231,8 @@ class AggregateLiquidationBar:
     exchanges: str
 
 
-@attrs.frozen
-class Metric:
+@attrs.frozen(repr=False)
+class Metric(_Shown):
     """One value of a named metric about an entity over one bar: the research providers' long format.
 
     `entity` is the canonical id of what is measured (an asset such as `"btc"`, a chain, a
