@@ -135,13 +135,17 @@ def split_series(
         `(series values, bucket value, rows)` per piece, in first-seen order, each piece
         sorted by `ts`.
     """
-    groups = frame.with_columns(_bucket=bucket).partition_by(
-        [*columns, "_bucket"], as_dict=True, maintain_order=True, include_key=include_key
-    )
+    by = [*columns, "_bucket"]
+    marked = frame.with_columns(_bucket=bucket, _row=pl.int_range(pl.len(), dtype=pl.UInt64))
+    # Each piece is named by the key of its first row. `as_dict=True` with
+    # `include_key=False` would name them by a second hashing pass over every row's key
+    # (`unique`), which costs about as much as the partitioning itself.
+    keys = marked.select(by)
     pieces = []
-    for values, group in groups.items():
-        rows = latest_per_ts(group.drop("_bucket") if include_key else group)
-        pieces.append((tuple(str(value) for value in values[:-1]), values[-1], rows))
+    for group in marked.partition_by(by, maintain_order=True, include_key=include_key):
+        *values, slot = keys.row(group.get_column("_row")[0])
+        rows = latest_per_ts(group.drop("_row", "_bucket", strict=False))
+        pieces.append((tuple(str(value) for value in values), slot, rows))
     return pieces
 
 
