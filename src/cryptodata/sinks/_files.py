@@ -22,7 +22,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import IO, Any, Final, Protocol
+from typing import IO, Any, Final, Protocol, TypeVar
 from urllib.parse import quote
 
 import polars as pl
@@ -51,6 +51,8 @@ __all__ = [
 
 TEMP_PREFIX = ".tmp-"
 _TEMP_SUFFIX = ".inprogress"
+
+_Rows = TypeVar("_Rows", pl.DataFrame, pl.LazyFrame)
 
 WriteTarget = str | IO[bytes]
 """What a writer callback receives: a local path, or an open binary file on object storage."""
@@ -114,34 +116,40 @@ def _first_line(exc: BaseException) -> str:
 
 
 def split_series(
-    frame: pl.DataFrame, columns: Sequence[str], bucket: pl.Expr
+    frame: pl.DataFrame, columns: Sequence[str], bucket: pl.Expr, *, include_key: bool = True
 ) -> list[tuple[tuple[str, ...], Any, pl.DataFrame]]:
     """Split rows by series (the values of `columns`) and time bucket; one row per `ts` each.
 
     Within a piece the key is `ts` alone, so duplicates (last one wins) are found on one
-    integer column instead of the whole key, and skipped entirely for the usual sorted,
-    unique input.
+    integer column instead of the whole key, and `latest_per_key` skips them entirely for
+    the usual sorted, unique input.
+
+    Args:
+        frame: The rows, conformed to their kind's schema.
+        columns: The series-key columns.
+        bucket: The time bucket of a row (a UTC year, a month), as an expression on the rows.
+        include_key: Whether the pieces keep the `columns`; a sink that names series by
+            directory leaves them out, which spares copying them into every piece.
 
     Returns:
         `(series values, bucket value, rows)` per piece, in first-seen order, each piece
         sorted by `ts`.
     """
-    groups = frame.with_columns(_bucket=bucket).partition_by(
-        [*columns, "_bucket"], as_dict=True, maintain_order=True
-    )
+    by = [*columns, "_bucket"]
+    marked = frame.with_columns(_bucket=bucket, _row=pl.int_range(pl.len(), dtype=pl.UInt64))
+    # Each piece is named by the key of its first row. `as_dict=True` with
+    # `include_key=False` would name them by a second hashing pass over every row's key
+    # (`unique`), which costs about as much as the partitioning itself.
+    keys = marked.select(by)
     pieces = []
-    for values, group in groups.items():
-        rows = group.drop("_bucket")
-        # Strictly increasing means sorted and unique; a diff is one pass where n_unique would
-        # hash every ts. Keys were checked for nulls before, so the diff has one null only.
-        ts = rows.get_column("ts").to_physical()
-        if not (ts.diff().drop_nulls() > 0).all():
-            rows = latest_per_ts(rows.lazy()).collect()
-        pieces.append((tuple(str(value) for value in values[:-1]), values[-1], rows))
+    for group in marked.partition_by(by, maintain_order=True, include_key=include_key):
+        *values, slot = keys.row(group.get_column("_row")[0])
+        rows = latest_per_ts(group.drop("_row", "_bucket", strict=False))
+        pieces.append((tuple(str(value) for value in values), slot, rows))
     return pieces
 
 
-def latest_per_ts(rows: pl.LazyFrame) -> pl.LazyFrame:
+def latest_per_ts(rows: _Rows) -> _Rows:
     """One series' rows sorted by `ts`, keeping the last row given for each `ts`."""
     return latest_per_key(rows, ("ts",))
 

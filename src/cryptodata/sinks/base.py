@@ -187,37 +187,41 @@ def rows_to_store(table: Table) -> tuple[Kind, pl.DataFrame]:
     kind = check_storable(table.kind)
     frame = Table.from_frame(kind, table.to_polars()).to_polars()
     key, names = primary_key(kind), series_key(kind)
-    bad = frame.select(
-        nulls=pl.any_horizontal(pl.col(column).is_null() for column in key).sum(),
-        empty=pl.any_horizontal(pl.col(column) == "" for column in names).sum(),
-    ).row(0)
-    if bad[0]:
+    texts = [n for n, dtype in frame.schema.items() if dtype == pl.String() and n not in names]
+    # Every check in one `select`: polars runs the expressions in parallel over one frame,
+    # where a query per check pays its own pass (and `Series.unique` its own slower path).
+    found = frame.select(
+        _nulls=pl.any_horizontal(pl.col(column).is_null() for column in key).sum(),
+        _empty=pl.any_horizontal(pl.col(column) == "" for column in names).sum(),
+        _outside=((pl.col("ts") < _FIRST_TS) | (pl.col("ts") > _LAST_TS)).sum(),
+        **{f"_ids_{column}": pl.col(column).unique().implode() for column in names},
+        **{f"_nul_{name}": pl.col(name).str.contains("\x00", literal=True).sum() for name in texts},
+    ).row(0, named=True)
+    if found["_nulls"]:
         raise ValidationError(
-            f"{bad[0]} {kind.value} row(s) have a null key column; "
+            f"{found['_nulls']} {kind.value} row(s) have a null key column; "
             f"{', '.join(key)} are required to store a row"
         )
-    if bad[1]:
+    if found["_empty"]:
         listed = f"{', '.join(names[:-1])} or {names[-1]}" if len(names) > 1 else names[0]
-        raise ValidationError(f"{bad[1]} {kind.value} row(s) have an empty {listed}")
-    outside = frame.select(((pl.col("ts") < _FIRST_TS) | (pl.col("ts") > _LAST_TS)).sum()).item()
-    if outside:
+        raise ValidationError(f"{found['_empty']} {kind.value} row(s) have an empty {listed}")
+    if found["_outside"]:
         raise ValidationError(
-            f"{outside} {kind.value} row(s) have a ts outside the years 1 to 9999, which no "
-            "sink can store; check the time unit of the source (milliseconds, not micro- "
-            "or nanoseconds)"
+            f"{found['_outside']} {kind.value} row(s) have a ts outside the years 1 to 9999, "
+            "which no sink can store; check the time unit of the source (milliseconds, not "
+            "micro- or nanoseconds)"
         )
     for column in names:
         # Per distinct id (one per series, a few per table), with the rule `read` applies.
-        for value in frame.get_column(column).unique().to_list():
+        for value in found[f"_ids_{column}"]:
             check_id(kind, column, value)
-    for name, dtype in frame.schema.items():
-        if dtype == pl.String() and name not in names:
-            with_nul = frame.get_column(name).str.contains("\x00", literal=True).sum()
-            if with_nul:
-                raise ValidationError(
-                    f"{with_nul} {kind.value} row(s) hold a NUL character in {name}, which "
-                    "PostgreSQL cannot store, so no sink accepts it; remove it"
-                )
+    for name in texts:
+        with_nul = found[f"_nul_{name}"]
+        if with_nul:
+            raise ValidationError(
+                f"{with_nul} {kind.value} row(s) hold a NUL character in {name}, which "
+                "PostgreSQL cannot store, so no sink accepts it; remove it"
+            )
     return kind, frame
 
 

@@ -227,12 +227,11 @@ class ParquetSink(SinkBase):
 
     def _write(self, kind: Kind, frame: pl.DataFrame) -> int:
         columns = series_key(kind)
+        # The series columns live in the directory names, never in the files.
+        pieces = split_series(frame, columns, pl.col("ts").dt.year(), include_key=False)
         jobs = [
-            (
-                self._storage.path(*self._series_dirs(kind, values), f"year={year}"),
-                rows.drop(columns),
-            )
-            for values, year, rows in split_series(frame, columns, pl.col("ts").dt.year())
+            (self._storage.path(*self._series_dirs(kind, values), f"year={year}"), rows)
+            for values, year, rows in pieces
         ]
         if jobs and not self._marked:
             self._mark()
