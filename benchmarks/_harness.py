@@ -48,6 +48,45 @@ class Comparison:
     met: bool | None
     detail: str = ""
 
+    @classmethod
+    def times(
+        cls,
+        path: str,
+        ours: float,
+        reference_name: str,
+        reference: float,
+        *,
+        limit: float,
+        size: Size,
+        detail: str = "",
+    ) -> Comparison:
+        """Our seconds against the reference's: the ratio is ours over theirs, `≤ limit`."""
+        ratio = ours / reference
+        met = at_most(ratio, limit, size)
+        return cls(
+            path, ours, reference_name, reference, "s", ratio, f"≤ {limit:.2f}x", met, detail
+        )
+
+    @classmethod
+    def rates(
+        cls,
+        path: str,
+        ours: float,
+        reference_name: str,
+        reference: float,
+        *,
+        limit: float,
+        size: Size,
+        unit: str = "rows/s",
+        detail: str = "",
+    ) -> Comparison:
+        """Our rate against the reference's: the ratio is ours over theirs, `≥ limit`."""
+        ratio = ours / reference
+        met = at_least(ratio, limit, size)
+        return cls(
+            path, ours, reference_name, reference, unit, ratio, f"≥ {limit:.2f}x", met, detail
+        )
+
 
 def interleaved(
     work: dict[str, Callable[[], object]], rounds: int, *, warmup: int = 1

@@ -17,7 +17,7 @@ from datetime import timedelta
 
 import httpx
 from _coinalyze import API_KEY, NOW, FakeCoinalyze, symbol
-from _harness import SIZES, Comparison, Size, at_most, interleaved
+from _harness import SIZES, Comparison, Size, interleaved
 
 from cryptodata.core.clock import ManualClock
 from cryptodata.core.limiters import SlidingWindowLimiter
@@ -84,32 +84,26 @@ def comparisons(size: Size) -> list[Comparison]:
         work, rows, requests = _contenders(count)
         times = interleaved(work, ROUNDS[size])
         seconds[rows] = times["ours"]
-        ratio = times["ours"] / times["reference"]
         found.append(
-            Comparison(
-                path="full client, coinalyze OHLCV",
-                ours=times["ours"],
-                reference_name="parse_history on the same bodies",
-                reference=times["reference"],
-                unit="s",
-                ratio=ratio,
-                target="≤ 1.15x",
-                met=at_most(ratio, 1.15, size),
+            Comparison.times(
+                "full client, coinalyze OHLCV",
+                times["ours"],
+                "parse_history on the same bodies",
+                times["reference"],
+                limit=1.15,
+                size=size,
                 detail=f"{rows:,} rows, {requests} requests",
             )
         )
     if 1_000_000 in seconds and 5_000_000 in seconds:
-        growth = seconds[5_000_000] / seconds[1_000_000]
         found.append(
-            Comparison(
-                path="full client time, 5 M rows over 1 M rows",
-                ours=seconds[5_000_000],
-                reference_name="the client at 1 M rows",
-                reference=seconds[1_000_000],
-                unit="s",
-                ratio=growth,
-                target="≤ 5.50x",
-                met=at_most(growth, 5.5, size),
+            Comparison.times(
+                "full client time, 5 M rows over 1 M rows",
+                seconds[5_000_000],
+                "the client at 1 M rows",
+                seconds[1_000_000],
+                limit=5.5,
+                size=size,
             )
         )
     return found

@@ -16,7 +16,7 @@ import sys
 import tempfile
 from collections.abc import Callable
 
-from _harness import Comparison, Size, at_most, interleaved
+from _harness import Comparison, Size, interleaved
 
 ROUNDS: dict[Size, int] = {"smoke": 1, "small": 5, "full": 15}
 CLIENTS: tuple[str, ...] = ("Coinalyze", "AsyncCoinalyze", "top_assets")
@@ -42,17 +42,14 @@ def comparisons(size: Size) -> list[Comparison]:
                 },
                 ROUNDS[size],
             )
-            ratio = times["ours"] / times["reference"]
             rows.append(
-                Comparison(
-                    path=f"first use of cryptodata.{client}",
-                    ours=times["ours"],
-                    reference_name=REFERENCE,
-                    reference=times["reference"],
-                    unit="s",
-                    ratio=ratio,
-                    target="≤ 1.10x",
-                    met=at_most(ratio, 1.10, size),
+                Comparison.times(
+                    f"first use of cryptodata.{client}",
+                    times["ours"],
+                    REFERENCE,
+                    times["reference"],
+                    limit=1.10,
+                    size=size,
                     detail="whole process, median",
                 )
             )

@@ -36,7 +36,7 @@ from functools import partial
 from pathlib import Path
 
 import polars as pl
-from _harness import Comparison, Size, at_least, at_most, interleaved
+from _harness import Comparison, Size, at_most, interleaved
 
 from cryptodata import Kind, Table
 from cryptodata.core.schema import series_key
@@ -229,26 +229,22 @@ def comparisons(size: Size) -> list[Comparison]:
     )
     shape = f"{rows:,} OHLCV rows over {SYMBOLS} symbols, {COMPRESSION}"
     return [
-        Comparison(
-            path="ParquetSink append",
-            ours=append,
-            reference_name="polars partition_by + write_parquet",
-            reference=reference,
-            unit="rows/s",
-            ratio=append / reference,
-            target="≥ 0.90x",
-            met=at_least(append / reference, 0.9, size),
+        Comparison.rates(
+            "ParquetSink append",
+            append,
+            "polars partition_by + write_parquet",
+            reference,
+            limit=0.9,
+            size=size,
             detail=f"{shape}; {_spread(times['append'], times['reference'])}",
         ),
-        Comparison(
-            path="ParquetSink full-overlap merge",
-            ours=merge,
-            reference_name="ParquetSink append",
-            reference=append,
-            unit="rows/s",
-            ratio=merge / append,
-            target="≥ 0.50x",
-            met=at_least(merge / append, 0.5, size),
+        Comparison.rates(
+            "ParquetSink full-overlap merge",
+            merge,
+            "ParquetSink append",
+            append,
+            limit=0.5,
+            size=size,
             detail=f"{shape}; {_spread(times['merge'], times['append'])}",
         ),
         _backfill(size),

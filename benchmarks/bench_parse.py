@@ -17,7 +17,7 @@ import json
 from collections.abc import Callable
 
 from _coinalyze import history_body, symbol
-from _harness import SIZES, Comparison, Size, at_least, at_most, interleaved
+from _harness import SIZES, Comparison, Size, interleaved
 
 from cryptodata.providers.coinalyze.endpoints import (
     LIQUIDATION_HISTORY,
@@ -72,33 +72,27 @@ def comparisons(size: Size, shapes: list[str] | None = None) -> list[Comparison]
         ours, reference, body = SHAPES[name](rows)
         work = {"ours": ours, "reference": reference}
         times = interleaved(work, ROUNDS[size])
-        ratio = times["ours"] / times["reference"]
         found.append(
-            Comparison(
-                path=f"parser, {name}",
-                ours=times["ours"],
-                reference_name="msgspec decode only",
-                reference=times["reference"],
-                unit="s",
-                ratio=ratio,
-                target="≤ 1.40x",
-                met=at_most(ratio, 1.4, size),
+            Comparison.times(
+                f"parser, {name}",
+                times["ours"],
+                "msgspec decode only",
+                times["reference"],
+                limit=1.4,
+                size=size,
                 detail=f"{rows:,} rows, {len(body) / 1e6:.0f} MB",
             )
         )
     ours, _, body = SHAPES["coinalyze OHLCV"](rows)
     times = interleaved({"ours": ours, "pandas": lambda: _pandas(body)}, ROUNDS[size])
-    speedup = times["pandas"] / times["ours"]
     found.append(
-        Comparison(
-            path="parser vs the pandas path, coinalyze OHLCV",
-            ours=rows / times["ours"],
-            reference_name="json.loads + json_normalize",
-            reference=rows / times["pandas"],
-            unit="rows/s",
-            ratio=speedup,
-            target="≥ 6.00x",
-            met=at_least(speedup, 6.0, size),
+        Comparison.rates(
+            "parser vs the pandas path, coinalyze OHLCV",
+            rows / times["ours"],
+            "json.loads + json_normalize",
+            rows / times["pandas"],
+            limit=6.0,
+            size=size,
             detail=f"{rows:,} rows",
         )
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import polars as pl
-from _harness import Comparison, Size, at_least, interleaved
+from _harness import Comparison, Size, interleaved
 
 from cryptodata.core.schema import Kind
 from cryptodata.core.table import Table
@@ -59,18 +59,14 @@ def comparisons(size: Size) -> list[Comparison]:
         },
         ROUNDS[size],
     )
-    ours, reference = rows / times["ours"], rows / times["reference"]
-    ratio = ours / reference
     return [
-        Comparison(
-            path="Table.to_records()",
-            ours=ours,
-            reference_name="polars iter_rows(named=True)",
-            reference=reference,
-            unit="rows/s",
-            ratio=ratio,
-            target="≥ 1.00x",
-            met=at_least(ratio, 1.0, size),
+        Comparison.rates(
+            "Table.to_records()",
+            rows / times["ours"],
+            "polars iter_rows(named=True)",
+            rows / times["reference"],
+            limit=1.0,
+            size=size,
             detail=f"{rows:,} open-interest rows",
         )
     ]
