@@ -49,7 +49,7 @@ class Comparison:
     detail: str = ""
 
     @classmethod
-    def times(
+    def judged(
         cls,
         path: str,
         ours: float,
@@ -58,34 +58,17 @@ class Comparison:
         *,
         limit: float,
         size: Size,
+        unit: str = "s",
         detail: str = "",
     ) -> Comparison:
-        """Our seconds against the reference's: the ratio is ours over theirs, `≤ limit`."""
+        """A row whose ratio is ours over the reference's: a time (`unit="s"`) must be at most
+        `limit`, a rate at least `limit`."""
         ratio = ours / reference
-        met = at_most(ratio, limit, size)
-        return cls(
-            path, ours, reference_name, reference, "s", ratio, f"≤ {limit:.2f}x", met, detail
-        )
-
-    @classmethod
-    def rates(
-        cls,
-        path: str,
-        ours: float,
-        reference_name: str,
-        reference: float,
-        *,
-        limit: float,
-        size: Size,
-        unit: str = "rows/s",
-        detail: str = "",
-    ) -> Comparison:
-        """Our rate against the reference's: the ratio is ours over theirs, `≥ limit`."""
-        ratio = ours / reference
-        met = at_least(ratio, limit, size)
-        return cls(
-            path, ours, reference_name, reference, unit, ratio, f"≥ {limit:.2f}x", met, detail
-        )
+        if unit == "s":
+            target, met = f"≤ {limit:.2f}x", at_most(ratio, limit, size)
+        else:
+            target, met = f"≥ {limit:.2f}x", at_least(ratio, limit, size)
+        return cls(path, ours, reference_name, reference, unit, ratio, target, met, detail)
 
 
 def interleaved(

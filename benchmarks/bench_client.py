@@ -85,7 +85,7 @@ def comparisons(size: Size) -> list[Comparison]:
         times = interleaved(work, ROUNDS[size])
         seconds[rows] = times["ours"]
         found.append(
-            Comparison.times(
+            Comparison.judged(
                 "full client, coinalyze OHLCV",
                 times["ours"],
                 "parse_history on the same bodies",
@@ -97,7 +97,7 @@ def comparisons(size: Size) -> list[Comparison]:
         )
     if 1_000_000 in seconds and 5_000_000 in seconds:
         found.append(
-            Comparison.times(
+            Comparison.judged(
                 "full client time, 5 M rows over 1 M rows",
                 seconds[5_000_000],
                 "the client at 1 M rows",

@@ -43,7 +43,7 @@ def comparisons(size: Size) -> list[Comparison]:
                 ROUNDS[size],
             )
             rows.append(
-                Comparison.times(
+                Comparison.judged(
                     f"first use of cryptodata.{client}",
                     times["ours"],
                     REFERENCE,

@@ -229,22 +229,24 @@ def comparisons(size: Size) -> list[Comparison]:
     )
     shape = f"{rows:,} OHLCV rows over {SYMBOLS} symbols, {COMPRESSION}"
     return [
-        Comparison.rates(
+        Comparison.judged(
             "ParquetSink append",
             append,
             "polars partition_by + write_parquet",
             reference,
             limit=0.9,
             size=size,
+            unit="rows/s",
             detail=f"{shape}; {_spread(times['append'], times['reference'])}",
         ),
-        Comparison.rates(
+        Comparison.judged(
             "ParquetSink full-overlap merge",
             merge,
             "ParquetSink append",
             append,
             limit=0.5,
             size=size,
+            unit="rows/s",
             detail=f"{shape}; {_spread(times['merge'], times['append'])}",
         ),
         _backfill(size),

@@ -73,7 +73,7 @@ def comparisons(size: Size, shapes: list[str] | None = None) -> list[Comparison]
         work = {"ours": ours, "reference": reference}
         times = interleaved(work, ROUNDS[size])
         found.append(
-            Comparison.times(
+            Comparison.judged(
                 f"parser, {name}",
                 times["ours"],
                 "msgspec decode only",
@@ -86,13 +86,14 @@ def comparisons(size: Size, shapes: list[str] | None = None) -> list[Comparison]
     ours, _, body = SHAPES["coinalyze OHLCV"](rows)
     times = interleaved({"ours": ours, "pandas": lambda: _pandas(body)}, ROUNDS[size])
     found.append(
-        Comparison.rates(
+        Comparison.judged(
             "parser vs the pandas path, coinalyze OHLCV",
             rows / times["ours"],
             "json.loads + json_normalize",
             rows / times["pandas"],
             limit=6.0,
             size=size,
+            unit="rows/s",
             detail=f"{rows:,} rows",
         )
     )

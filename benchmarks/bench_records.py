@@ -60,13 +60,14 @@ def comparisons(size: Size) -> list[Comparison]:
         ROUNDS[size],
     )
     return [
-        Comparison.rates(
+        Comparison.judged(
             "Table.to_records()",
             rows / times["ours"],
             "polars iter_rows(named=True)",
             rows / times["reference"],
             limit=1.0,
             size=size,
+            unit="rows/s",
             detail=f"{rows:,} open-interest rows",
         )
     ]
