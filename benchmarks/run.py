@@ -17,7 +17,13 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from _harness import SIZES, Comparison, Size
 
-MODULES: tuple[str, ...] = ("bench_parse", "bench_records", "bench_import", "bench_parquet")
+MODULES: tuple[str, ...] = (
+    "bench_parse",
+    "bench_records",
+    "bench_import",
+    "bench_parquet",
+    "bench_postgres",
+)
 """The benchmark modules, in the order their lines are printed; each has `comparisons(size)`."""
 
 
