@@ -24,6 +24,7 @@ MODULES: tuple[str, ...] = (
     "bench_records",
     "bench_import",
     "bench_parquet",
+    "bench_postgres",
 )
 """The benchmark modules, in the order their lines are printed; each has `comparisons(size)`."""
 

@@ -9,7 +9,7 @@ Set `CRYPTODATA_TEST_POSTGRES_DSN` to a libpq connection string to use an existi
 instead (its role needs `CREATEDB`). Tests skip only when no server binary exists at all; when
 binaries exist but the cluster does not start, the fixture raises with the server log.
 
-The cluster logic has no pytest dependency in use, so `benchmarks/sinks_postgres.py` imports
+The cluster logic has no pytest dependency in use, so `benchmarks/bench_postgres.py` imports
 this file by path and runs the same cluster.
 """
 

@@ -92,6 +92,10 @@ LAYOUT: Final = 2
 
 _HOURS_PER_YEAR: Final = 24 * 365
 
+# Half of each heap page kept free: room for a new version of every row on the page, so the
+# upsert of a revised range is all HOT updates (see `PostgresSink` and the benchmark).
+_DEFAULT_FILLFACTOR: Final = 50
+
 _PG_TYPES: Final[dict[pl.DataType, str]] = {
     pl.String(): "text",
     pl.Float64(): "double precision",
@@ -142,6 +146,12 @@ class PostgresSink(SinkBase):
             migrated in the one schema transaction: `interval` (set to this value) and
             `period_hours` are added and the primary keys rebuilt. Without it, a layout-1 bar
             table holding rows is refused with `LayoutError`; empty ones migrate regardless.
+        fillfactor: How full PostgreSQL packs the heap pages of the tables the sink creates
+            (`WITH (fillfactor = N)`, 10 to 100; tables that exist keep theirs). The default,
+            50, leaves each page room for a new version of every row on it, so revising
+            stored rows is a HOT update (no index entry written): a full-overlap upsert runs
+            at about twice the rate of `fillfactor=100`, for an append-only table about twice
+            the size (`benchmarks/bench_postgres.py`). Pass 100 for append-only archives.
 
     Raises:
         ValidationError: If `dsn_or_connection` is neither a string nor an open sync
@@ -168,7 +178,7 @@ class PostgresSink(SinkBase):
         schema: str = "public",
         create: bool = True,
         migrate_interval: str | None = None,
-        fillfactor: int = 100,
+        fillfactor: int = _DEFAULT_FILLFACTOR,
     ) -> None:
         if not _HAS_PSYCOPG:
             raise MissingDependencyError("PostgresSink", package="psycopg", extra="postgres")
