@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import attrs
 import polars as pl
 
+from cryptodata.core._columns import per_run
 from cryptodata.core.decimals import shift_point
 from cryptodata.core.intervals import Interval
 from cryptodata.core.schema import Kind, schema
@@ -102,35 +103,21 @@ def history_frame(
     lo, hi = ep.ceil_seconds(start), ep.ceil_seconds(end)
     starts = list(accumulate((rows for _, rows in blocks[:-1]), initial=0))
     ordered, inside = _judged(bars.get_column("t"), starts, lo, hi)
-    t = pl.col("t")
-    markets_of_blocks = [markets[symbol] for symbol, _ in blocks]
-    if len(blocks) == 1:
-        # One market: its venue, base and unit are literals.
-        numbered = bars
-        per_market = {
-            name: pl.lit(value, pl.String)
-            for name, value in zip(_PER_MARKET, markets_of_blocks[0], strict=True)
-        }
-    else:
-        # Each market's venue, base and unit are one value over its block of rows: looked up
-        # by block, which is far cheaper than joining every row with the catalogue.
-        block = pl.lit(pl.Series(starts)).search_sorted(pl.int_range(pl.len()), side="right") - 1
-        numbered = bars.with_columns(_block=block)
-        per_market = {
-            name: pl.lit(pl.Series([fields[position] for fields in markets_of_blocks])).gather(
-                pl.col("_block")
-            )
-            for position, name in enumerate(_PER_MARKET)
-        }
+    lengths = [rows for _, rows in blocks]
+    # Each market's venue, base and unit are one value over its block of rows: set per block,
+    # which is far cheaper than joining every row with the catalogue.
+    per_market = {
+        name: per_run([markets[symbol][position] for symbol, _ in blocks], lengths, pl.String())
+        for position, name in enumerate(_PER_MARKET)
+    }
     # Every built column has its dtype already; of the raw ones only counts need a cast.
     columns = {
         "interval": pl.lit(interval.value),
-        "ts": (t * 1000).cast(_UTC_MS),
+        "ts": (pl.col("t") * 1000).cast(_UTC_MS),
         **per_market,
         **_derived(endpoint, convert_to_usd),
     }
-    kept = numbered if inside else numbered.filter(t.is_between(lo, hi, closed="left"))
-    frame = kept.select(
+    frame = bars.select(
         columns[name].alias(name)
         if name in columns
         else pl.col(name)
@@ -138,6 +125,8 @@ def history_frame(
         else pl.col(name).cast(dtype)
         for name, dtype in target.items()
     )
+    if not inside:
+        frame = frame.filter(pl.col("ts").is_between(start, end, closed="left"))
     if inside:
         answered = frozenset(symbol for symbol, _ in blocks)
     else:
