@@ -92,10 +92,12 @@ def history_frame(
     )
     if not runs:
         return Bars(pl.DataFrame(schema=target), True, frozenset())
-    # One copy into contiguous columns here makes every later step (and the user's) cheaper.
+    # Not rechunked, as polars' own readers leave their frames: the raw columns keep one chunk
+    # per series (a copy of every bar would cost ~10 % of the whole query); `rechunk()` is the
+    # user's to call.
     bars = pl.concat(
         [answers[index].frame.slice(offset, rows) for _, _, index, offset, rows in runs],
-        rechunk=True,
+        rechunk=False,
     )
     blocks = [
         (symbol, sum(run[4] for run in group)) for symbol, group in groupby(runs, key=itemgetter(1))
