@@ -30,22 +30,37 @@ __all__ = [
 ]
 
 
-class _Shown:
-    """Every record's `__repr__`, in attrs' own format: one shared method instead of one that
-    attrs compiles per class (import time)."""
+class _Record:
+    """Every record's `__repr__`, `__eq__` and `__hash__`, as attrs would generate them: one
+    shared implementation instead of three that attrs compiles for each class (import time).
+
+    Records compare equal when they are of the same class and their fields are equal, hash
+    alike when equal, and show as `OhlcvBar(provider='coinalyze', ...)`.
+    """
 
     __slots__ = ()
+
+    def _values(self) -> tuple[object, ...]:
+        return tuple(getattr(self, field.name) for field in attrs.fields(type(self)))  # type: ignore[arg-type]
 
     def __repr__(self) -> str:
         fields = attrs.fields(type(self))  # type: ignore[arg-type]
         shown = ", ".join(f"{field.name}={getattr(self, field.name)!r}" for field in fields)
         return f"{type(self).__name__}({shown})"
 
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash((type(self).__qualname__, *self._values()))
+
 
 # The four bases only hand their fields to the records, which generate their own methods: never
 # shown, compared, matched or pickled themselves, they skip generating those (import time).
 @attrs.frozen(repr=False, eq=False, match_args=False, getstate_setstate=False)
-class _MarketColumns(_Shown):
+class _MarketColumns(_Record):
     """The columns that name a market; every market row starts with them."""
 
     provider: str
@@ -77,14 +92,14 @@ class _OhlcBar(_Bar):
     close: float | None
 
 
-@attrs.frozen(repr=False)
+@attrs.frozen(repr=False, eq=False)
 class OpenInterestBar(_OhlcBar):
     """Open interest over one bar: value at open, highest, lowest and at close, in `unit`."""
 
     unit: str
 
 
-@attrs.frozen(repr=False)
+@attrs.frozen(repr=False, eq=False)
 class FundingRateBar(_OhlcBar):
     """Funding rate over one bar, as a fraction per funding period (0.0001 = 0.01 %).
 
@@ -95,14 +110,14 @@ class FundingRateBar(_OhlcBar):
     period_hours: float | None
 
 
-@attrs.frozen(repr=False)
+@attrs.frozen(repr=False, eq=False)
 class PredictedFundingRateBar(_OhlcBar):
     """Predicted funding rate over one bar, as a fraction per `period_hours` funding period."""
 
     period_hours: float | None
 
 
-@attrs.frozen(repr=False)
+@attrs.frozen(repr=False, eq=False)
 class LiquidationBar(_Bar):
     """Long and short positions liquidated during one bar, in `unit`."""
 
@@ -111,7 +126,7 @@ class LiquidationBar(_Bar):
     unit: str
 
 
-@attrs.frozen(repr=False)
+@attrs.frozen(repr=False, eq=False)
 class LongShortRatioBar(_Bar):
     """Ratio of accounts long to short; `long_pct + short_pct = 100`."""
 
@@ -120,7 +135,7 @@ class LongShortRatioBar(_Bar):
     short_pct: float | None
 
 
-@attrs.frozen(repr=False)
+@attrs.frozen(repr=False, eq=False)
 class OhlcvBar(_Bar):
     """A price bar; `volume` and `buy_volume` are in `unit`, `trades` counts trades."""
 
@@ -135,7 +150,7 @@ class OhlcvBar(_Bar):
     unit: str
 
 
-@attrs.frozen(repr=False)
+@attrs.frozen(repr=False, eq=False)
 class OpenInterestSnapshot(_Snapshot):
     """Current open interest; `ts` is the provider's update time."""
 
@@ -143,7 +158,7 @@ class OpenInterestSnapshot(_Snapshot):
     unit: str
 
 
-@attrs.frozen(repr=False)
+@attrs.frozen(repr=False, eq=False)
 class FundingRateSnapshot(_Snapshot):
     """Current funding rate, a fraction per `period_hours` funding period; `ts` is the update time."""
 
@@ -151,7 +166,7 @@ class FundingRateSnapshot(_Snapshot):
     period_hours: float | None
 
 
-@attrs.frozen(repr=False)
+@attrs.frozen(repr=False, eq=False)
 class PredictedFundingRateSnapshot(_Snapshot):
     """Predicted next funding rate, a fraction per `period_hours` period; `ts` is the update time."""
 
@@ -159,8 +174,8 @@ class PredictedFundingRateSnapshot(_Snapshot):
     period_hours: float | None
 
 
-@attrs.frozen(repr=False)
-class Market(_Shown):
+@attrs.frozen(repr=False, eq=False)
+class Market(_Record):
     """An instrument a provider serves data for.
 
     `unit` is the unit of its open interest, liquidations and volume (`base`, `quote`,
@@ -183,8 +198,8 @@ class Market(_Shown):
     has_buy_sell_data: bool
 
 
-@attrs.frozen(repr=False)
-class Exchange(_Shown):
+@attrs.frozen(repr=False, eq=False)
+class Exchange(_Record):
     """A venue as a provider names it: `name` is the canonical lowercase name, `code` the provider's."""
 
     provider: str
@@ -193,8 +208,8 @@ class Exchange(_Shown):
     display_name: str
 
 
-@attrs.frozen(repr=False)
-class AggregateOpenInterestBar(_Shown):
+@attrs.frozen(repr=False, eq=False)
+class AggregateOpenInterestBar(_Record):
     """Open interest summed over venues (USD).
 
     `venues` counts the venues in the sum at this `ts` and `exchanges` names them
@@ -212,8 +227,8 @@ class AggregateOpenInterestBar(_Shown):
     exchanges: str
 
 
-@attrs.frozen(repr=False)
-class AggregateLiquidationBar(_Shown):
+@attrs.frozen(repr=False, eq=False)
+class AggregateLiquidationBar(_Record):
     """Liquidations summed over venues (USD).
 
     `venues` counts the venues in the sum at this `ts` and `exchanges` names them
@@ -231,8 +246,8 @@ class AggregateLiquidationBar(_Shown):
     exchanges: str
 
 
-@attrs.frozen(repr=False)
-class Metric(_Shown):
+@attrs.frozen(repr=False, eq=False)
+class Metric(_Record):
     """One value of a named metric about an entity over one bar: the research providers' long format.
 
     `entity` is the canonical id of what is measured (an asset such as `"btc"`, a chain, a
