@@ -70,17 +70,19 @@ PlannedRequest = Request
 had a model of their own; the name stays for them)."""
 
 
-@attrs.frozen
+# Effects are messages from a flow to its transport, read once and never compared or hashed:
+# they skip generating those methods (import time).
+@attrs.frozen(eq=False)
 class _Acquire:
     cost: int
 
 
-@attrs.frozen
+@attrs.frozen(eq=False)
 class _Send:
     request: PreparedRequest
 
 
-@attrs.frozen
+@attrs.frozen(eq=False)
 class _Sleep:
     seconds: float
 

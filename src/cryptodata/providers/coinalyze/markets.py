@@ -111,7 +111,8 @@ def _row_index(markets: pl.DataFrame) -> dict[str, int]:
     return rows
 
 
-@attrs.frozen
+# Compared by identity: equality of polars frames is a frame, not a bool.
+@attrs.frozen(eq=False)
 class MarketCatalog:
     """Every Coinalyze market with its venue name, as one frame of the `markets` schema."""
 
