@@ -109,7 +109,7 @@ def history_frame(
     # Each market's venue, base and unit are one value over its block of rows: set per block,
     # which is far cheaper than joining every row with the catalogue.
     per_market = {
-        name: per_run([markets[symbol][position] for symbol, _ in blocks], lengths, pl.String())
+        name: per_run([markets[symbol][position] for symbol, _ in blocks], lengths)
         for position, name in enumerate(_PER_MARKET)
     }
     # Every built column has its dtype already; of the raw ones only counts need a cast.

@@ -212,7 +212,7 @@ def _columnar(endpoint: Endpoint, body: bytes, asked: set[str]) -> Parsed | None
         return None
     runs = [(entry.symbol, part.height) for entry, part in zip(series, frames, strict=True)]
     columns = frame.select(
-        symbol=per_run([symbol for symbol, _ in runs], [rows for _, rows in runs], pl.String()),
+        symbol=per_run([symbol for symbol, _ in runs], [rows for _, rows in runs]),
         t=t.cast(pl.Int64),
         **{column: pl.col(field) for field, column in endpoint.fields},
     )
