@@ -8,9 +8,9 @@ from hypothesis import strategies as st
 
 from cryptodata.core._columns import per_run
 
-# Runs of up to 5,000 rows reach both ways: few long runs are repeated, many short looked up.
+# Runs of up to 25,000 rows reach both ways: few long runs are repeated, many short looked up.
 _runs = st.lists(
-    st.tuples(st.text(max_size=20), st.integers(min_value=0, max_value=5_000)), min_size=1
+    st.tuples(st.text(max_size=20), st.integers(min_value=0, max_value=25_000)), min_size=1
 ).filter(lambda runs: sum(rows for _, rows in runs) > 0)
 
 
