@@ -13,6 +13,7 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Literal
 
 Size = Literal["smoke", "small", "full"]
@@ -80,16 +81,31 @@ def interleaved(
     contender's rounds fall in a quiet or busy stretch. The garbage collector is run before
     each call so that one contender's garbage is not collected on another's clock.
     """
-    times: dict[str, list[float]] = {name: [] for name in work}
+    return medians({name: partial(_timed, call) for name, call in work.items()}, rounds, warmup)
+
+
+def medians(
+    measures: dict[str, Callable[[], float]], rounds: int, warmup: int = 1
+) -> dict[str, float]:
+    """Median of the figure each measure returns, run in turn round after round (after `warmup`).
+
+    For contenders that time themselves (a batch of calls, another process); `interleaved`
+    times plain callables with it.
+    """
+    figures: dict[str, list[float]] = {name: [] for name in measures}
     for index in range(warmup + rounds):
-        for name, call in work.items():
-            gc.collect()
-            started = time.perf_counter()
-            call()
-            elapsed = time.perf_counter() - started
+        for name, measure in measures.items():
+            figure = measure()
             if index >= warmup:
-                times[name].append(elapsed)
-    return {name: statistics.median(values) for name, values in times.items()}
+                figures[name].append(figure)
+    return {name: statistics.median(values) for name, values in figures.items()}
+
+
+def _timed(call: Callable[[], object]) -> float:
+    gc.collect()
+    started = time.perf_counter()
+    call()
+    return time.perf_counter() - started
 
 
 def at_most(ratio: float, limit: float, size: Size) -> bool | None:

@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import statistics
 import subprocess
 import sys
 import time
@@ -37,7 +36,7 @@ from typing import Any
 
 import httpx
 from _coinalyze import API_KEY, NOW, FakeCoinalyze, symbol
-from _harness import SIZES, Comparison, Size, at_most
+from _harness import SIZES, Comparison, Size, at_most, medians
 
 from cryptodata.core.clock import ManualClock
 from cryptodata.core.limiters import SlidingWindowLimiter
@@ -147,21 +146,6 @@ def _per_call(call: Callable[[], object], calls: int) -> float:
     return (time.perf_counter() - started) / calls
 
 
-def rounds(work: dict[str, Callable[[], float]], count: int) -> dict[str, float]:
-    """Median seconds per call of each contender, its batches run in turn, round after round.
-
-    Each callable times its own batch and returns seconds per call (a peer's is timed in its
-    own process); the first round warms up and is not counted.
-    """
-    times: dict[str, list[float]] = {name: [] for name in work}
-    for index in range(count + 1):
-        for name, batch in work.items():
-            elapsed = batch()
-            if index:
-                times[name].append(elapsed)
-    return {name: statistics.median(values) for name, values in times.items()}
-
-
 def comparisons(size: Size) -> list[Comparison]:
     """Our per-call time against raw httpx (by difference) and each peer's (by ratio)."""
     calls = CALLS[size]
@@ -180,7 +164,8 @@ def comparisons(size: Size) -> list[Comparison]:
         for name in (*PEERS, "raw httpx"):
             work[f"peer:{name}"] = lambda name=name: peers.time(name, calls)  # type: ignore[misc]
     try:
-        times = rounds(work, ROUNDS[size])
+        # Each contender times its own batch of calls (a peer's in its own process).
+        times = medians(work, ROUNDS[size])
     finally:
         if peers is not None:
             peers.close()

@@ -57,8 +57,9 @@ class _Record:
         return hash((type(self).__qualname__, *self._values()))
 
 
-# The four bases only hand their fields to the records, which generate their own methods: never
-# shown, compared, matched or pickled themselves, they skip generating those (import time).
+# The four bases only hand their fields to the records (which generate `__init__`, match args
+# and pickling, and take repr, eq and hash from `_Record`): never built, shown, compared,
+# matched or pickled themselves, they skip generating those (import time).
 @attrs.frozen(repr=False, eq=False, match_args=False, getstate_setstate=False)
 class _MarketColumns(_Record):
     """The columns that name a market; every market row starts with them."""

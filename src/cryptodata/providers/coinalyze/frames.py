@@ -127,13 +127,10 @@ def history_frame(
         else pl.col(name).cast(dtype)
         for name, dtype in target.items()
     )
-    if not inside:
-        frame = frame.filter(pl.col("ts").is_between(start, end, closed="left"))
     if inside:
-        answered = frozenset(symbol for symbol, _ in blocks)
-    else:
-        answered = frozenset(frame.get_column("symbol").unique().to_list())
-    return Bars(frame, ordered, answered)
+        return Bars(frame, ordered, frozenset(symbol for symbol, _ in blocks))
+    frame = frame.filter(pl.col("ts").is_between(start, end, closed="left"))
+    return Bars(frame, ordered, frozenset(frame.get_column("symbol").unique().to_list()))
 
 
 def _judged(times: pl.Series, starts: list[int], lo: int, hi: int) -> tuple[bool, bool]:

@@ -99,16 +99,12 @@ _PER_SYMBOL = ("exchange", "base", "unit", *_COVERAGE_FLAGS)
 
 
 def _per_symbol(markets: pl.DataFrame) -> dict[str, dict[str, Any]]:
-    """What a data call needs of each symbol's row: its venue, base, unit and coverage flags."""
-    return {row.pop("symbol"): row for row in markets.select("symbol", *_PER_SYMBOL).to_dicts()}
-
-
-def _row_index(markets: pl.DataFrame) -> dict[str, int]:
-    """Each symbol's first row (`MarketCatalog.build` keeps one row per symbol)."""
-    rows: dict[str, int] = {}
-    for index, symbol in enumerate(markets.get_column("symbol").to_list()):
-        rows.setdefault(symbol, index)
-    return rows
+    """What a data call needs of each symbol's first row (`MarketCatalog.build` keeps one per
+    symbol): its index in `markets` (`row`), venue, base, unit and coverage flags."""
+    found: dict[str, dict[str, Any]] = {}
+    for index, row in enumerate(markets.select("symbol", *_PER_SYMBOL).to_dicts()):
+        found.setdefault(row.pop("symbol"), {"row": index, **row})
+    return found
 
 
 # Compared by identity: equality of polars frames is a frame, not a bool.
@@ -118,14 +114,8 @@ class MarketCatalog:
 
     markets: pl.DataFrame
     exchanges: pl.DataFrame
-    # Each symbol's row in `markets`, made once per catalogue: every data call checks and looks
-    # up its symbols, and a set or a join over thousands of markets costs ~0.2 ms each time.
-    _rows: dict[str, int] = attrs.field(
-        init=False,
-        repr=False,
-        eq=False,
-        default=attrs.Factory(lambda self: _row_index(self.markets), takes_self=True),
-    )
+    # Each symbol's row, made once per catalogue: every data call checks and looks up its
+    # symbols, and a set or a join over thousands of markets costs ~0.2 ms each time.
     _fields: dict[str, dict[str, Any]] = attrs.field(
         init=False,
         repr=False,
@@ -189,7 +179,7 @@ class MarketCatalog:
         Raises:
             ValidationError: For the first unknown symbol.
         """
-        known = self._rows
+        known = self._fields
         for symbol in symbols:
             if symbol not in known:
                 import difflib  # deferred: only a misspelt symbol needs it, costly to import
@@ -203,8 +193,8 @@ class MarketCatalog:
 
     def info(self, symbols: Sequence[str]) -> pl.DataFrame:
         """Catalogue rows of `symbols`, in the order given (unknown symbols have none)."""
-        rows = self._rows
-        return self.markets[[rows[symbol] for symbol in symbols if symbol in rows]]
+        fields = self._fields
+        return self.markets[[fields[symbol]["row"] for symbol in symbols if symbol in fields]]
 
     def venue_base_unit(self, symbols: Iterable[str]) -> dict[str, tuple[str, str, str]]:
         """Each known symbol's venue name, base asset and unit."""
