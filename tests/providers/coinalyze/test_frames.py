@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from unittest.mock import patch
 
 import polars as pl
 from hypothesis import given, settings
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from cryptodata.core.table import Table
+from cryptodata.providers.coinalyze import frames
 from cryptodata.providers.coinalyze.endpoints import (
     FUNDING_RATE_HISTORY,
     OHLCV_HISTORY,
@@ -112,3 +114,19 @@ def test_a_bar_sent_twice_is_kept_once() -> None:
     bars = history_frame(OHLCV_HISTORY, answers, MARKETS, INTERVAL, START, END, False)
 
     assert len(bars.table(OHLCV_HISTORY.kind, [])) == 1
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    times=st.lists(st.integers(min_value=-3, max_value=12), min_size=1, max_size=40),
+    cuts=st.sets(st.integers(min_value=1, max_value=39)),
+)
+def test_large_answers_are_judged_as_small_ones_are(times: list[int], cuts: set[int]) -> None:
+    starts = [0, *sorted(cut for cut in cuts if cut < len(times))]
+    column = pl.Series("t", times)
+
+    in_python = frames._judged(column, starts, 0, 10)
+    with patch.object(frames, "_PYTHON_ROWS", 0):
+        in_polars = frames._judged(column, starts, 0, 10)
+
+    assert in_polars == in_python

@@ -145,11 +145,12 @@ def _judged(times: pl.Series, starts: list[int], lo: int, hi: int) -> tuple[bool
         rising = all(values[i - 1] < values[i] for i in range(1, len(values)) if i not in firsts)
         return rising, all(lo <= value < hi for value in values)
     t = pl.col("t")
-    first = pl.int_range(pl.len()).is_in(starts)
+    # Where a time does not rise on the one before it: in key order, only where blocks meet.
     judged = times.to_frame("t").select(
-        rising=((t > t.shift(1)) | first).all(), inside=t.is_between(lo, hi, closed="left").all()
+        falls=(t <= t.shift(1)).arg_true().implode(), first=t.min(), last=t.max()
     )
-    return bool(judged["rising"].item()), bool(judged["inside"].item())
+    falls, first, last = judged.row(0)
+    return set(falls) <= set(starts), lo <= first and last < hi
 
 
 def _offsets(series: Sequence[tuple[str, int]]) -> list[tuple[str, int, int]]:
