@@ -45,6 +45,13 @@ RECORD_TYPES = {
     Kind.OPEN_INTEREST_AGGREGATE: records.AggregateOpenInterestBar,
     Kind.LIQUIDATIONS_AGGREGATE: records.AggregateLiquidationBar,
     Kind.METRIC: records.Metric,
+    Kind.FUNDING_SETTLEMENT: records.FundingSettlement,
+    Kind.ASSET_CONTEXT: records.AssetContext,
+    Kind.LEADERBOARD: records.LeaderboardEntry,
+    Kind.POSITIONS: records.Position,
+    Kind.ACCOUNT_SUMMARY: records.AccountSummary,
+    Kind.TRADES: records.Trade,
+    Kind.ORDER_BOOK: records.BookLevel,
 }
 
 T0 = datetime(2025, 6, 1, tzinfo=UTC)

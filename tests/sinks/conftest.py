@@ -22,7 +22,18 @@ HOUR = timedelta(hours=1)
 
 MakeTable = Callable[..., Table]
 
-_KEY_STRINGS = ("provider", "exchange", "symbol", "base", "interval", "entity", "metric")
+_KEY_STRINGS = (
+    "provider",
+    "exchange",
+    "symbol",
+    "base",
+    "interval",
+    "entity",
+    "metric",
+    "address",
+    "window",
+)
+_ADDRESS, _WINDOW = "0x" + "ab" * 20, "day"
 
 
 def key(
@@ -43,6 +54,8 @@ def key(
         "unit": unit,
         "entity": symbol,
         "metric": exchange,
+        "address": _ADDRESS,
+        "window": _WINDOW,
     }
     return {column: values[column] for column in series_key(kind)}
 
@@ -75,6 +88,8 @@ def build_table(
         "interval": interval,
         "entity": symbol,
         "metric": exchange,
+        "address": _ADDRESS,
+        "window": _WINDOW,
     }
     columns: dict[str, list[Any]] = {}
     for position, (name, dtype) in enumerate(schema(kind).items()):

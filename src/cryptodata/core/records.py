@@ -12,11 +12,16 @@ from datetime import datetime
 import attrs
 
 __all__ = [
+    "AccountSummary",
     "AggregateLiquidationBar",
     "AggregateOpenInterestBar",
+    "AssetContext",
+    "BookLevel",
     "Exchange",
     "FundingRateBar",
     "FundingRateSnapshot",
+    "FundingSettlement",
+    "LeaderboardEntry",
     "LiquidationBar",
     "LongShortRatioBar",
     "Market",
@@ -24,9 +29,11 @@ __all__ = [
     "OhlcvBar",
     "OpenInterestBar",
     "OpenInterestSnapshot",
+    "Position",
     "PredictedFundingRateBar",
     "PredictedFundingRateSnapshot",
     "Record",
+    "Trade",
 ]
 
 
@@ -176,6 +183,139 @@ class PredictedFundingRateSnapshot(_Snapshot):
 
 
 @attrs.frozen(repr=False, eq=False)
+class FundingSettlement(_MarketColumns):
+    """One funding payment as the venue settled it: `ts` is the settlement's hour boundary.
+
+    `rate` is the fraction applied for the period (0.0001 = 0.01 %), `period_hours` the period
+    in force at that settlement, `premium` the premium component where the venue gives it.
+    """
+
+    ts: datetime
+    rate: float | None
+    premium: float | None
+    period_hours: float | None
+
+
+@attrs.frozen(repr=False, eq=False)
+class AssetContext(_Snapshot):
+    """A perpetual's (or spot pair's) live state at `ts`, the moment it was fetched.
+
+    Prices are in the quote currency as the venue quotes the market; `open_interest` counts
+    base units (contracts of `base` for a 1,000x market such as `kPEPE`), `open_interest_usd`
+    is it times `mark_price`; `funding_rate` is the ongoing period's predicted rate, a fraction
+    per `period_hours`. Fields the venue leaves out (spot has no funding) are `None`.
+    """
+
+    mark_price: float | None
+    oracle_price: float | None
+    mid_price: float | None
+    prev_day_price: float | None
+    impact_bid: float | None
+    impact_ask: float | None
+    funding_rate: float | None
+    premium: float | None
+    period_hours: float | None
+    open_interest: float | None
+    open_interest_usd: float | None
+    day_volume_usd: float | None
+    day_volume_base: float | None
+
+
+@attrs.frozen(repr=False, eq=False)
+class LeaderboardEntry(_Record):
+    """A trader's standing over one window (`day`, `week`, `month`, `allTime`) at `ts`.
+
+    `pnl`, `volume` and `account_value` are in USD; `roi` is a fraction (0.25 = 25 %).
+    """
+
+    provider: str
+    address: str
+    window: str
+    ts: datetime
+    display_name: str | None
+    account_value: float | None
+    pnl: float | None
+    roi: float | None
+    volume: float | None
+
+
+@attrs.frozen(repr=False, eq=False)
+class Position(_Record):
+    """One open position of a trader at `ts`, the moment it was fetched.
+
+    `size` is signed in base units (negative = short) and `side` says `long` or `short`;
+    money columns are in USD; `return_on_equity` is a fraction; `leverage_type` is `cross` or
+    `isolated`; `liquidation_price` is `None` where the venue computes none.
+    """
+
+    provider: str
+    exchange: str
+    address: str
+    symbol: str
+    base: str
+    ts: datetime
+    size: float | None
+    side: str
+    entry_price: float | None
+    position_value: float | None
+    unrealized_pnl: float | None
+    return_on_equity: float | None
+    leverage_type: str | None
+    leverage: float | None
+    max_leverage: float | None
+    liquidation_price: float | None
+    margin_used: float | None
+    cumulative_funding: float | None
+
+
+@attrs.frozen(repr=False, eq=False)
+class AccountSummary(_Record):
+    """A trader's account at `ts`: value, margin in use, notional and what can be withdrawn (USD)."""
+
+    provider: str
+    exchange: str
+    address: str
+    ts: datetime
+    account_value: float | None
+    margin_used: float | None
+    total_notional: float | None
+    withdrawable: float | None
+    maintenance_margin: float | None
+
+
+@attrs.frozen(repr=False, eq=False)
+class Trade(_MarketColumns):
+    """One public trade: `ts` is its time, `side` the taker's (`buy` or `sell`).
+
+    `trade_id` is the venue's id as text; `amount` is in `unit` at `price`.
+    """
+
+    ts: datetime
+    trade_id: str
+    side: str
+    price: float | None
+    amount: float | None
+    unit: str
+
+
+@attrs.frozen(repr=False, eq=False)
+class BookLevel(_MarketColumns):
+    """One price level of an order book snapshot taken at `ts`.
+
+    `side` is `bid` or `ask`; `level` counts from 0 at the best price; `size` is in `unit`;
+    `orders` is how many orders rest there, where the venue says.
+    """
+
+    ts: datetime
+    side: str
+    level: int
+    price: float | None
+    size: float | None
+    orders: int | None
+    unit: str
+
+
+@attrs.frozen(repr=False, eq=False)
 class Market(_Record):
     """An instrument a provider serves data for.
 
@@ -286,5 +426,12 @@ Record = (
     | Exchange
     | AggregateOpenInterestBar
     | AggregateLiquidationBar
+    | FundingSettlement
+    | AssetContext
+    | LeaderboardEntry
+    | Position
+    | AccountSummary
+    | Trade
+    | BookLevel
 )
 """Any record a `Table` can hold."""

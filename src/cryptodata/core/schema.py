@@ -50,6 +50,13 @@ class Kind(enum.StrEnum):
     OPEN_INTEREST_AGGREGATE = "open_interest_aggregate"
     LIQUIDATIONS_AGGREGATE = "liquidations_aggregate"
     METRIC = "metric"
+    FUNDING_SETTLEMENT = "funding_settlement"
+    ASSET_CONTEXT = "asset_context"
+    LEADERBOARD = "leaderboard"
+    POSITIONS = "positions"
+    ACCOUNT_SUMMARY = "account_summary"
+    TRADES = "trades"
+    ORDER_BOOK = "order_book"
 
 
 _RECORDS: Final[dict[Kind, type[Any]]] = {
@@ -67,6 +74,13 @@ _RECORDS: Final[dict[Kind, type[Any]]] = {
     Kind.OPEN_INTEREST_AGGREGATE: records.AggregateOpenInterestBar,
     Kind.LIQUIDATIONS_AGGREGATE: records.AggregateLiquidationBar,
     Kind.METRIC: records.Metric,
+    Kind.FUNDING_SETTLEMENT: records.FundingSettlement,
+    Kind.ASSET_CONTEXT: records.AssetContext,
+    Kind.LEADERBOARD: records.LeaderboardEntry,
+    Kind.POSITIONS: records.Position,
+    Kind.ACCOUNT_SUMMARY: records.AccountSummary,
+    Kind.TRADES: records.Trade,
+    Kind.ORDER_BOOK: records.BookLevel,
 }
 
 _MARKET: Final = ("provider", "exchange", "symbol")
@@ -86,6 +100,15 @@ _KEYS: Final[dict[Kind, tuple[str, ...]]] = {
     Kind.OPEN_INTEREST_AGGREGATE: ("provider", "base", "interval", "unit", "ts"),
     Kind.LIQUIDATIONS_AGGREGATE: ("provider", "base", "interval", "unit", "ts"),
     Kind.METRIC: ("provider", "entity", "metric", "interval", "ts"),
+    Kind.FUNDING_SETTLEMENT: (*_MARKET, "ts"),
+    Kind.ASSET_CONTEXT: (*_MARKET, "ts"),
+    Kind.LEADERBOARD: ("provider", "address", "window", "ts"),
+    Kind.POSITIONS: ("provider", "exchange", "address", "symbol", "ts"),
+    Kind.ACCOUNT_SUMMARY: ("provider", "exchange", "address", "ts"),
+    # A trade's id is unique within its market only together with its time (Hyperliquid's
+    # `tid` is a hash); the id follows `ts` so that the key still ends in time order.
+    Kind.TRADES: (*_MARKET, "ts", "trade_id"),
+    Kind.ORDER_BOOK: (*_MARKET, "ts", "side", "level"),
 }
 
 _DTYPES: Final[dict[type, pl.DataType]] = {
@@ -126,7 +149,10 @@ def series_key(kind: Kind | str) -> tuple[str, ...]:
         >>> series_key(Kind.FUNDING_RATE)
         ('provider', 'exchange', 'symbol', 'interval')
     """
-    return primary_key(kind)[:-1]
+    key = primary_key(kind)
+    # Trades and book levels are keyed past `ts` (several rows share one time): their series
+    # is still what comes before it.
+    return key[: key.index("ts")] if "ts" in key else key[:-1]
 
 
 @cache

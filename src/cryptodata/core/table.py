@@ -13,11 +13,16 @@ from typing_extensions import TypeVar
 
 from .errors import ValidationError
 from .records import (
+    AccountSummary,
     AggregateLiquidationBar,
     AggregateOpenInterestBar,
+    AssetContext,
+    BookLevel,
     Exchange,
     FundingRateBar,
     FundingRateSnapshot,
+    FundingSettlement,
+    LeaderboardEntry,
     LiquidationBar,
     LongShortRatioBar,
     Market,
@@ -25,9 +30,11 @@ from .records import (
     OhlcvBar,
     OpenInterestBar,
     OpenInterestSnapshot,
+    Position,
     PredictedFundingRateBar,
     PredictedFundingRateSnapshot,
     Record,
+    Trade,
 )
 from .schema import Kind, primary_key, record_type, schema
 
@@ -204,6 +211,48 @@ class Table(Generic[R]):
     @overload
     @classmethod
     def from_frame(
+        cls, kind: Literal[Kind.FUNDING_SETTLEMENT], frame: pl.DataFrame, warnings: Iterable[str] = ...
+    ) -> Table[FundingSettlement]: ...
+
+    @overload
+    @classmethod
+    def from_frame(
+        cls, kind: Literal[Kind.ASSET_CONTEXT], frame: pl.DataFrame, warnings: Iterable[str] = ...
+    ) -> Table[AssetContext]: ...
+
+    @overload
+    @classmethod
+    def from_frame(
+        cls, kind: Literal[Kind.LEADERBOARD], frame: pl.DataFrame, warnings: Iterable[str] = ...
+    ) -> Table[LeaderboardEntry]: ...
+
+    @overload
+    @classmethod
+    def from_frame(
+        cls, kind: Literal[Kind.POSITIONS], frame: pl.DataFrame, warnings: Iterable[str] = ...
+    ) -> Table[Position]: ...
+
+    @overload
+    @classmethod
+    def from_frame(
+        cls, kind: Literal[Kind.ACCOUNT_SUMMARY], frame: pl.DataFrame, warnings: Iterable[str] = ...
+    ) -> Table[AccountSummary]: ...
+
+    @overload
+    @classmethod
+    def from_frame(
+        cls, kind: Literal[Kind.TRADES], frame: pl.DataFrame, warnings: Iterable[str] = ...
+    ) -> Table[Trade]: ...
+
+    @overload
+    @classmethod
+    def from_frame(
+        cls, kind: Literal[Kind.ORDER_BOOK], frame: pl.DataFrame, warnings: Iterable[str] = ...
+    ) -> Table[BookLevel]: ...
+
+    @overload
+    @classmethod
+    def from_frame(
         cls, kind: Kind, frame: pl.DataFrame, warnings: Iterable[str] = ...
     ) -> Table[Any]: ...
 
@@ -326,6 +375,48 @@ class Table(Generic[R]):
     @overload
     @classmethod
     def empty(cls, kind: Literal[Kind.METRIC], warnings: Iterable[str] = ...) -> Table[Metric]: ...
+
+    @overload
+    @classmethod
+    def empty(
+        cls, kind: Literal[Kind.FUNDING_SETTLEMENT], warnings: Iterable[str] = ...
+    ) -> Table[FundingSettlement]: ...
+
+    @overload
+    @classmethod
+    def empty(
+        cls, kind: Literal[Kind.ASSET_CONTEXT], warnings: Iterable[str] = ...
+    ) -> Table[AssetContext]: ...
+
+    @overload
+    @classmethod
+    def empty(
+        cls, kind: Literal[Kind.LEADERBOARD], warnings: Iterable[str] = ...
+    ) -> Table[LeaderboardEntry]: ...
+
+    @overload
+    @classmethod
+    def empty(
+        cls, kind: Literal[Kind.POSITIONS], warnings: Iterable[str] = ...
+    ) -> Table[Position]: ...
+
+    @overload
+    @classmethod
+    def empty(
+        cls, kind: Literal[Kind.ACCOUNT_SUMMARY], warnings: Iterable[str] = ...
+    ) -> Table[AccountSummary]: ...
+
+    @overload
+    @classmethod
+    def empty(
+        cls, kind: Literal[Kind.TRADES], warnings: Iterable[str] = ...
+    ) -> Table[Trade]: ...
+
+    @overload
+    @classmethod
+    def empty(
+        cls, kind: Literal[Kind.ORDER_BOOK], warnings: Iterable[str] = ...
+    ) -> Table[BookLevel]: ...
 
     @overload
     @classmethod

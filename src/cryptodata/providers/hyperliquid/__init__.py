@@ -1,0 +1,1 @@
+"""Hyperliquid: the Info API (candles, funding, asset contexts, markets, traders) and streams."""
