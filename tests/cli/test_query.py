@@ -120,7 +120,7 @@ def test_query_offers_and_accepts_only_the_kinds_sinks_store(
     assert "markets" not in shown
     assert "exchanges" not in shown
     assert refused.code == 2
-    assert "argument --kind: 'markets' is not a kind sinks store; use one of funding_rate," in (
+    assert "argument --kind: 'markets' is not a kind sinks store; use one of account_summary," in (
         refused.err
     )
     assert "markets" not in refused.err.split("use one of")[1]
