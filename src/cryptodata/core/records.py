@@ -320,7 +320,10 @@ class Market(_Record):
     """An instrument a provider serves data for.
 
     `unit` is the unit of its open interest, liquidations and volume (`base`, `quote`,
-    `contracts`); `market_type` is `future` or `spot`.
+    `contracts`); `market_type` is `future` or `spot`. `contract_size` is how many `base`
+    units one contract holds (1,000 for Hyperliquid's `kPEPE`), `max_leverage` and
+    `size_decimals` (the decimals an order size may have) are the venue's; each is `None`
+    where the provider does not say.
     """
 
     provider: str
@@ -337,6 +340,9 @@ class Market(_Record):
     has_long_short_ratio_data: bool
     has_ohlcv_data: bool
     has_buy_sell_data: bool
+    contract_size: float | None = None
+    max_leverage: float | None = None
+    size_decimals: int | None = None
 
 
 @attrs.frozen(repr=False, eq=False)

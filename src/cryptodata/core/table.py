@@ -211,7 +211,10 @@ class Table(Generic[R]):
     @overload
     @classmethod
     def from_frame(
-        cls, kind: Literal[Kind.FUNDING_SETTLEMENT], frame: pl.DataFrame, warnings: Iterable[str] = ...
+        cls,
+        kind: Literal[Kind.FUNDING_SETTLEMENT],
+        frame: pl.DataFrame,
+        warnings: Iterable[str] = ...,
     ) -> Table[FundingSettlement]: ...
 
     @overload
@@ -408,9 +411,7 @@ class Table(Generic[R]):
 
     @overload
     @classmethod
-    def empty(
-        cls, kind: Literal[Kind.TRADES], warnings: Iterable[str] = ...
-    ) -> Table[Trade]: ...
+    def empty(cls, kind: Literal[Kind.TRADES], warnings: Iterable[str] = ...) -> Table[Trade]: ...
 
     @overload
     @classmethod

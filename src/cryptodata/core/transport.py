@@ -249,6 +249,16 @@ class Transport:
         """
         return self._attempts(self.prepare(request))
 
+    def charge(self, cost: int) -> Flow[None]:
+        """The flow of charging `cost` more units to the limiter, once an answer shows them.
+
+        Weight-based APIs price a request by what it returns (Hyperliquid: +1 per 60 candles).
+        A flow sends the request at its expected cost and charges the difference when the
+        answer weighed more, so the limiter keeps the server's count; nothing when it did not.
+        """
+        if cost > 0:
+            yield _Acquire(cost)
+
     def _attempts(self, prepared: PreparedRequest) -> Flow[Response]:
         request = prepared.request
         attempt = 0

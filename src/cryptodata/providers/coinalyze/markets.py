@@ -155,6 +155,10 @@ class MarketCatalog:
                 # A market on a venue missing from /exchanges keeps its raw code as the name.
                 exchange=pl.coalesce("exchange", pl.col("exchange_code").str.to_lowercase()),
                 expire_at=pl.from_epoch("expire_at", time_unit="ms"),
+                # Coinalyze says nothing of contract sizes, leverage or order sizes.
+                contract_size=pl.lit(None, pl.Float64),
+                max_leverage=pl.lit(None, pl.Float64),
+                size_decimals=pl.lit(None, pl.Int64),
             )
             .unique(subset="symbol", keep="first", maintain_order=True)
         )

@@ -101,4 +101,3 @@ def leaderboard(testnet: bool) -> Request:
     """The GET of the whole leaderboard document (tens of MB) on the stats host."""
     network = "Testnet" if testnet else "Mainnet"
     return Request(f"/{network}/leaderboard", base="stats", cost=BASE_WEIGHT, label="leaderboard")
-
