@@ -89,6 +89,7 @@ if TYPE_CHECKING:
     from cryptodata.providers.coinalyze import AsyncCoinalyze, Coinalyze
     from cryptodata.providers.coinalyze.markets import ResolvedSymbols
     from cryptodata.providers.coingecko import Asset, assets_frame, atop_assets, top_assets
+    from cryptodata.providers.hyperliquid import AsyncHyperliquid, Hyperliquid
     from cryptodata.sinks.base import Sink
     from cryptodata.sinks.jsonl import JsonlSink
     from cryptodata.sinks.parquet import ParquetSink
@@ -116,6 +117,7 @@ _EXPORTS: dict[str, str] = {
         "cryptodata.providers.coinalyze.markets": ("ResolvedSymbols",),
         "cryptodata.providers.coingecko": ("Asset", "assets_frame", "atop_assets", "top_assets"),
         "cryptodata.providers.coinalyze": ("AsyncCoinalyze", "Coinalyze"),
+        "cryptodata.providers.hyperliquid": ("AsyncHyperliquid", "Hyperliquid"),
         "cryptodata.core.clock": ("Clock", "ManualClock", "SystemClock"),
         "cryptodata.core.errors": (
             "AuthenticationError",
@@ -186,6 +188,7 @@ __all__ = [
     "Asset",
     "AssetContext",
     "AsyncCoinalyze",
+    "AsyncHyperliquid",
     "AsyncSender",
     "AsyncSource",
     "AuthenticationError",
@@ -203,6 +206,7 @@ __all__ = [
     "FundingRateBar",
     "FundingRateSnapshot",
     "FundingSettlement",
+    "Hyperliquid",
     "Interval",
     "JsonlSink",
     "Kind",

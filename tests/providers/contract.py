@@ -43,7 +43,7 @@ from cryptodata import (
 )
 
 Scenario = Literal["success", "401", "429", "500", "timeout"]
-Placement = Literal["header", "query", "path"]
+Placement = Literal["header", "query", "path", "none"]
 
 SCENARIOS: tuple[Scenario, ...] = ("success", "401", "429", "500", "timeout")
 
@@ -51,10 +51,10 @@ SCENARIOS: tuple[Scenario, ...] = ("success", "401", "429", "500", "timeout")
 class Harness(Protocol):
     """One provider wired to its fake server: what the contract drives."""
 
-    key: str
-    """The secret the clients were built with."""
+    key: str | None
+    """The secret the clients were built with (`None` for a provider without keys)."""
     placement: Placement
-    """Where the provider carries the key."""
+    """Where the provider carries the key (`"none"` without one)."""
     placement_name: str
     """The header or query parameter name (for `path`: unused)."""
     clock: ManualClock
@@ -180,6 +180,8 @@ class ProviderContract:
 
         sent = harness.requests()
         assert sent, "the scenario sent nothing"
+        if harness.key is None:
+            return
         for request in sent:
             self._assert_key_placed(harness, request)
         for record in logs.records:
@@ -225,7 +227,7 @@ class ProviderContract:
         assert error.status == 302
         assert "redirected to another host" in str(error)
         for text in texts_of(error):
-            assert harness.key not in text
+            assert harness.key is None or harness.key not in text
 
     def test_bad_arguments_raise_before_any_request(self, harness: Harness) -> None:
         calls = harness.invalid_calls()
@@ -296,6 +298,8 @@ class ProviderContract:
     def _assert_key_placed(harness: Harness, request: httpx.Request) -> None:
         url = request.url
         key = harness.key
+        if key is None:
+            return
         if harness.placement == "header":
             assert request.headers.get(harness.placement_name) == key
             assert key not in str(url)

@@ -11,7 +11,7 @@ key: every secret (header, query or path) is written as `***`.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import httpx
@@ -32,6 +32,9 @@ class ReplayTransport(httpx.MockTransport):
         responses: Map of URL path suffix (e.g. `"/ohlcv-history"`) to response body. In a
             suffix, `***` stands for one path segment (where a key was, in a snapshot).
             A request whose path matches no suffix gets a 404.
+        route: What a suffix is matched against, for APIs that name the call elsewhere than
+            in the path (Hyperliquid posts every call to `/info` with its `type` in the
+            body); the URL path by default.
 
     Examples:
         >>> import httpx
@@ -40,8 +43,14 @@ class ReplayTransport(httpx.MockTransport):
         200
     """
 
-    def __init__(self, responses: Mapping[str, bytes]) -> None:
+    def __init__(
+        self,
+        responses: Mapping[str, bytes],
+        *,
+        route: Callable[[httpx.Request], str] | None = None,
+    ) -> None:
         self.responses = dict(responses)
+        self._route = route or _path
         self.requests: list[httpx.Request] = []
         self._routes = [
             (re.compile(re.escape(suffix).replace(_SECRET_PART, "[^/]+") + "$"), body)
@@ -69,12 +78,17 @@ class ReplayTransport(httpx.MockTransport):
 
     def _answer(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
+        where = self._route(request)
         for pattern, body in self._routes:
-            if pattern.search(request.url.path):
+            if pattern.search(where):
                 return httpx.Response(
                     200, content=body, headers={"Content-Type": "application/json"}
                 )
-        return httpx.Response(404, json={"message": f"no recorded response for {request.url.path}"})
+        return httpx.Response(404, json={"message": f"no recorded response for {where}"})
+
+
+def _path(request: httpx.Request) -> str:
+    return request.url.path
 
 
 class Snapshot(msgspec.Struct, frozen=True):

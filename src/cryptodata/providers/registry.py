@@ -6,7 +6,7 @@ this table.
 
 Examples:
     >>> sorted(PROVIDERS)
-    ['coinalyze']
+    ['coinalyze', 'hyperliquid']
     >>> source_class("coinalyze").__name__, source_class("coinalyze", asynchronous=True).__name__
     ('Coinalyze', 'AsyncCoinalyze')
 """
@@ -40,6 +40,9 @@ class ProviderEntry:
 
 PROVIDERS: Final[dict[str, ProviderEntry]] = {
     "coinalyze": ProviderEntry("cryptodata.providers.coinalyze", "Coinalyze", "AsyncCoinalyze"),
+    "hyperliquid": ProviderEntry(
+        "cryptodata.providers.hyperliquid", "Hyperliquid", "AsyncHyperliquid"
+    ),
 }
 """Provider name → where its clients live."""
 

@@ -1,1 +1,5 @@
-"""Hyperliquid: the Info API (candles, funding, asset contexts, markets, traders) and streams."""
+"""Hyperliquid: candles, funding, asset contexts, markets, the leaderboard and traders' positions."""
+
+from .client import AsyncHyperliquid, Hyperliquid
+
+__all__ = ["AsyncHyperliquid", "Hyperliquid"]
