@@ -14,7 +14,7 @@ import logging
 import subprocess
 import sys
 import threading
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 from typing import Any, TypeVar
@@ -646,8 +646,7 @@ def test_a_drop_oldest_buffer_keeps_the_newest_data_and_every_event_that_fits(
     async def fill() -> list[int | str]:
         for item in items:
             await buffer.put(item)
-        await buffer.finish(StopAsyncIteration())
-        return [item async for item in _drain(buffer)]
+        return [await buffer.get() for _ in range(len(buffer))]
 
     kept = run(fill())
 
@@ -662,9 +661,10 @@ def test_a_drop_oldest_buffer_keeps_the_newest_data_and_every_event_that_fits(
         ]
 
 
-async def _drain(buffer: Buffer[T]) -> AsyncIterator[T]:
-    while True:
-        try:
-            yield await buffer.get()
-        except StopAsyncIteration:
-            return
+def test_the_sync_stream_raises_the_error_that_ends_the_stream() -> None:
+    retry = RetryPolicy(max_attempts=2)
+    with (
+        SyncStream(open_stream(CandleAdapter(unused_url()), retry=retry)) as stream,
+        pytest.raises(TransportError, match="no connection after 2 attempts"),
+    ):
+        next(stream)

@@ -43,7 +43,7 @@ class Buffer(Generic[T]):
         self._overflow = overflow
         self._droppable = droppable
         self._on_drop = on_drop
-        self._end: BaseException | None = None
+        self._end: Exception | None = None
         self._changed = asyncio.Condition()
 
     def __len__(self) -> int:
@@ -60,7 +60,7 @@ class Buffer(Generic[T]):
             self._changed.notify_all()
 
     async def get(self) -> T:
-        """The oldest item, waiting for one; after `finish`, raise its exception once drained."""
+        """The oldest item, waiting for one; once drained after `fail`, raise its error."""
         async with self._changed:
             await self._changed.wait_for(lambda: bool(self._items) or self._end is not None)
             if self._items:
@@ -71,11 +71,21 @@ class Buffer(Generic[T]):
             self._end = StopAsyncIteration()
             raise end
 
-    async def finish(self, end: BaseException) -> None:
-        """End the buffer: once drained, `get` raises `end` (first call wins), then stops."""
+    async def fail(self, error: Exception) -> None:
+        """End the buffer with `error`: `get` raises it once drained, then stops.
+
+        A buffer already ended (failed or closed) stays as it is.
+        """
         async with self._changed:
             if self._end is None:
-                self._end = end
+                self._end = error
+            self._changed.notify_all()
+
+    async def close(self) -> None:
+        """Discard what is queued and end the buffer: `get` stops at once."""
+        async with self._changed:
+            self._items.clear()
+            self._end = StopAsyncIteration()
             self._changed.notify_all()
 
     def _drop_oldest(self) -> None:

@@ -465,14 +465,17 @@ class Stream:
         return await self._buffer.get()
 
     async def aclose(self) -> None:
-        """Close the connection and end the iteration; calling it again does nothing."""
+        """Close the connection and end the iteration at once, discarding queued items.
+
+        Calling it again does nothing.
+        """
         self._closed = True
         if self._task is not None:
             self._task.cancel()
             # `wait` rather than awaiting the task: it lets a cancellation of aclose itself
             # through instead of mistaking it for the task's.
             await asyncio.wait({self._task})
-        await self._buffer.finish(StopAsyncIteration())
+        await self._buffer.close()
 
     def __repr__(self) -> str:
         texts = ", ".join(subscription.text for subscription in self.subscriptions)
@@ -493,7 +496,7 @@ class Stream:
         try:
             await self._run()
         except Exception as exc:  # handed to the consumer, raised from its next item
-            await self._buffer.finish(exc)
+            await self._buffer.fail(exc)
 
     async def _run(self) -> None:
         dropped_at: float | None = None  # when the last message before a drop came
