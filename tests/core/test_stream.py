@@ -557,6 +557,31 @@ def test_a_subscription_that_cannot_be_backfilled_yields_no_backfill(
     assert stream.stats.backfilled == 0
 
 
+class FailingBackfillAdapter(CandleAdapter):
+    async def _missed(self, subscription: Subscription) -> Table[Any]:
+        raise TransportError("timed out", provider="demo", endpoint="/candles")
+
+
+def test_a_failed_backfill_is_logged_and_the_stream_goes_on(
+    server: WebsocketServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    stream = open_stream(FailingBackfillAdapter(server.url, backfill=True))
+
+    async def main() -> list[StreamItem]:
+        async with stream:
+            await take(stream, 3)
+            server.drop()
+            return await take(stream, 4)
+
+    with caplog.at_level(logging.WARNING, logger="cryptodata.stream"):
+        items = run(main())
+
+    assert [type(item) for item in items] == [Disconnected, Reconnected, Subscribed, Data]
+    assert "could not back-fill candle:BTC:1m" in caplog.text
+    assert "timed out" in caplog.text
+    assert stream.stats.backfilled == 0
+
+
 def test_the_sync_stream_yields_the_same_items_as_the_async_one(
     server: WebsocketServer,
 ) -> None:

@@ -379,6 +379,11 @@ class Stream:
     An error that ends the stream (`TransportError`, a sink's `SinkError`) is raised from
     the consumer's next item, after the items queued before it.
 
+    Attributes:
+        adapter: The venue's protocol.
+        subscriptions: The validated subscriptions, in the order given.
+        stats: The stream's counters.
+
     Args:
         adapter: The venue's protocol.
         subscriptions: Subscription texts in the provider's spelling (duplicates count once).
@@ -502,14 +507,14 @@ class Stream:
         dropped_at: float | None = None  # when the last message before a drop came
         while True:
             connection, attempt = await self._open()
-            opened = self._clock.time()
-            if dropped_at is None:
-                await self._emit(Connected(self.adapter.url, _utc(opened)))
-            else:
-                self.stats.reconnects += 1
-                await self._emit(Reconnected(_utc(opened), _utc(dropped_at), _utc(opened), attempt))
-            self._last_seen = opened
             try:
+                opened = self._last_seen = self._clock.time()
+                if dropped_at is None:
+                    await self._emit(Connected(self.adapter.url, _utc(opened)))
+                else:
+                    self.stats.reconnects += 1
+                    missed = _utc(dropped_at), _utc(opened)
+                    await self._emit(Reconnected(_utc(opened), *missed, attempt))
                 reason = await self._session(connection, dropped_at, opened)
             finally:
                 await connection.close()
