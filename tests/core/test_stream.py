@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import signal
 import subprocess
 import sys
 import threading
@@ -609,6 +610,26 @@ def test_the_sync_stream_works_inside_a_running_event_loop(server: WebsocketServ
     items = run(notebook_cell())
 
     assert [type(item) for item in items] == [Connected, Subscribed, Data]
+
+
+def test_an_interrupted_next_loses_no_item(server: WebsocketServer) -> None:
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        with SyncStream(open_stream(CandleAdapter(server.url))) as stream:
+            list(islice(stream, 3))
+            signal.setitimer(signal.ITIMER_REAL, 0.1)
+            with pytest.raises(KeyboardInterrupt):
+                next(stream)
+            server.push(candle(BTC, 5))
+            server.push(candle(BTC, 6))
+            item = next(stream)
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+
+    assert closes(item) == [105.0]
 
 
 def test_closing_the_sync_stream_stops_its_thread_and_ends_iteration(

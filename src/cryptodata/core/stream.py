@@ -693,6 +693,11 @@ class SyncStream:
             return future.result()
         except StopAsyncIteration:
             raise StopIteration from None
+        except BaseException:
+            # An interrupted wait (Ctrl-C, a notebook's interrupt) must not leave a reader
+            # behind on the loop to take, and lose, the next item.
+            future.cancel()
+            raise
 
     def close(self) -> None:
         """Close the stream and stop its thread; calling it again does nothing."""
