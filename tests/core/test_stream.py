@@ -285,6 +285,11 @@ def test_a_set_over_the_adapters_cap_raises_before_any_connection(
     assert server.connections == 0
 
 
+def test_a_url_that_is_not_a_websocket_url_raises_before_any_connection() -> None:
+    with pytest.raises(ValidationError, match="ws:// or wss://"):
+        open_stream(CandleAdapter("https://127.0.0.1/ws"))
+
+
 @pytest.mark.parametrize(
     "setting",
     [{"queue_size": 0}, {"overflow": "grow"}, {"silence": 5.0}, {"open_timeout": -1}],

@@ -29,6 +29,7 @@ from collections.abc import Awaitable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, Self, TypeAlias
+from urllib.parse import urlsplit
 
 import attrs
 
@@ -425,6 +426,7 @@ class Stream:
         open_timeout: float = 10.0,
         seed: int | None = None,
     ) -> None:
+        _check_url(adapter)
         self.adapter = adapter
         self.subscriptions = _subscriptions(adapter, subscriptions)
         self.stats = StreamStats()
@@ -523,7 +525,7 @@ class Stream:
 
     async def _open(self) -> tuple[ClientConnection, int]:
         from websockets.asyncio.client import connect
-        from websockets.exceptions import InvalidURI, WebSocketException
+        from websockets.exceptions import WebSocketException
 
         failure: Exception | None = None
         for attempt in range(1, self._retry.max_attempts + 1):
@@ -536,10 +538,6 @@ class Stream:
                 connection = await connect(
                     self.adapter.url, ping_interval=None, open_timeout=self._open_timeout
                 )
-            except InvalidURI as exc:
-                raise ValidationError(
-                    f"{self.adapter.provider} stream URL is not a websocket URL: {exc}"
-                ) from None
             except (OSError, TimeoutError, WebSocketException) as exc:
                 failure = exc
                 _log.warning(
@@ -609,11 +607,9 @@ class Stream:
 
     async def _backfill(self, start: datetime, end: datetime) -> None:
         for subscription in self.subscriptions:
-            pending = (
-                None
-                if subscription in self._refused
-                else self.adapter.backfill(subscription, start, end)
-            )
+            if subscription in self._refused:
+                continue
+            pending = self.adapter.backfill(subscription, start, end)
             if pending is None:
                 continue
             try:
@@ -738,6 +734,15 @@ async def _receive(
         except TimeoutError:
             continue
     return None
+
+
+def _check_url(adapter: StreamAdapter) -> None:
+    parts = urlsplit(adapter.url)
+    if parts.scheme not in ("ws", "wss") or not parts.hostname:
+        raise ValidationError(
+            f"{adapter.provider} stream URL must be a ws:// or wss:// URL with a host, "
+            f"got {adapter.url!r}"
+        )
 
 
 def _subscriptions(adapter: StreamAdapter, texts: Iterable[str]) -> tuple[Subscription, ...]:
