@@ -433,6 +433,25 @@ def test_backoff_between_failed_connects_grows_and_is_capped() -> None:
         assert cap / 2 <= sleep <= cap
 
 
+def test_reconnected_counts_the_attempts_a_reconnect_took(server: WebsocketServer) -> None:
+    clock = SleepRecordingClock()
+    stream = open_stream(CandleAdapter(server.url), clock=clock)
+
+    async def main() -> list[StreamItem]:
+        async with stream:
+            await take(stream, 3)
+            server.reject = 2
+            server.drop()
+            return await take(stream, 2)
+
+    _, reconnected = run(main())
+
+    assert isinstance(reconnected, Reconnected)
+    assert reconnected.attempt == 3
+    assert len(clock.sleeps) == 2
+    assert server.connections == 2
+
+
 def test_every_connection_takes_one_unit_from_the_connection_limiter(
     server: WebsocketServer,
 ) -> None:

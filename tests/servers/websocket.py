@@ -5,8 +5,8 @@ an event loop of its own, in a thread, so async clients on the test's loop and b
 clients (`SyncStream`) reach it alike. A `reply` function scripts the venue: for each
 message the server receives it returns the frames to send back. The test steers it from
 its own thread (`push` frames to every open connection, `drop` them without a close frame
-as venues do, set `silent` to stop answering) and reads what it saw (`connections`,
-`received`).
+as venues do, set `silent` to stop answering, `reject` handshakes with HTTP 503) and reads
+what it saw (`connections`, `received`).
 """
 
 from __future__ import annotations
@@ -15,11 +15,13 @@ import asyncio
 import socket
 import threading
 from collections.abc import Callable, Coroutine, Sequence
+from http import HTTPStatus
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
 
 __all__ = ["WebsocketServer", "unused_url"]
 
@@ -45,6 +47,8 @@ class WebsocketServer:
     Attributes:
         url: `ws://127.0.0.1:<port>`, once started.
         silent: When true, the server records messages but answers nothing.
+        reject: How many of the next handshakes to refuse with HTTP 503 (not counted as
+            connections).
         connections: Connections accepted so far.
         received: Every message received, in order, over all connections.
     """
@@ -53,6 +57,7 @@ class WebsocketServer:
         self.reply = reply
         self.url = ""
         self.silent = False
+        self.reject = 0
         self.connections = 0
         self.received: list[str] = []
         self._open: set[ServerConnection] = set()
@@ -96,7 +101,15 @@ class WebsocketServer:
         return asyncio.run_coroutine_threadsafe(work, self._loop).result(_CALL_TIMEOUT)
 
     async def _serve(self) -> Server:
-        return await serve(self._handle, "127.0.0.1", 0, ping_interval=None)
+        return await serve(
+            self._handle, "127.0.0.1", 0, ping_interval=None, process_request=self._gate
+        )
+
+    def _gate(self, connection: ServerConnection, request: Request) -> Response | None:
+        if self.reject <= 0:
+            return None
+        self.reject -= 1
+        return connection.respond(HTTPStatus.SERVICE_UNAVAILABLE, "down for maintenance\n")
 
     async def _close(self) -> None:
         if self._server is not None:
