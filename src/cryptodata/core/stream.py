@@ -702,13 +702,18 @@ class SyncStream:
         self._loop = self._thread = None
         if loop is None or thread is None:
             return
-        asyncio.run_coroutine_threadsafe(self.stream.aclose(), loop).result()
+        asyncio.run_coroutine_threadsafe(self._shut_down(), loop).result()
         loop.call_soon_threadsafe(loop.stop)
         thread.join()
         loop.close()
 
     def __repr__(self) -> str:
         return f"SyncStream({self.stream!r})"
+
+    async def _shut_down(self) -> None:
+        await self.stream.aclose()
+        # The threads that ran sink writes, joined here rather than left to linger.
+        await asyncio.get_running_loop().shutdown_default_executor()
 
     def _running_loop(self) -> asyncio.AbstractEventLoop:
         if self._loop is None:
