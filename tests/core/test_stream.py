@@ -726,10 +726,9 @@ def test_a_drop_oldest_buffer_keeps_the_newest_data_and_every_event_that_fits(
     events = [item for item in items if isinstance(item, str)]
     if len(events) < size:
         data = [item for item in items if isinstance(item, int)]
+        room = len(kept) - len(events)
         assert [item for item in kept if isinstance(item, str)] == events
-        assert [item for item in kept if isinstance(item, int)] == data[
-            len(data) - (len(kept) - len(events)) :
-        ]
+        assert [item for item in kept if isinstance(item, int)] == data[len(data) - room :]
 
 
 def test_the_sync_stream_raises_the_error_that_ends_the_stream() -> None:
