@@ -210,6 +210,22 @@ def test_arguments_are_checked_before_the_body_is_read() -> None:
         parse(b"<html>403 Forbidden</html>", window="weekly")
 
 
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        {"window": "weekly"},
+        {"window": "week", "top": 0},
+        {"window": "week", "rank_by": "vlm"},
+        {"window": "week", "min_account_value": math.nan},
+    ],
+)
+def test_validate_leaderboard_args_refuses_what_the_parser_refuses(
+    arguments: dict[str, Any],
+) -> None:
+    with pytest.raises(ValidationError):
+        validate_leaderboard_args(**arguments)
+
+
 def test_validate_leaderboard_args_accepts_every_window_and_rank() -> None:
     for window in WINDOWS:
         for rank_by in RANKS:

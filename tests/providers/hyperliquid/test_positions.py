@@ -87,6 +87,37 @@ def test_symbol_is_the_coin_and_base_its_asset() -> None:
     assert (position("ETH")["symbol"], position("ETH")["base"]) == ("ETH", "ETH")
 
 
+def test_fields_the_answer_leaves_out_are_null() -> None:
+    body = (
+        b'{"assetPositions":[{"position":{"coin":"xyz:TSLA","szi":"2",'
+        b'"leverage":{"type":"isolated","value":3}}}],"marginSummary":{}}'
+    )
+
+    positions, account = parse(body)
+
+    assert positions.row(0, named=True) == {
+        "provider": "hyperliquid",
+        "exchange": "hyperliquid",
+        "address": ADDRESS.lower(),
+        "symbol": "xyz:TSLA",
+        "base": "TSLA",
+        "ts": FETCHED,
+        "size": 2.0,
+        "side": "long",
+        "entry_price": None,
+        "position_value": None,
+        "unrealized_pnl": None,
+        "return_on_equity": None,
+        "leverage_type": "isolated",
+        "leverage": 3.0,
+        "max_leverage": None,
+        "liquidation_price": None,
+        "margin_used": None,
+        "cumulative_funding": None,
+    }
+    assert account.row(0)[4:] == (None, None, None, None, None)
+
+
 def test_rows_name_provider_exchange_and_the_lower_cased_address() -> None:
     positions, account = parse()
 
