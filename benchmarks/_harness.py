@@ -9,11 +9,14 @@ alike; absolute times are printed for context only and nothing here asserts on t
 from __future__ import annotations
 
 import gc
+import resource
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import Literal
 
 Size = Literal["smoke", "small", "full"]
@@ -116,3 +119,15 @@ def at_most(ratio: float, limit: float, size: Size) -> bool | None:
 def at_least(ratio: float, limit: float, size: Size) -> bool | None:
     """Whether `ratio >= limit`; `None` at the `smoke` size, whose figures mean nothing."""
     return None if size == "smoke" else ratio >= limit
+
+
+def peak_rss_mib() -> float:
+    """This process's peak RSS in MiB. On Linux `VmHWM`, because `ru_maxrss` survives `exec`
+    and so would report the parent's peak in a child run for its own figures."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 2**10
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10  # bytes vs KiB

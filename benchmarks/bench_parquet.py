@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -36,7 +35,7 @@ from functools import partial
 from pathlib import Path
 
 import polars as pl
-from _harness import Comparison, Size, at_most, interleaved
+from _harness import Comparison, Size, at_most, interleaved, peak_rss_mib
 
 from cryptodata import Kind, Table
 from cryptodata.core.schema import series_key
@@ -165,18 +164,6 @@ def _spread(ours: list[float], reference: list[float]) -> str:
     """The range of the per-round ratios (a rate ratio is the reference's time over ours)."""
     ratios = [theirs / mine for mine, theirs in zip(ours, reference, strict=True)]
     return f"rounds {min(ratios):.2f}-{max(ratios):.2f}x"
-
-
-def peak_rss_mib() -> float:
-    """This process's peak RSS. On Linux `VmHWM`, because `ru_maxrss` survives `exec` and so
-    would report the parent's peak in the backfill child."""
-    status = Path("/proc/self/status")
-    if status.exists():
-        for line in status.read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 2**10
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10  # bytes vs KiB
 
 
 def backfill_child(root: str, rows: int) -> None:

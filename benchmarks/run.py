@@ -25,6 +25,7 @@ MODULES: tuple[str, ...] = (
     "bench_import",
     "bench_parquet",
     "bench_postgres",
+    "bench_leaderboard",
 )
 """The benchmark modules, in the order their lines are printed; each has `comparisons(size)`."""
 
