@@ -357,6 +357,22 @@ def test_a_ping_goes_out_after_silence_and_its_pong_keeps_the_connection(
     assert (server.connections, stream.stats.reconnects) == (1, 0)
 
 
+def test_a_busy_feed_still_pings_every_ping_after_seconds() -> None:
+    with WebsocketServer(venue(candles=1)) as busy:
+        stream = open_stream(CandleAdapter(busy.url, ping_after=0.05), silence=1.0)
+
+        async def main() -> None:
+            async with stream:
+                await take(stream, 2)
+                for minute in range(30):  # a frame every 10 ms: never 0.05 s of silence
+                    busy.push(candle(BTC, minute))
+                    await asyncio.sleep(0.01)
+
+        run(main())
+
+        assert busy.count(PING) >= 3
+
+
 def test_the_watchdog_reconnects_after_silence(server: WebsocketServer) -> None:
     server.silent = True
     stream = open_stream(CandleAdapter(server.url, ping_after=0.05), silence=0.15)

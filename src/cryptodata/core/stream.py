@@ -574,7 +574,14 @@ class Stream:
         ping = self.adapter.ping_message()
         ping_after = self.adapter.ping_after
         waits = (self._silence,) if ping is None else (ping_after, self._silence - ping_after)
+        loop = asyncio.get_running_loop()
+        pinged = loop.time()
         while True:
+            # A busy feed is never silent, yet venues (Hyperliquid) close a connection that
+            # sends them nothing for a minute: ping every `ping_after` seconds regardless.
+            if ping is not None and loop.time() - pinged >= ping_after:
+                await connection.send(ping)
+                pinged = loop.time()
             frame = await _receive(connection, waits, ping)
             if frame is None:
                 return f"nothing received for {self._silence:g} s"

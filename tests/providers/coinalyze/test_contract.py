@@ -35,6 +35,7 @@ class CoinalyzeHarness:
     placement: Placement = "header"
     placement_name = "api_key"
     twins = ((Coinalyze, AsyncCoinalyze),)
+    iterators = ()
 
     def __init__(self) -> None:
         self.clock = ManualClock(start=NOW)

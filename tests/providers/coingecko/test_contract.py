@@ -34,6 +34,7 @@ class CoinGeckoHarness:
     placement: Placement = "header"
     placement_name = KEY_HEADER
     twins = ((top_assets, atop_assets),)
+    iterators = ()
 
     def __init__(self, cache_dir: Path) -> None:
         self.clock = ManualClock(start=NOW)

@@ -33,6 +33,7 @@ class HyperliquidHarness:
     placement: Placement = "none"
     placement_name = ""
     twins = ((Hyperliquid, AsyncHyperliquid),)
+    iterators = ("stream",)
 
     def __init__(self) -> None:
         self.clock = ManualClock(start=NOW)

@@ -10,9 +10,9 @@ difference once the answer shows it (`Transport.charge`).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 import httpx
 import polars as pl
@@ -51,6 +51,12 @@ from cryptodata.core.transport import (
 from . import endpoints as ep
 from .coverage import coverage
 from .symbols import base_of, contract_size, validate_address, validate_coin
+
+if TYPE_CHECKING:
+    from cryptodata.core.stream import Overflow, Stream, SyncStream, TableWriter
+
+# `.parse` (msgspec with it), `.stream` and the streaming layer are imported by the flows and
+# methods that use them: using the client class loads no decoder until the first answer.
 
 __all__ = ["AsyncHyperliquid", "Hyperliquid"]
 
@@ -110,6 +116,22 @@ class _HyperliquidBase:
             "leaderboard_ttl", leaderboard_ttl, minimum=0, unit="seconds"
         )
         self._cache: dict[str, tuple[float, Any]] = {}
+        self._settings: dict[str, Any] = {
+            "testnet": testnet,
+            "base_url": base_url,
+            "ws_url": ws_url,
+            "stats_url": stats_url,
+            "limiter": self._limiter,
+            "retry": retry,
+            "clock": self._clock,
+            "timeout": timeout,
+            "meta_ttl": meta_ttl,
+            "leaderboard_ttl": leaderboard_ttl,
+        }
+        # One budget of new connections for every stream of this client (30 a minute per IP).
+        self._connections = SlidingWindowLimiter(
+            ep.WS_CONNECTIONS_PER_MINUTE, 60.0, clock=self._clock
+        )
 
     @property
     def limiter(self) -> RateLimiter:
@@ -523,6 +545,39 @@ class _HyperliquidBase:
         _, account = yield from self._clearinghouse(address)
         return Table.from_frame(Kind.ACCOUNT_SUMMARY, account)
 
+    # --- streams -------------------------------------------------------------------------
+
+    def _stream(
+        self,
+        subscriptions: Iterable[str],
+        backfill: Callable[[], Any],
+        sink: TableWriter | None,
+        queue_size: int,
+        overflow: Overflow,
+        silence: float | None,
+        positions_changes_only: bool,
+    ) -> Stream:
+        from cryptodata.core.stream import Stream
+
+        from .stream import HyperliquidAdapter
+
+        adapter = HyperliquidAdapter(
+            self._ws_url,
+            clock=self._clock,
+            client=backfill,
+            positions_changes_only=positions_changes_only,
+        )
+        return Stream(
+            adapter,
+            subscriptions,
+            sink=sink,
+            clock=self._clock,
+            limiter=self._connections,
+            silence=silence,
+            queue_size=queue_size,
+            overflow=overflow,
+        )
+
     # --- the source protocol -------------------------------------------------------------
 
     def _series(self, kind: Kind | str, symbols: Coins, interval: IntervalInput) -> SeriesIds:
@@ -818,6 +873,39 @@ class Hyperliquid(_HyperliquidBase):
         """
         raise UnsupportedError(_LIQUIDATIONS, provider=ep.PROVIDER, what="liquidations")
 
+    def stream(
+        self,
+        subscriptions: Iterable[str],
+        *,
+        sink: TableWriter | None = None,
+        queue_size: int = 1000,
+        overflow: Overflow = "drop_oldest",
+        silence: float | None = None,
+        positions_changes_only: bool = True,
+    ) -> SyncStream:
+        """A blocking iterator over the websocket feed (see `AsyncHyperliquid.stream`).
+
+        It runs the feed on a thread of its own, so it also works in a notebook whose event
+        loop is already running; close it (or use `with`) to stop it.
+
+        Examples:
+            >>> with Hyperliquid().stream(["candle:BTC:1m"]) as feed:   # doctest: +SKIP
+            ...     for item in feed:
+            ...         print(item)
+        """
+        stream = self._stream(
+            subscriptions,
+            lambda: AsyncHyperliquid(**self._settings),
+            sink,
+            queue_size,
+            overflow,
+            silence,
+            positions_changes_only,
+        )
+        from cryptodata.core.stream import SyncStream
+
+        return SyncStream(stream)
+
     def series(self, kind: Kind | str, symbols: Coins, *, interval: IntervalInput) -> SeriesIds:
         """The series-key columns each coin's `kind` rows carry (no I/O)."""
         return self._series(kind, symbols, interval)
@@ -940,6 +1028,45 @@ class AsyncHyperliquid(_HyperliquidBase):
     async def liquidation_history(self, *args: Any, **kwargs: Any) -> Table[Any]:
         """See `Hyperliquid.liquidation_history`."""
         raise UnsupportedError(_LIQUIDATIONS, provider=ep.PROVIDER, what="liquidations")
+
+    def stream(
+        self,
+        subscriptions: Iterable[str],
+        *,
+        sink: TableWriter | None = None,
+        queue_size: int = 1000,
+        overflow: Overflow = "drop_oldest",
+        silence: float | None = None,
+        positions_changes_only: bool = True,
+    ) -> Stream:
+        """The websocket feed of `subscriptions`: data tables and connection events.
+
+        Subscriptions (`hyperliquid.stream` lists them): `candle:BTC:1m` (each bar once
+        closed), `trades:ETH`, `book:BTC`, `bbo:BTC`, `asset_context:BTC`,
+        `positions:0x...` (at most 10 traders). All are checked before connecting. The
+        stream reconnects across drops (at most 30 new connections a minute), pings every
+        30 s, and after a reconnect fetches the missed span of every candle subscription by
+        REST, so a `sink` gets a series without gaps. A slow consumer loses the oldest data
+        items (`overflow="drop_oldest"`, counted in `stats.dropped`) or holds the feed back
+        (`"block"`); see the streaming guide.
+
+        Raises:
+            ValidationError: For a bad subscription or setting, before any connection.
+
+        Examples:
+            >>> async with AsyncHyperliquid().stream(["trades:ETH"]) as feed:  # doctest: +SKIP
+            ...     async for item in feed:
+            ...         print(item)
+        """
+        return self._stream(
+            subscriptions,
+            lambda: self,
+            sink,
+            queue_size,
+            overflow,
+            silence,
+            positions_changes_only,
+        )
 
     async def series(
         self, kind: Kind | str, symbols: Coins, *, interval: IntervalInput

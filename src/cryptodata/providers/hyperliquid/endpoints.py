@@ -33,6 +33,8 @@ BASE_URL: Final = "https://api.hyperliquid.xyz"
 TESTNET_URL: Final = "https://api.hyperliquid-testnet.xyz"
 WS_URL: Final = "wss://api.hyperliquid.xyz/ws"
 TESTNET_WS_URL: Final = "wss://api.hyperliquid-testnet.xyz/ws"
+WS_CONNECTIONS_PER_MINUTE: Final = 30
+"""New websocket connections a minute per IP."""
 STATS_URL: Final = "https://stats-data.hyperliquid.xyz"
 """The host of the leaderboard the web UI reads (undocumented; it may change or refuse)."""
 

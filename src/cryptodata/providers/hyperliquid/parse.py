@@ -20,8 +20,8 @@ from cryptodata.core.errors import ResponseFormatError, excerpt
 from .endpoints import PROVIDER
 
 __all__ = [
-    "Universe",
     "parse_candles",
+    "parse_context",
     "parse_contexts",
     "parse_funding",
     "parse_predicted",
@@ -107,6 +107,7 @@ _FUNDING: Final = msgspec.json.Decoder(list[_Funding])
 _META_AND_CONTEXTS: Final = msgspec.json.Decoder(tuple[_Meta, list[_Context]])
 _SPOT_META_AND_CONTEXTS: Final = msgspec.json.Decoder(tuple[_SpotMeta, list[_Context]])
 _SPOT_META: Final = msgspec.json.Decoder(_SpotMeta)
+_CONTEXT: Final = msgspec.json.Decoder(_Context)
 _PREDICTED: Final = msgspec.json.Decoder(list[tuple[str, list[tuple[str, _Prediction | None]]]])
 
 
@@ -177,10 +178,6 @@ def parse_funding(body: bytes) -> pl.DataFrame:
     )
 
 
-Universe = pl.DataFrame
-"""`coin, size_decimals, max_leverage, delisted, only_isolated`, one row per perp in index order."""
-
-
 def parse_contexts(body: bytes, *, spot: bool = False) -> tuple[pl.DataFrame, pl.DataFrame]:
     """A `metaAndAssetCtxs` (or `spotMetaAndAssetCtxs`) answer: the universe and its contexts.
 
@@ -189,8 +186,9 @@ def parse_contexts(body: bytes, *, spot: bool = False) -> tuple[pl.DataFrame, pl
     coins too (`delisted`); spot universes are pairs, named through `parse_spot_meta`.
 
     Returns:
-        The universe (see `Universe`; for spot: `coin` and `base`/`quote` token names) and the
-        contexts (`mark_price ... day_volume_base`, one row per universe entry).
+        The universe (perps: `coin, size_decimals, max_leverage, delisted, only_isolated`;
+        spot: `coin, base, quote, index`), one row per asset in index order, and the contexts
+        (`mark_price ... day_volume_base`), one row per asset.
 
     Raises:
         ResponseFormatError: The answer is not `[meta, contexts]` of equal lengths.
@@ -251,6 +249,17 @@ def _contexts(contexts: list[_Context], endpoint: str) -> pl.DataFrame:
         "day_volume_base": [c.dayBaseVlm for c in contexts],
     }
     return pl.DataFrame([_floats(values, name, endpoint) for name, values in fields.items()])
+
+
+def parse_context(body: bytes, endpoint: str = "activeAssetCtx") -> pl.DataFrame:
+    """One asset context object (a websocket `activeAssetCtx` push's `ctx`) as one row.
+
+    Examples:
+        >>> parse_context(b'{"markPx":"2.5","midPx":null,"openInterest":"4"}').select(
+        ...     "mark_price", "mid_price", "open_interest").row(0)
+        (2.5, None, 4.0)
+    """
+    return _contexts([_decode(_CONTEXT, body, endpoint)], endpoint)
 
 
 def parse_spot_meta(body: bytes) -> pl.DataFrame:
