@@ -29,6 +29,14 @@ OFFLINE_RUNS: dict[str, tuple[list[str], list[str]]] = {
             "OI bars held: 5",
         ],
     ),
+    "hyperliquid_tracker.py": (
+        ["--top", "2"],
+        [
+            "tracking BTC and the top 2 traders (samples) into a temporary dataset",
+            "BTC: 48 closed 1h candles, last close 107,958.1 at 2025-06-30 23:00",
+            "stored: 48 ohlcv, 2 leaderboard, 4 positions",
+        ],
+    ),
     "research_frame.py": (
         [],
         [

@@ -29,7 +29,7 @@ from cryptodata.core.schema import Kind
 from cryptodata.core.time import time_range, to_utc
 from cryptodata.providers.coinalyze import Coinalyze
 from cryptodata.providers.coinalyze.replay import sample_client
-from cryptodata.providers.registry import PROVIDERS, source_class
+from cryptodata.providers.registry import source_class
 from cryptodata.sinks.base import STORABLE_KINDS, Sink
 from cryptodata.sinks.layout import LayoutError
 
@@ -58,6 +58,10 @@ __all__ = [
 
 KEY_VARIABLE: Final = "COINALYZE_API_KEY"
 """The environment variable the provider's client reads its key from."""
+COMMAND_PROVIDERS: Final = ("coinalyze",)
+"""Registered providers the commands serve. The commands speak Coinalyze's options (its key,
+`--usd`, `--bases` resolved through its market list); Hyperliquid is reached from Python (its
+client is a source for `backfill` and `watch`) until the commands become provider-generic."""
 
 
 @attrs.frozen
@@ -129,7 +133,7 @@ def add_series_options(
     """Options naming what to fetch and where to put it; `end=False` leaves out `--end`."""
     parser.add_argument(
         "--provider",
-        choices=sorted(PROVIDERS),
+        choices=COMMAND_PROVIDERS,
         default="coinalyze",
         help="data provider (default coinalyze)",
     )

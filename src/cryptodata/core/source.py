@@ -116,6 +116,9 @@ class Coverage:
         venues: Canonical names of the venues it covers (empty when it is not venue-based).
         interval_aliases: The provider's own interval spellings (`("1hour", Interval.H1)`),
             which every `interval=` argument of its clients accepts beside the canonical names.
+        missing: Why kinds a user may expect are absent, and where to get them
+            (`(Kind.LIQUIDATIONS, "no public feed; Coinalyze has them")`): added to the
+            `UnsupportedError` that `check` raises for them.
 
     Examples:
         >>> cov = Coverage("demo", (KindCoverage(Kind.FUNDING_RATE, intervals=(Interval.H1,)),))
@@ -127,6 +130,7 @@ class Coverage:
     kinds: tuple[KindCoverage, ...]
     venues: tuple[str, ...] = ()
     interval_aliases: tuple[tuple[str, Interval], ...] = ()
+    missing: tuple[tuple[Kind, str], ...] = ()
 
     def interval(self, value: IntervalInput) -> Interval:
         """`value` read as a canonical interval name or one of the provider's spellings.
@@ -159,8 +163,10 @@ class Coverage:
         found = next((entry for entry in self.kinds if entry.kind is wanted), None)
         if found is None:
             offered = ", ".join(entry.kind.value for entry in self.kinds) or "nothing"
+            why = dict(self.missing).get(wanted)
             raise UnsupportedError(
-                f"{self.provider} does not offer {wanted.value} (it offers {offered})",
+                f"{self.provider} does not offer {wanted.value}"
+                f"{f': {why}' if why else ''} (it offers {offered})",
                 provider=self.provider,
                 what=wanted.value,
             )

@@ -49,7 +49,7 @@ from cryptodata.core.transport import (
 )
 
 from . import endpoints as ep
-from .coverage import coverage
+from .coverage import LIQUIDATIONS, coverage
 from .symbols import base_of, contract_size, validate_address, validate_coin
 
 if TYPE_CHECKING:
@@ -68,10 +68,6 @@ _FUNDING_WINDOW = timedelta(hours=480)
 """Hours of settlements asked per request: below the 500-row cap, so one request suffices."""
 _STAMP_SLACK_MS = 10_000
 """How far past its hour a settlement's `time` may be stamped (a few hundred ms are seen)."""
-_LIQUIDATIONS = (
-    "Hyperliquid publishes no market-wide liquidations (only each trader's own); "
-    "Coinalyze's liquidation_history covers Hyperliquid's perpetuals"
-)
 
 
 class _HyperliquidBase:
@@ -621,7 +617,7 @@ def _kind(kind: Kind | str) -> Kind:
     except ValueError:
         raise ValidationError(f"unknown kind {kind!r}") from None
     if wanted in (Kind.LIQUIDATIONS, Kind.LIQUIDATIONS_AGGREGATE):
-        raise UnsupportedError(_LIQUIDATIONS, provider=ep.PROVIDER, what=wanted.value)
+        raise UnsupportedError(LIQUIDATIONS, provider=ep.PROVIDER, what=wanted.value)
     return wanted
 
 
@@ -871,7 +867,7 @@ class Hyperliquid(_HyperliquidBase):
         Raises:
             UnsupportedError: Always, before any request; use Coinalyze for them.
         """
-        raise UnsupportedError(_LIQUIDATIONS, provider=ep.PROVIDER, what="liquidations")
+        raise UnsupportedError(LIQUIDATIONS, provider=ep.PROVIDER, what="liquidations")
 
     def stream(
         self,
@@ -1027,7 +1023,7 @@ class AsyncHyperliquid(_HyperliquidBase):
 
     async def liquidation_history(self, *args: Any, **kwargs: Any) -> Table[Any]:
         """See `Hyperliquid.liquidation_history`."""
-        raise UnsupportedError(_LIQUIDATIONS, provider=ep.PROVIDER, what="liquidations")
+        raise UnsupportedError(LIQUIDATIONS, provider=ep.PROVIDER, what="liquidations")
 
     def stream(
         self,

@@ -10,7 +10,16 @@ from cryptodata.core.source import Coverage, KindCoverage
 
 from .endpoints import CANDLE_CAP, PROVIDER, VENUE
 
-__all__ = ["INTERVALS", "coverage"]
+__all__ = ["INTERVALS", "LIQUIDATIONS", "OPEN_INTEREST", "coverage"]
+
+LIQUIDATIONS = (
+    "Hyperliquid publishes no market-wide liquidations (only each trader's own); "
+    "Coinalyze's liquidation_history covers Hyperliquid's perpetuals"
+)
+OPEN_INTEREST = (
+    "Hyperliquid keeps no open-interest history; watch open_interest_snapshot to build one, "
+    "or use Coinalyze's open_interest_history"
+)
 
 INTERVALS = (
     Interval.M1,
@@ -54,7 +63,8 @@ def coverage() -> Coverage:
                 units=("base", "contracts"),
                 retention=tuple((interval, CANDLE_CAP) for interval in INTERVALS),
             ),
-            KindCoverage(Kind.FUNDING_SETTLEMENT),
+            # Asked an hour at a time; each row says its own period (8 hours early on).
+            KindCoverage(Kind.FUNDING_SETTLEMENT, intervals=(Interval.H1,)),
             KindCoverage(Kind.OPEN_INTEREST_SNAPSHOT, units=("base", "contracts", "usd")),
             KindCoverage(Kind.FUNDING_RATE_SNAPSHOT),
             KindCoverage(Kind.PREDICTED_FUNDING_RATE_SNAPSHOT),
@@ -67,4 +77,9 @@ def coverage() -> Coverage:
             KindCoverage(Kind.ORDER_BOOK),
         ),
         venues=(VENUE,),
+        missing=(
+            (Kind.LIQUIDATIONS, LIQUIDATIONS),
+            (Kind.LIQUIDATIONS_AGGREGATE, LIQUIDATIONS),
+            (Kind.OPEN_INTEREST, OPEN_INTEREST),
+        ),
     )

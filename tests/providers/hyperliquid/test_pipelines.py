@@ -1,0 +1,62 @@
+"""Hyperliquid through the pipelines: backfill candles and settlements, resume, no liquidations."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from cryptodata import Kind, ParquetSink, UnsupportedError
+from cryptodata.core.clock import ManualClock
+from cryptodata.pipeline import backfill, plan_backfill, update
+from cryptodata.providers.hyperliquid.client import Hyperliquid
+from fakes.hyperliquid import NOW, FakeHyperliquid
+
+NOW_DT = datetime.fromtimestamp(NOW, UTC)
+H = timedelta(hours=1)
+
+
+def test_a_backfill_stores_candles_and_settlements_of_every_coin(
+    hl: Hyperliquid, tmp_path: Path
+) -> None:
+    with ParquetSink(tmp_path) as sink:
+        backfill(
+            hl, ["ohlcv", "funding_settlement"], ["BTC", "ETH"], "1h", NOW_DT - 48 * H, sink=sink
+        )
+
+        candles = sink.read(Kind.OHLCV).to_polars()
+        settlements = sink.read(Kind.FUNDING_SETTLEMENT).to_polars()
+    assert candles.group_by("symbol").len().sort("symbol").rows() == [("BTC", 48), ("ETH", 48)]
+    assert settlements.group_by("symbol").len().sort("symbol").rows() == [("BTC", 48), ("ETH", 48)]
+
+
+def test_an_update_resumes_each_series_where_it_stopped(
+    hl: Hyperliquid, fake: FakeHyperliquid, clock: ManualClock, tmp_path: Path
+) -> None:
+    with ParquetSink(tmp_path) as sink:
+        backfill(hl, "ohlcv", "BTC", "1h", NOW_DT - 10 * H, sink=sink)
+        clock.advance(3 * 3_600)
+        before = len(fake.of("candleSnapshot"))
+        update(hl, "ohlcv", "BTC", "1h", sink=sink)
+
+        stored = sink.read(Kind.OHLCV).to_polars()["ts"].to_list()
+    (call,) = fake.of("candleSnapshot")[before:]
+    assert call.body["req"]["startTime"] >= int((NOW_DT - 10 * H).timestamp() * 1000)
+    assert stored == [NOW_DT - 10 * H + hour * H for hour in range(13)]
+
+
+def test_a_plan_costs_what_the_server_will_charge(hl: Hyperliquid, tmp_path: Path) -> None:
+    with ParquetSink(tmp_path) as sink:
+        plan = plan_backfill(hl, "ohlcv", ["BTC"], "1m", NOW_DT - timedelta(days=30), sink=sink)
+
+    assert sum(step.cost for step in plan.steps) == 20 + 84
+
+
+def test_a_backfill_of_liquidations_is_refused_pointing_at_coinalyze(
+    hl: Hyperliquid, fake: FakeHyperliquid, tmp_path: Path
+) -> None:
+    with ParquetSink(tmp_path) as sink, pytest.raises(UnsupportedError, match="Coinalyze"):
+        backfill(hl, "liquidations", "BTC", "1h", NOW_DT - H, sink=sink)
+
+    assert fake.calls == []
