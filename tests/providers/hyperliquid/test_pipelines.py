@@ -9,7 +9,7 @@ import pytest
 
 from cryptodata import Kind, ParquetSink, UnsupportedError
 from cryptodata.core.clock import ManualClock
-from cryptodata.pipeline import backfill, plan_backfill, update
+from cryptodata.pipeline import backfill, plan_backfill, update, watch
 from cryptodata.providers.hyperliquid.client import Hyperliquid
 from fakes.hyperliquid import NOW, FakeHyperliquid
 
@@ -44,6 +44,31 @@ def test_an_update_resumes_each_series_where_it_stopped(
     (call,) = fake.of("candleSnapshot")[before:]
     assert call.body["req"]["startTime"] >= int((NOW_DT - 10 * H).timestamp() * 1000)
     assert stored == [NOW_DT - 10 * H + hour * H for hour in range(13)]
+
+
+def test_watch_samples_snapshots_every_cycle_building_a_history(
+    hl: Hyperliquid, clock: ManualClock, tmp_path: Path
+) -> None:
+    with ParquetSink(tmp_path) as sink:
+        stats = watch(
+            hl,
+            ["open_interest_snapshot", "funding_rate_snapshot"],
+            ["BTC", "kPEPE"],
+            "1m",
+            sink=sink,
+            delay=1.0,
+            max_cycles=3,
+            clock=clock,
+        )
+
+        oi = sink.read(Kind.OPEN_INTEREST_SNAPSHOT).to_polars()
+        funding = sink.read(Kind.FUNDING_RATE_SNAPSHOT).to_polars()
+    assert stats.failures == 0
+    assert oi.group_by("symbol", "unit").len().sort("symbol").rows() == [
+        ("BTC", "base", 3),
+        ("kPEPE", "contracts", 3),
+    ]
+    assert funding["ts"].n_unique() == 3
 
 
 def test_a_plan_costs_what_the_server_will_charge(hl: Hyperliquid, tmp_path: Path) -> None:

@@ -65,9 +65,26 @@ def test_liquidations_are_unsupported_and_point_at_coinalyze(
     assert fake.calls == []
 
 
-def test_a_kind_without_history_is_refused_saying_to_watch_it(hl: Hyperliquid) -> None:
-    with pytest.raises(UnsupportedError, match="watch"):
-        hl.history_steps("open_interest_snapshot", ["BTC"], interval="1h", start=NOW_DT - H)
+def test_a_kind_without_history_is_refused(hl: Hyperliquid) -> None:
+    with pytest.raises(UnsupportedError, match="no history of leaderboard"):
+        hl.history_steps("leaderboard", ["BTC"], interval="1h", start=NOW_DT - H)
+
+
+def test_a_snapshot_window_reaching_now_is_one_step_for_every_coin(hl: Hyperliquid) -> None:
+    (step,) = hl.history_steps(
+        "open_interest_snapshot", ["BTC", "ETH"], interval="1m", start=NOW_DT - 5 * H
+    )
+
+    assert (step.symbols, step.cost) == (("BTC", "ETH"), 20)
+    assert {row.symbol for row in hl.fetch(step)} == {"BTC", "ETH"}
+
+
+def test_a_snapshot_window_in_the_past_has_no_step(hl: Hyperliquid) -> None:
+    steps = hl.history_steps(
+        "funding_rate_snapshot", ["BTC"], interval="1h", start=NOW_DT - 5 * H, end=NOW_DT - 2 * H
+    )
+
+    assert steps == []
 
 
 def test_fetching_a_step_gives_the_rows_of_that_window(hl: Hyperliquid) -> None:

@@ -49,7 +49,7 @@ from cryptodata.core.transport import (
 )
 
 from . import endpoints as ep
-from .coverage import LIQUIDATIONS, coverage
+from .coverage import LIQUIDATIONS, SNAPSHOTS, coverage
 from .symbols import base_of, contract_size, validate_address, validate_coin
 
 if TYPE_CHECKING:
@@ -167,6 +167,9 @@ class _HyperliquidBase:
         Candles (`ohlcv`) come in windows of at most 5,000 bars from the oldest bar the venue
         still keeps, each costing the weight its bars will (20 + 1 per 60); funding
         settlements (`funding_settlement`, `interval` must be `1h`) in windows of 480 hours.
+        Snapshots (`open_interest_snapshot`, `funding_rate_snapshot`, `asset_context`) have
+        no history: a window reaching the present is one step for every coin (one request,
+        its rows stamped when fetched), an older one none; this is how `watch` samples them.
 
         Raises:
             UnsupportedError: For liquidations (none are published) or any other kind or
@@ -197,9 +200,15 @@ class _HyperliquidBase:
                 for coin in coins
                 for a, b, hours in _funding_windows(lo, hi)
             ]
+        if wanted in SNAPSHOTS:
+            coverage().check(wanted, step)
+            # Only the present can be sampled: one request for every coin, stamped when sent.
+            if hi < step.add(step.floor(self._now()), -1):
+                return []
+            return [Step(wanted, step, tuple(coins), lo, hi, cost=ep.BASE_WEIGHT)]
         coverage().check(wanted)
         raise UnsupportedError(
-            f"hyperliquid has no history of {wanted.value}; poll it with watch to build one",
+            f"hyperliquid keeps no history of {wanted.value}",
             provider=ep.PROVIDER,
             what=wanted.value,
         )
@@ -449,6 +458,10 @@ class _HyperliquidBase:
         )
         return Table.from_frame(Kind.ASSET_CONTEXT, frame)
 
+    def _contexts_of(self, coins: list[str]) -> Flow[Table[AssetContext]]:
+        contexts = _only(coins, (yield from self._contexts(False)).to_polars())
+        return Table.from_frame(Kind.ASSET_CONTEXT, contexts, _missing(coins, contexts))
+
     def _open_interest(
         self, coins: list[str] | None, convert_to_usd: bool
     ) -> Flow[Table[OpenInterestSnapshot]]:
@@ -587,8 +600,7 @@ class _HyperliquidBase:
     def _series(self, kind: Kind | str, symbols: Coins, interval: IntervalInput) -> SeriesIds:
         wanted = _kind(kind)
         step = coverage().interval(interval)
-        if wanted not in (Kind.OHLCV, Kind.FUNDING_SETTLEMENT):
-            self.history_steps(wanted, symbols, interval=step, start=self._now())
+        coverage().check(wanted, step)
         values = {"provider": ep.PROVIDER, "exchange": ep.VENUE, "interval": step.value}
         return {
             coin: {
@@ -603,6 +615,13 @@ class _HyperliquidBase:
         }
 
     def _fetch(self, step: Step) -> Flow[Table]:
+        coins = [validate_coin(coin) for coin in step.symbols]
+        if step.kind is Kind.OPEN_INTEREST_SNAPSHOT:
+            return self._open_interest(coins, False)
+        if step.kind is Kind.FUNDING_RATE_SNAPSHOT:
+            return self._funding_rate(coins)
+        if step.kind is Kind.ASSET_CONTEXT:
+            return self._contexts_of(coins)
         (coin,) = step.symbols
         if step.kind is Kind.OHLCV:
             return self._candles(coin, step.interval, step.start, step.end, strict=False)

@@ -10,7 +10,7 @@ from cryptodata.core.source import Coverage, KindCoverage
 
 from .endpoints import CANDLE_CAP, PROVIDER, VENUE
 
-__all__ = ["INTERVALS", "LIQUIDATIONS", "OPEN_INTEREST", "coverage"]
+__all__ = ["INTERVALS", "LIQUIDATIONS", "OPEN_INTEREST", "SNAPSHOTS", "coverage"]
 
 LIQUIDATIONS = (
     "Hyperliquid publishes no market-wide liquidations (only each trader's own); "
@@ -40,13 +40,22 @@ INTERVALS = (
 """Candle intervals `candleSnapshot` takes (no 6h), spelt as the canonical names are."""
 
 
+SNAPSHOTS = (Kind.OPEN_INTEREST_SNAPSHOT, Kind.FUNDING_RATE_SNAPSHOT, Kind.ASSET_CONTEXT)
+"""Kinds a pipeline samples: each cycle fetches the current values, stamped when fetched."""
+_CURRENT = tuple((interval, 4) for interval in INTERVALS)
+"""A snapshot has no history: a window reaching the last few bars is sampled now, an older
+one not at all (its `intervals` are the periods a pipeline may poll it at). Four bars cover
+the two a watch re-reads by default, so its cycles do not warn of purged bars."""
+
+
 @cache
 def coverage() -> Coverage:
     """Hyperliquid's coverage.
 
     Candles keep only their newest 5,000 bars per interval; funding settlements go back to
-    the venue's start. There is no open-interest history (poll `open_interest` with `watch`
-    to build one) and no market-wide liquidation feed (Coinalyze publishes Hyperliquid's).
+    the venue's start. Snapshots (open interest, funding rates, asset contexts) have no
+    history: `watch` samples them at any candle interval, each cycle stamping the values it
+    fetched, which builds one. There is no open-interest history and no market-wide liquidation feed (Coinalyze publishes Hyperliquid's).
 
     Examples:
         >>> coverage().check("ohlcv", "1m").retained_bars(Interval.M1)
@@ -65,10 +74,15 @@ def coverage() -> Coverage:
             ),
             # Asked an hour at a time; each row says its own period (8 hours early on).
             KindCoverage(Kind.FUNDING_SETTLEMENT, intervals=(Interval.H1,)),
-            KindCoverage(Kind.OPEN_INTEREST_SNAPSHOT, units=("base", "contracts", "usd")),
-            KindCoverage(Kind.FUNDING_RATE_SNAPSHOT),
+            KindCoverage(
+                Kind.OPEN_INTEREST_SNAPSHOT,
+                intervals=INTERVALS,
+                units=("base", "contracts"),
+                retention=_CURRENT,
+            ),
+            KindCoverage(Kind.FUNDING_RATE_SNAPSHOT, intervals=INTERVALS, retention=_CURRENT),
             KindCoverage(Kind.PREDICTED_FUNDING_RATE_SNAPSHOT),
-            KindCoverage(Kind.ASSET_CONTEXT),
+            KindCoverage(Kind.ASSET_CONTEXT, intervals=INTERVALS, retention=_CURRENT),
             KindCoverage(Kind.MARKETS),
             KindCoverage(Kind.LEADERBOARD),
             KindCoverage(Kind.POSITIONS),
