@@ -85,3 +85,18 @@ def test_a_backfill_of_liquidations_is_refused_pointing_at_coinalyze(
         backfill(hl, "liquidations", "BTC", "1h", NOW_DT - H, sink=sink)
 
     assert fake.calls == []
+
+
+def test_backfills_past_the_minutes_budget_wait_instead_of_drawing_429s(
+    clock: ManualClock, fake: FakeHyperliquid, tmp_path: Path
+) -> None:
+    coins = ["BTC", "ETH", "kPEPE", "SOL", "@107"]
+    # The default limiter, on the fake's clock: 1,000 of the 1,200 the server allows.
+    with Hyperliquid(clock=clock) as client, ParquetSink(tmp_path) as sink:
+        for interval in ("1m", "5m", "15m"):
+            backfill(client, "ohlcv", coins, interval, NOW_DT - timedelta(days=400), sink=sink)
+
+    # Three full pages for five coins weigh 1,560: more than a minute's budget.
+    assert sum(1 for call in fake.calls if call.kind == "candleSnapshot") == 15
+    assert [call.status for call in fake.calls if call.status != 200] == []
+    assert clock.time() > NOW + 30

@@ -50,7 +50,8 @@ from cryptodata.core.transport import (
 
 from . import endpoints as ep
 from .coverage import LIQUIDATIONS, SNAPSHOTS, coverage
-from .symbols import base_of, contract_size, validate_address, validate_coin
+from .frames import ohlcv
+from .symbols import base_of, contract_size, size_unit, validate_address, validate_coin
 
 if TYPE_CHECKING:
     from cryptodata.core.stream import Overflow, Stream, SyncStream, TableWriter
@@ -286,7 +287,7 @@ class _HyperliquidBase:
             exchange=pl.lit(ep.VENUE),
             symbol_on_exchange=pl.col("symbol"),
             expire_at=pl.lit(None, _UTC_MS),
-            unit=_unit(pl.col("contract_size")),
+            unit=pl.col("symbol").map_elements(size_unit, return_dtype=pl.String),
             has_long_short_ratio_data=pl.lit(False),
             has_ohlcv_data=pl.lit(True),
             has_buy_sell_data=pl.lit(False),
@@ -367,28 +368,13 @@ class _HyperliquidBase:
         raw = pl.concat(frames) if frames else parse_candles(b"[]")
         # The newest bar is still forming: left out, so that a stored bar is always final.
         forming = to_ms(step.floor(self._now()))
-        frame = raw.filter(
+        closed = raw.filter(
             pl.col("t").is_between(to_ms(lo), to_ms(hi), closed="left") & (pl.col("t") < forming)
-        ).select(
-            provider=pl.lit(ep.PROVIDER),
-            exchange=pl.lit(ep.VENUE),
-            symbol=pl.lit(coin),
-            base=pl.lit(bases[coin]),
-            interval=pl.lit(step.value),
-            ts=pl.from_epoch("t", time_unit="ms").dt.replace_time_zone("UTC"),
-            open="open",
-            high="high",
-            low="low",
-            close="close",
-            volume="volume",
-            buy_volume=pl.lit(None, pl.Float64),
-            trades="trades",
-            buy_trades=pl.lit(None, pl.Int64),
-            unit=_unit(pl.lit(contract_size(coin))),
         )
-        if frame.height == 0 and hi > self._oldest_candle(step, self._now()):
+        table = ohlcv(coin, bases[coin], step, closed)
+        if len(table) == 0 and hi > self._oldest_candle(step, self._now()):
             warnings.append(f"no {step.value} candles of {coin} in the window (is it listed?)")
-        return Table.concat(Kind.OHLCV, [Table.from_frame(Kind.OHLCV, frame)], warnings)
+        return Table.concat(Kind.OHLCV, [table], warnings)
 
     # --- funding -------------------------------------------------------------------------
 
@@ -469,7 +455,7 @@ class _HyperliquidBase:
         unit = (
             pl.lit("usd")
             if convert_to_usd
-            else _unit(pl.col("symbol").map_elements(contract_size, return_dtype=pl.Float64))
+            else pl.col("symbol").map_elements(size_unit, return_dtype=pl.String)
         )
         frame = contexts.with_columns(
             value=pl.col("open_interest_usd" if convert_to_usd else "open_interest"), unit=unit
@@ -606,7 +592,7 @@ class _HyperliquidBase:
             coin: {
                 column: coin
                 if column == "symbol"
-                else _unit_name(contract_size(coin))
+                else size_unit(coin)
                 if column == "unit"
                 else values[column]
                 for column in series_key(wanted)
@@ -654,15 +640,6 @@ def _coins(symbols: Coins) -> list[str]:
 
 def _is_spot(coin: str) -> bool:
     return coin.startswith("@") or "/" in coin
-
-
-def _unit_name(size: float) -> str:
-    return "base" if size == 1.0 else "contracts"
-
-
-def _unit(size: pl.Expr) -> pl.Expr:
-    # A 1,000x market (kPEPE) counts its sizes in contracts of 1,000 tokens.
-    return pl.when(size == 1.0).then(pl.lit("base")).otherwise(pl.lit("contracts"))
 
 
 def _bars(step: Interval, start: datetime, end: datetime) -> int:

@@ -37,7 +37,8 @@ from cryptodata.core.table import Table
 
 from .coverage import INTERVALS
 from .endpoints import PROVIDER, VENUE, WS_CONNECTIONS_PER_MINUTE
-from .symbols import base_of, contract_size, validate_address, validate_coin
+from .frames import ohlcv
+from .symbols import base_of, size_unit, validate_address, validate_coin
 
 __all__ = ["MAX_USERS", "HyperliquidAdapter"]
 
@@ -228,7 +229,7 @@ class HyperliquidAdapter:
         self._forming[subscription] = bar
         if held is None or held["t"][0] >= bar["t"][0]:
             return []
-        return [Payload(subscription, _ohlcv(coin, interval, held))]
+        return [Payload(subscription, ohlcv(coin, base_of(coin), interval, held))]
 
     def _trades(self, data: Any) -> list[Incoming]:
         by_coin: dict[str, list[Any]] = {}
@@ -325,31 +326,6 @@ def _text_of(wanted: dict[str, Any]) -> str:
     return f"{channel}:{wanted['coin']}"
 
 
-def _unit(coin: str) -> str:
-    return "base" if contract_size(coin) == 1.0 else "contracts"
-
-
-def _ohlcv(coin: str, interval: Interval, bar: pl.DataFrame) -> Table[Any]:
-    frame = bar.select(
-        provider=pl.lit(PROVIDER),
-        exchange=pl.lit(VENUE),
-        symbol=pl.lit(coin),
-        base=pl.lit(base_of(coin)),
-        interval=pl.lit(interval.value),
-        ts=pl.from_epoch("t", time_unit="ms").dt.replace_time_zone("UTC"),
-        open="open",
-        high="high",
-        low="low",
-        close="close",
-        volume="volume",
-        buy_volume=pl.lit(None, pl.Float64),
-        trades="trades",
-        buy_trades=pl.lit(None, pl.Int64),
-        unit=pl.lit(_unit(coin)),
-    )
-    return Table.from_frame(Kind.OHLCV, frame)
-
-
 def _trades(coin: str, trades: list[Any]) -> Table[Any]:
     frame = pl.DataFrame(
         {
@@ -363,9 +339,9 @@ def _trades(coin: str, trades: list[Any]) -> Table[Any]:
         provider=pl.lit(PROVIDER),
         exchange=pl.lit(VENUE),
         symbol=pl.lit(coin),
-        base=pl.lit(coin if coin.startswith("@") else base_of(coin)),
+        base=pl.lit(base_of(coin)),
         ts=pl.from_epoch("ts", time_unit="ms").dt.replace_time_zone("UTC"),
-        unit=pl.lit(_unit(coin)),
+        unit=pl.lit(size_unit(coin)),
     )
     # A push may repeat a trade (after a resubscribe): the key keeps it once.
     return Table.concat(Kind.TRADES, [Table.from_frame(Kind.TRADES, frame)])
@@ -391,8 +367,8 @@ def _levels(coin: str, time: int, sides: list[tuple[str, list[Any]]]) -> Table[A
         provider=pl.lit(PROVIDER),
         exchange=pl.lit(VENUE),
         symbol=pl.lit(coin),
-        base=pl.lit(coin if coin.startswith("@") else base_of(coin)),
+        base=pl.lit(base_of(coin)),
         ts=pl.lit(datetime.fromtimestamp(time / 1000, UTC)).dt.cast_time_unit("ms"),
-        unit=pl.lit(_unit(coin)),
+        unit=pl.lit(size_unit(coin)),
     )
     return Table.from_frame(Kind.ORDER_BOOK, frame)

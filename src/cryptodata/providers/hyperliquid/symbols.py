@@ -12,7 +12,7 @@ from typing import Final
 
 from cryptodata.core.errors import ValidationError
 
-__all__ = ["base_of", "contract_size", "validate_address", "validate_coin"]
+__all__ = ["base_of", "contract_size", "size_unit", "validate_address", "validate_coin"]
 
 _THOUSANDS: Final = re.compile(r"k[A-Z0-9]{2,}")
 """A lowercase `k` before an upper-case ticker marks a 1,000-token contract (`kPEPE`)."""
@@ -34,6 +34,16 @@ def contract_size(coin: str) -> float:
         (1000.0, 1.0, 1.0)
     """
     return 1000.0 if _THOUSANDS.fullmatch(_ticker(coin)) else 1.0
+
+
+def size_unit(coin: str) -> str:
+    """What sizes of `coin` count: `contracts` of 1,000 tokens for `kPEPE`, else `base`.
+
+    Examples:
+        >>> size_unit("kPEPE"), size_unit("BTC")
+        ('contracts', 'base')
+    """
+    return "base" if contract_size(coin) == 1.0 else "contracts"
 
 
 def base_of(coin: str) -> str:
