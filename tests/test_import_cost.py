@@ -47,7 +47,9 @@ def reference() -> set[str]:
     return _loaded(REFERENCE)
 
 
-@pytest.mark.parametrize("client", ["Coinalyze", "AsyncCoinalyze", "top_assets"])
+@pytest.mark.parametrize(
+    "client", ["Coinalyze", "AsyncCoinalyze", "Hyperliquid", "AsyncHyperliquid", "top_assets"]
+)
 def test_first_use_of_a_client_loads_only_what_its_dependencies_load(
     reference: set[str], client: str
 ) -> None:
@@ -77,3 +79,20 @@ def test_first_use_of_coinalyze_defers_what_its_first_answer_needs(client: str) 
     loaded = _loaded(f"import cryptodata\ncryptodata.{client}")
 
     assert not loaded & set(DEFERRED), sorted(loaded & set(DEFERRED))
+
+
+HYPERLIQUID_DEFERRED: dict[str, str] = {
+    "msgspec": "the first answer or frame decoded loads it",
+    "websockets": "the first stream started loads it",
+    "cryptodata.core.stream": "the first stream built loads it",
+    "cryptodata.providers.hyperliquid.parse": "the first answer decoded loads it",
+    "cryptodata.providers.hyperliquid.stream": "the first stream built loads it",
+}
+"""Modules the Hyperliquid clients load when first needed, not on first use, and why."""
+
+
+@pytest.mark.parametrize("client", ["Hyperliquid", "AsyncHyperliquid"])
+def test_first_use_of_hyperliquid_defers_decoders_and_streams(client: str) -> None:
+    loaded = _loaded(f"import cryptodata\ncryptodata.{client}()")
+
+    assert not loaded & set(HYPERLIQUID_DEFERRED), sorted(loaded & set(HYPERLIQUID_DEFERRED))
