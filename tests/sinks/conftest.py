@@ -14,7 +14,7 @@ from typing import Any
 import polars as pl
 import pytest
 
-from cryptodata import Kind, Table, schema
+from cryptodata import Kind, Table, primary_key, schema
 from cryptodata.core.schema import series_key
 
 START = datetime(2025, 1, 1, tzinfo=UTC)
@@ -105,7 +105,7 @@ def build_table(
             values = [10 * i + position + int(offset) for i in range(n)]
         else:
             values = [100.25 * (i + 1) + position / 8 + offset for i in range(n)]
-        if nulls and name not in (*_KEY_STRINGS, "ts", "unit"):
+        if nulls and name not in (*_KEY_STRINGS, *primary_key(kind), "unit"):
             values = [None if i % 3 == 1 else value for i, value in enumerate(values)]
         columns[name] = values
     return Table.from_frame(kind, pl.DataFrame(columns, schema=schema(kind)))

@@ -309,6 +309,23 @@ class SinkContract:
             ("Y", at(4)),
         ]
 
+    def test_trades_sharing_a_ts_are_all_kept_and_a_repeated_one_once(
+        self, sink: Sink, make_table: MakeTable
+    ) -> None:
+        table = make_table(Kind.TRADES, n=3, step=timedelta(0))
+        again = Table.from_frame(
+            Kind.TRADES, table.to_polars().tail(1).with_columns(price=pl.lit(-1.0))
+        )
+
+        sink.write(table)
+        sink.write(again)
+
+        stored = sink.read(Kind.TRADES).to_polars()
+        assert stored["trade_id"].to_list() == sorted(table.to_polars()["trade_id"].to_list())
+        assert stored.filter(pl.col("trade_id") == again.to_polars()["trade_id"][0])[
+            "price"
+        ].to_list() == [-1.0]
+
     @pytest.mark.parametrize("kind", sorted(STORABLE_KINDS))
     def test_every_storable_kind_round_trips_exactly(
         self, sink: Sink, make_table: MakeTable, kind: Kind

@@ -30,7 +30,15 @@ import polars as pl
 
 from . import records
 
-__all__ = ["Kind", "is_time_series", "primary_key", "record_type", "schema", "series_key"]
+__all__ = [
+    "Kind",
+    "is_time_series",
+    "primary_key",
+    "record_type",
+    "schema",
+    "series_key",
+    "time_key",
+]
 
 
 class Kind(enum.StrEnum):
@@ -139,7 +147,18 @@ def primary_key(kind: Kind | str) -> tuple[str, ...]:
 
 def is_time_series(kind: Kind | str) -> bool:
     """Whether rows of this kind are keyed by a series and `ts` (everything but markets, exchanges)."""
-    return primary_key(kind)[-1] == "ts"
+    return "ts" in primary_key(kind)
+
+
+def time_key(kind: Kind | str) -> tuple[str, ...]:
+    """The key columns of a row within its series: `ts`, then what tells rows of one `ts` apart.
+
+    Examples:
+        >>> time_key(Kind.OHLCV), time_key(Kind.TRADES)
+        (('ts',), ('ts', 'trade_id'))
+    """
+    key = primary_key(kind)
+    return key[key.index("ts") :]
 
 
 def series_key(kind: Kind | str) -> tuple[str, ...]:

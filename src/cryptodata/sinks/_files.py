@@ -39,7 +39,7 @@ __all__ = [
     "encode_component",
     "fsync_dir",
     "is_temp",
-    "latest_per_ts",
+    "latest_in_series",
     "local_root",
     "make_dirs",
     "open_storage",
@@ -116,18 +116,24 @@ def _first_line(exc: BaseException) -> str:
 
 
 def split_series(
-    frame: pl.DataFrame, columns: Sequence[str], bucket: pl.Expr, *, include_key: bool = True
+    frame: pl.DataFrame,
+    columns: Sequence[str],
+    bucket: pl.Expr,
+    *,
+    order: Sequence[str] = ("ts",),
+    include_key: bool = True,
 ) -> list[tuple[tuple[str, ...], Any, pl.DataFrame]]:
-    """Split rows by series (the values of `columns`) and time bucket; one row per `ts` each.
+    """Split rows by series (the values of `columns`) and time bucket; one row per `order` each.
 
-    Within a piece the key is `ts` alone, so duplicates (last one wins) are found on one
-    integer column instead of the whole key, and `latest_per_key` skips them entirely for
-    the usual sorted, unique input.
+    Within a piece the key is the kind's `time_key` (`ts` alone for all but trades and book
+    levels), so duplicates (last one wins) are found on one integer column instead of the
+    whole key, and `latest_per_key` skips them entirely for the usual sorted, unique input.
 
     Args:
         frame: The rows, conformed to their kind's schema.
         columns: The series-key columns.
         bucket: The time bucket of a row (a UTC year, a month), as an expression on the rows.
+        order: The key of a row within its series (`time_key(kind)`).
         include_key: Whether the pieces keep the `columns`; a sink that names series by
             directory leaves them out, which spares copying them into every piece.
 
@@ -144,14 +150,14 @@ def split_series(
     pieces = []
     for group in marked.partition_by(by, maintain_order=True, include_key=include_key):
         *values, slot = keys.row(group.get_column("_row")[0])
-        rows = latest_per_ts(group.drop("_row", "_bucket", strict=False))
+        rows = latest_in_series(group.drop("_row", "_bucket", strict=False), order)
         pieces.append((tuple(str(value) for value in values), slot, rows))
     return pieces
 
 
-def latest_per_ts(rows: _Rows) -> _Rows:
-    """One series' rows sorted by `ts`, keeping the last row given for each `ts`."""
-    return latest_per_key(rows, ("ts",))
+def latest_in_series(rows: _Rows, order: Sequence[str] = ("ts",)) -> _Rows:
+    """One series' rows sorted by `order` (its kind's `time_key`), the last given of each kept."""
+    return latest_per_key(rows, order)
 
 
 def encode_component(value: str, *, field: str) -> str:

@@ -29,7 +29,7 @@ import polars as pl
 
 from cryptodata.core.errors import ValidationError
 from cryptodata.core.intervals import Interval
-from cryptodata.core.schema import Kind, primary_key, schema, series_key
+from cryptodata.core.schema import Kind, primary_key, schema, series_key, time_key
 from cryptodata.core.table import Table
 from cryptodata.core.time import TimeInput, from_ms, to_ms, to_utc
 from cryptodata.sinks._files import (
@@ -38,7 +38,7 @@ from cryptodata.sinks._files import (
     encode_component,
     fsync_dir,
     is_temp,
-    latest_per_ts,
+    latest_in_series,
     local_root,
     make_dirs,
     replace_file,
@@ -282,7 +282,10 @@ class JsonlSink(SinkBase):
 
     def _write(self, kind: Kind, frame: pl.DataFrame) -> int:
         pieces = split_series(
-            frame, series_key(kind), pl.col("ts").dt.truncate(_TRUNCATE[self._split])
+            frame,
+            series_key(kind),
+            pl.col("ts").dt.truncate(_TRUNCATE[self._split]),
+            order=time_key(kind),
         )
         if pieces and not self._marked:
             self._mark()
@@ -303,7 +306,9 @@ class JsonlSink(SinkBase):
             _append(path, _encode(rows), tail)
             return
         stored, _ = _read_file(path, kind)
-        merged = latest_per_ts(pl.concat([stored.lazy(), rows.lazy()], how="vertical"))
+        merged = latest_in_series(
+            pl.concat([stored.lazy(), rows.lazy()], how="vertical"), time_key(kind)
+        )
         data = _encode(merged.collect())
 
         def write(temp: str) -> None:

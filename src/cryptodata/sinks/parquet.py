@@ -35,7 +35,7 @@ import polars as pl
 
 from cryptodata.core.errors import ValidationError
 from cryptodata.core.intervals import Interval
-from cryptodata.core.schema import Kind, primary_key, series_key
+from cryptodata.core.schema import Kind, primary_key, series_key, time_key
 from cryptodata.core.table import Table
 from cryptodata.core.time import TimeInput, from_ms, to_ms, to_utc
 from cryptodata.sinks._files import (
@@ -43,7 +43,7 @@ from cryptodata.sinks._files import (
     WriteTarget,
     encode_component,
     is_temp,
-    latest_per_ts,
+    latest_in_series,
     open_storage,
     split_series,
     storage_errors,
@@ -228,21 +228,24 @@ class ParquetSink(SinkBase):
     def _write(self, kind: Kind, frame: pl.DataFrame) -> int:
         columns = series_key(kind)
         # The series columns live in the directory names, never in the files.
-        pieces = split_series(frame, columns, pl.col("ts").dt.year(), include_key=False)
+        order = time_key(kind)
+        pieces = split_series(
+            frame, columns, pl.col("ts").dt.year(), order=order, include_key=False
+        )
         jobs = [
-            (self._storage.path(*self._series_dirs(kind, values), f"year={year}"), rows)
+            (self._storage.path(*self._series_dirs(kind, values), f"year={year}"), rows, order)
             for values, year, rows in pieces
         ]
         if jobs and not self._marked:
             self._mark()
         if len(jobs) == 1 or self._max_workers == 1:
-            for directory, rows in jobs:
-                self._write_partition(directory, rows)
+            for directory, rows, order in jobs:
+                self._write_partition(directory, rows, order)
         elif jobs:
             with ThreadPoolExecutor(min(self._max_workers, len(jobs))) as pool:
                 # list() re-raises the first error; the pool still finishes the other partitions.
                 list(pool.map(lambda job: self._write_partition(*job), jobs))
-        return sum(rows.height for _, rows in jobs)
+        return sum(rows.height for _, rows, _ in jobs)
 
     def last_ts(self, kind: Kind | str, series: Mapping[str, str]) -> datetime | None:
         """The newest `ts` stored for one series, from file names alone (no file is read).
@@ -334,7 +337,7 @@ class ParquetSink(SinkBase):
             clean = [_child(directory, p.name) for p in parts if p not in conflicts]
             stored = [self._storage.read_parquet(clean)] if clean else []
             if conflicts:
-                stored.append(self._merge(directory, conflicts).lazy())
+                stored.append(self._merge(directory, conflicts, time_key(kind)).lazy())
             # The series columns live in the directory names: put them back on the rows.
             named = [pl.lit(value).alias(column) for column, value in values.items()]
             frames += [frame.with_columns(named) for frame in stored]
@@ -372,7 +375,7 @@ class ParquetSink(SinkBase):
 
     # -- writing ----------------------------------------------------------------------------
 
-    def _write_partition(self, directory: str, rows: pl.DataFrame) -> None:
+    def _write_partition(self, directory: str, rows: pl.DataFrame, order: Sequence[str]) -> None:
         """Upsert sorted, unique rows of one series-year into its partition directory."""
         parts = self._parts(directory, clean_temps=True)
         gen = max((part.gen for part in parts), default=0) + 1
@@ -382,7 +385,7 @@ class ParquetSink(SinkBase):
         if not touched:
             written = [self._write_part(directory, gen, rows)]
         else:
-            merged = self._merge(directory, touched, rows)
+            merged = self._merge(directory, touched, order, rows)
             # Split at the first new ts: the next overlapping write (a watch loop re-sending its
             # open bar) then rewrites only the small tail, not everything before it.
             split = int(merged.get_column("ts").to_physical().search_sorted(first, side="left"))
@@ -392,9 +395,9 @@ class ParquetSink(SinkBase):
                 self._storage.remove(_child(directory, part.name))
         kept = [part for part in parts if part not in touched] + written
         if len(kept) > self._max_parts:
-            self._compact(directory, kept, gen + 1)
+            self._compact(directory, kept, gen + 1, order)
 
-    def _compact(self, directory: str, parts: list[_Part], gen: int) -> None:
+    def _compact(self, directory: str, parts: list[_Part], gen: int, order: Sequence[str]) -> None:
         """Merge every part but the newest-ranged one into a single file.
 
         The newest range is left alone because that is where the next revision lands; merging
@@ -403,7 +406,7 @@ class ParquetSink(SinkBase):
         tail = max(parts, key=lambda part: part.last)
         rest = sorted((part for part in parts if part is not tail), key=lambda part: part.first)
         if _overlapping(rest):
-            self._write_part(directory, gen, self._merge(directory, rest))
+            self._write_part(directory, gen, self._merge(directory, rest, order))
         else:
             # Disjoint ranges in `first` order are one sorted run already: stream them into
             # one file rather than holding a year of bars in memory.
@@ -413,13 +416,18 @@ class ParquetSink(SinkBase):
             self._storage.remove(_child(directory, part.name))
 
     def _merge(
-        self, directory: str, parts: Iterable[_Part], rows: pl.DataFrame | None = None
+        self,
+        directory: str,
+        parts: Iterable[_Part],
+        order: Sequence[str],
+        rows: pl.DataFrame | None = None,
     ) -> pl.DataFrame:
-        """Stored parts (oldest generation first) and new rows, one row per `ts`, newest wins."""
+        """Stored parts (oldest generation first) and new rows, one row per `order` (the
+        kind's `time_key`), newest wins."""
         ordered = sorted(parts, key=lambda part: part.gen)
         stored = self._storage.read_parquet([_child(directory, p.name) for p in ordered])
         frames = [stored] if rows is None else [stored, rows.lazy()]
-        return latest_per_ts(pl.concat(frames, how="vertical")).collect()
+        return latest_in_series(pl.concat(frames, how="vertical"), order).collect()
 
     def _write_part(self, directory: str, gen: int, rows: pl.DataFrame) -> _Part:
         """Write sorted rows as a new part of generation `gen`."""

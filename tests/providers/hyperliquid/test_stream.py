@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from pytest_httpx import HTTPXMock
 
-from cryptodata import Kind, ParquetSink, ValidationError, schema
+from cryptodata import Kind, ValidationError, schema
 from cryptodata.core.clock import ManualClock
 from cryptodata.core.stream import (
     Ack,
@@ -255,13 +255,6 @@ def clock_adapter() -> HyperliquidAdapter:
     return HyperliquidAdapter(
         "ws://127.0.0.1:1/ws", clock=ManualClock(start=NOW), positions_changes_only=False
     )
-
-
-def test_trades_cannot_go_to_a_sink_and_say_so_before_connecting(tmp_path: Path) -> None:
-    client = AsyncHyperliquid(clock=ManualClock(start=NOW), ws_url="ws://127.0.0.1:9/ws")
-
-    with ParquetSink(tmp_path) as sink, pytest.raises(ValidationError, match="trades:ETH"):
-        client.stream(["candle:BTC:1m", "trades:ETH"], sink=sink)
 
 
 # --- end to end ------------------------------------------------------------------------

@@ -36,7 +36,7 @@ from cryptodata.core.records import (
     PredictedFundingRateSnapshot,
 )
 from cryptodata.core.retry import RetryPolicy
-from cryptodata.core.schema import Kind, is_time_series, series_key
+from cryptodata.core.schema import Kind, series_key
 from cryptodata.core.source import Coverage, SeriesIds, Step
 from cryptodata.core.table import Table
 from cryptodata.core.time import TimeInput, time_range, to_ms
@@ -562,7 +562,7 @@ class _HyperliquidBase:
             client=backfill,
             positions_changes_only=positions_changes_only,
         )
-        stream = Stream(
+        return Stream(
             adapter,
             subscriptions,
             sink=sink,
@@ -572,14 +572,6 @@ class _HyperliquidBase:
             queue_size=queue_size,
             overflow=overflow,
         )
-        kept = [sub.text for sub in stream.subscriptions if not is_time_series(adapter.kind(sub))]
-        if sink is not None and kept:
-            raise ValidationError(
-                f"cannot store {', '.join(kept)}: trades and book levels share timestamps, "
-                "which the sinks do not store yet; stream them without sink= and keep the "
-                "tables yourself"
-            )
-        return stream
 
     # --- the source protocol -------------------------------------------------------------
 

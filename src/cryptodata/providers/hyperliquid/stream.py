@@ -53,14 +53,6 @@ _CHANNELS: Final = {
     "asset_context": "activeAssetCtx",
     "positions": "clearinghouseState",
 }
-_KINDS: Final = {
-    "candle": Kind.OHLCV,
-    "trades": Kind.TRADES,
-    "book": Kind.ORDER_BOOK,
-    "bbo": Kind.ORDER_BOOK,
-    "asset_context": Kind.ASSET_CONTEXT,
-    "positions": Kind.POSITIONS,
-}
 _SPELLINGS: Final = {"l2Book": "book", "activeAssetCtx": "asset_context"}
 _UTC_MS = pl.Datetime("ms", "UTC")
 _SIDES: Final = {"B": "buy", "A": "sell"}
@@ -133,10 +125,6 @@ class HyperliquidAdapter:
         if channel == "asset_context" and coin.startswith("@"):
             kind = "activeSpotAssetCtx"
         return Subscription(f"{channel}:{coin}", {"type": kind, "coin": coin})
-
-    def kind(self, subscription: Subscription) -> Kind:
-        """The kind of the rows `subscription` yields."""
-        return _KINDS[subscription.text.split(":", 1)[0]]
 
     def check(self, subscriptions: Sequence[Subscription]) -> None:
         """Refuse more than 10 distinct traders or 1,000 subscriptions, before connecting.
