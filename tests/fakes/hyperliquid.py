@@ -55,7 +55,7 @@ STEP_MS = {
     "3d": 259_200_000,
     "1w": 604_800_000,
 }
-COINS = ("BTC", "ETH", "kPEPE", "SOL", "@107")
+COINS = ("BTC", "ETH", "kPEPE", "SOL", "@107", "xyz:TSLA")
 _HOUR = 3_600_000
 
 

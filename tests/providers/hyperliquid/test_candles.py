@@ -55,6 +55,12 @@ def test_a_thousand_token_contract_keeps_its_name_and_counts_contracts(hl: Hyper
     assert (record.symbol, record.base, record.unit) == ("kPEPE", "PEPE", "contracts")
 
 
+def test_a_builder_deployed_perp_keeps_its_dex_in_the_symbol(hl: Hyperliquid) -> None:
+    record = hl.candles("xyz:TSLA", interval="1h", start=NOW_DT - HOUR).to_records()[0]
+
+    assert (record.symbol, record.base, record.unit) == ("xyz:TSLA", "TSLA", "base")
+
+
 def test_the_forming_bar_is_left_out_until_it_closes(hl: Hyperliquid, clock: ManualClock) -> None:
     clock.advance(1_800)
     forming = hl.candles("BTC", interval="1h", start=NOW_DT - HOUR).to_polars()
