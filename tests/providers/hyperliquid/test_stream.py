@@ -28,7 +28,7 @@ from cryptodata.core.stream import (
     StreamItem,
     Subscribed,
 )
-from cryptodata.providers.hyperliquid.client import AsyncHyperliquid
+from cryptodata.providers.hyperliquid.client import AsyncHyperliquid, Hyperliquid
 from cryptodata.providers.hyperliquid.stream import HyperliquidAdapter
 from fakes.hyperliquid import NOW, FakeHyperliquid
 from servers.websocket import WebsocketServer
@@ -340,3 +340,28 @@ def test_after_a_drop_the_missed_candles_come_by_rest(
     assert backfill.table.to_polars()["ts"].to_list() == [
         now + timedelta(hours=h) for h in range(3)
     ]
+
+
+def test_the_blocking_stream_back_fills_through_an_asyncio_twin_of_the_client(
+    server: WebsocketServer, httpx_mock: HTTPXMock
+) -> None:
+    clock = ManualClock(start=NOW)
+    FakeHyperliquid(clock).mount(httpx_mock)
+    client = Hyperliquid(clock=clock, ws_url=server.url)
+
+    with client.stream(["candle:BTC:1h"]) as feed:
+        items = [next(feed), next(feed)]
+        clock.advance(2 * 3_600)
+        server.drop()
+        items += [next(feed) for _ in range(3)]
+
+    assert [type(item) for item in items] == [
+        Connected,
+        Subscribed,
+        Disconnected,
+        Reconnected,
+        Data,
+    ]
+    backfill = items[-1]
+    assert isinstance(backfill, Data)
+    assert len(backfill.table) == 2
