@@ -202,15 +202,8 @@ class _CcxtBase:
                 f"{oldest.isoformat()} only: none before"
             )
             lo = max(lo, oldest)
-        pages = []
-        while lo < hi:
-            try:
-                last = min(hi, spacing.add(lo, limit))
-            except OverflowError:
-                last = hi
-            pages.append((lo, last, limit, ep.cost(str(self._exchange.id), method, limit)))
-            lo = last
-        return pages, notes
+        cost = ep.cost(str(self._exchange.id), method, limit)
+        return [(a, b, limit, cost) for a, b in ep.pages(lo, hi, spacing, limit)], notes
 
     def _checked(self, kind: Kind | str, interval: IntervalInput | None) -> tuple[Kind, Interval]:
         wanted = _kind(kind)

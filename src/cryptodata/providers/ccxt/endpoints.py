@@ -9,8 +9,10 @@ throttle hook charges anything a call costs beyond that; see `sender`).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Final
 
+from cryptodata.core.intervals import Interval
 from cryptodata.core.request import Request
 
 __all__ = [
@@ -22,6 +24,7 @@ __all__ = [
     "call",
     "cost",
     "page_limit",
+    "pages",
 ]
 
 PROVIDER: Final = "ccxt"
@@ -116,3 +119,25 @@ def call(method: str, *args: Any, cost: int = 1) -> Request:
         'fetch_ohlcv'
     """
     return Request(method, method="POST", json=list(args), cost=cost)
+
+
+def pages(
+    lo: datetime, hi: datetime, step: Interval, limit: int
+) -> list[tuple[datetime, datetime]]:
+    """`[lo, hi)` as consecutive pages of `limit` bars of `step` (the last one shorter).
+
+    Examples:
+        >>> from datetime import UTC
+        >>> [(a.hour, b.hour) for a, b in pages(datetime(2025, 1, 1, tzinfo=UTC),
+        ...     datetime(2025, 1, 1, 5, tzinfo=UTC), Interval.H1, 2)]
+        [(0, 2), (2, 4), (4, 5)]
+    """
+    found = []
+    while lo < hi:
+        try:
+            last = min(hi, step.add(lo, limit))
+        except OverflowError:  # past year 9999: the rest is one page
+            last = hi
+        found.append((lo, last))
+        lo = last
+    return found
