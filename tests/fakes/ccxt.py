@@ -58,6 +58,8 @@ _BYBIT_INTERVALS = {
     "D": "1d",
 }
 _BYBIT_OI = {"5min": "5m", "15min": "15m", "30min": "30m", "1h": "1h", "4h": "4h", "1d": "1d"}
+_KLINE_TAIL = ("0", 10, "0", "0", "0")
+"""Quote volume, trades, taker base and quote volume, ignore: what ccxt does not read."""
 _FIXTURE = {"binanceusdm": "binance", "bybit": "bybit"}
 
 
@@ -178,8 +180,16 @@ class FakeVenue:
     def _binance_klines(self, q: dict[str, str]) -> Any:
         step = STEP_MS[q["interval"]]
         return [
-            [t, price(t), price(t + 1), price(t - 1), price(t), amount(t), t + step - 1]
-            + ["0", 10, "0", "0", "0"]
+            [
+                t,
+                price(t),
+                price(t + 1),
+                price(t - 1),
+                price(t),
+                amount(t),
+                t + step - 1,
+                *_KLINE_TAIL,
+            ]
             for t in self._times(step, LISTED_MS, q, "startTime", "endTime")
         ]
 
