@@ -134,11 +134,10 @@ class FakeVenue:
             failure = self._failures.popleft()
             if isinstance(failure, BaseException):
                 raise failure
-            text = json.dumps({"code": failure, "msg": "fake failure"})
-            self.instance.handle_errors(
-                failure, "fake", url, method, {}, text, json.loads(text), headers, body
-            )
-            self.instance.handle_http_status_code(failure, "fake", url, method, text)
+            # Venues answer these with a plain-text page, not their JSON envelope.
+            text = "Too Many Requests" if failure == 429 else "Service Unavailable"
+            self.instance.handle_errors(failure, text, url, method, {}, text, None, headers, body)
+            self.instance.handle_http_status_code(failure, text, url, method, text)
             raise ccxt.ExchangeError(f"{self.instance.id} {failure}")
         answer = self._route(parts.path, query)
         text = json.dumps(answer)
