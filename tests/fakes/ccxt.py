@@ -11,9 +11,11 @@ and serves recorded-shape bodies for `binanceusdm` and `bybit`:
   Bybit wraps lists in `{"retCode": 0, "result": {"list": [...]}}`, newest first;
 - bounds are inclusive ms, as both venues document; `cap` lowers every page (a venue that
   answers less than asked);
-- `fail(status)` answers the next calls with an HTTP error status, passed through ccxt's own
-  `handle_errors` and `handle_http_status_code` so the error is raised the way ccxt raises
-  it; `raise_next(error)` raises a given ccxt error.
+- `fail(status, headers=...)` answers the next calls with an HTTP error status (a plain-text
+  page, as venues send them), passed through ccxt's own `handle_errors` and
+  `handle_http_status_code` so the error is raised the way ccxt raises it, its headers kept
+  in `last_response_headers` as ccxt's `fetch` keeps them; `raise_next(error)` raises a given
+  ccxt error (a timeout); `answer_with(handler)` answers with an httpx handler's responses.
 
 Markets come from ccxt's recorded static markets (`tests/fixtures/ccxt/markets/`), set on
 the instance with `set_markets`, so no market request is made. Every call is recorded.
@@ -23,12 +25,14 @@ from __future__ import annotations
 
 import json
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import ccxt
 import ccxt.async_support
+import httpx
 
 from cryptodata import ManualClock
 
@@ -98,7 +102,8 @@ class FakeVenue:
         self.clock = clock
         self.calls: list[str] = []
         self.cap: int | None = None
-        self._failures: deque[int | BaseException] = deque()
+        self._failures: deque[httpx.Response | BaseException] = deque()
+        self._handler: Callable[[httpx.Request], httpx.Response] | None = None
         if isinstance(instance, ccxt.async_support.Exchange):
 
             async def afetch(
@@ -112,13 +117,19 @@ class FakeVenue:
 
     # --- scripting ---------------------------------------------------------------------
 
-    def fail(self, status: int, times: int = 1) -> None:
-        """Answer the next `times` calls with HTTP `status`."""
-        self._failures.extend([status] * times)
+    def fail(self, status: int, times: int = 1, headers: dict[str, str] | None = None) -> None:
+        """Answer the next `times` calls with HTTP `status` (and `headers`)."""
+        text = "Too Many Requests" if status == 429 else "Service Unavailable"
+        answer = httpx.Response(status, headers=headers, text=text)
+        self._failures.extend([answer] * times)
 
     def raise_next(self, error: BaseException) -> None:
         """Raise `error` from the next call."""
         self._failures.append(error)
+
+    def answer_with(self, handler: Callable[[httpx.Request], httpx.Response]) -> None:
+        """Answer every later call with `handler`'s response instead of the fake's routes."""
+        self._handler = handler
 
     # --- the wire ----------------------------------------------------------------------
 
@@ -127,22 +138,33 @@ class FakeVenue:
         return int(self.clock.time() * 1000)
 
     def fetch(self, url: str, method: str = "GET", headers: Any = None, body: Any = None) -> Any:
+        """What ccxt's `fetch` does with the answer: keep its headers, run the venue's error
+        handling (`handle_errors`) and the HTTP status table, return the decoded JSON."""
         self.calls.append(url)
-        parts = urlsplit(url)
-        query = {name: values[0] for name, values in parse_qs(parts.query).items()}
         if self._failures:
             failure = self._failures.popleft()
             if isinstance(failure, BaseException):
                 raise failure
-            # Venues answer these with a plain-text page, not their JSON envelope.
-            text = "Too Many Requests" if failure == 429 else "Service Unavailable"
-            self.instance.handle_errors(failure, text, url, method, {}, text, None, headers, body)
-            self.instance.handle_http_status_code(failure, text, url, method, text)
-            raise ccxt.ExchangeError(f"{self.instance.id} {failure}")
-        answer = self._route(parts.path, query)
-        text = json.dumps(answer)
-        self.instance.handle_errors(200, "OK", url, method, {}, text, answer, headers, body)
-        return answer
+            answer = failure
+        elif self._handler is not None:
+            answer = self._handler(httpx.Request(method, url, headers=headers, content=body))
+        else:
+            parts = urlsplit(url)
+            query = {name: values[0] for name, values in parse_qs(parts.query).items()}
+            answer = httpx.Response(200, json=self._route(parts.path, query))
+        self.instance.last_response_headers = dict(answer.headers)
+        text = answer.text
+        try:
+            decoded = json.loads(text)
+        except ValueError:
+            decoded = None  # a plain-text error page
+        self.instance.handle_errors(
+            answer.status_code, "", url, method, dict(answer.headers), text, decoded, headers, body
+        )
+        if answer.status_code >= 400:
+            self.instance.handle_http_status_code(answer.status_code, "", url, method, text)
+            raise ccxt.ExchangeError(f"{self.instance.id} {answer.status_code}")
+        return decoded
 
     def _route(self, path: str, q: dict[str, str]) -> Any:
         routes = {

@@ -491,7 +491,7 @@ class Ccxt(_CcxtBase):
             asynchronous=False,
         )
         self._transport = SyncTransport(
-            sender=CcxtSender(self._exchange), **self._transport_options
+            sender=CcxtSender(self._exchange, self._clock), **self._transport_options
         )
 
     def markets(self) -> Table[Market]:
@@ -606,7 +606,7 @@ class AsyncCcxt(_CcxtBase):
             asynchronous=True,
         )
         self._transport = AsyncTransport(
-            sender=AsyncCcxtSender(self._exchange), **self._transport_options
+            sender=AsyncCcxtSender(self._exchange, self._clock), **self._transport_options
         )
 
     async def markets(self) -> Table[Market]:

@@ -29,6 +29,7 @@ from typing import Any
 
 import attrs
 
+from cryptodata.core.clock import Clock
 from cryptodata.core.errors import (
     AuthenticationError,
     BadRequestError,
@@ -43,7 +44,8 @@ from cryptodata.core.errors import (
     ValidationError,
 )
 from cryptodata.core.limiters import RateLimiter
-from cryptodata.core.request import PreparedRequest, Response, Secret
+from cryptodata.core.request import Headers, PreparedRequest, Response, Secret
+from cryptodata.core.retry import parse_retry_after
 
 __all__ = [
     "AsyncCcxtSender",
@@ -174,17 +176,20 @@ def _message(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def map_error(prepared: PreparedRequest, exc: BaseException) -> CryptoDataError:
+def map_error(
+    prepared: PreparedRequest, exc: BaseException, *, retry_after: float | None = None
+) -> CryptoDataError:
     """Our error for what ccxt raised while running `prepared` (the caller chains `exc`).
 
-    Rate limits pause the shared limiter (`RateLimitError`); unavailability and maintenance
-    are retried (`ServerError`), as are network failures (`TransportError`); the rest are not.
+    Rate limits pause the shared limiter (`RateLimitError`, for `retry_after` seconds when
+    the venue said); unavailability and maintenance are retried (`ServerError`), as are
+    network failures (`TransportError`); the rest are not.
     """
     errors = importlib.import_module("ccxt.base.errors")
     where: dict[str, Any] = {"provider": prepared.provider, "endpoint": prepared.label}
     text = _message(exc)
     if isinstance(exc, errors.RateLimitExceeded | errors.DDoSProtection):
-        return RateLimitError(text, status=None, **where)
+        return RateLimitError(text, status=None, retry_after=retry_after, **where)
     if isinstance(exc, errors.ExchangeNotAvailable):  # OnMaintenance is one
         return ServerError(text, status=None, **where)
     if isinstance(exc, errors.NetworkError):  # RequestTimeout is one
@@ -217,6 +222,14 @@ def _encode(prepared: PreparedRequest, result: Any) -> Response:
     )
 
 
+def _retry_after(exchange: Any, clock: Clock) -> float | None:
+    """The venue's `Retry-After`, from the headers ccxt kept of its last answer."""
+    headers = getattr(exchange, "last_response_headers", None)
+    if not isinstance(headers, Mapping):
+        return None
+    return parse_retry_after(Headers(headers.items()).get("Retry-After"), clock.time())
+
+
 def _call(exchange: Any, prepared: PreparedRequest) -> Any:
     method = getattr(exchange, prepared.request.shown_path())
     return method(*(prepared.request.json or ()))
@@ -227,10 +240,12 @@ class CcxtSender:
 
     Args:
         exchange: The ccxt instance (its throttle hook already charges the limiter).
+        clock: Time source, to read a `Retry-After` date.
     """
 
-    def __init__(self, exchange: Any) -> None:
+    def __init__(self, exchange: Any, clock: Clock) -> None:
         self._exchange = exchange
+        self._clock = clock
         self._errors = importlib.import_module("ccxt.base.errors")
 
     def send(self, request: PreparedRequest) -> Response:
@@ -239,7 +254,8 @@ class CcxtSender:
         try:
             result = _call(self._exchange, request)
         except self._errors.BaseError as exc:
-            raise map_error(request, exc) from exc
+            wait = _retry_after(self._exchange, self._clock)
+            raise map_error(request, exc, retry_after=wait) from exc
         finally:
             _TAB.reset(token)
         return _encode(request, result)
@@ -256,10 +272,12 @@ class AsyncCcxtSender:
 
     Args:
         exchange: The `ccxt.async_support` instance (its throttle hook charges the limiter).
+        clock: Time source, to read a `Retry-After` date.
     """
 
-    def __init__(self, exchange: Any) -> None:
+    def __init__(self, exchange: Any, clock: Clock) -> None:
         self._exchange = exchange
+        self._clock = clock
         self._errors = importlib.import_module("ccxt.base.errors")
 
     async def send(self, request: PreparedRequest) -> Response:
@@ -268,7 +286,8 @@ class AsyncCcxtSender:
         try:
             result = await _call(self._exchange, request)
         except self._errors.BaseError as exc:
-            raise map_error(request, exc) from exc
+            wait = _retry_after(self._exchange, self._clock)
+            raise map_error(request, exc, retry_after=wait) from exc
         finally:
             _TAB.reset(token)
         return _encode(request, result)
