@@ -15,7 +15,6 @@ table, never a silent gap.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Self
@@ -51,14 +50,9 @@ from cryptodata.core.venues import normalize_venue
 from . import endpoints as ep
 from . import frames
 from .coverage import SNAPSHOTS, coverage, offers
-from .sender import (
-    AsyncCcxtSender,
-    CcxtSender,
-    build_exchange,
-    install_budget,
-    is_async,
-    is_exchange,
-)
+
+# `.sender` (ccxt's boundary) is imported when a client is built, and `difflib` when a symbol
+# is misspelt: naming the client classes loads neither.
 
 __all__ = ["AsyncCcxt", "Ccxt"]
 
@@ -107,6 +101,8 @@ class _CcxtBase:
         market_ttl: float,
         asynchronous: bool,
     ) -> None:
+        from .sender import build_exchange, install_budget, is_async, is_exchange
+
         if isinstance(exchange, str):
             instance = build_exchange(exchange, config or {}, asynchronous=asynchronous)
         elif is_exchange(exchange):
@@ -269,6 +265,8 @@ class _CcxtBase:
         catalogue = yield from self._catalogue()
         market = catalogue.get(symbol)
         if market is None:
+            import difflib
+
             close = difflib.get_close_matches(symbol, list(catalogue), n=3, cutoff=0.5)
             hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
             raise ValidationError(
@@ -490,6 +488,8 @@ class Ccxt(_CcxtBase):
             market_ttl=market_ttl,
             asynchronous=False,
         )
+        from .sender import CcxtSender
+
         self._transport = SyncTransport(
             sender=CcxtSender(self._exchange, self._clock), **self._transport_options
         )
@@ -605,6 +605,8 @@ class AsyncCcxt(_CcxtBase):
             market_ttl=market_ttl,
             asynchronous=True,
         )
+        from .sender import AsyncCcxtSender
+
         self._transport = AsyncTransport(
             sender=AsyncCcxtSender(self._exchange, self._clock), **self._transport_options
         )
