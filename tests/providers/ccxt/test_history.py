@@ -167,3 +167,12 @@ def test_binance_open_interest_before_its_30_days_warns_and_starts_where_it_can(
 
     assert table.to_polars()["ts"].min() == now - timedelta(days=30)
     assert any("from " in note and "none before" in note for note in table.warnings)
+
+
+def test_the_newest_open_interest_sample_is_kept(client: Ccxt, clock: ManualClock) -> None:
+    hour = datetime.fromtimestamp(clock.time(), UTC)
+    clock.advance(1800)
+
+    frame = client.open_interest_history("BTC/USDT:USDT", interval="1h", start=hour - H).to_polars()
+
+    assert sorted(set(frame["ts"].to_list())) == [hour - H, hour]

@@ -68,3 +68,12 @@ def test_an_async_instance_is_refused_by_the_blocking_client() -> None:
 def test_config_is_refused_beside_an_instance() -> None:
     with pytest.raises(ValidationError, match="config="):
         Ccxt(exchange("bybit"), config={"options": {}})
+
+
+def test_an_exchange_built_from_its_id_takes_ccxts_config_and_our_throttle_hook() -> None:
+    client = Ccxt("bybit", config={"options": {"defaultType": "swap"}})
+
+    assert client.exchange.options["defaultType"] == "swap"
+    assert client.exchange.enableRateLimit is True
+    assert client.exchange.throttle.__module__ == "cryptodata.providers.ccxt.sender"
+    assert client.venue == "bybit"

@@ -313,8 +313,11 @@ class _CcxtBase:
             rows = yield from self._call(
                 method, symbol, step.value, to_ms(a), limit, until, cost=cost
             )
-            # The forming bar is left out, so that a stored bar is always final.
-            table = self._bars(kind, rows, market, step, a, min(b, forming))
+            # The forming candle is left out, so that a stored bar is always final; an
+            # open-interest sample is final when taken.
+            upto = min(b, forming) if kind is Kind.OHLCV else b
+            table = self._bars(kind, rows, market, step, a, upto)
+            # The newest period may not be published yet: it is not counted as missing.
             expected = _bars(step, a, min(b, step.add(forming, -1)))
             if len(table) < expected:
                 notes.append(

@@ -16,6 +16,9 @@ limiter. The run loop has already charged the request's planned cost (`Request.c
 units), before the HTTP call that needs it, so a method that makes several calls (the first
 `load_markets`) is paid call by call. Our limiter is therefore the only thing that waits, and
 two processes sharing a `RedisRateLimiter` share one venue budget.
+
+A rate limit pauses that limiter for the venue's `Retry-After` when its answer had one: ccxt
+keeps the headers of its last answer in `last_response_headers`.
 """
 
 from __future__ import annotations
