@@ -217,12 +217,15 @@ def map_error(
 def _encode(prepared: PreparedRequest, result: Any) -> Response:
     import msgspec
 
-    return Response(
-        200,
-        body=msgspec.json.encode(result),
-        label=prepared.label,
-        provider=prepared.provider,
-    )
+    try:
+        body = msgspec.json.encode(result)
+    except (msgspec.EncodeError, TypeError) as exc:
+        raise ResponseFormatError(
+            f"ccxt returned what JSON cannot hold ({exc})",
+            provider=prepared.provider,
+            endpoint=prepared.label,
+        ) from None
+    return Response(200, body=body, label=prepared.label, provider=prepared.provider)
 
 
 def _retry_after(exchange: Any, clock: Clock) -> float | None:
