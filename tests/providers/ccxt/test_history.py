@@ -176,3 +176,17 @@ def test_the_newest_open_interest_sample_is_kept(client: Ccxt, clock: ManualCloc
     frame = client.open_interest_history("BTC/USDT:USDT", interval="1h", start=hour - H).to_polars()
 
     assert sorted(set(frame["ts"].to_list())) == [hour - H, hour]
+
+
+def test_bybit_inverse_open_interest_is_the_value_only(
+    clock: ManualClock, limiter: RecordingLimiter
+) -> None:
+    venue = FakeVenue(exchange("bybit"), clock)
+    client = Ccxt(venue.instance, clock=clock, limiter=limiter)
+
+    frame = client.open_interest_history(
+        "BTC/USD:BTC", interval="1h", start=JAN1, end=JAN1 + 2 * H
+    ).to_polars()
+
+    assert frame["unit"].to_list() == ["quote", "quote"]
+    assert "category=inverse" in venue.calls[0]
