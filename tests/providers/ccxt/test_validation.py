@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import ccxt
 import pytest
 
 from cryptodata import ManualClock, UnsupportedError, ValidationError
@@ -77,3 +78,15 @@ def test_an_exchange_built_from_its_id_takes_ccxts_config_and_our_throttle_hook(
     assert client.exchange.enableRateLimit is True
     assert client.exchange.throttle.__module__ == "cryptodata.providers.ccxt.sender"
     assert client.venue == "bybit"
+
+
+def test_what_the_venue_lacks_is_unsupported_naming_the_venue_before_any_request(
+    clock: ManualClock, limiter: RecordingLimiter
+) -> None:
+    venue = FakeVenue(ccxt.hyperliquid(), clock)
+    client = Ccxt(venue.instance, clock=clock, limiter=limiter)
+
+    with pytest.raises(UnsupportedError, match=r"hyperliquid: .*has no fetchOpenInterestHistory"):
+        client.open_interest_history("BTC/USDC:USDC", interval="1h", start=JAN1)
+
+    assert venue.calls == []

@@ -204,8 +204,17 @@ class _CcxtBase:
     def _checked(self, kind: Kind | str, interval: IntervalInput | None) -> tuple[Kind, Interval]:
         wanted = _kind(kind)
         step = self._coverage.interval(interval if interval is not None else Interval.H1)
-        self._coverage.check(wanted, step)
+        self._check(wanted, step)
         return wanted, step
+
+    def _check(self, kind: Kind, step: Interval | None = None) -> None:
+        """`Coverage.check`, its message naming the exchange (the provider is always ccxt)."""
+        try:
+            self._coverage.check(kind, step)
+        except UnsupportedError as exc:
+            raise UnsupportedError(
+                f"{self._exchange.id}: {exc}", provider=ep.PROVIDER, what=exc.what
+            ) from None
 
     def history_steps(
         self,
@@ -349,7 +358,7 @@ class _CcxtBase:
     # --- snapshots ----------------------------------------------------------------------
 
     def _snapshot(self, kind: Kind, symbols: Symbols) -> Flow[Table[Any]]:
-        self._coverage.check(kind)
+        self._check(kind)
         return self._snapshot_flow(kind, _symbols(symbols))
 
     def _snapshot_flow(self, kind: Kind, symbols: list[str]) -> Flow[Table[Any]]:
