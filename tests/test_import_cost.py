@@ -48,7 +48,16 @@ def reference() -> set[str]:
 
 
 @pytest.mark.parametrize(
-    "client", ["Coinalyze", "AsyncCoinalyze", "Hyperliquid", "AsyncHyperliquid", "top_assets"]
+    "client",
+    [
+        "Coinalyze",
+        "AsyncCoinalyze",
+        "Hyperliquid",
+        "AsyncHyperliquid",
+        "Ccxt",
+        "AsyncCcxt",
+        "top_assets",
+    ],
 )
 def test_first_use_of_a_client_loads_only_what_its_dependencies_load(
     reference: set[str], client: str

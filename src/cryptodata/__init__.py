@@ -106,6 +106,7 @@ if TYPE_CHECKING:
         update,
         watch,
     )
+    from cryptodata.providers.ccxt import AsyncCcxt, Ccxt
     from cryptodata.providers.coinalyze import AsyncCoinalyze, Coinalyze
     from cryptodata.providers.coinalyze.markets import ResolvedSymbols
     from cryptodata.providers.coingecko import Asset, assets_frame, atop_assets, top_assets
@@ -136,6 +137,7 @@ _EXPORTS: dict[str, str] = {
         "cryptodata.sinks.postgres": ("PostgresSink",),
         "cryptodata.providers.coinalyze.markets": ("ResolvedSymbols",),
         "cryptodata.providers.coingecko": ("Asset", "assets_frame", "atop_assets", "top_assets"),
+        "cryptodata.providers.ccxt": ("AsyncCcxt", "Ccxt"),
         "cryptodata.providers.coinalyze": ("AsyncCoinalyze", "Coinalyze"),
         "cryptodata.providers.hyperliquid": ("AsyncHyperliquid", "Hyperliquid"),
         "cryptodata.core.clock": ("Clock", "ManualClock", "SystemClock"),
@@ -228,6 +230,7 @@ __all__ = [
     "AggregateOpenInterestBar",
     "Asset",
     "AssetContext",
+    "AsyncCcxt",
     "AsyncCoinalyze",
     "AsyncHyperliquid",
     "AsyncSender",
@@ -237,6 +240,7 @@ __all__ = [
     "BackfillReport",
     "BadRequestError",
     "BookLevel",
+    "Ccxt",
     "Clock",
     "Coinalyze",
     "CompositeLimiter",

@@ -23,14 +23,14 @@ Shipped: `HttpxSender` and
 `AsyncHttpxSender`. Two others fit the same shape
 (the interfaces are here; the senders come with their providers):
 
-- **ccxt** does its own HTTP, sync (`ccxt.binance`) and async (`ccxt.async_support`). Its sender
-  reads the call from `prepared.request` (path = the unified method, e.g. `"fetch_ohlcv"`;
-  `json` = its arguments), calls it, and wraps the result as `Response(200, body=<JSON of the
-  result>)`. It maps `ccxt.RateLimitExceeded` to `RateLimitError(status=None)`,
-  `ccxt.NetworkError` to `TransportError`, `ccxt.AuthenticationError` to
-  `AuthenticationError(status=None)` and other `ccxt.ExchangeError`s to
-  `BadRequestError(status=None)` (not retried).
-  Give ccxt `enableRateLimit=False`: the run loop's limiter is the one budget.
+- **ccxt** does its own HTTP, sync (`ccxt.binance`) and async (`ccxt.async_support`). Its
+  senders (`cryptodata.providers.ccxt.sender`) read the call from `prepared.request` (path =
+  the unified method, e.g. `"fetch_ohlcv"`; `json` = its arguments), call it, and wrap the
+  result as `Response(200, body=<JSON of the result>)`. They map ccxt's errors onto ours
+  (`RateLimitExceeded` to `RateLimitError(status=None)`, `NetworkError` to `TransportError`,
+  `ExchangeNotAvailable` to `ServerError`, other `ExchangeError`s to
+  `BadRequestError(status=None)`, not retried, ...). The run loop's limiter is the one
+  budget: ccxt's `throttle(cost)` hook is routed into it, so ccxt never waits on its own.
 - **A websocket connection** is not a request/response sender: a stream owns one connection
   (reconnect, heartbeats, resubscription). It uses senders for what is request-shaped — the
   REST back-fill of a gap, or a one-shot subscribe that answers once — and its own

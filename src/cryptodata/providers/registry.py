@@ -6,7 +6,7 @@ this table.
 
 Examples:
     >>> sorted(PROVIDERS)
-    ['coinalyze', 'hyperliquid']
+    ['ccxt', 'coinalyze', 'hyperliquid']
     >>> source_class("coinalyze").__name__, source_class("coinalyze", asynchronous=True).__name__
     ('Coinalyze', 'AsyncCoinalyze')
 """
@@ -39,6 +39,7 @@ class ProviderEntry:
 
 
 PROVIDERS: Final[dict[str, ProviderEntry]] = {
+    "ccxt": ProviderEntry("cryptodata.providers.ccxt", "Ccxt", "AsyncCcxt"),
     "coinalyze": ProviderEntry("cryptodata.providers.coinalyze", "Coinalyze", "AsyncCoinalyze"),
     "hyperliquid": ProviderEntry(
         "cryptodata.providers.hyperliquid", "Hyperliquid", "AsyncHyperliquid"

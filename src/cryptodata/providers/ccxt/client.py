@@ -1,0 +1,688 @@
+"""`Ccxt` and `AsyncCcxt`: any ccxt exchange as a provider, thin shells over shared flows.
+
+Each public method validates its arguments against the instance's coverage (raising before
+any request), then hands a flow to its transport; the transport runs ccxt's unified methods
+through `CcxtSender` (or `AsyncCcxtSender`), so our limiter, retries, stats and error classes
+apply. ccxt's throttle hook charges our limiter with ccxt's own cost of every HTTP call (see
+`sender`): the limiter is the one thing that waits.
+
+Pagination is ours, never ccxt's `paginate`: `history_steps` splits a `[start, end)` window
+into pages of the method's page limit (`endpoints.page_limit`) before anything is sent; each
+page is one call with `since`, `limit` and `until`; rows are de-duplicated on the kind's key
+and sorted; a page that answers fewer rows than the window holds leaves a warning on the
+table, never a silent gap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, Self
+
+from cryptodata.core._args import names, text
+from cryptodata.core._checks import finite
+from cryptodata.core.clock import Clock, SystemClock
+from cryptodata.core.errors import UnsupportedError, ValidationError
+from cryptodata.core.intervals import Interval, IntervalInput
+from cryptodata.core.limiters import RateLimiter, TokenBucketLimiter
+from cryptodata.core.records import (
+    FundingRateSnapshot,
+    FundingSettlement,
+    Market,
+    OhlcvBar,
+    OpenInterestBar,
+    OpenInterestSnapshot,
+)
+from cryptodata.core.retry import RetryPolicy
+from cryptodata.core.schema import Kind, series_key
+from cryptodata.core.source import Coverage, SeriesIds, Step
+from cryptodata.core.table import Table
+from cryptodata.core.time import TimeInput, time_range, to_ms
+from cryptodata.core.transport import (
+    AsyncTransport,
+    Flow,
+    RequestStats,
+    SyncTransport,
+    Transport,
+)
+from cryptodata.core.venues import normalize_venue
+
+from . import endpoints as ep
+from . import frames
+from .coverage import SNAPSHOTS, coverage, offers
+
+# `.sender` (ccxt's boundary) is imported when a client is built, and `difflib` when a symbol
+# is misspelt: naming the client classes loads neither.
+
+__all__ = ["AsyncCcxt", "Ccxt"]
+
+Symbols = str | Sequence[str]
+
+_HISTORY = {
+    Kind.OHLCV: ep.OHLCV,
+    Kind.OPEN_INTEREST: ep.OPEN_INTEREST_HISTORY,
+    Kind.FUNDING_SETTLEMENT: ep.FUNDING_HISTORY,
+}
+_FUNDING_PAGE_STEP = Interval.H1
+"""Funding pages span `limit` hours: a full page even where the venue settles hourly."""
+_MIN_CAPACITY = 10.0
+"""The default limiter's burst, in ccxt cost units: one Binance 1,000-bar klines call fits."""
+
+
+def _default_limiter(exchange: Any, clock: Clock) -> TokenBucketLimiter:
+    """ccxt's own budget as a token bucket: one cost unit every `rateLimit` ms."""
+    rate = 1000.0 / float(exchange.rateLimit or 1000)
+    return TokenBucketLimiter(rate, 1.0, capacity=max(rate, _MIN_CAPACITY), clock=clock)
+
+
+def _market_type(symbol: str) -> str:
+    """`spot`, `linear` or `inverse`, from the unified symbol alone (`BTC/USD:BTC` is inverse)."""
+    pair, _, settle = symbol.partition(":")
+    if not settle:
+        return "spot"
+    base = pair.partition("/")[0]
+    return "inverse" if settle.split("-")[0] == base else "linear"
+
+
+class _CcxtBase:
+    """The exchange instance, caches and every operation as a flow; I/O is the subclass's."""
+
+    provider = ep.PROVIDER
+    _transport: Transport
+
+    def __init__(
+        self,
+        exchange: Any,
+        *,
+        config: Mapping[str, Any] | None,
+        limiter: RateLimiter | None,
+        retry: RetryPolicy | None,
+        clock: Clock | None,
+        market_ttl: float,
+        asynchronous: bool,
+    ) -> None:
+        from .sender import build_exchange, install_budget, is_async, is_exchange
+
+        if isinstance(exchange, str):
+            instance = build_exchange(exchange, config or {}, asynchronous=asynchronous)
+        elif is_exchange(exchange):
+            if config:
+                raise ValidationError(
+                    "config= configures an exchange built from its id; "
+                    "configure your own ccxt instance before passing it"
+                )
+            if is_async(exchange) != asynchronous:
+                wanted = "ccxt.async_support" if asynchronous else "ccxt (not async_support)"
+                raise ValidationError(
+                    f"{type(self).__name__} needs an exchange instance of {wanted}"
+                )
+            instance = exchange
+        else:
+            raise ValidationError(
+                f"exchange must be a ccxt exchange id or instance, got {type(exchange).__name__}"
+            )
+        self._exchange = instance
+        self._clock: Clock = clock or SystemClock()
+        self._limiter = limiter or _default_limiter(instance, self._clock)
+        self._secrets = install_budget(instance, self._limiter)
+        self._venue = normalize_venue(str(instance.id))
+        self._coverage = coverage(instance)
+        self._market_ttl = finite("market_ttl", market_ttl, minimum=0, unit="seconds")
+        # Markets the caller loaded (or set) on their instance count as loaded now.
+        self._loaded_at = self._clock.monotonic() if instance.markets else None
+        self._transport_options: dict[str, Any] = {
+            "provider": ep.PROVIDER,
+            "base_url": ep.BASE_URL,
+            "limiter": self._limiter,
+            "retry": retry,
+            "clock": self._clock,
+        }
+
+    @property
+    def exchange(self) -> Any:
+        """The ccxt exchange instance the client runs on (its throttle hook is ours)."""
+        return self._exchange
+
+    @property
+    def venue(self) -> str:
+        """The canonical venue name in every `exchange` column (`binanceusdm` → `binance`)."""
+        return self._venue
+
+    @property
+    def limiter(self) -> RateLimiter:
+        """The limiter every ccxt call is charged to, in ccxt's cost units."""
+        return self._limiter
+
+    @property
+    def clock(self) -> Clock:
+        """The time source of limits, retries, window ends and snapshot stamps."""
+        return self._clock
+
+    @property
+    def stats(self) -> RequestStats:
+        """Request counters: sent, retried, rate limited, failed, bytes received."""
+        return self._transport.stats
+
+    def coverage(self) -> Coverage:
+        """What this exchange offers, from ccxt's `has` and `timeframes` (no I/O)."""
+        return self._coverage
+
+    # --- planning (no I/O) ------------------------------------------------------------
+
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self._clock.time(), UTC)
+
+    def _window(self, start: TimeInput, end: TimeInput | None) -> tuple[datetime, datetime]:
+        return time_range(start, self._now() if end is None else end)
+
+    def _limit(self, method: str, symbol: str) -> int:
+        return ep.page_limit(
+            str(self._exchange.id), method, self._exchange.features, _market_type(symbol)
+        )
+
+    def _pages(
+        self, kind: Kind, step: Interval, symbol: str, lo: datetime, hi: datetime
+    ) -> tuple[list[tuple[datetime, datetime, int, int]], list[str]]:
+        """`[lo, hi)` as `(start, end, limit, cost)` pages, and the warnings of the plan.
+
+        A kind with a documented depth starts at the oldest bar the venue still serves.
+        """
+        method = _HISTORY[kind]
+        limit = self._limit(method, symbol)
+        spacing = _FUNDING_PAGE_STEP if kind is Kind.FUNDING_SETTLEMENT else step
+        oldest = self._coverage.check(kind).oldest(step, self._now())
+        notes = []
+        if oldest is not None and lo < oldest:
+            notes.append(
+                f"{self._exchange.id} serves {kind.value} {step.value} from "
+                f"{oldest.isoformat()} only: none before"
+            )
+            lo = max(lo, oldest)
+        cost = ep.cost(str(self._exchange.id), method, limit)
+        return [(a, b, limit, cost) for a, b in ep.pages(lo, hi, spacing, limit)], notes
+
+    def _checked(self, kind: Kind | str, interval: IntervalInput | None) -> tuple[Kind, Interval]:
+        wanted = _kind(kind)
+        step = self._coverage.interval(interval if interval is not None else Interval.H1)
+        self._check(wanted, step)
+        return wanted, step
+
+    def _check(self, kind: Kind, step: Interval | None = None) -> None:
+        """`Coverage.check`, its message naming the exchange (the provider is always ccxt)."""
+        try:
+            self._coverage.check(kind, step)
+        except UnsupportedError as exc:
+            raise UnsupportedError(
+                f"{self._exchange.id}: {exc}", provider=ep.PROVIDER, what=exc.what
+            ) from None
+
+    def history_steps(
+        self,
+        kind: Kind | str,
+        symbols: Symbols,
+        *,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+    ) -> list[Step]:
+        """The one-request steps of a history query, without I/O: one symbol per step.
+
+        `ohlcv` and `open_interest` pages hold the method's page limit of bars;
+        `funding_settlement` pages span that many hours (full even for hourly settlement).
+        Each step's cost is ccxt's cost of the call. Snapshots (`open_interest_snapshot`,
+        `funding_rate_snapshot`) have no history: a window reaching the present is one step
+        for every symbol (its rows stamped when fetched), an older one none.
+
+        Raises:
+            UnsupportedError: For a kind or interval this exchange does not offer.
+            ValidationError: For other bad arguments.
+        """
+        wanted, step = self._checked(kind, interval)
+        wanted_symbols = _symbols(symbols)
+        lo, hi = self._window(start, end)
+        if wanted in SNAPSHOTS:
+            if hi < step.add(step.floor(self._now()), -1):
+                return []
+            return [Step(wanted, step, tuple(wanted_symbols), lo, hi)]
+        if wanted not in _HISTORY:
+            raise UnsupportedError(
+                f"ccxt keeps no history of {wanted.value}", provider=ep.PROVIDER, what=wanted.value
+            )
+        return [
+            Step(wanted, step, (symbol,), a, b, cost=cost)
+            for symbol in wanted_symbols
+            for a, b, _, cost in self._pages(wanted, step, symbol, lo, hi)[0]
+        ]
+
+    # --- markets ------------------------------------------------------------------------
+
+    def _call(self, method: str, *args: Any, cost: int = 1) -> Flow[Any]:
+        response = yield from self._transport.fetch(ep.call(method, *args, cost=cost))
+        return response.json()
+
+    def _catalogue(self) -> Flow[dict[str, Any]]:
+        """ccxt's markets, loaded through the run loop once per `market_ttl` seconds."""
+        now = self._clock.monotonic()
+        if self._loaded_at is None or now - self._loaded_at >= self._market_ttl:
+            # ccxt keeps them on the instance; the answer's copy is not needed.
+            yield from self._transport.fetch(ep.call("load_markets", self._loaded_at is not None))
+            self._loaded_at = now
+        catalogue: dict[str, Any] = self._exchange.markets
+        return catalogue
+
+    def _market(self, symbol: str) -> Flow[dict[str, Any]]:
+        catalogue = yield from self._catalogue()
+        market = catalogue.get(symbol)
+        if market is None:
+            import difflib
+
+            close = difflib.get_close_matches(symbol, list(catalogue), n=3, cutoff=0.5)
+            hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+            raise ValidationError(
+                f"{self._exchange.id} lists no market {symbol!r}{hint} "
+                "(symbols are ccxt's unified ones, e.g. 'BTC/USDT:USDT')"
+            )
+        found: dict[str, Any] = market
+        return found
+
+    def _markets(self) -> Flow[Table[Market]]:
+        catalogue = yield from self._catalogue()
+        return frames.markets(catalogue, venue=self._venue)
+
+    # --- history ------------------------------------------------------------------------
+
+    def _history(
+        self,
+        kind: Kind,
+        symbol: str,
+        interval: IntervalInput | None,
+        start: TimeInput,
+        end: TimeInput | None,
+    ) -> Flow[Table[Any]]:
+        wanted, step = self._checked(kind, interval)
+        name = _symbol(symbol)
+        lo, hi = self._window(start, end)
+        return self._history_flow(wanted, step, name, lo, hi)
+
+    def _history_flow(
+        self, kind: Kind, step: Interval, symbol: str, lo: datetime, hi: datetime
+    ) -> Flow[Table[Any]]:
+        market = yield from self._market(symbol)
+        pages, notes = self._pages(kind, step, symbol, lo, hi)
+        method = _HISTORY[kind]
+        forming = step.floor(self._now())
+        tables: list[Table[Any]] = []
+        rows_of_all: list[Any] = []
+        for a, b, limit, cost in pages:
+            until = {"until": to_ms(b) - 1}  # ccxt's until is inclusive; our end is not
+            if kind is Kind.FUNDING_SETTLEMENT:
+                rows = yield from self._call(method, symbol, to_ms(a), limit, until, cost=cost)
+                rows_of_all += rows
+                continue
+            rows = yield from self._call(
+                method, symbol, step.value, to_ms(a), limit, until, cost=cost
+            )
+            # The forming candle is left out, so that a stored bar is always final; an
+            # open-interest sample is final when taken.
+            upto = min(b, forming) if kind is Kind.OHLCV else b
+            table = self._bars(kind, rows, market, step, a, upto)
+            # The newest period may not be published yet: it is not counted as missing.
+            expected = _bars(step, a, min(b, step.add(forming, -1)))
+            if len(table) < expected:
+                notes.append(
+                    f"{self._exchange.id} answered {len(table)} of the {expected} "
+                    f"{kind.value} {step.value} bars of {symbol} in "
+                    f"[{a.isoformat()}, {b.isoformat()})"
+                )
+            tables.append(table)
+        if kind is Kind.FUNDING_SETTLEMENT:
+            tables.append(
+                frames.settlements(rows_of_all, venue=self._venue, market=market, lo=lo, hi=hi)
+            )
+        return Table.concat(kind, tables, notes)
+
+    def _bars(
+        self,
+        kind: Kind,
+        rows: Any,
+        market: dict[str, Any],
+        step: Interval,
+        lo: datetime,
+        hi: datetime,
+    ) -> Table[Any]:
+        shape = frames.ohlcv if kind is Kind.OHLCV else frames.open_interest_bars
+        if lo >= hi:
+            return Table.empty(kind)
+        return shape(rows, venue=self._venue, market=market, interval=step, lo=lo, hi=hi)
+
+    # --- snapshots ----------------------------------------------------------------------
+
+    def _snapshot(self, kind: Kind, symbols: Symbols) -> Flow[Table[Any]]:
+        self._check(kind)
+        return self._snapshot_flow(kind, _symbols(symbols))
+
+    def _snapshot_flow(self, kind: Kind, symbols: list[str]) -> Flow[Table[Any]]:
+        markets = {}
+        for symbol in symbols:
+            markets[symbol] = yield from self._market(symbol)
+        has = self._exchange.has
+        single, bulk = (
+            ("fetch_open_interest", "fetchOpenInterests")
+            if kind is Kind.OPEN_INTEREST_SNAPSHOT
+            else ("fetch_funding_rate", "fetchFundingRates")
+        )
+        if offers(has, bulk):
+            answer = yield from self._call(_snake(bulk), symbols)
+            rows = [answer[symbol] for symbol in symbols if symbol in answer]
+        else:
+            rows = []
+            for symbol in symbols:
+                rows.append((yield from self._call(single, symbol)))
+        shape = (
+            frames.open_interests if kind is Kind.OPEN_INTEREST_SNAPSHOT else frames.funding_rates
+        )
+        table = shape(rows, venue=self._venue, markets=markets, now=self._now())
+        lacking = [symbol for symbol in symbols if symbol not in {row["symbol"] for row in rows}]
+        notes = (
+            [f"{self._exchange.id} answered nothing for {', '.join(lacking)}"] if lacking else []
+        )
+        return Table.concat(kind, [table], notes)
+
+    # --- the source protocol ------------------------------------------------------------
+
+    def _series(
+        self, kind: Kind | str, symbols: Symbols, interval: IntervalInput
+    ) -> Flow[SeriesIds]:
+        wanted, step = self._checked(kind, interval)
+        return self._series_flow(wanted, step, _symbols(symbols))
+
+    def _series_flow(self, kind: Kind, step: Interval, symbols: list[str]) -> Flow[SeriesIds]:
+        found: SeriesIds = {}
+        for symbol in symbols:
+            market = yield from self._market(symbol)
+            unit = (
+                frames.volume_unit(market)
+                if kind is Kind.OHLCV
+                else frames.amount_unit(self._venue, market)
+            )
+            values = {
+                "provider": ep.PROVIDER,
+                "exchange": self._venue,
+                "symbol": symbol,
+                "interval": step.value,
+                "unit": unit,
+            }
+            found[symbol] = {column: values[column] for column in series_key(kind)}
+        return found
+
+    def _fetch(self, step: Step) -> Flow[Table[Any]]:
+        if step.kind in SNAPSHOTS:
+            return self._snapshot(step.kind, list(step.symbols))
+        (symbol,) = step.symbols
+        return self._history(step.kind, symbol, step.interval, step.start, step.end)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._exchange.id!r}, limiter={self._limiter!r})"
+
+
+def _kind(kind: Kind | str) -> Kind:
+    try:
+        return Kind(kind)
+    except ValueError:
+        raise ValidationError(f"unknown kind {kind!r}") from None
+
+
+def _symbol(symbol: object) -> str:
+    return text("symbol", symbol)
+
+
+def _symbols(symbols: Symbols) -> list[str]:
+    return names("symbols", symbols)
+
+
+def _snake(name: str) -> str:
+    """`fetchOpenInterests` → `fetch_open_interests` (ccxt's Python method names)."""
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
+
+
+def _bars(step: Interval, start: datetime, end: datetime) -> int:
+    """How many bars of `step` start in `[start, end)`."""
+    found, at = 0, step.floor(start)
+    at = at if at >= start else step.add(at, 1)
+    while at < end:
+        found, at = found + 1, step.add(at, 1)
+    return found
+
+
+class Ccxt(_CcxtBase):
+    """Blocking client over any ccxt exchange: OHLCV, open interest, funding, markets.
+
+    Args:
+        exchange: A ccxt exchange id (`"binanceusdm"`, `"bybit"`, ...) or your own configured
+            ccxt instance (proxies, sandbox mode, credentials), used as is except for its
+            throttle hook, which charges `limiter`.
+        config: ccxt's constructor options for an exchange built from its id.
+        limiter: The one budget, in ccxt's cost units; by default a token bucket of the
+            exchange's `rateLimit` (one unit every `rateLimit` ms). Share one (a
+            `RedisRateLimiter` across processes) to share the venue's budget.
+        retry: Retry policy; see `RetryPolicy` (ccxt's own retries stay off).
+        clock: Time source (tests pass a `ManualClock`).
+        market_ttl: Seconds the loaded markets are kept before they are loaded again.
+
+    Raises:
+        ValidationError: For an id ccxt does not know, an async instance, or a bad setting.
+        MissingDependencyError: When ccxt is not installed (`pip install 'cryptodata[ccxt]'`).
+
+    Examples:
+        >>> from cryptodata import Ccxt
+        >>> bn = Ccxt("binanceusdm")                                    # doctest: +SKIP
+        >>> bn.ohlcv("BTC/USDT:USDT", interval="1h", start="2025-01-01")  # doctest: +SKIP
+    """
+
+    _transport: SyncTransport
+
+    def __init__(
+        self,
+        exchange: Any,
+        *,
+        config: Mapping[str, Any] | None = None,
+        limiter: RateLimiter | None = None,
+        retry: RetryPolicy | None = None,
+        clock: Clock | None = None,
+        market_ttl: float = 3600.0,
+    ) -> None:
+        super().__init__(
+            exchange,
+            config=config,
+            limiter=limiter,
+            retry=retry,
+            clock=clock,
+            market_ttl=market_ttl,
+            asynchronous=False,
+        )
+        from .sender import CcxtSender
+
+        self._transport = SyncTransport(
+            sender=CcxtSender(self._exchange, self._clock), **self._transport_options
+        )
+
+    def markets(self) -> Table[Market]:
+        """Every market ccxt lists for the exchange (loaded once per `market_ttl`)."""
+        return self._transport.run(self._markets())
+
+    def ohlcv(
+        self,
+        symbol: str,
+        *,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+    ) -> Table[OhlcvBar]:
+        """OHLCV bars of `symbol` (ccxt's unified symbol) over `[start, end)`, oldest first.
+
+        The forming bar is left out. `volume` is in `unit` (see `frames.volume_unit`); buy
+        volume and trade counts are null (ccxt's unified candle has none).
+
+        Raises:
+            UnsupportedError: For an interval the exchange does not offer.
+            ValidationError: For an unknown symbol (naming close matches) or a bad window.
+        """
+        return self._transport.run(self._history(Kind.OHLCV, symbol, interval, start, end))
+
+    def funding_history(
+        self, symbol: str, *, start: TimeInput, end: TimeInput | None = None
+    ) -> Table[FundingSettlement]:
+        """Settled funding of a perpetual over `[start, end)`: one row per settlement.
+
+        `ts` is the settlement time, `rate` the fraction paid for the period, `period_hours`
+        the market's funding interval where ccxt's market gives it (Bybit), else the spacing
+        of the settlements; `premium` is null.
+        """
+        return self._transport.run(self._history(Kind.FUNDING_SETTLEMENT, symbol, None, start, end))
+
+    def open_interest_history(
+        self,
+        symbol: str,
+        *,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+    ) -> Table[OpenInterestBar]:
+        """Open-interest samples of `symbol` over `[start, end)`, one bar per period.
+
+        Each sample is the open interest the venue reports at `ts`: open, high, low and
+        close all hold it (ccxt gives no range within the period). The amount (`base`, or
+        `contracts`) and the value (`quote`) are two series told apart by `unit`, each only
+        where the venue gives it.
+        """
+        return self._transport.run(self._history(Kind.OPEN_INTEREST, symbol, interval, start, end))
+
+    def open_interest(self, symbols: Symbols) -> Table[OpenInterestSnapshot]:
+        """Current open interest of `symbols`: amount and value as the venue gives them.
+
+        One bulk call where ccxt has `fetch_open_interests`, else one call per symbol. `ts`
+        is the venue's time, or the fetch time where it gives none (Hyperliquid).
+        """
+        return self._transport.run(self._snapshot(Kind.OPEN_INTEREST_SNAPSHOT, symbols))
+
+    def funding_rate(self, symbols: Symbols) -> Table[FundingRateSnapshot]:
+        """The funding rate accruing now for `symbols`, with its period where it is known."""
+        return self._transport.run(self._snapshot(Kind.FUNDING_RATE_SNAPSHOT, symbols))
+
+    def series(self, kind: Kind | str, symbols: Symbols, *, interval: IntervalInput) -> SeriesIds:
+        """The series-key columns each symbol's rows carry (open interest: the amount's unit)."""
+        return self._transport.run(self._series(kind, symbols, interval))
+
+    def fetch(self, step: Step) -> Table[Any]:
+        """The rows of one step of `Ccxt.history_steps`."""
+        return self._transport.run(self._fetch(step))
+
+    def close(self) -> None:
+        """Release the sender (ccxt's blocking session needs no closing)."""
+        self._transport.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class AsyncCcxt(_CcxtBase):
+    """The asyncio twin of `Ccxt` (ccxt's `async_support`): same arguments, same results.
+
+    Examples:
+        >>> async with AsyncCcxt("bybit") as by:                             # doctest: +SKIP
+        ...     t = await by.funding_history("BTC/USDT:USDT", start="2025-06-01")
+    """
+
+    _transport: AsyncTransport
+
+    def __init__(
+        self,
+        exchange: Any,
+        *,
+        config: Mapping[str, Any] | None = None,
+        limiter: RateLimiter | None = None,
+        retry: RetryPolicy | None = None,
+        clock: Clock | None = None,
+        market_ttl: float = 3600.0,
+    ) -> None:
+        super().__init__(
+            exchange,
+            config=config,
+            limiter=limiter,
+            retry=retry,
+            clock=clock,
+            market_ttl=market_ttl,
+            asynchronous=True,
+        )
+        from .sender import AsyncCcxtSender
+
+        self._transport = AsyncTransport(
+            sender=AsyncCcxtSender(self._exchange, self._clock), **self._transport_options
+        )
+
+    async def markets(self) -> Table[Market]:
+        """See `Ccxt.markets`."""
+        return await self._transport.run(self._markets())
+
+    async def ohlcv(
+        self,
+        symbol: str,
+        *,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+    ) -> Table[OhlcvBar]:
+        """See `Ccxt.ohlcv`."""
+        return await self._transport.run(self._history(Kind.OHLCV, symbol, interval, start, end))
+
+    async def funding_history(
+        self, symbol: str, *, start: TimeInput, end: TimeInput | None = None
+    ) -> Table[FundingSettlement]:
+        """See `Ccxt.funding_history`."""
+        return await self._transport.run(
+            self._history(Kind.FUNDING_SETTLEMENT, symbol, None, start, end)
+        )
+
+    async def open_interest_history(
+        self,
+        symbol: str,
+        *,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+    ) -> Table[OpenInterestBar]:
+        """See `Ccxt.open_interest_history`."""
+        return await self._transport.run(
+            self._history(Kind.OPEN_INTEREST, symbol, interval, start, end)
+        )
+
+    async def open_interest(self, symbols: Symbols) -> Table[OpenInterestSnapshot]:
+        """See `Ccxt.open_interest`."""
+        return await self._transport.run(self._snapshot(Kind.OPEN_INTEREST_SNAPSHOT, symbols))
+
+    async def funding_rate(self, symbols: Symbols) -> Table[FundingRateSnapshot]:
+        """See `Ccxt.funding_rate`."""
+        return await self._transport.run(self._snapshot(Kind.FUNDING_RATE_SNAPSHOT, symbols))
+
+    async def series(
+        self, kind: Kind | str, symbols: Symbols, *, interval: IntervalInput
+    ) -> SeriesIds:
+        """See `Ccxt.series`."""
+        return await self._transport.run(self._series(kind, symbols, interval))
+
+    async def fetch(self, step: Step) -> Table[Any]:
+        """See `Ccxt.fetch`."""
+        return await self._transport.run(self._fetch(step))
+
+    async def aclose(self) -> None:
+        """Close ccxt's aiohttp session."""
+        await self._transport.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()

@@ -1,0 +1,138 @@
+"""What a ccxt exchange offers, from ccxt itself: `has`, `timeframes`, and documented depths.
+
+`has[...]` is `True`, `False`, `None` or `'emulated'`; an emulated method (Bybit's single
+funding rate, built on the bulk one) counts as offered. Where a venue restricts a method
+beyond what ccxt declares, the restriction is listed here: Binance serves only ~30 days of
+open-interest history; OKX's open-interest history has 5m, 1h and 1d only; Bybit's 5m, 15m,
+30m, 1h, 4h and 1d.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, Final
+
+from cryptodata.core.intervals import Interval
+from cryptodata.core.schema import Kind
+from cryptodata.core.source import Coverage, KindCoverage
+from cryptodata.core.venues import normalize_venue
+
+from .endpoints import PROVIDER
+
+__all__ = ["NOT_IN_ADAPTER", "SNAPSHOTS", "coverage", "offers"]
+
+SNAPSHOTS: Final = (Kind.OPEN_INTEREST_SNAPSHOT, Kind.FUNDING_RATE_SNAPSHOT)
+"""Kinds a pipeline samples: each cycle fetches the current values."""
+
+NOT_IN_ADAPTER: Final = "the ccxt adapter does not fetch {kind} yet"
+
+_M5, _M15, _M30 = Interval.M5, Interval.M15, Interval.M30
+_H1, _H2, _H4, _H6, _H12, _D1 = (
+    Interval.H1,
+    Interval.H2,
+    Interval.H4,
+    Interval.H6,
+    Interval.H12,
+    Interval.D1,
+)
+_OI_INTERVALS: Final[dict[str, tuple[Interval, ...]]] = {
+    "binance": (_M5, _M15, _M30, _H1, _H2, _H4, _H6, _H12, _D1),
+    "bybit": (_M5, _M15, _M30, _H1, _H4, _D1),
+    "okx": (_M5, _H1, _D1),
+}
+"""Open-interest history periods the venues take (ccxt rejects the others)."""
+_OI_DEPTH: Final = {"binance": timedelta(days=30)}
+"""How far back the venue serves open-interest history."""
+
+_FUNDING_INTERVALS: Final = (_H1, Interval.H4, Interval.H8)
+"""Periods funding settlements may be asked at: the rows are the same, each says its own."""
+_CURRENT: Final = 4
+"""A snapshot has no history: a window reaching the last few bars is sampled now."""
+
+
+def offers(has: Any, method: str) -> bool:
+    """Whether ccxt's `has[method]` offers it (`True` or `'emulated'`).
+
+    Examples:
+        >>> offers({"fetchOHLCV": True, "fetchFundingRate": "emulated"}, "fetchFundingRate")
+        True
+        >>> offers({"fetchOpenInterestHistory": None}, "fetchOpenInterestHistory")
+        False
+    """
+    value = has.get(method) if isinstance(has, dict) else None
+    return value is True or value == "emulated"
+
+
+def _family(exchange_id: str) -> str:
+    return normalize_venue(exchange_id)
+
+
+def coverage(exchange: Any) -> Coverage:
+    """The coverage of a ccxt exchange instance (no I/O: ccxt's class attributes only).
+
+    `ohlcv` at every timeframe ccxt maps that has a canonical name; `open_interest` history
+    at the periods the venue takes (ccxt's timeframes where no restriction is documented),
+    with Binance's 30-day depth as retention; `funding_settlement`; current open interest and
+    funding rates (sampled by `watch`); `markets`. What the venue lacks is in `missing`.
+    """
+    exchange_id: str = exchange.id
+    has = exchange.has
+    venue = _family(exchange_id)
+    timeframes = tuple(
+        interval for interval in Interval if interval.value in (exchange.timeframes or {})
+    )
+    kinds: list[KindCoverage] = []
+    missing: list[tuple[Kind, str]] = []
+
+    def lacks(kind: Kind, *methods: str) -> None:
+        names = " or ".join(methods)
+        missing.append((kind, f"ccxt's {exchange_id} has no {names}"))
+
+    if offers(has, "fetchOHLCV"):
+        kinds.append(KindCoverage(Kind.OHLCV, intervals=timeframes, units=("base", "contracts")))
+    else:
+        lacks(Kind.OHLCV, "fetchOHLCV")
+    if offers(has, "fetchOpenInterestHistory"):
+        intervals = _OI_INTERVALS.get(venue, timeframes)
+        depth = _OI_DEPTH.get(venue)
+        retention = (
+            ()
+            if depth is None
+            else tuple((i, int(depth.total_seconds() // i.seconds)) for i in intervals)
+        )
+        kinds.append(
+            KindCoverage(
+                Kind.OPEN_INTEREST,
+                intervals=intervals,
+                units=("base", "contracts", "quote"),
+                retention=retention,
+            )
+        )
+    else:
+        lacks(Kind.OPEN_INTEREST, "fetchOpenInterestHistory")
+    if offers(has, "fetchFundingRateHistory"):
+        kinds.append(KindCoverage(Kind.FUNDING_SETTLEMENT, intervals=_FUNDING_INTERVALS))
+    else:
+        lacks(Kind.FUNDING_SETTLEMENT, "fetchFundingRateHistory")
+    current = tuple((interval, _CURRENT) for interval in timeframes)
+    if offers(has, "fetchOpenInterest") or offers(has, "fetchOpenInterests"):
+        kinds.append(
+            KindCoverage(
+                Kind.OPEN_INTEREST_SNAPSHOT,
+                intervals=timeframes,
+                units=("base", "contracts", "quote"),
+                retention=current,
+            )
+        )
+    else:
+        lacks(Kind.OPEN_INTEREST_SNAPSHOT, "fetchOpenInterest", "fetchOpenInterests")
+    if offers(has, "fetchFundingRate") or offers(has, "fetchFundingRates"):
+        kinds.append(
+            KindCoverage(Kind.FUNDING_RATE_SNAPSHOT, intervals=timeframes, retention=current)
+        )
+    else:
+        lacks(Kind.FUNDING_RATE_SNAPSHOT, "fetchFundingRate", "fetchFundingRates")
+    kinds.append(KindCoverage(Kind.MARKETS))
+    for kind in (Kind.LIQUIDATIONS, Kind.LONG_SHORT_RATIO):
+        missing.append((kind, NOT_IN_ADAPTER.format(kind=kind.value)))
+    return Coverage(PROVIDER, tuple(kinds), venues=(venue,), missing=tuple(missing))

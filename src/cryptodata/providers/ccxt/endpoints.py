@@ -1,0 +1,143 @@
+"""The unified methods the adapter calls, as data: page limits, costs, request builders.
+
+Nothing here does I/O. A request names the method in its path and carries its positional
+arguments as JSON (see `sender`). Page limits come from the instance's `features` where ccxt
+describes the method (OHLCV only), else from the caps the venues document; costs are the
+endpoint weights ccxt charges for one page, so a plan's cost is known before it runs (the
+throttle hook charges anything a call costs beyond that; see `sender`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Final
+
+from cryptodata.core.intervals import Interval
+from cryptodata.core.request import Request
+
+__all__ = [
+    "BASE_URL",
+    "FUNDING_HISTORY",
+    "OHLCV",
+    "OPEN_INTEREST_HISTORY",
+    "PROVIDER",
+    "call",
+    "cost",
+    "page_limit",
+    "pages",
+]
+
+PROVIDER: Final = "ccxt"
+BASE_URL: Final = "https://ccxt.invalid"
+"""The transport's base URL: never dialled (ccxt does the HTTP); `.invalid` says so."""
+
+OHLCV: Final = "fetch_ohlcv"
+FUNDING_HISTORY: Final = "fetch_funding_rate_history"
+OPEN_INTEREST_HISTORY: Final = "fetch_open_interest_history"
+
+_FAMILY: Final = {"binanceusdm": "binance", "binancecoinm": "binance", "bybiteu": "bybit"}
+"""Ids that share another's endpoints and caps."""
+
+_CAPS: Final[dict[str, dict[str, int]]] = {
+    # Binance: klines 1,000 (ccxt's own hard cap), fundingRate 1,000, openInterestHist 500.
+    "binance": {OHLCV: 1000, FUNDING_HISTORY: 1000, OPEN_INTEREST_HISTORY: 500},
+    "bybit": {FUNDING_HISTORY: 200, OPEN_INTEREST_HISTORY: 200},
+    "okx": {FUNDING_HISTORY: 100, OPEN_INTEREST_HISTORY: 100},
+    "hyperliquid": {FUNDING_HISTORY: 500},
+}
+"""Rows per request the venues document, where ccxt's `features` do not say."""
+
+DEFAULT_CAP: Final = 100
+"""Rows per request asked of a method and venue neither `features` nor `_CAPS` describe."""
+
+_KLINE_WEIGHTS: Final = ((99, 1), (499, 2), (1000, 5))
+"""Binance's klines weight by `limit` (ccxt's `byLimit`); 10 above 1,000."""
+_FLAT_COSTS: Final = {"bybit": 5}
+"""ccxt's cost of one public market-data call, per venue (1 where not listed)."""
+
+
+def _family(exchange_id: str) -> str:
+    return _FAMILY.get(exchange_id, exchange_id)
+
+
+def page_limit(exchange_id: str, method: str, features: Any, market_type: str) -> int:
+    """Rows asked per request of `method` on `exchange_id`, for a market of `market_type`.
+
+    `market_type` is `spot`, `linear` or `inverse` (futures and swaps share their limits).
+
+    Examples:
+        >>> page_limit("bybit", "fetch_funding_rate_history", {}, "linear")
+        200
+        >>> page_limit("kraken", "fetch_ohlcv", {"spot": {"fetchOHLCV": {"limit": 720}}}, "spot")
+        720
+    """
+    if method == OHLCV:
+        described = _features_limit(features, market_type)
+        if described is not None:
+            return min(described, _CAPS.get(_family(exchange_id), {}).get(OHLCV, described))
+    return _CAPS.get(_family(exchange_id), {}).get(method, DEFAULT_CAP)
+
+
+def _features_limit(features: Any, market_type: str) -> int | None:
+    """`features[...]['fetchOHLCV']['limit']` for the market type, if ccxt gives one."""
+    if not isinstance(features, dict):
+        return None
+    sections: list[Any] = (
+        [features.get("spot")]
+        if market_type == "spot"
+        else [(features.get(kind) or {}).get(market_type) for kind in ("swap", "future")]
+    )
+    for section in sections:
+        if isinstance(section, dict):
+            entry = section.get("fetchOHLCV")
+            if isinstance(entry, dict) and isinstance(entry.get("limit"), int):
+                limit: int = entry["limit"]
+                return limit
+    return None
+
+
+def cost(exchange_id: str, method: str, limit: int) -> int:
+    """ccxt's cost of one page of `method` asking `limit` rows, in its cost units.
+
+    Examples:
+        >>> cost("binanceusdm", "fetch_ohlcv", 1000), cost("binanceusdm", "fetch_ohlcv", 499)
+        (5, 2)
+        >>> cost("bybit", "fetch_open_interest_history", 200)
+        5
+    """
+    family = _family(exchange_id)
+    if family == "binance" and method == OHLCV:
+        return next((weight for most, weight in _KLINE_WEIGHTS if limit <= most), 10)
+    return _FLAT_COSTS.get(family, 1)
+
+
+def call(method: str, *args: Any, cost: int = 1) -> Request:
+    """The request that runs `method(*args)` on the exchange instance, charged `cost`.
+
+    Examples:
+        >>> call("fetch_ohlcv", "BTC/USDT:USDT", "1h", 0, 500, {}, cost=5).label
+        'fetch_ohlcv'
+    """
+    return Request(method, method="POST", json=list(args), cost=cost)
+
+
+def pages(
+    lo: datetime, hi: datetime, step: Interval, limit: int
+) -> list[tuple[datetime, datetime]]:
+    """`[lo, hi)` as consecutive pages of `limit` bars of `step` (the last one shorter).
+
+    Examples:
+        >>> from datetime import UTC
+        >>> [(a.hour, b.hour) for a, b in pages(datetime(2025, 1, 1, tzinfo=UTC),
+        ...     datetime(2025, 1, 1, 5, tzinfo=UTC), Interval.H1, 2)]
+        [(0, 2), (2, 4), (4, 5)]
+    """
+    found = []
+    while lo < hi:
+        try:
+            last = min(hi, step.add(lo, limit))
+        except OverflowError:  # past year 9999: the rest is one page
+            last = hi
+        found.append((lo, last))
+        lo = last
+    return found

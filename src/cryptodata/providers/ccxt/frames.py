@@ -1,0 +1,344 @@
+"""ccxt's unified structures → our canonical tables.
+
+ccxt hands back Python floats (`safe_number`) and epoch milliseconds; this module only
+renames, filters to the half-open window and tags rows with their series columns. Units:
+
+- `ohlcv` volume is `base` for spot and for linear markets of contract size 1, else
+  `contracts` (of `contract_size` base for linear, quote for inverse markets);
+- open interest comes as ccxt's `openInterestAmount` (`base`, or `contracts` on OKX and on
+  inverse markets) and `openInterestValue` (`quote`), two series told apart by `unit`; a
+  venue that gives one of them gives one series.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any, Final
+
+import polars as pl
+
+from cryptodata.core.intervals import Interval
+from cryptodata.core.records import (
+    FundingRateSnapshot,
+    FundingSettlement,
+    Market,
+    OhlcvBar,
+    OpenInterestBar,
+    OpenInterestSnapshot,
+)
+from cryptodata.core.schema import Kind
+from cryptodata.core.table import Table
+from cryptodata.core.time import to_ms
+
+from .endpoints import PROVIDER
+
+__all__ = [
+    "amount_unit",
+    "funding_rates",
+    "markets",
+    "ohlcv",
+    "open_interest_bars",
+    "open_interests",
+    "period_hours",
+    "settlements",
+    "volume_unit",
+]
+
+_HOUR_MS: Final = 3_600_000
+_CONTRACT_AMOUNTS: Final = frozenset({"okx"})
+"""Venues whose `openInterestAmount` counts contracts even on linear markets."""
+
+
+def volume_unit(market: Mapping[str, Any]) -> str:
+    """The unit of a market's sizes: `base`, or `contracts` where a contract is not one base.
+
+    Examples:
+        >>> volume_unit({"contract": True, "linear": True, "contractSize": 1})
+        'base'
+        >>> volume_unit({"contract": True, "linear": False, "contractSize": 100})
+        'contracts'
+    """
+    if not market.get("contract"):
+        return "base"
+    return (
+        "base" if market.get("linear") and market.get("contractSize") in (1, 1.0) else "contracts"
+    )
+
+
+def amount_unit(venue: str, market: Mapping[str, Any]) -> str:
+    """The unit of ccxt's `openInterestAmount` on `venue` for `market`.
+
+    Examples:
+        >>> amount_unit("okx", {"linear": True}), amount_unit("binance", {"linear": True})
+        ('contracts', 'base')
+    """
+    if venue in _CONTRACT_AMOUNTS or not market.get("linear", True):
+        return "contracts"
+    return "base"
+
+
+def _ts(column: str) -> pl.Expr:
+    return pl.from_epoch(column, time_unit="ms").dt.replace_time_zone("UTC")
+
+
+def _series(venue: str, symbol: str, base: str) -> dict[str, pl.Expr]:
+    return {
+        "provider": pl.lit(PROVIDER),
+        "exchange": pl.lit(venue),
+        "symbol": pl.lit(symbol),
+        "base": pl.lit(base),
+    }
+
+
+def _within(frame: pl.DataFrame, lo: datetime, hi: datetime) -> pl.DataFrame:
+    return frame.filter(pl.col("t").is_between(to_ms(lo), to_ms(hi), closed="left"))
+
+
+def ohlcv(
+    rows: list[list[Any]],
+    *,
+    venue: str,
+    market: Mapping[str, Any],
+    interval: Interval,
+    lo: datetime,
+    hi: datetime,
+) -> Table[OhlcvBar]:
+    """`[[ms, open, high, low, close, volume], ...]` as `ohlcv` rows inside `[lo, hi)`.
+
+    Buy volume, trades and buy trades are null: ccxt's unified candle has none.
+    """
+    raw = pl.DataFrame(
+        [row[:6] for row in rows],
+        schema=dict.fromkeys(("t", "o", "h", "l", "c", "v"), pl.Float64),
+        orient="row",
+    ).with_columns(pl.col("t").cast(pl.Int64))
+    frame = _within(raw, lo, hi).select(
+        **_series(venue, market["symbol"], market["base"]),
+        interval=pl.lit(interval.value),
+        ts=_ts("t"),
+        open="o",
+        high="h",
+        low="l",
+        close="c",
+        volume="v",
+        buy_volume=pl.lit(None, pl.Float64),
+        trades=pl.lit(None, pl.Int64),
+        buy_trades=pl.lit(None, pl.Int64),
+        unit=pl.lit(volume_unit(market)),
+    )
+    return Table.from_frame(Kind.OHLCV, frame)
+
+
+def _amounts(rows: Iterable[Mapping[str, Any]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "t": [row.get("timestamp") for row in rows],
+            "amount": [row.get("openInterestAmount") for row in rows],
+            "value": [row.get("openInterestValue") for row in rows],
+        },
+        schema={"t": pl.Int64, "amount": pl.Float64, "value": pl.Float64},
+    )
+
+
+def _two_units(frame: pl.DataFrame, amount: str) -> pl.DataFrame:
+    """One row per sample and unit the venue gave: the amount, then the value."""
+    parts = [
+        frame.filter(pl.col(column).is_not_null()).with_columns(x=pl.col(column), unit=pl.lit(unit))
+        for column, unit in (("amount", amount), ("value", "quote"))
+    ]
+    return pl.concat(parts)
+
+
+def open_interest_bars(
+    rows: list[dict[str, Any]],
+    *,
+    venue: str,
+    market: Mapping[str, Any],
+    interval: Interval,
+    lo: datetime,
+    hi: datetime,
+) -> Table[OpenInterestBar]:
+    """ccxt `OpenInterest` samples as `open_interest` bars inside `[lo, hi)`.
+
+    A sample is the open interest at its `ts`; ccxt gives no range within the period, so
+    open, high, low and close all hold that one value.
+    """
+    frame = _two_units(_within(_amounts(rows), lo, hi), amount_unit(venue, market))
+    shaped = frame.select(
+        **_series(venue, market["symbol"], market["base"]),
+        interval=pl.lit(interval.value),
+        ts=_ts("t"),
+        open="x",
+        high="x",
+        low="x",
+        close="x",
+        unit="unit",
+    )
+    return Table.from_frame(Kind.OPEN_INTEREST, shaped)
+
+
+def open_interests(
+    rows: list[dict[str, Any]], *, venue: str, markets: Mapping[str, Any], now: datetime
+) -> Table[OpenInterestSnapshot]:
+    """ccxt `OpenInterest` structures as snapshots; `ts` is the venue's time, else `now`."""
+    parts = []
+    for row in rows:
+        market = markets[row["symbol"]]
+        frame = _two_units(_amounts([row]), amount_unit(venue, market))
+        parts.append(
+            frame.select(
+                **_series(venue, market["symbol"], market["base"]),
+                ts=_ts("t").fill_null(pl.lit(now).dt.cast_time_unit("ms")),
+                value="x",
+                unit="unit",
+            )
+        )
+    if not parts:
+        return Table.empty(Kind.OPEN_INTEREST_SNAPSHOT)
+    return Table.from_frame(Kind.OPEN_INTEREST_SNAPSHOT, pl.concat(parts))
+
+
+def period_hours(market: Mapping[str, Any]) -> float | None:
+    """The funding period a market's description gives, in hours, or `None` when it gives none.
+
+    ccxt keeps it only in the venue's raw payload: Bybit's `fundingInterval` (minutes).
+
+    Examples:
+        >>> period_hours({"info": {"fundingInterval": "480"}}), period_hours({"info": {}})
+        (8.0, None)
+    """
+    info = market.get("info")
+    minutes = info.get("fundingInterval") if isinstance(info, dict) else None
+    try:
+        return float(minutes) / 60 if minutes is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _interval_hours(text: object) -> float | None:
+    """ccxt's `interval` of a funding rate (`'8h'`) in hours."""
+    if isinstance(text, str) and text.endswith("h") and text[:-1].isdigit():
+        return float(text[:-1])
+    return None
+
+
+def funding_rates(
+    rows: list[dict[str, Any]], *, venue: str, markets: Mapping[str, Any], now: datetime
+) -> Table[FundingRateSnapshot]:
+    """ccxt `FundingRate` structures as snapshots: the rate accruing now and its period.
+
+    `ts` is the venue's update time (the fetch time where it gives none); `period_hours` is
+    ccxt's `interval`, else the market's funding interval, else null.
+    """
+    frame = pl.DataFrame(
+        {
+            "symbol": [row["symbol"] for row in rows],
+            "base": [markets[row["symbol"]]["base"] for row in rows],
+            "t": [row.get("timestamp") for row in rows],
+            "value": [row.get("fundingRate") for row in rows],
+            "period_hours": [
+                _interval_hours(row.get("interval")) or period_hours(markets[row["symbol"]])
+                for row in rows
+            ],
+        },
+        schema={
+            "symbol": pl.String,
+            "base": pl.String,
+            "t": pl.Int64,
+            "value": pl.Float64,
+            "period_hours": pl.Float64,
+        },
+    ).with_columns(
+        provider=pl.lit(PROVIDER),
+        exchange=pl.lit(venue),
+        ts=_ts("t").fill_null(pl.lit(now).dt.cast_time_unit("ms")),
+    )
+    return Table.from_frame(Kind.FUNDING_RATE_SNAPSHOT, frame)
+
+
+def settlements(
+    rows: list[dict[str, Any]],
+    *,
+    venue: str,
+    market: Mapping[str, Any],
+    lo: datetime,
+    hi: datetime,
+) -> Table[FundingSettlement]:
+    """ccxt `FundingRateHistory` rows as `funding_settlement` rows inside `[lo, hi)`.
+
+    `period_hours` is the market's funding interval where ccxt's market gives it; otherwise
+    the spacing of settlements (the gap since the one before; for the first, to the one
+    after), rounded to the hour; null for a lone settlement.
+    """
+    raw = pl.DataFrame(
+        {
+            "t": [row.get("timestamp") for row in rows],
+            "rate": [row.get("fundingRate") for row in rows],
+        },
+        schema={"t": pl.Int64, "rate": pl.Float64},
+    )
+    frame = _within(raw, lo, hi).unique("t", keep="last").sort("t")
+    given = period_hours(market)
+    gap = pl.col("t").diff().fill_null(pl.col("t").diff().shift(-1))
+    spacing = (gap / _HOUR_MS).round(0).cast(pl.Float64)
+    frame = frame.with_columns(
+        **_series(venue, market["symbol"], market["base"]),
+        ts=_ts("t"),
+        premium=pl.lit(None, pl.Float64),
+        period_hours=pl.lit(given, pl.Float64) if given is not None else spacing,
+    )
+    return Table.from_frame(Kind.FUNDING_SETTLEMENT, frame)
+
+
+_TYPES: Final = {"swap": "future", "future": "future", "spot": "spot", "option": "option"}
+
+
+def markets(catalogue: Mapping[str, Mapping[str, Any]], *, venue: str) -> Table[Market]:
+    """ccxt's loaded markets as the canonical `markets` table.
+
+    `symbol` is ccxt's unified symbol and `symbol_on_exchange` the venue's id; swaps are
+    `future` rows with `is_perpetual`; `margined` is the settle currency (the quote for a
+    linear contract, the base for an inverse one); `expire_at` the expiry of dated futures;
+    `unit` the unit of the market's sizes (see `volume_unit`).
+    """
+    entries = list(catalogue.values())
+    frame = pl.DataFrame(
+        {
+            "symbol": [m["symbol"] for m in entries],
+            "symbol_on_exchange": [str(m.get("id")) for m in entries],
+            "base": [m.get("base") or "" for m in entries],
+            "quote": [m.get("quote") or "" for m in entries],
+            "market_type": [_TYPES.get(str(m.get("type")), str(m.get("type"))) for m in entries],
+            "is_perpetual": [m.get("type") == "swap" for m in entries],
+            "margined": [m.get("settle") for m in entries],
+            "expiry": [m.get("expiry") for m in entries],
+            "unit": [volume_unit(m) for m in entries],
+            "contract_size": [
+                float(m["contractSize"]) if m.get("contractSize") is not None else None
+                for m in entries
+            ],
+        },
+        schema={
+            "symbol": pl.String,
+            "symbol_on_exchange": pl.String,
+            "base": pl.String,
+            "quote": pl.String,
+            "market_type": pl.String,
+            "is_perpetual": pl.Boolean,
+            "margined": pl.String,
+            "expiry": pl.Int64,
+            "unit": pl.String,
+            "contract_size": pl.Float64,
+        },
+    ).with_columns(
+        provider=pl.lit(PROVIDER),
+        exchange=pl.lit(venue),
+        expire_at=_ts("expiry"),
+        has_long_short_ratio_data=pl.lit(False),
+        has_ohlcv_data=pl.lit(True),
+        has_buy_sell_data=pl.lit(False),
+        max_leverage=pl.lit(None, pl.Float64),
+        size_decimals=pl.lit(None, pl.Int64),
+    )
+    return Table.from_frame(Kind.MARKETS, frame.sort("symbol"))

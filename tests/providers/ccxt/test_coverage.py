@@ -1,0 +1,50 @@
+"""Coverage comes from ccxt's `has` and `timeframes`, plus the venues' documented limits."""
+
+from __future__ import annotations
+
+import ccxt
+import pytest
+
+from cryptodata import Interval, Kind
+from cryptodata.providers.ccxt.coverage import coverage
+
+
+def test_bybit_ohlcv_intervals_are_ccxts_timeframes_with_a_canonical_name() -> None:
+    entry = coverage(ccxt.bybit()).check(Kind.OHLCV)
+
+    assert Interval.H8 not in entry.intervals
+    assert {Interval.M1, Interval.H1, Interval.D1, Interval.MO1} <= set(entry.intervals)
+
+
+def test_okx_open_interest_history_has_5m_1h_and_1d_only() -> None:
+    entry = coverage(ccxt.okx()).check(Kind.OPEN_INTEREST)
+
+    assert entry.intervals == (Interval.M5, Interval.H1, Interval.D1)
+
+
+def test_binance_open_interest_history_keeps_30_days() -> None:
+    entry = coverage(ccxt.binanceusdm()).check(Kind.OPEN_INTEREST)
+
+    assert entry.retained_bars(Interval.H1) == 720
+
+
+def test_hyperliquid_lacks_open_interest_history_and_says_why() -> None:
+    cov = coverage(ccxt.hyperliquid())
+
+    assert not cov.supports(Kind.OPEN_INTEREST)
+    assert "has no fetchOpenInterestHistory" in dict(cov.missing)[Kind.OPEN_INTEREST]
+    assert cov.supports(Kind.OPEN_INTEREST_SNAPSHOT)
+
+
+def test_an_emulated_method_counts_as_offered() -> None:
+    bybit = ccxt.bybit()
+    assert bybit.has["fetchFundingRate"] == "emulated"
+
+    assert coverage(bybit).supports(Kind.FUNDING_RATE_SNAPSHOT)
+
+
+@pytest.mark.parametrize("exchange_id", ["binanceusdm", "bybit", "okx"])
+def test_the_venue_is_the_canonical_name(exchange_id: str) -> None:
+    assert coverage(getattr(ccxt, exchange_id)()).venues == (
+        {"binanceusdm": "binance"}.get(exchange_id, exchange_id),
+    )
