@@ -6,8 +6,10 @@ and serves recorded-shape bodies for `binanceusdm` and `bybit`:
 
 - a deterministic series per symbol: candles at every interval boundary up to the clock's
   now (the forming one included), open-interest samples every period, funding settlements
-  every 8 hours; prices and sizes as strings, as the venues send them;
-- Binance answers oldest first and serves open-interest history for the last 30 days only;
+  every 8 hours, long/short shares every period; prices and sizes as strings, as the
+  venues send them;
+- Binance answers oldest first and serves open-interest and long/short history for the last
+  30 days only; Bybit's account ratio takes no bounds and answers the newest `limit` periods;
   Bybit wraps lists in `{"retCode": 0, "result": {"list": [...]}}`, newest first;
 - bounds are inclusive ms, as both venues document; `cap` lowers every page (a venue that
   answers less than asked);
@@ -87,6 +89,11 @@ def price(t: int) -> str:
 
 def amount(t: int) -> str:
     return str(1_000 + (t // 300_000) % 89)
+
+
+def long_share(t: int) -> str:
+    """The share of accounts long at `t`, as a fraction of 1."""
+    return f"{0.4 + (t // 300_000) % 7 / 100:.2f}"
 
 
 class FakeVenue:
@@ -173,10 +180,12 @@ class FakeVenue:
             "/futures/data/openInterestHist": self._binance_oi_history,
             "/fapi/v1/openInterest": self._binance_oi,
             "/fapi/v1/premiumIndex": self._binance_premium,
+            "/futures/data/globalLongShortAccountRatio": self._binance_long_short,
             "/v5/market/kline": self._bybit_klines,
             "/v5/market/funding/history": self._bybit_funding,
             "/v5/market/open-interest": self._bybit_oi,
             "/v5/market/tickers": self._bybit_tickers,
+            "/v5/market/account-ratio": self._bybit_long_short,
         }
         if path not in routes:
             raise AssertionError(f"the fake venue has no route {path}")
@@ -234,6 +243,21 @@ class FakeVenue:
             for t in self._times(step, oldest, q, "startTime", "endTime")
         ]
 
+    def _binance_long_short(self, q: dict[str, str]) -> Any:
+        step = STEP_MS[q["period"]]
+        oldest = max(LISTED_MS, self.now_ms - OI_DEPTH_MS)
+        oldest += (-oldest) % step
+        return [
+            {
+                "symbol": q["symbol"],
+                "longAccount": long_share(t),
+                "longShortRatio": str(float(long_share(t)) / (1 - float(long_share(t)))),
+                "shortAccount": str(1 - float(long_share(t))),
+                "timestamp": t,
+            }
+            for t in self._times(step, oldest, q, "startTime", "endTime")
+        ]
+
     def _binance_oi(self, q: dict[str, str]) -> Any:
         return {"symbol": q["symbol"], "openInterest": "1234.5", "time": self.now_ms - 7}
 
@@ -286,6 +310,24 @@ class FakeVenue:
             [{"openInterest": amount(t), "timestamp": str(t)} for t in times],
             symbol=q["symbol"],
             nextPageCursor="",
+        )
+
+    def _bybit_long_short(self, q: dict[str, str]) -> Any:
+        # The newest `limit` periods: Bybit's account ratio is asked without bounds.
+        step = STEP_MS[_BYBIT_OI[q["period"]]]
+        limit = min(int(q.get("limit", 50)), self.cap or 500)
+        newest = self.now_ms - self.now_ms % step
+        times = [newest - n * step for n in range(limit)][::-1]
+        return self._bybit(
+            [
+                {
+                    "symbol": q["symbol"],
+                    "buyRatio": long_share(t),
+                    "sellRatio": str(1 - float(long_share(t))),
+                    "timestamp": str(t),
+                }
+                for t in times
+            ]
         )
 
     def _bybit_tickers(self, q: dict[str, str]) -> Any:

@@ -15,7 +15,7 @@ table, never a silent gap.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Self
 
@@ -28,6 +28,7 @@ from cryptodata.core.limiters import RateLimiter, TokenBucketLimiter
 from cryptodata.core.records import (
     FundingRateSnapshot,
     FundingSettlement,
+    LongShortRatioBar,
     Market,
     OhlcvBar,
     OpenInterestBar,
@@ -62,7 +63,14 @@ _HISTORY = {
     Kind.OHLCV: ep.OHLCV,
     Kind.OPEN_INTEREST: ep.OPEN_INTEREST_HISTORY,
     Kind.FUNDING_SETTLEMENT: ep.FUNDING_HISTORY,
+    Kind.LONG_SHORT_RATIO: ep.LONG_SHORT_HISTORY,
 }
+_SHAPES: dict[Kind, Callable[..., Table[Any]]] = {
+    Kind.OHLCV: frames.ohlcv,
+    Kind.OPEN_INTEREST: frames.open_interest_bars,
+    Kind.LONG_SHORT_RATIO: frames.long_short_ratios,
+}
+"""The frame builder of each bar kind's pages."""
 _FUNDING_PAGE_STEP = Interval.H1
 """Funding pages span `limit` hours: a full page even where the venue settles hourly."""
 _MIN_CAPACITY = 10.0
@@ -185,7 +193,8 @@ class _CcxtBase:
     ) -> tuple[list[tuple[datetime, datetime, int, int]], list[str]]:
         """`[lo, hi)` as `(start, end, limit, cost)` pages, and the warnings of the plan.
 
-        A kind with a documented depth starts at the oldest bar the venue still serves.
+        A kind with a documented depth starts at the oldest bar the venue still serves; a
+        method that can only answer the newest rows is one page (its reach is the depth).
         """
         method = _HISTORY[kind]
         limit = self._limit(method, symbol)
@@ -199,6 +208,8 @@ class _CcxtBase:
             )
             lo = max(lo, oldest)
         cost = ep.cost(str(self._exchange.id), method, limit)
+        if ep.newest_only(str(self._exchange.id), method):
+            return ([(lo, hi, limit, cost)] if lo < hi else []), notes
         return [(a, b, limit, cost) for a, b in ep.pages(lo, hi, spacing, limit)], notes
 
     def _checked(self, kind: Kind | str, interval: IntervalInput | None) -> tuple[Kind, Interval]:
@@ -227,7 +238,8 @@ class _CcxtBase:
     ) -> list[Step]:
         """The one-request steps of a history query, without I/O: one symbol per step.
 
-        `ohlcv` and `open_interest` pages hold the method's page limit of bars;
+        `ohlcv`, `open_interest` and `long_short_ratio` pages hold the method's page limit
+        of bars (one page where the venue answers only the newest);
         `funding_settlement` pages span that many hours (full even for hourly settlement).
         Each step's cost is ccxt's cost of the call. Snapshots (`open_interest_snapshot`,
         `funding_rate_snapshot`) have no history: a window reaching the present is one step
@@ -319,9 +331,12 @@ class _CcxtBase:
                 rows = yield from self._call(method, symbol, to_ms(a), limit, until, cost=cost)
                 rows_of_all += rows
                 continue
-            rows = yield from self._call(
-                method, symbol, step.value, to_ms(a), limit, until, cost=cost
-            )
+            if kind is Kind.LONG_SHORT_RATIO:
+                rows = yield from self._long_short_page(symbol, step, a, limit, until, cost)
+            else:
+                rows = yield from self._call(
+                    method, symbol, step.value, to_ms(a), limit, until, cost=cost
+                )
             # The forming candle is left out, so that a stored bar is always final; an
             # open-interest sample is final when taken.
             upto = min(b, forming) if kind is Kind.OHLCV else b
@@ -341,6 +356,25 @@ class _CcxtBase:
             )
         return Table.concat(kind, tables, notes)
 
+    def _long_short_page(
+        self, symbol: str, step: Interval, lo: datetime, limit: int, until: Any, cost: int
+    ) -> Flow[Any]:
+        """One call of ccxt's long/short method: the newest `limit` rows where it takes no
+        bounds (Bybit would send an `until` on as an unknown query parameter)."""
+        exchange_id = str(self._exchange.id)
+        period = ep.period(exchange_id, step)
+        if ep.newest_only(exchange_id, ep.LONG_SHORT_HISTORY):
+            return (
+                yield from self._call(
+                    ep.LONG_SHORT_HISTORY, symbol, period, None, limit, {}, cost=cost
+                )
+            )
+        return (
+            yield from self._call(
+                ep.LONG_SHORT_HISTORY, symbol, period, to_ms(lo), limit, until, cost=cost
+            )
+        )
+
     def _bars(
         self,
         kind: Kind,
@@ -350,10 +384,9 @@ class _CcxtBase:
         lo: datetime,
         hi: datetime,
     ) -> Table[Any]:
-        shape = frames.ohlcv if kind is Kind.OHLCV else frames.open_interest_bars
         if lo >= hi:
             return Table.empty(kind)
-        return shape(rows, venue=self._venue, market=market, interval=step, lo=lo, hi=hi)
+        return _SHAPES[kind](rows, venue=self._venue, market=market, interval=step, lo=lo, hi=hi)
 
     # --- snapshots ----------------------------------------------------------------------
 
@@ -455,7 +488,8 @@ def _bars(step: Interval, start: datetime, end: datetime) -> int:
 
 
 class Ccxt(_CcxtBase):
-    """Blocking client over any ccxt exchange: OHLCV, open interest, funding, markets.
+    """Blocking client over any ccxt exchange: OHLCV, open interest, funding, long/short
+    ratios, markets.
 
     Args:
         exchange: A ccxt exchange id (`"binanceusdm"`, `"bybit"`, ...) or your own configured
@@ -557,6 +591,30 @@ class Ccxt(_CcxtBase):
         """
         return self._transport.run(self._history(Kind.OPEN_INTEREST, symbol, interval, start, end))
 
+    def long_short_ratio_history(
+        self,
+        symbol: str,
+        *,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+    ) -> Table[LongShortRatioBar]:
+        """The venue's long/short ratio of `symbol` over `[start, end)`, one bar per period.
+
+        `ratio` is ccxt's `longShortRatio` (Binance: global accounts; Bybit: buy over sell
+        ratio; OKX: accounts), not one metric across venues. `long_pct` and `short_pct` are
+        filled only where the venue gives the shares (Binance, Bybit). Binance keeps ~30
+        days; ccxt's Bybit and Bitget methods take no bounds, so one call answers the newest
+        periods and a window reaching further back is cut, with a warning.
+
+        Raises:
+            UnsupportedError: For a venue or period without long/short history.
+            ValidationError: For an unknown symbol (naming close matches) or a bad window.
+        """
+        return self._transport.run(
+            self._history(Kind.LONG_SHORT_RATIO, symbol, interval, start, end)
+        )
+
     def open_interest(self, symbols: Symbols) -> Table[OpenInterestSnapshot]:
         """Current open interest of `symbols`: amount and value as the venue gives them.
 
@@ -657,6 +715,19 @@ class AsyncCcxt(_CcxtBase):
         """See `Ccxt.open_interest_history`."""
         return await self._transport.run(
             self._history(Kind.OPEN_INTEREST, symbol, interval, start, end)
+        )
+
+    async def long_short_ratio_history(
+        self,
+        symbol: str,
+        *,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+    ) -> Table[LongShortRatioBar]:
+        """See `Ccxt.long_short_ratio_history`."""
+        return await self._transport.run(
+            self._history(Kind.LONG_SHORT_RATIO, symbol, interval, start, end)
         )
 
     async def open_interest(self, symbols: Symbols) -> Table[OpenInterestSnapshot]:

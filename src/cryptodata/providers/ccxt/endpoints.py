@@ -18,13 +18,16 @@ from cryptodata.core.request import Request
 __all__ = [
     "BASE_URL",
     "FUNDING_HISTORY",
+    "LONG_SHORT_HISTORY",
     "OHLCV",
     "OPEN_INTEREST_HISTORY",
     "PROVIDER",
     "call",
     "cost",
+    "newest_only",
     "page_limit",
     "pages",
+    "period",
 ]
 
 PROVIDER: Final = "ccxt"
@@ -34,18 +37,34 @@ BASE_URL: Final = "https://ccxt.invalid"
 OHLCV: Final = "fetch_ohlcv"
 FUNDING_HISTORY: Final = "fetch_funding_rate_history"
 OPEN_INTEREST_HISTORY: Final = "fetch_open_interest_history"
+LONG_SHORT_HISTORY: Final = "fetch_long_short_ratio_history"
 
 _FAMILY: Final = {"binanceusdm": "binance", "binancecoinm": "binance", "bybiteu": "bybit"}
 """Ids that share another's endpoints and caps."""
 
 _CAPS: Final[dict[str, dict[str, int]]] = {
     # Binance: klines 1,000 (ccxt's own hard cap), fundingRate 1,000, openInterestHist 500.
-    "binance": {OHLCV: 1000, FUNDING_HISTORY: 1000, OPEN_INTEREST_HISTORY: 500},
-    "bybit": {FUNDING_HISTORY: 200, OPEN_INTEREST_HISTORY: 200},
-    "okx": {FUNDING_HISTORY: 100, OPEN_INTEREST_HISTORY: 100},
+    "binance": {
+        OHLCV: 1000,
+        FUNDING_HISTORY: 1000,
+        OPEN_INTEREST_HISTORY: 500,
+        LONG_SHORT_HISTORY: 500,
+    },
+    "bybit": {FUNDING_HISTORY: 200, OPEN_INTEREST_HISTORY: 200, LONG_SHORT_HISTORY: 500},
+    "okx": {FUNDING_HISTORY: 100, OPEN_INTEREST_HISTORY: 100, LONG_SHORT_HISTORY: 100},
     "hyperliquid": {FUNDING_HISTORY: 500},
 }
 """Rows per request the venues document, where ccxt's `features` do not say."""
+
+_NEWEST_ONLY: Final = {LONG_SHORT_HISTORY: frozenset({"bybit", "bitget"})}
+"""Venues whose ccxt method passes no `since`/`until` (only `limit`, or nothing): one call
+answers the newest rows, and what lies before them is out of reach."""
+
+_PERIODS: Final[dict[str, dict[str, str]]] = {
+    # ccxt hands Bybit's and Bitget's `period` through as given; Bybit spells minutes `min`.
+    "bybit": {"5m": "5min", "15m": "15min", "30m": "30min"},
+}
+"""The venue's own name of a long/short period, where it is not the canonical one."""
 
 DEFAULT_CAP: Final = 100
 """Rows per request asked of a method and venue neither `features` nor `_CAPS` describe."""
@@ -94,6 +113,26 @@ def _features_limit(features: Any, market_type: str) -> int | None:
                 limit: int = entry["limit"]
                 return limit
     return None
+
+
+def newest_only(exchange_id: str, method: str) -> bool:
+    """Whether ccxt's `method` on `exchange_id` can only answer the newest rows.
+
+    Examples:
+        >>> newest_only("bybit", LONG_SHORT_HISTORY), newest_only("binanceusdm", LONG_SHORT_HISTORY)
+        (True, False)
+    """
+    return _family(exchange_id) in _NEWEST_ONLY.get(method, frozenset())
+
+
+def period(exchange_id: str, interval: Interval) -> str:
+    """The `timeframe` to hand ccxt's long/short method for `interval` on `exchange_id`.
+
+    Examples:
+        >>> period("bybit", Interval.M5), period("binanceusdm", Interval.M5)
+        ('5min', '5m')
+    """
+    return _PERIODS.get(_family(exchange_id), {}).get(interval.value, interval.value)
 
 
 def cost(exchange_id: str, method: str, limit: int) -> int:

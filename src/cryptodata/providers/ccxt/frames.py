@@ -22,6 +22,7 @@ from cryptodata.core.intervals import Interval
 from cryptodata.core.records import (
     FundingRateSnapshot,
     FundingSettlement,
+    LongShortRatioBar,
     Market,
     OhlcvBar,
     OpenInterestBar,
@@ -36,6 +37,7 @@ from .endpoints import PROVIDER
 __all__ = [
     "amount_unit",
     "funding_rates",
+    "long_short_ratios",
     "markets",
     "ohlcv",
     "open_interest_bars",
@@ -289,6 +291,57 @@ def settlements(
         period_hours=pl.lit(given, pl.Float64) if given is not None else spacing,
     )
     return Table.from_frame(Kind.FUNDING_SETTLEMENT, frame)
+
+
+_SHARES: Final = (("longAccount", "shortAccount"), ("buyRatio", "sellRatio"))
+"""Where the venue's raw row gives the long and short shares (fractions of 1): Binance's
+account ratio, Bybit's buy and sell ratio. Other venues give the ratio only."""
+
+
+def _percentages(info: object) -> tuple[float | None, float | None]:
+    """The long and short shares of a raw long/short row, in percent, where it gives them."""
+    if isinstance(info, Mapping):
+        for long, short in _SHARES:
+            if info.get(long) is not None and info.get(short) is not None:
+                return float(info[long]) * 100, float(info[short]) * 100
+    return None, None
+
+
+def long_short_ratios(
+    rows: list[dict[str, Any]],
+    *,
+    venue: str,
+    market: Mapping[str, Any],
+    interval: Interval,
+    lo: datetime,
+    hi: datetime,
+) -> Table[LongShortRatioBar]:
+    """ccxt `LongShortRatio` rows as `long_short_ratio` bars inside `[lo, hi)`.
+
+    `ratio` is ccxt's `longShortRatio`; `long_pct` and `short_pct` only where the venue's
+    raw row gives the shares (see `_SHARES`), else null.
+    """
+    shares = [_percentages(row.get("info")) for row in rows]
+    raw = pl.DataFrame(
+        {
+            "t": [row.get("timestamp") for row in rows],
+            "ratio": [row.get("longShortRatio") for row in rows],
+            "long_pct": [long for long, _ in shares],
+            "short_pct": [short for _, short in shares],
+        },
+        schema={
+            "t": pl.Int64,
+            "ratio": pl.Float64,
+            "long_pct": pl.Float64,
+            "short_pct": pl.Float64,
+        },
+    )
+    frame = _within(raw, lo, hi).with_columns(
+        **_series(venue, market["symbol"], market["base"]),
+        interval=pl.lit(interval.value),
+        ts=_ts("t"),
+    )
+    return Table.from_frame(Kind.LONG_SHORT_RATIO, frame)
 
 
 _TYPES: Final = {"swap": "future", "future": "future", "spot": "spot", "option": "option"}
