@@ -68,3 +68,24 @@ def test_hyperliquid_lacks_long_short_ratio_history_and_says_why() -> None:
     cov = coverage(ccxt.hyperliquid())
 
     assert "has no fetchLongShortRatioHistory" in dict(cov.missing)[Kind.LONG_SHORT_RATIO]
+
+
+@pytest.mark.parametrize("exchange_id", ["gate", "htx", "bitfinex"])
+def test_liquidation_events_are_where_ccxt_has_rest_liquidations(exchange_id: str) -> None:
+    assert coverage(getattr(ccxt, exchange_id)()).supports(Kind.LIQUIDATION_EVENTS)
+
+
+@pytest.mark.parametrize(
+    ("exchange_id", "reason"),
+    [
+        ("binanceusdm", "has no fetchLiquidations (only as a stream"),
+        ("bybit", "has no fetchLiquidations (only as a stream"),
+        ("hyperliquid", "has no fetchLiquidations"),
+        ("deribit", "bankruptcy settlements"),
+    ],
+)
+def test_venues_without_liquidation_events_say_why(exchange_id: str, reason: str) -> None:
+    cov = coverage(getattr(ccxt, exchange_id)())
+
+    assert not cov.supports(Kind.LIQUIDATION_EVENTS)
+    assert reason in dict(cov.missing)[Kind.LIQUIDATION_EVENTS]

@@ -28,6 +28,7 @@ from cryptodata.core.limiters import RateLimiter, TokenBucketLimiter
 from cryptodata.core.records import (
     FundingRateSnapshot,
     FundingSettlement,
+    LiquidationEvent,
     LongShortRatioBar,
     Market,
     OhlcvBar,
@@ -64,6 +65,7 @@ _HISTORY = {
     Kind.OPEN_INTEREST: ep.OPEN_INTEREST_HISTORY,
     Kind.FUNDING_SETTLEMENT: ep.FUNDING_HISTORY,
     Kind.LONG_SHORT_RATIO: ep.LONG_SHORT_HISTORY,
+    Kind.LIQUIDATION_EVENTS: ep.LIQUIDATIONS,
 }
 _SHAPES: dict[Kind, Callable[..., Table[Any]]] = {
     Kind.OHLCV: frames.ohlcv,
@@ -73,14 +75,18 @@ _SHAPES: dict[Kind, Callable[..., Table[Any]]] = {
 """The frame builder of each bar kind's pages."""
 _FUNDING_PAGE_STEP = Interval.H1
 """Funding pages span `limit` hours: a full page even where the venue settles hourly."""
+_EVENT_PAGE = Interval.H1
+"""Liquidation pages span one hour each: events are irregular, so a page is a window."""
 _MIN_CAPACITY = 10.0
 """The default limiter's burst, in ccxt cost units: one Binance 1,000-bar klines call fits."""
 
 
 def _default_limiter(exchange: Any, clock: Clock) -> TokenBucketLimiter:
-    """ccxt's own budget as a token bucket: one cost unit every `rateLimit` ms."""
+    """ccxt's own budget as a token bucket: one cost unit every `rateLimit` ms, its burst
+    big enough for the dearest call (Bitfinex's liquidations cost 80)."""
     rate = 1000.0 / float(exchange.rateLimit or 1000)
-    return TokenBucketLimiter(rate, 1.0, capacity=max(rate, _MIN_CAPACITY), clock=clock)
+    burst = max(rate, _MIN_CAPACITY, ep.dearest(str(exchange.id)))
+    return TokenBucketLimiter(rate, 1.0, capacity=burst, clock=clock)
 
 
 def _market_type(symbol: str) -> str:
@@ -210,7 +216,12 @@ class _CcxtBase:
         cost = ep.cost(str(self._exchange.id), method, limit)
         if ep.newest_only(str(self._exchange.id), method):
             return ([(lo, hi, limit, cost)] if lo < hi else []), notes
-        return [(a, b, limit, cost) for a, b in ep.pages(lo, hi, spacing, limit)], notes
+        windows = (
+            ep.pages(lo, hi, _EVENT_PAGE, 1)
+            if kind is Kind.LIQUIDATION_EVENTS
+            else ep.pages(lo, hi, spacing, limit)
+        )
+        return [(a, b, limit, cost) for a, b in windows], notes
 
     def _checked(self, kind: Kind | str, interval: IntervalInput | None) -> tuple[Kind, Interval]:
         wanted = _kind(kind)
@@ -239,7 +250,8 @@ class _CcxtBase:
         """The one-request steps of a history query, without I/O: one symbol per step.
 
         `ohlcv`, `open_interest` and `long_short_ratio` pages hold the method's page limit
-        of bars (one page where the venue answers only the newest);
+        of bars (one page where the venue answers only the newest); `liquidation_events`
+        pages span an hour each (any interval: events have none);
         `funding_settlement` pages span that many hours (full even for hourly settlement).
         Each step's cost is ccxt's cost of the call. Snapshots (`open_interest_snapshot`,
         `funding_rate_snapshot`) have no history: a window reaching the present is one step
@@ -331,6 +343,9 @@ class _CcxtBase:
                 rows = yield from self._call(method, symbol, to_ms(a), limit, until, cost=cost)
                 rows_of_all += rows
                 continue
+            if kind is Kind.LIQUIDATION_EVENTS:
+                tables.append((yield from self._liquidation_page(market, a, b, limit, cost, notes)))
+                continue
             if kind is Kind.LONG_SHORT_RATIO:
                 rows = yield from self._long_short_page(symbol, step, a, limit, until, cost)
             else:
@@ -355,6 +370,29 @@ class _CcxtBase:
                 frames.settlements(rows_of_all, venue=self._venue, market=market, lo=lo, hi=hi)
             )
         return Table.concat(kind, tables, notes)
+
+    def _liquidation_page(
+        self,
+        market: dict[str, Any],
+        lo: datetime,
+        hi: datetime,
+        limit: int,
+        cost: int,
+        notes: list[str],
+    ) -> Flow[Table[Any]]:
+        """The liquidations of one window; a full page may not be all of them: it warns."""
+        exchange_id = str(self._exchange.id)
+        since, params = ep.bounds(exchange_id, ep.LIQUIDATIONS, to_ms(lo), to_ms(hi) - 1)
+        rows = yield from self._call(
+            ep.LIQUIDATIONS, market["symbol"], since, limit, params, cost=cost
+        )
+        if len(rows) >= limit:
+            notes.append(
+                f"{exchange_id} answered a full page of {limit} liquidations of "
+                f"{market['symbol']} in [{lo.isoformat()}, {hi.isoformat()}): "
+                "some may be missing"
+            )
+        return frames.liquidation_events(rows, venue=self._venue, market=market, lo=lo, hi=hi)
 
     def _long_short_page(
         self, symbol: str, step: Interval, lo: datetime, limit: int, until: Any, cost: int
@@ -489,7 +527,7 @@ def _bars(step: Interval, start: datetime, end: datetime) -> int:
 
 class Ccxt(_CcxtBase):
     """Blocking client over any ccxt exchange: OHLCV, open interest, funding, long/short
-    ratios, markets.
+    ratios, liquidations, markets.
 
     Args:
         exchange: A ccxt exchange id (`"binanceusdm"`, `"bybit"`, ...) or your own configured
@@ -615,6 +653,24 @@ class Ccxt(_CcxtBase):
             self._history(Kind.LONG_SHORT_RATIO, symbol, interval, start, end)
         )
 
+    def liquidations(
+        self, symbol: str, *, start: TimeInput, end: TimeInput | None = None
+    ) -> Table[LiquidationEvent]:
+        """Every liquidation of `symbol` the venue reports over `[start, end)`, oldest first.
+
+        `side` is the side of the liquidated position (`long`/`short`) on every venue (see
+        the provider docs for how each venue states it); `amount` is in base, `value` in the
+        quote currency; `event_id` is the venue's id, or one derived from the event (see
+        `LiquidationEvent`). Pages span an hour; a page the venue fills to its limit may not
+        hold every event of its hour, and says so in `warnings`.
+
+        Raises:
+            UnsupportedError: For a venue without REST liquidation history (Binance and
+                Bybit stream theirs), before any request.
+            ValidationError: For an unknown symbol (naming close matches) or a bad window.
+        """
+        return self._transport.run(self._history(Kind.LIQUIDATION_EVENTS, symbol, None, start, end))
+
     def open_interest(self, symbols: Symbols) -> Table[OpenInterestSnapshot]:
         """Current open interest of `symbols`: amount and value as the venue gives them.
 
@@ -728,6 +784,14 @@ class AsyncCcxt(_CcxtBase):
         """See `Ccxt.long_short_ratio_history`."""
         return await self._transport.run(
             self._history(Kind.LONG_SHORT_RATIO, symbol, interval, start, end)
+        )
+
+    async def liquidations(
+        self, symbol: str, *, start: TimeInput, end: TimeInput | None = None
+    ) -> Table[LiquidationEvent]:
+        """See `Ccxt.liquidations`."""
+        return await self._transport.run(
+            self._history(Kind.LIQUIDATION_EVENTS, symbol, None, start, end)
         )
 
     async def open_interest(self, symbols: Symbols) -> Table[OpenInterestSnapshot]:

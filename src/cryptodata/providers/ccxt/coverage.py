@@ -5,7 +5,9 @@ funding rate, built on the bulk one) counts as offered. Where a venue restricts 
 beyond what ccxt declares, the restriction is listed here: Binance serves only ~30 days of
 open-interest history; OKX's open-interest history has 5m, 1h and 1d only; Bybit's 5m, 15m,
 30m, 1h, 4h and 1d. Long/short ratio history: Binance keeps ~30 days; ccxt's Bybit method
-passes only `limit`, so only the newest 500 periods are in reach.
+passes only `limit`, so only the newest 500 periods are in reach. Liquidation events come
+from `fetchLiquidations` where the adapter knows how the venue states the side (Gate, HTX,
+Bitfinex); Deribit's answers are bankruptcy settlements (no side, no price), not events.
 """
 
 from __future__ import annotations
@@ -20,12 +22,20 @@ from cryptodata.core.venues import normalize_venue
 
 from .endpoints import PROVIDER
 
-__all__ = ["NOT_IN_ADAPTER", "SNAPSHOTS", "coverage", "offers"]
+__all__ = ["LIQUIDATION_VENUES", "NOT_IN_ADAPTER", "SNAPSHOTS", "coverage", "offers"]
 
 SNAPSHOTS: Final = (Kind.OPEN_INTEREST_SNAPSHOT, Kind.FUNDING_RATE_SNAPSHOT)
 """Kinds a pipeline samples: each cycle fetches the current values."""
 
 NOT_IN_ADAPTER: Final = "the ccxt adapter does not fetch {kind} yet"
+LIQUIDATION_VENUES: Final = frozenset({"gateio", "huobi", "bitfinex"})
+"""Venues (canonical names) whose liquidation side `frames.liquidation_side` normalises."""
+_NOT_EVENTS: Final = {
+    "deribit": "ccxt's deribit fetchLiquidations answers bankruptcy settlements "
+    "(no side, no price), not liquidation events",
+}
+_STREAMED: Final = frozenset({"binance", "bybit", "okx"})
+"""Venues whose liquidations ccxt.pro streams (`watchLiquidations`), with no REST history."""
 
 _M5, _M15, _M30 = Interval.M5, Interval.M15, Interval.M30
 _H1, _H2, _H4, _H6, _H12, _D1 = (
@@ -99,7 +109,8 @@ def coverage(exchange: Any) -> Coverage:
     at the periods the venue takes (ccxt's timeframes where no restriction is documented),
     with Binance's 30-day depth as retention; `funding_settlement`; `long_short_ratio` at
     the periods the venue takes, with what is in reach as retention; current open interest
-    and funding rates (sampled by `watch`); `markets`. What the venue lacks is in `missing`.
+    and funding rates (sampled by `watch`); `liquidation_events`; `markets`. What the venue
+    lacks is in `missing`.
     """
     exchange_id: str = exchange.id
     has = exchange.has
@@ -165,5 +176,22 @@ def coverage(exchange: Any) -> Coverage:
         )
     else:
         lacks(Kind.LONG_SHORT_RATIO, "fetchLongShortRatioHistory")
-    missing.append((Kind.LIQUIDATIONS, NOT_IN_ADAPTER.format(kind=Kind.LIQUIDATIONS.value)))
+    if offers(has, "fetchLiquidations") and venue in LIQUIDATION_VENUES:
+        # Events have no period: every canonical interval plans the same hourly pages.
+        kinds.append(
+            KindCoverage(Kind.LIQUIDATION_EVENTS, intervals=tuple(Interval), units=("base",))
+        )
+    elif venue in _NOT_EVENTS:
+        missing.append((Kind.LIQUIDATION_EVENTS, _NOT_EVENTS[venue]))
+    else:
+        streamed = " (only as a stream: ccxt.pro's watchLiquidations)" if venue in _STREAMED else ""
+        missing.append(
+            (Kind.LIQUIDATION_EVENTS, f"ccxt's {exchange_id} has no fetchLiquidations{streamed}")
+        )
+    missing.append(
+        (
+            Kind.LIQUIDATIONS,
+            "the ccxt adapter keeps liquidation events (liquidation_events), not bars",
+        )
+    )
     return Coverage(PROVIDER, tuple(kinds), venues=(venue,), missing=tuple(missing))
