@@ -351,10 +351,10 @@ def long_short_ratios(
     return Table.from_frame(Kind.LONG_SHORT_RATIO, frame)
 
 
-def _sign_side(amount: object) -> str | None:
+def _sign_side(amount: Any) -> str | None:
     """`long` for a positive position size, `short` for a negative one."""
     try:
-        size = float(amount)  # type: ignore[arg-type]
+        size = float(amount)
     except (TypeError, ValueError):
         return None
     return "long" if size > 0 else "short" if size < 0 else None
