@@ -8,6 +8,8 @@ renames, filters to the half-open window and tags rows with their series columns
 - open interest comes as ccxt's `openInterestAmount` (`base`, or `contracts` on OKX and on
   inverse markets) and `openInterestValue` (`quote`), two series told apart by `unit`; a
   venue that gives one of them gives one series.
+- a liquidation's `amount` is ccxt's `baseValue` (contracts times contract size, `base`) and
+  its `value` ccxt's `quoteValue` (quote currency); its `side` is the liquidated position's.
 """
 
 from __future__ import annotations
