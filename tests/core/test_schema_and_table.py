@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from cryptodata.core import records
 from cryptodata.core.errors import ValidationError
-from cryptodata.core.schema import Kind, primary_key, record_type, schema, series_key
+from cryptodata.core.schema import Kind, primary_key, record_type, schema, series_key, time_key
 from cryptodata.core.table import Table
 
 SERIES_KINDS = [
@@ -52,6 +52,7 @@ RECORD_TYPES = {
     Kind.ACCOUNT_SUMMARY: records.AccountSummary,
     Kind.TRADES: records.Trade,
     Kind.ORDER_BOOK: records.BookLevel,
+    Kind.LIQUIDATION_EVENTS: records.LiquidationEvent,
 }
 
 T0 = datetime(2025, 6, 1, tzinfo=UTC)
@@ -668,3 +669,9 @@ def test_tables_compare_by_identity_without_touching_the_frame() -> None:
     assert table == table
     assert table != Table.empty(Kind.OHLCV)
     assert isinstance(hash(table), int)
+
+
+def test_liquidation_events_are_keyed_past_ts_by_their_event_id() -> None:
+    assert time_key(Kind.LIQUIDATION_EVENTS) == ("ts", "event_id")
+    assert series_key(Kind.LIQUIDATION_EVENTS) == ("provider", "exchange", "symbol")
+    assert schema(Kind.LIQUIDATION_EVENTS).names()[:4] == ["provider", "exchange", "symbol", "base"]

@@ -23,6 +23,7 @@ __all__ = [
     "FundingSettlement",
     "LeaderboardEntry",
     "LiquidationBar",
+    "LiquidationEvent",
     "LongShortRatioBar",
     "Market",
     "Metric",
@@ -299,6 +300,27 @@ class Trade(_MarketColumns):
 
 
 @attrs.frozen(repr=False, eq=False)
+class LiquidationEvent(_MarketColumns):
+    """One forced liquidation: `ts` is its time, `side` the side of the liquidated position.
+
+    `side` is `long` or `short` on every venue (the venues say it their own ways; the
+    provider normalises it). `amount` is in `unit` (`base`) at `price`; `value` is the
+    quote-currency notional. `event_id` is the venue's id of the event as text; where the
+    venue gives none it is derived from the event itself: the first 16 hex digits of the
+    SHA-256 of the venue's raw row as canonical JSON (sorted keys), so the same event always
+    gets the same id and two liquidations in one millisecond stay apart.
+    """
+
+    ts: datetime
+    event_id: str
+    side: str
+    price: float | None
+    amount: float | None
+    value: float | None
+    unit: str
+
+
+@attrs.frozen(repr=False, eq=False)
 class BookLevel(_MarketColumns):
     """One price level of an order book snapshot taken at `ts`.
 
@@ -438,6 +460,7 @@ Record = (
     | Position
     | AccountSummary
     | Trade
+    | LiquidationEvent
     | BookLevel
 )
 """Any record a `Table` can hold."""

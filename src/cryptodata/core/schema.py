@@ -65,6 +65,7 @@ class Kind(enum.StrEnum):
     ACCOUNT_SUMMARY = "account_summary"
     TRADES = "trades"
     ORDER_BOOK = "order_book"
+    LIQUIDATION_EVENTS = "liquidation_events"
 
 
 _RECORDS: Final[dict[Kind, type[Any]]] = {
@@ -89,6 +90,7 @@ _RECORDS: Final[dict[Kind, type[Any]]] = {
     Kind.ACCOUNT_SUMMARY: records.AccountSummary,
     Kind.TRADES: records.Trade,
     Kind.ORDER_BOOK: records.BookLevel,
+    Kind.LIQUIDATION_EVENTS: records.LiquidationEvent,
 }
 
 _MARKET: Final = ("provider", "exchange", "symbol")
@@ -117,6 +119,8 @@ _KEYS: Final[dict[Kind, tuple[str, ...]]] = {
     # `tid` is a hash); the id follows `ts` so that the key still ends in time order.
     Kind.TRADES: (*_MARKET, "ts", "trade_id"),
     Kind.ORDER_BOOK: (*_MARKET, "ts", "side", "level"),
+    # Several liquidations share a millisecond: the event id tells them apart.
+    Kind.LIQUIDATION_EVENTS: (*_MARKET, "ts", "event_id"),
 }
 
 _DTYPES: Final[dict[type, pl.DataType]] = {

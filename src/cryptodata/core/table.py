@@ -24,6 +24,7 @@ from .records import (
     FundingSettlement,
     LeaderboardEntry,
     LiquidationBar,
+    LiquidationEvent,
     LongShortRatioBar,
     Market,
     Metric,
@@ -256,6 +257,15 @@ class Table(Generic[R]):
     @overload
     @classmethod
     def from_frame(
+        cls,
+        kind: Literal[Kind.LIQUIDATION_EVENTS],
+        frame: pl.DataFrame,
+        warnings: Iterable[str] = ...,
+    ) -> Table[LiquidationEvent]: ...
+
+    @overload
+    @classmethod
+    def from_frame(
         cls, kind: Kind, frame: pl.DataFrame, warnings: Iterable[str] = ...
     ) -> Table[Any]: ...
 
@@ -418,6 +428,12 @@ class Table(Generic[R]):
     def empty(
         cls, kind: Literal[Kind.ORDER_BOOK], warnings: Iterable[str] = ...
     ) -> Table[BookLevel]: ...
+
+    @overload
+    @classmethod
+    def empty(
+        cls, kind: Literal[Kind.LIQUIDATION_EVENTS], warnings: Iterable[str] = ...
+    ) -> Table[LiquidationEvent]: ...
 
     @overload
     @classmethod

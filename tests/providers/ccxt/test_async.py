@@ -25,6 +25,9 @@ CALLS: dict[str, Callable[[Any], Any]] = {
     "open_interest_history": lambda c: c.open_interest_history(
         "BTC/USDT:USDT", interval="1h", start=JAN1, end=JAN1 + DAY
     ),
+    "long_short_ratio_history": lambda c: c.long_short_ratio_history(
+        "BTC/USDT:USDT", interval="1h", start=JAN1, end=JAN1 + DAY
+    ),
     "open_interest": lambda c: c.open_interest(["BTC/USDT:USDT"]),
     "funding_rate": lambda c: c.funding_rate(["BTC/USDT:USDT"]),
     "markets": lambda c: c.markets(),

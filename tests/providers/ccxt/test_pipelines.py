@@ -14,13 +14,13 @@ NOW_DT = datetime.fromtimestamp(NOW, UTC)
 H = timedelta(hours=1)
 
 
-def test_a_backfill_stores_candles_open_interest_and_settlements(
+def test_a_backfill_stores_candles_open_interest_settlements_and_long_short_ratios(
     client: Ccxt, tmp_path: Path
 ) -> None:
     with ParquetSink(tmp_path) as sink:
         backfill(
             client,
-            ["ohlcv", "open_interest", "funding_settlement"],
+            ["ohlcv", "open_interest", "funding_settlement", "long_short_ratio"],
             ["BTC/USDT:USDT"],
             "1h",
             NOW_DT - 48 * H,
@@ -30,6 +30,8 @@ def test_a_backfill_stores_candles_open_interest_and_settlements(
         candles = sink.read(Kind.OHLCV).to_polars()
         interest = sink.read(Kind.OPEN_INTEREST).to_polars()
         settlements = sink.read(Kind.FUNDING_SETTLEMENT).to_polars()
+        ratios = sink.read(Kind.LONG_SHORT_RATIO).to_polars()
     assert candles.height == 48
     assert interest.filter(unit="base").height == 48
+    assert ratios["ts"].to_list() == [NOW_DT - 48 * H + H * n for n in range(48)]
     assert settlements["ts"].to_list() == [NOW_DT - 48 * H + 8 * H * n for n in range(6)]

@@ -45,7 +45,7 @@ def test_bybit_has_no_8h_candles(clock: ManualClock, limiter: RecordingLimiter) 
 
 
 def test_a_kind_outside_the_adapter_is_unsupported_with_the_reason(client: Ccxt) -> None:
-    with pytest.raises(UnsupportedError, match="does not fetch liquidations yet"):
+    with pytest.raises(UnsupportedError, match="keeps liquidation events"):
         client.history_steps("liquidations", ["BTC/USDT:USDT"], interval="1h", start=JAN1)
 
 

@@ -15,7 +15,7 @@ table, never a silent gap.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Self
 
@@ -28,6 +28,8 @@ from cryptodata.core.limiters import RateLimiter, TokenBucketLimiter
 from cryptodata.core.records import (
     FundingRateSnapshot,
     FundingSettlement,
+    LiquidationEvent,
+    LongShortRatioBar,
     Market,
     OhlcvBar,
     OpenInterestBar,
@@ -62,17 +64,29 @@ _HISTORY = {
     Kind.OHLCV: ep.OHLCV,
     Kind.OPEN_INTEREST: ep.OPEN_INTEREST_HISTORY,
     Kind.FUNDING_SETTLEMENT: ep.FUNDING_HISTORY,
+    Kind.LONG_SHORT_RATIO: ep.LONG_SHORT_HISTORY,
+    Kind.LIQUIDATION_EVENTS: ep.LIQUIDATIONS,
 }
+_SHAPES: dict[Kind, Callable[..., Table[Any]]] = {
+    Kind.OHLCV: frames.ohlcv,
+    Kind.OPEN_INTEREST: frames.open_interest_bars,
+    Kind.LONG_SHORT_RATIO: frames.long_short_ratios,
+}
+"""The frame builder of each bar kind's pages."""
 _FUNDING_PAGE_STEP = Interval.H1
 """Funding pages span `limit` hours: a full page even where the venue settles hourly."""
+_EVENT_PAGE = Interval.H1
+"""Liquidation pages span one hour each: events are irregular, so a page is a window."""
 _MIN_CAPACITY = 10.0
 """The default limiter's burst, in ccxt cost units: one Binance 1,000-bar klines call fits."""
 
 
 def _default_limiter(exchange: Any, clock: Clock) -> TokenBucketLimiter:
-    """ccxt's own budget as a token bucket: one cost unit every `rateLimit` ms."""
+    """ccxt's own budget as a token bucket: one cost unit every `rateLimit` ms, its burst
+    big enough for the dearest call (Bitfinex's liquidations cost 80)."""
     rate = 1000.0 / float(exchange.rateLimit or 1000)
-    return TokenBucketLimiter(rate, 1.0, capacity=max(rate, _MIN_CAPACITY), clock=clock)
+    burst = max(rate, _MIN_CAPACITY, ep.dearest(str(exchange.id)))
+    return TokenBucketLimiter(rate, 1.0, capacity=burst, clock=clock)
 
 
 def _market_type(symbol: str) -> str:
@@ -185,7 +199,8 @@ class _CcxtBase:
     ) -> tuple[list[tuple[datetime, datetime, int, int]], list[str]]:
         """`[lo, hi)` as `(start, end, limit, cost)` pages, and the warnings of the plan.
 
-        A kind with a documented depth starts at the oldest bar the venue still serves.
+        A kind with a documented depth starts at the oldest bar the venue still serves; a
+        method that can only answer the newest rows is one page (its reach is the depth).
         """
         method = _HISTORY[kind]
         limit = self._limit(method, symbol)
@@ -199,7 +214,14 @@ class _CcxtBase:
             )
             lo = max(lo, oldest)
         cost = ep.cost(str(self._exchange.id), method, limit)
-        return [(a, b, limit, cost) for a, b in ep.pages(lo, hi, spacing, limit)], notes
+        if ep.newest_only(str(self._exchange.id), method):
+            return ([(lo, hi, limit, cost)] if lo < hi else []), notes
+        windows = (
+            ep.pages(lo, hi, _EVENT_PAGE, 1)
+            if kind is Kind.LIQUIDATION_EVENTS
+            else ep.pages(lo, hi, spacing, limit)
+        )
+        return [(a, b, limit, cost) for a, b in windows], notes
 
     def _checked(self, kind: Kind | str, interval: IntervalInput | None) -> tuple[Kind, Interval]:
         wanted = _kind(kind)
@@ -227,7 +249,9 @@ class _CcxtBase:
     ) -> list[Step]:
         """The one-request steps of a history query, without I/O: one symbol per step.
 
-        `ohlcv` and `open_interest` pages hold the method's page limit of bars;
+        `ohlcv`, `open_interest` and `long_short_ratio` pages hold the method's page limit
+        of bars (one page where the venue answers only the newest); `liquidation_events`
+        pages span an hour each (any interval: events have none);
         `funding_settlement` pages span that many hours (full even for hourly settlement).
         Each step's cost is ccxt's cost of the call. Snapshots (`open_interest_snapshot`,
         `funding_rate_snapshot`) have no history: a window reaching the present is one step
@@ -319,9 +343,15 @@ class _CcxtBase:
                 rows = yield from self._call(method, symbol, to_ms(a), limit, until, cost=cost)
                 rows_of_all += rows
                 continue
-            rows = yield from self._call(
-                method, symbol, step.value, to_ms(a), limit, until, cost=cost
-            )
+            if kind is Kind.LIQUIDATION_EVENTS:
+                tables.append((yield from self._liquidation_page(market, a, b, limit, cost, notes)))
+                continue
+            if kind is Kind.LONG_SHORT_RATIO:
+                rows = yield from self._long_short_page(symbol, step, a, limit, until, cost)
+            else:
+                rows = yield from self._call(
+                    method, symbol, step.value, to_ms(a), limit, until, cost=cost
+                )
             # The forming candle is left out, so that a stored bar is always final; an
             # open-interest sample is final when taken.
             upto = min(b, forming) if kind is Kind.OHLCV else b
@@ -341,6 +371,48 @@ class _CcxtBase:
             )
         return Table.concat(kind, tables, notes)
 
+    def _liquidation_page(
+        self,
+        market: dict[str, Any],
+        lo: datetime,
+        hi: datetime,
+        limit: int,
+        cost: int,
+        notes: list[str],
+    ) -> Flow[Table[Any]]:
+        """The liquidations of one window; a full page may not be all of them: it warns."""
+        exchange_id = str(self._exchange.id)
+        since, params = ep.bounds(exchange_id, ep.LIQUIDATIONS, to_ms(lo), to_ms(hi) - 1)
+        rows = yield from self._call(
+            ep.LIQUIDATIONS, market["symbol"], since, limit, params, cost=cost
+        )
+        if len(rows) >= limit:
+            notes.append(
+                f"{exchange_id} answered a full page of {limit} liquidations of "
+                f"{market['symbol']} in [{lo.isoformat()}, {hi.isoformat()}): "
+                "some may be missing"
+            )
+        return frames.liquidation_events(rows, venue=self._venue, market=market, lo=lo, hi=hi)
+
+    def _long_short_page(
+        self, symbol: str, step: Interval, lo: datetime, limit: int, until: Any, cost: int
+    ) -> Flow[Any]:
+        """One call of ccxt's long/short method: the newest `limit` rows where it takes no
+        bounds (Bybit would send an `until` on as an unknown query parameter)."""
+        exchange_id = str(self._exchange.id)
+        period = ep.period(exchange_id, step)
+        if ep.newest_only(exchange_id, ep.LONG_SHORT_HISTORY):
+            return (
+                yield from self._call(
+                    ep.LONG_SHORT_HISTORY, symbol, period, None, limit, {}, cost=cost
+                )
+            )
+        return (
+            yield from self._call(
+                ep.LONG_SHORT_HISTORY, symbol, period, to_ms(lo), limit, until, cost=cost
+            )
+        )
+
     def _bars(
         self,
         kind: Kind,
@@ -350,10 +422,9 @@ class _CcxtBase:
         lo: datetime,
         hi: datetime,
     ) -> Table[Any]:
-        shape = frames.ohlcv if kind is Kind.OHLCV else frames.open_interest_bars
         if lo >= hi:
             return Table.empty(kind)
-        return shape(rows, venue=self._venue, market=market, interval=step, lo=lo, hi=hi)
+        return _SHAPES[kind](rows, venue=self._venue, market=market, interval=step, lo=lo, hi=hi)
 
     # --- snapshots ----------------------------------------------------------------------
 
@@ -455,7 +526,8 @@ def _bars(step: Interval, start: datetime, end: datetime) -> int:
 
 
 class Ccxt(_CcxtBase):
-    """Blocking client over any ccxt exchange: OHLCV, open interest, funding, markets.
+    """Blocking client over any ccxt exchange: OHLCV, open interest, funding, long/short
+    ratios, liquidations, markets.
 
     Args:
         exchange: A ccxt exchange id (`"binanceusdm"`, `"bybit"`, ...) or your own configured
@@ -557,6 +629,48 @@ class Ccxt(_CcxtBase):
         """
         return self._transport.run(self._history(Kind.OPEN_INTEREST, symbol, interval, start, end))
 
+    def long_short_ratio_history(
+        self,
+        symbol: str,
+        *,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+    ) -> Table[LongShortRatioBar]:
+        """The venue's long/short ratio of `symbol` over `[start, end)`, one bar per period.
+
+        `ratio` is ccxt's `longShortRatio` (Binance: global accounts; Bybit: buy over sell
+        ratio; OKX: accounts), not one metric across venues. `long_pct` and `short_pct` are
+        filled only where the venue gives the shares (Binance, Bybit). Binance keeps ~30
+        days; ccxt's Bybit and Bitget methods take no bounds, so one call answers the newest
+        periods and a window reaching further back is cut, with a warning.
+
+        Raises:
+            UnsupportedError: For a venue or period without long/short history.
+            ValidationError: For an unknown symbol (naming close matches) or a bad window.
+        """
+        return self._transport.run(
+            self._history(Kind.LONG_SHORT_RATIO, symbol, interval, start, end)
+        )
+
+    def liquidations(
+        self, symbol: str, *, start: TimeInput, end: TimeInput | None = None
+    ) -> Table[LiquidationEvent]:
+        """Every liquidation of `symbol` the venue reports over `[start, end)`, oldest first.
+
+        `side` is the side of the liquidated position (`long`/`short`) on every venue (see
+        the provider docs for how each venue states it); `amount` is in base, `value` in the
+        quote currency; `event_id` is the venue's id, or one derived from the event (see
+        `LiquidationEvent`). Pages span an hour; a page the venue fills to its limit may not
+        hold every event of its hour, and says so in `warnings`.
+
+        Raises:
+            UnsupportedError: For a venue without REST liquidation history (Binance and
+                Bybit stream theirs), before any request.
+            ValidationError: For an unknown symbol (naming close matches) or a bad window.
+        """
+        return self._transport.run(self._history(Kind.LIQUIDATION_EVENTS, symbol, None, start, end))
+
     def open_interest(self, symbols: Symbols) -> Table[OpenInterestSnapshot]:
         """Current open interest of `symbols`: amount and value as the venue gives them.
 
@@ -657,6 +771,27 @@ class AsyncCcxt(_CcxtBase):
         """See `Ccxt.open_interest_history`."""
         return await self._transport.run(
             self._history(Kind.OPEN_INTEREST, symbol, interval, start, end)
+        )
+
+    async def long_short_ratio_history(
+        self,
+        symbol: str,
+        *,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+    ) -> Table[LongShortRatioBar]:
+        """See `Ccxt.long_short_ratio_history`."""
+        return await self._transport.run(
+            self._history(Kind.LONG_SHORT_RATIO, symbol, interval, start, end)
+        )
+
+    async def liquidations(
+        self, symbol: str, *, start: TimeInput, end: TimeInput | None = None
+    ) -> Table[LiquidationEvent]:
+        """See `Ccxt.liquidations`."""
+        return await self._transport.run(
+            self._history(Kind.LIQUIDATION_EVENTS, symbol, None, start, end)
         )
 
     async def open_interest(self, symbols: Symbols) -> Table[OpenInterestSnapshot]:

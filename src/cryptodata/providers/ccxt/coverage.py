@@ -4,7 +4,10 @@
 funding rate, built on the bulk one) counts as offered. Where a venue restricts a method
 beyond what ccxt declares, the restriction is listed here: Binance serves only ~30 days of
 open-interest history; OKX's open-interest history has 5m, 1h and 1d only; Bybit's 5m, 15m,
-30m, 1h, 4h and 1d.
+30m, 1h, 4h and 1d. Long/short ratio history: Binance keeps ~30 days; ccxt's Bybit method
+passes only `limit`, so only the newest 500 periods are in reach. Liquidation events come
+from `fetchLiquidations` where the adapter knows how the venue states the side (Gate, HTX,
+Bitfinex); Deribit's answers are bankruptcy settlements (no side, no price), not events.
 """
 
 from __future__ import annotations
@@ -19,12 +22,20 @@ from cryptodata.core.venues import normalize_venue
 
 from .endpoints import PROVIDER
 
-__all__ = ["NOT_IN_ADAPTER", "SNAPSHOTS", "coverage", "offers"]
+__all__ = ["LIQUIDATION_VENUES", "NOT_IN_ADAPTER", "SNAPSHOTS", "coverage", "offers"]
 
 SNAPSHOTS: Final = (Kind.OPEN_INTEREST_SNAPSHOT, Kind.FUNDING_RATE_SNAPSHOT)
 """Kinds a pipeline samples: each cycle fetches the current values."""
 
 NOT_IN_ADAPTER: Final = "the ccxt adapter does not fetch {kind} yet"
+LIQUIDATION_VENUES: Final = frozenset({"gateio", "huobi", "bitfinex"})
+"""Venues (canonical names) whose liquidation side `frames.liquidation_side` normalises."""
+_NOT_EVENTS: Final = {
+    "deribit": "ccxt's deribit fetchLiquidations answers bankruptcy settlements "
+    "(no side, no price), not liquidation events",
+}
+_STREAMED: Final = frozenset({"binance", "bybit", "okx"})
+"""Venues whose liquidations ccxt.pro streams (`watchLiquidations`), with no REST history."""
 
 _M5, _M15, _M30 = Interval.M5, Interval.M15, Interval.M30
 _H1, _H2, _H4, _H6, _H12, _D1 = (
@@ -43,6 +54,19 @@ _OI_INTERVALS: Final[dict[str, tuple[Interval, ...]]] = {
 """Open-interest history periods the venues take (ccxt rejects the others)."""
 _OI_DEPTH: Final = {"binance": timedelta(days=30)}
 """How far back the venue serves open-interest history."""
+
+_LSR_INTERVALS: Final[dict[str, tuple[Interval, ...]]] = {
+    "binance": (_M5, _M15, _M30, _H1, _H2, _H4, _H6, _H12, _D1),
+    "bybit": (_M5, _M15, _M30, _H1, _H4, _D1),
+    "okx": (_M5, _H1, _D1),
+    "bitget": (_M5, _M15, _M30, _H1, _H2, _H4, _H6, _H12, _D1),
+}
+"""Long/short ratio periods the venues take."""
+_LSR_DEPTH: Final = {"binance": timedelta(days=30)}
+"""How far back the venue serves long/short ratio history."""
+_LSR_NEWEST: Final = {"bybit": 499}
+"""Periods before the current one in reach where ccxt passes only `limit`: one page of the
+newest 500, the current period among them."""
 
 _FUNDING_INTERVALS: Final = (_H1, Interval.H4, Interval.H8)
 """Periods funding settlements may be asked at: the rows are the same, each says its own."""
@@ -67,13 +91,26 @@ def _family(exchange_id: str) -> str:
     return normalize_venue(exchange_id)
 
 
+def _retention(
+    intervals: tuple[Interval, ...], depth: timedelta | None, bars: int | None = None
+) -> tuple[tuple[Interval, int], ...]:
+    """`(interval, bars)` kept: `depth` of time, or a fixed count of the newest `bars`."""
+    if depth is not None:
+        return tuple((i, int(depth.total_seconds() // i.seconds)) for i in intervals)
+    if bars is not None:
+        return tuple((i, bars) for i in intervals)
+    return ()
+
+
 def coverage(exchange: Any) -> Coverage:
     """The coverage of a ccxt exchange instance (no I/O: ccxt's class attributes only).
 
     `ohlcv` at every timeframe ccxt maps that has a canonical name; `open_interest` history
     at the periods the venue takes (ccxt's timeframes where no restriction is documented),
-    with Binance's 30-day depth as retention; `funding_settlement`; current open interest and
-    funding rates (sampled by `watch`); `markets`. What the venue lacks is in `missing`.
+    with Binance's 30-day depth as retention; `funding_settlement`; `long_short_ratio` at
+    the periods the venue takes, with what is in reach as retention; current open interest
+    and funding rates (sampled by `watch`); `liquidation_events`; `markets`. What the venue
+    lacks is in `missing`.
     """
     exchange_id: str = exchange.id
     has = exchange.has
@@ -94,12 +131,7 @@ def coverage(exchange: Any) -> Coverage:
         lacks(Kind.OHLCV, "fetchOHLCV")
     if offers(has, "fetchOpenInterestHistory"):
         intervals = _OI_INTERVALS.get(venue, timeframes)
-        depth = _OI_DEPTH.get(venue)
-        retention = (
-            ()
-            if depth is None
-            else tuple((i, int(depth.total_seconds() // i.seconds)) for i in intervals)
-        )
+        retention = _retention(intervals, _OI_DEPTH.get(venue))
         kinds.append(
             KindCoverage(
                 Kind.OPEN_INTEREST,
@@ -133,6 +165,33 @@ def coverage(exchange: Any) -> Coverage:
     else:
         lacks(Kind.FUNDING_RATE_SNAPSHOT, "fetchFundingRate", "fetchFundingRates")
     kinds.append(KindCoverage(Kind.MARKETS))
-    for kind in (Kind.LIQUIDATIONS, Kind.LONG_SHORT_RATIO):
-        missing.append((kind, NOT_IN_ADAPTER.format(kind=kind.value)))
+    if offers(has, "fetchLongShortRatioHistory") and venue in _LSR_INTERVALS:
+        intervals = _LSR_INTERVALS[venue]
+        kinds.append(
+            KindCoverage(
+                Kind.LONG_SHORT_RATIO,
+                intervals=intervals,
+                retention=_retention(intervals, _LSR_DEPTH.get(venue), _LSR_NEWEST.get(venue)),
+            )
+        )
+    else:
+        lacks(Kind.LONG_SHORT_RATIO, "fetchLongShortRatioHistory")
+    if offers(has, "fetchLiquidations") and venue in LIQUIDATION_VENUES:
+        # Events have no period: every canonical interval plans the same hourly pages.
+        kinds.append(
+            KindCoverage(Kind.LIQUIDATION_EVENTS, intervals=tuple(Interval), units=("base",))
+        )
+    elif venue in _NOT_EVENTS:
+        missing.append((Kind.LIQUIDATION_EVENTS, _NOT_EVENTS[venue]))
+    else:
+        streamed = " (only as a stream: ccxt.pro's watchLiquidations)" if venue in _STREAMED else ""
+        missing.append(
+            (Kind.LIQUIDATION_EVENTS, f"ccxt's {exchange_id} has no fetchLiquidations{streamed}")
+        )
+    missing.append(
+        (
+            Kind.LIQUIDATIONS,
+            "the ccxt adapter keeps liquidation events (liquidation_events), not bars",
+        )
+    )
     return Coverage(PROVIDER, tuple(kinds), venues=(venue,), missing=tuple(missing))

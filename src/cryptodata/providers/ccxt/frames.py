@@ -8,20 +8,27 @@ renames, filters to the half-open window and tags rows with their series columns
 - open interest comes as ccxt's `openInterestAmount` (`base`, or `contracts` on OKX and on
   inverse markets) and `openInterestValue` (`quote`), two series told apart by `unit`; a
   venue that gives one of them gives one series.
+- a liquidation's `amount` is ccxt's `baseValue` (contracts times contract size, `base`) and
+  its `value` ccxt's `quoteValue` (quote currency); its `side` is the liquidated position's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any, Final
 
 import polars as pl
 
+from cryptodata.core.errors import ResponseFormatError
 from cryptodata.core.intervals import Interval
 from cryptodata.core.records import (
     FundingRateSnapshot,
     FundingSettlement,
+    LiquidationEvent,
+    LongShortRatioBar,
     Market,
     OhlcvBar,
     OpenInterestBar,
@@ -31,11 +38,15 @@ from cryptodata.core.schema import Kind
 from cryptodata.core.table import Table
 from cryptodata.core.time import to_ms
 
-from .endpoints import PROVIDER
+from .endpoints import LIQUIDATIONS, PROVIDER
 
 __all__ = [
     "amount_unit",
+    "event_id",
     "funding_rates",
+    "liquidation_events",
+    "liquidation_side",
+    "long_short_ratios",
     "markets",
     "ohlcv",
     "open_interest_bars",
@@ -289,6 +300,185 @@ def settlements(
         period_hours=pl.lit(given, pl.Float64) if given is not None else spacing,
     )
     return Table.from_frame(Kind.FUNDING_SETTLEMENT, frame)
+
+
+_SHARES: Final = (("longAccount", "shortAccount"), ("buyRatio", "sellRatio"))
+"""Where the venue's raw row gives the long and short shares (fractions of 1): Binance's
+account ratio, Bybit's buy and sell ratio. Other venues give the ratio only."""
+
+
+def _percentages(info: object) -> tuple[float | None, float | None]:
+    """The long and short shares of a raw long/short row, in percent, where it gives them."""
+    if isinstance(info, Mapping):
+        for long, short in _SHARES:
+            if info.get(long) is not None and info.get(short) is not None:
+                return float(info[long]) * 100, float(info[short]) * 100
+    return None, None
+
+
+def long_short_ratios(
+    rows: list[dict[str, Any]],
+    *,
+    venue: str,
+    market: Mapping[str, Any],
+    interval: Interval,
+    lo: datetime,
+    hi: datetime,
+) -> Table[LongShortRatioBar]:
+    """ccxt `LongShortRatio` rows as `long_short_ratio` bars inside `[lo, hi)`.
+
+    `ratio` is ccxt's `longShortRatio`; `long_pct` and `short_pct` only where the venue's
+    raw row gives the shares (see `_SHARES`), else null.
+    """
+    shares = [_percentages(row.get("info")) for row in rows]
+    raw = pl.DataFrame(
+        {
+            "t": [row.get("timestamp") for row in rows],
+            "ratio": [row.get("longShortRatio") for row in rows],
+            "long_pct": [long for long, _ in shares],
+            "short_pct": [short for _, short in shares],
+        },
+        schema={
+            "t": pl.Int64,
+            "ratio": pl.Float64,
+            "long_pct": pl.Float64,
+            "short_pct": pl.Float64,
+        },
+    )
+    frame = _within(raw, lo, hi).with_columns(
+        **_series(venue, market["symbol"], market["base"]),
+        interval=pl.lit(interval.value),
+        ts=_ts("t"),
+    )
+    return Table.from_frame(Kind.LONG_SHORT_RATIO, frame)
+
+
+def _sign_side(amount: Any) -> str | None:
+    """`long` for a positive position size, `short` for a negative one."""
+    try:
+        size = float(amount)
+    except (TypeError, ValueError):
+        return None
+    return "long" if size > 0 else "short" if size < 0 else None
+
+
+def _gate_side(row: Mapping[str, Any]) -> str | None:
+    # ccxt's side is the sign of the liquidated position's size: `buy` for a long.
+    return {"buy": "long", "sell": "short"}.get(str(row.get("side")))
+
+
+def _htx_side(row: Mapping[str, Any]) -> str | None:
+    # Linear swaps name the position (`position_side`); the others give only the side of
+    # the liquidation order (`direction`, ccxt's side), which closes the opposite position.
+    info = row.get("info")
+    named = info.get("position_side") if isinstance(info, Mapping) else None
+    if named in ("long", "short"):
+        return str(named)
+    return {"sell": "long", "buy": "short"}.get(str(row.get("side")))
+
+
+def _bitfinex_side(row: Mapping[str, Any]) -> str | None:
+    # ccxt's side is Bitfinex's IS_MATCH flag, not a side; the raw row's AMOUNT (index 5)
+    # is the liquidated position's size, positive for a long.
+    info = row.get("info")
+    return _sign_side(info[5]) if isinstance(info, list) and len(info) > 5 else None
+
+
+_SIDES: Final[dict[str, Callable[[Mapping[str, Any]], str | None]]] = {
+    "gateio": _gate_side,
+    "huobi": _htx_side,
+    "bitfinex": _bitfinex_side,
+}
+"""How each venue states the side of a liquidation, read as the side of the position."""
+
+
+def liquidation_side(venue: str, row: Mapping[str, Any]) -> str | None:
+    """The side (`long`/`short`) of the position a ccxt `Liquidation` row liquidated.
+
+    Examples:
+        >>> liquidation_side("huobi", {"side": "sell", "info": {"direction": "sell"}})
+        'long'
+        >>> liquidation_side("bitfinex", {"side": "buy", "info": ["pos", 1, 2, None, "t", -8]})
+        'short'
+    """
+    side = _SIDES.get(venue)
+    return side(row) if side is not None else None
+
+
+_IDS: Final = {"huobi": ("id", "query_id"), "bitfinex": (1,)}
+"""Where the venue's raw row holds the event's id (HTX: by name; Bitfinex: the position id)."""
+
+
+def event_id(venue: str, info: Any) -> str:
+    """The venue's id of a liquidation, else a deterministic one derived from the raw row.
+
+    The derived id is the first 16 hex digits of the SHA-256 of the raw row as canonical
+    JSON (sorted keys, no spaces), so two different liquidations in one millisecond stay
+    apart and the same one always gets the same id.
+
+    Examples:
+        >>> event_id("huobi", {"id": "150153038758"})
+        '150153038758'
+        >>> event_id("gateio", {"time": 1696736132, "size": -165})
+        '856dc1e4a2424ef1'
+    """
+    for where in _IDS.get(venue, ()):
+        try:
+            found = info[where]
+        except (KeyError, IndexError, TypeError):
+            continue
+        if found is not None:
+            return str(found)
+    canonical = json.dumps(info, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def liquidation_events(
+    rows: list[dict[str, Any]],
+    *,
+    venue: str,
+    market: Mapping[str, Any],
+    lo: datetime,
+    hi: datetime,
+) -> Table[LiquidationEvent]:
+    """ccxt `Liquidation` rows as `liquidation_events` inside `[lo, hi)`.
+
+    `side` is the side of the liquidated position (see `liquidation_side`); `amount` is
+    ccxt's `baseValue` (contracts times contract size) in `base`; `value` its `quoteValue`.
+
+    Raises:
+        ResponseFormatError: For a row whose side the venue's answer does not state.
+    """
+    sides = [liquidation_side(venue, row) for row in rows]
+    if None in sides:
+        raise ResponseFormatError(
+            f"{venue} sent a liquidation whose position side is not stated",
+            provider=PROVIDER,
+            endpoint=LIQUIDATIONS,
+            body=str(rows[sides.index(None)].get("info"))[:200],
+        )
+    raw = pl.DataFrame(
+        {
+            "t": [row.get("timestamp") for row in rows],
+            "event_id": [event_id(venue, row.get("info")) for row in rows],
+            "side": sides,
+            "price": [row.get("price") for row in rows],
+            "amount": [row.get("baseValue") for row in rows],
+            "value": [row.get("quoteValue") for row in rows],
+        },
+        schema={
+            "t": pl.Int64,
+            "event_id": pl.String,
+            "side": pl.String,
+            "price": pl.Float64,
+            "amount": pl.Float64,
+            "value": pl.Float64,
+        },
+    )
+    frame = _within(raw, lo, hi).with_columns(
+        **_series(venue, market["symbol"], market["base"]), ts=_ts("t"), unit=pl.lit("base")
+    )
+    return Table.from_frame(Kind.LIQUIDATION_EVENTS, frame)
 
 
 _TYPES: Final = {"swap": "future", "future": "future", "spot": "spot", "option": "option"}
