@@ -7,25 +7,9 @@ from collections.abc import Iterator
 import pytest
 
 from cryptodata.core.clock import ManualClock
-from cryptodata.core.limiters import TokenBucketLimiter
 from cryptodata.providers.ccxt import Ccxt
 from fakes.ccxt import NOW, FakeVenue, exchange
-
-
-class RecordingLimiter(TokenBucketLimiter):
-    """A roomy bucket remembering every cost it was charged."""
-
-    def __init__(self, clock: ManualClock) -> None:
-        super().__init__(1_000, 1.0, clock=clock)
-        self.charged: list[int] = []
-
-    def acquire(self, cost: int = 1) -> None:
-        self.charged.append(cost)
-        super().acquire(cost)
-
-    async def aacquire(self, cost: int = 1) -> None:
-        self.charged.append(cost)
-        await super().aacquire(cost)
+from fakes.limiters import RecordingTokenBucket as RecordingLimiter
 
 
 @pytest.fixture
@@ -35,7 +19,8 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 def limiter(clock: ManualClock) -> RecordingLimiter:
-    return RecordingLimiter(clock)
+    # A roomy bucket: the tests count costs, not waits.
+    return RecordingLimiter(1_000, 1.0, clock=clock)
 
 
 @pytest.fixture(params=["binanceusdm", "bybit"])
