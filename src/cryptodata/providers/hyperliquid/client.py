@@ -47,6 +47,7 @@ from cryptodata.core.transport import (
     SyncTransport,
     Transport,
 )
+from cryptodata.core.windows import time_windows
 
 from . import endpoints as ep
 from .coverage import LIQUIDATIONS, SNAPSHOTS, coverage
@@ -649,12 +650,10 @@ def _bars(step: Interval, start: datetime, end: datetime) -> int:
 
 def _funding_windows(lo: datetime, hi: datetime) -> list[tuple[datetime, datetime, int]]:
     """`[lo, hi)` in windows of 480 hours, with the settlements each may hold (one an hour)."""
-    windows = []
-    while lo < hi:
-        last = hi if hi - lo <= _FUNDING_WINDOW else lo + _FUNDING_WINDOW
-        windows.append((lo, last, math.ceil((last - lo) / timedelta(hours=1))))
-        lo = last
-    return windows
+    return [
+        (first, last, math.ceil((last - first) / timedelta(hours=1)))
+        for first, last in time_windows(lo, hi, _FUNDING_WINDOW)
+    ]
 
 
 def _settlements(

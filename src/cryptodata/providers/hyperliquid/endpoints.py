@@ -73,14 +73,7 @@ def funding_weight(rows: int) -> int:
     return BASE_WEIGHT + math.ceil(rows / 20)
 
 
-def info(
-    kind: str,
-    *,
-    weight: int = BASE_WEIGHT,
-    label: str | None = None,
-    check: Any = None,
-    **fields: Any,
-) -> Request:
+def info(kind: str, *, weight: int = BASE_WEIGHT, **fields: Any) -> Request:
     """A `POST /info` request of `type` `kind` with the other body `fields`, charged `weight`.
 
     Its label names the type (`"info candleSnapshot"`), so errors and logs tell the calls apart.
@@ -94,8 +87,7 @@ def info(
         method="POST",
         json={"type": kind, **fields},
         cost=weight,
-        label=label or f"info {kind}",
-        check=check,
+        label=f"info {kind}",
     )
 
 

@@ -53,6 +53,11 @@ _CHANNELS: Final = {
     "asset_context": "activeAssetCtx",
     "positions": "clearinghouseState",
 }
+_CHANNEL_OF: Final = {
+    **{kind: channel for channel, kind in _CHANNELS.items()},
+    "activeSpotAssetCtx": "asset_context",
+}
+"""A Hyperliquid subscription `type` → our channel name (acks and errors echo the type)."""
 _SPELLINGS: Final = {"l2Book": "book", "activeAssetCtx": "asset_context"}
 _UTC_MS = pl.Datetime("ms", "UTC")
 _SIDES: Final = {"B": "buy", "A": "sell"}
@@ -301,16 +306,13 @@ def _interval(spelt: str) -> Interval:
 
 def _text_of(wanted: dict[str, Any]) -> str:
     """A subscription's text from the subscription object an ack or error echoes."""
-    kind = wanted["type"]
-    channel = {value: key for key, value in _CHANNELS.items()}.get(kind)
-    if kind == "activeSpotAssetCtx":
-        channel = "asset_context"
+    channel = _CHANNEL_OF.get(wanted["type"])
     if channel == "positions":
         return f"positions:{wanted['user']}"
     if channel == "candle":
         return f"candle:{wanted['coin']}:{wanted['interval']}"
     if channel is None:
-        raise KeyError(kind)
+        raise KeyError(wanted["type"])
     return f"{channel}:{wanted['coin']}"
 
 
