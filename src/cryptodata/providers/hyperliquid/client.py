@@ -51,7 +51,7 @@ from cryptodata.core.windows import time_windows
 
 from . import endpoints as ep
 from .coverage import LIQUIDATIONS, SNAPSHOTS, coverage
-from .frames import ohlcv
+from .frames import asset_contexts, ohlcv
 from .symbols import base_of, contract_size, size_unit, validate_address, validate_coin
 
 if TYPE_CHECKING:
@@ -425,25 +425,14 @@ class _HyperliquidBase:
 
         body = yield from self._post("spotMetaAndAssetCtxs" if spot else "metaAndAssetCtxs")
         universe, contexts = parse_contexts(body, spot=spot)
-        now = self._now()
         frame = pl.concat([universe, contexts], how="horizontal")
         if spot:
-            frame = frame.with_columns(
-                base=pl.coalesce("base", "coin"), funding_rate=None, premium=None, period_hours=None
-            )
+            frame = frame.with_columns(base=pl.coalesce("base", "coin"))
         else:
             frame = frame.filter(~pl.col("delisted")).with_columns(
-                base=pl.col("coin").map_elements(base_of, return_dtype=pl.String),
-                period_hours=pl.lit(1.0),
+                base=pl.col("coin").map_elements(base_of, return_dtype=pl.String)
             )
-        frame = frame.with_columns(
-            provider=pl.lit(ep.PROVIDER),
-            exchange=pl.lit(ep.VENUE),
-            symbol=pl.col("coin"),
-            ts=pl.lit(now).dt.cast_time_unit("ms"),
-            open_interest_usd=pl.col("open_interest") * pl.col("mark_price"),
-        )
-        return Table.from_frame(Kind.ASSET_CONTEXT, frame)
+        return asset_contexts(frame, spot=spot, ts=self._now())
 
     def _contexts_of(self, coins: list[str]) -> Flow[Table[AssetContext]]:
         contexts = _only(coins, (yield from self._contexts(False)).to_polars())

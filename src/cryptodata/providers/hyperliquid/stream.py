@@ -37,7 +37,7 @@ from cryptodata.core.table import Table
 
 from .coverage import INTERVALS
 from .endpoints import PROVIDER, VENUE, WS_CONNECTIONS_PER_MINUTE
-from .frames import ohlcv
+from .frames import asset_contexts, ohlcv
 from .symbols import base_of, size_unit, validate_address, validate_coin
 
 __all__ = ["MAX_USERS", "HyperliquidAdapter"]
@@ -248,18 +248,11 @@ class HyperliquidAdapter:
         from .parse import parse_context
 
         coin = data["coin"]
-        contexts = parse_context(msgspec.json.encode(data["ctx"]))
-        spot = coin.startswith("@")
-        frame = contexts.with_columns(
-            provider=pl.lit(PROVIDER),
-            exchange=pl.lit(VENUE),
-            symbol=pl.lit(coin),
-            base=pl.lit(coin if spot else base_of(coin)),
-            ts=pl.lit(datetime.fromtimestamp(self._clock.time(), UTC)).dt.cast_time_unit("ms"),
-            open_interest_usd=pl.col("open_interest") * pl.col("mark_price"),
-            period_hours=pl.lit(None if spot else 1.0, pl.Float64),
+        contexts = parse_context(msgspec.json.encode(data["ctx"])).with_columns(
+            coin=pl.lit(coin), base=pl.lit(base_of(coin))
         )
-        table = Table.from_frame(Kind.ASSET_CONTEXT, frame)
+        now = datetime.fromtimestamp(self._clock.time(), UTC)
+        table = asset_contexts(contexts, spot=coin.startswith("@"), ts=now)
         return [Payload(self.subscription(f"asset_context:{coin}"), table)]
 
     def _clearinghouse(self, data: Any) -> list[Incoming]:
