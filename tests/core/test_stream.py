@@ -15,7 +15,7 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Coroutine, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 from typing import Any, TypeVar
@@ -29,6 +29,7 @@ from cryptodata.core._stream_buffer import Buffer
 from cryptodata.core.clock import ManualClock
 from cryptodata.core.errors import MissingDependencyError, TransportError, ValidationError
 from cryptodata.core.limiters import SlidingWindowLimiter
+from cryptodata.core.links import WebsocketLink, open_websocket
 from cryptodata.core.retry import RetryPolicy
 from cryptodata.core.schema import Kind
 from cryptodata.core.stream import (
@@ -105,6 +106,9 @@ class CandleAdapter:
         self.ping_after = ping_after
         self.backfill_rows = backfill
         self.backfills: list[tuple[Subscription, datetime, datetime]] = []
+
+    def connect(self, open_timeout: float) -> Awaitable[WebsocketLink]:
+        return open_websocket(self.url, open_timeout)
 
     def subscription(self, text: str) -> Subscription:
         parts = text.split(":")

@@ -1,15 +1,15 @@
 """Websocket streams: typed items from a venue's feed, across drops and slow consumers.
 
-A provider describes its websocket protocol once, as a `StreamAdapter`: the URL, how a
-subscription is spelled and sent, the ping, how one frame reads, how a missed span is
-back-filled. `Stream` does the rest, the same for every provider: it connects, subscribes,
+A provider describes its websocket protocol once, as a `StreamAdapter`: the URL, how to
+connect (a `Link`, most often one websocket), how a subscription is spelled and sent, the
+ping, how one frame reads, how a missed span is back-filled. `Stream` does the rest, the same for every provider: it connects, subscribes,
 pings after silence, reconnects when the venue goes quiet or drops the connection (with
 capped exponential backoff, under the venue's cap on new connections), resubscribes,
 back-fills the missed span and hands the consumer typed items through a bounded buffer.
 `SyncStream` runs the same stream for blocking code and notebooks.
 
-Needs the `websockets` extra (`pip install 'cryptodata[websockets]'`), imported on first
-connection, so importing this module stays cheap.
+Websocket links need the `websockets` extra (`pip install 'cryptodata[websockets]'`),
+imported on first connection, so importing this module stays cheap.
 
 Examples:
     >>> async def show(adapter: StreamAdapter) -> None:  # doctest: +SKIP
@@ -28,7 +28,7 @@ import threading
 from collections.abc import Awaitable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Protocol, Self, TypeAlias
+from typing import Any, Protocol, Self, TypeAlias, TypeVar
 from urllib.parse import urlsplit
 
 import attrs
@@ -36,19 +36,11 @@ import attrs
 from ._checks import MAX_TIMEOUT, count, finite
 from ._stream_buffer import Buffer, Overflow
 from .clock import Clock, SystemClock
-from .errors import (
-    CryptoDataError,
-    MissingDependencyError,
-    TransportError,
-    ValidationError,
-    excerpt,
-)
+from .errors import CryptoDataError, TransportError, ValidationError, excerpt
 from .limiters import RateLimiter, SlidingWindowLimiter
+from .links import Link, LinkError
 from .retry import MAX_ATTEMPTS, RetryPolicy
 from .table import Table
-
-if TYPE_CHECKING:
-    from websockets.asyncio.client import ClientConnection
 
 __all__ = [
     "Ack",
@@ -79,6 +71,7 @@ _RETRY = RetryPolicy(max_attempts=MAX_ATTEMPTS, backoff_base=0.5, backoff_max=30
 """Reconnect budget: 100 attempts, at most 30 s apart, ride out most of an hour's outage."""
 
 _EXCERPT_CHARS = 200
+FrameT = TypeVar("FrameT")
 _OVERFLOWS: tuple[Overflow, ...] = ("drop_oldest", "block")
 
 
@@ -254,11 +247,12 @@ StreamItem: TypeAlias = Data | Connected | Reconnected | Disconnected | Subscrib
 """One item a stream yields."""
 
 
-class StreamAdapter(Protocol):
+class StreamAdapter(Protocol[FrameT]):
     """A venue's websocket protocol: everything `Stream` needs from a provider.
 
-    The adapter is sans-I/O (it builds and reads text; the stream owns the socket), except
-    `backfill`, which fetches a missed span through the provider's REST client.
+    The adapter is sans-I/O (it builds and reads frames; the stream owns the link it opens
+    with `connect`), except `backfill`, which fetches a missed span through the provider's
+    REST client. `FrameT` is what its link receives: text or bytes for a websocket.
     """
 
     @property
@@ -279,6 +273,16 @@ class StreamAdapter(Protocol):
     @property
     def connections_per_minute(self) -> int:
         """The venue's cap on new connections per minute (the default limiter's budget)."""
+        ...
+
+    def connect(self, open_timeout: float) -> Awaitable[Link[FrameT]]:
+        """Open a link to the venue within `open_timeout` seconds.
+
+        Most adapters return `open_websocket(self.url, open_timeout)`.
+
+        Raises:
+            LinkError: If it cannot be opened (the stream backs off and tries again).
+        """
         ...
 
     def subscription(self, text: str) -> Subscription:
@@ -306,7 +310,7 @@ class StreamAdapter(Protocol):
         """The application-level ping frame, or `None` if the venue has none."""
         ...
 
-    def read(self, frame: str | bytes) -> Sequence[Incoming]:
+    def read(self, frame: FrameT) -> Sequence[Incoming]:
         """Read one frame into zero or more events.
 
         Return `Malformed` for a frame that breaks the protocol; an exception raised here is
@@ -362,7 +366,8 @@ class Stream:
       `Subscribed` or `Refused` answer each subscription, again after every reconnect; a
       refused one is not sent again.
     - **Reconnects.** Every connection attempt first takes one unit from `limiter`, so a
-      reconnect loop stays under the venue's cap. The first attempt after a drop is at once;
+      reconnect loop stays under the venue's cap. An attempt opens the adapter's link and
+      sends the subscriptions; it has worked once the link is `ready`. The first attempt after a drop is at once;
       each failed one waits `retry.backoff` (capped exponential, jittered) on `clock`. After
       `retry.max_attempts` failures in a row the stream raises `TransportError`.
     - **Heartbeat and watchdog.** After the adapter's `ping_after` seconds without a
@@ -398,7 +403,8 @@ class Stream:
             the adapter's `ping_after`; twice it by default.
         queue_size: Most items waiting for the consumer, at least 1.
         overflow: `"drop_oldest"` (the default) or `"block"`.
-        open_timeout: Seconds one connection attempt may take.
+        open_timeout: Seconds one connection attempt may take to open, and again to be
+            ready.
         seed: Seed of the backoff jitter, for reproducible runs.
 
     Raises:
@@ -413,7 +419,7 @@ class Stream:
 
     def __init__(
         self,
-        adapter: StreamAdapter,
+        adapter: StreamAdapter[Any],
         subscriptions: Iterable[str],
         *,
         sink: TableWriter | None = None,
@@ -491,7 +497,6 @@ class Stream:
     def _start(self) -> None:
         if self._task is not None or self._closed:
             return
-        _require_websockets()
         self._task = asyncio.get_running_loop().create_task(
             self._produce(), name=f"cryptodata-stream-{self.adapter.provider}"
         )
@@ -508,7 +513,7 @@ class Stream:
     async def _run(self) -> None:
         dropped_at: float | None = None  # when the last message before a drop came
         while True:
-            connection, attempt = await self._open()
+            link, attempt = await self._open()
             try:
                 opened = self._last_seen = self._clock.time()
                 if dropped_at is None:
@@ -517,28 +522,21 @@ class Stream:
                     self.stats.reconnects += 1
                     missed = _utc(dropped_at), _utc(opened)
                     await self._emit(Reconnected(_utc(opened), *missed, attempt))
-                reason = await self._session(connection, dropped_at, opened)
+                reason = await self._session(link, dropped_at, opened)
             finally:
-                await connection.close()
+                await link.close()
             dropped_at = self._last_seen
             await self._emit(Disconnected(reason, _utc(self._clock.time())))
 
-    async def _open(self) -> tuple[ClientConnection, int]:
-        from websockets.asyncio.client import connect
-        from websockets.exceptions import WebSocketException
-
+    async def _open(self) -> tuple[Link[Any], int]:
         failure: Exception | None = None
         for attempt in range(1, self._retry.max_attempts + 1):
             if attempt > 1:
                 await self._clock.asleep(self._retry.backoff(attempt - 1, self._rng))
             await self._limiter.aacquire(1)
             try:
-                # Pings are the venue's application-level ones (`ping_message`), not
-                # websocket control frames, which some venues ignore.
-                connection = await connect(
-                    self.adapter.url, ping_interval=None, open_timeout=self._open_timeout
-                )
-            except (OSError, TimeoutError, WebSocketException) as exc:
+                link = await self._subscribed()
+            except LinkError as exc:
                 failure = exc
                 _log.warning(
                     "%s stream: connection attempt %d failed: %s",
@@ -547,30 +545,40 @@ class Stream:
                     exc,
                 )
             else:
-                return connection, attempt
+                return link, attempt
         raise TransportError(
             f"no connection after {self._retry.max_attempts} attempts (last: {failure})",
             provider=self.adapter.provider,
             endpoint=self.adapter.url.split("?", 1)[0],
         )
 
-    async def _session(
-        self, connection: ClientConnection, dropped_at: float | None, opened: float
-    ) -> str:
-        """Subscribe, back-fill the span a drop missed, read until the connection ends."""
-        from websockets.exceptions import ConnectionClosed
-
+    async def _subscribed(self) -> Link[Any]:
+        """A link open, the subscriptions sent and live; its failures are `LinkError`s."""
+        link = await self.adapter.connect(self._open_timeout)
         try:
             for subscription in self.subscriptions:
                 if subscription not in self._refused:
-                    await connection.send(self.adapter.subscribe_message(subscription))
+                    await link.send(self.adapter.subscribe_message(subscription))
+            async with asyncio.timeout(self._open_timeout):
+                await link.ready()
+        except TimeoutError:
+            await link.close()
+            raise LinkError(f"not ready after {self._open_timeout:g} s") from None
+        except BaseException:
+            await link.close()
+            raise
+        return link
+
+    async def _session(self, link: Link[Any], dropped_at: float | None, opened: float) -> str:
+        """Back-fill the span a drop missed, then read until the link ends."""
+        try:
             if dropped_at is not None:
                 await self._backfill(_utc(dropped_at), _utc(opened))
-            return await self._read(connection)
-        except ConnectionClosed as exc:
-            return f"connection closed: {exc}"
+            return await self._read(link)
+        except LinkError as exc:
+            return str(exc)
 
-    async def _read(self, connection: ClientConnection) -> str:
+    async def _read(self, link: Link[Any]) -> str:
         ping = self.adapter.ping_message()
         ping_after = self.adapter.ping_after
         waits = (self._silence,) if ping is None else (ping_after, self._silence - ping_after)
@@ -580,16 +588,16 @@ class Stream:
             # A busy feed is never silent, yet venues (Hyperliquid) close a connection that
             # sends them nothing for a minute: ping every `ping_after` seconds regardless.
             if ping is not None and loop.time() - pinged >= ping_after:
-                await connection.send(ping)
+                await link.send(ping)
                 pinged = loop.time()
-            frame = await _receive(connection, waits, ping)
+            frame = await _receive(link, waits, ping)
             if frame is None:
                 return f"nothing received for {self._silence:g} s"
             self._last_seen = self._clock.time()
             self.stats.messages += 1
             await self._handle(frame)
 
-    async def _handle(self, frame: str | bytes) -> None:
+    async def _handle(self, frame: object) -> None:
         try:
             events = self.adapter.read(frame)
         except Exception as exc:  # an adapter's bug on one odd frame costs the frame only
@@ -608,7 +616,9 @@ class Stream:
                     "%s stream skipped a malformed frame (%s): %s",
                     self.adapter.provider,
                     event.reason,
-                    excerpt(frame, _EXCERPT_CHARS),
+                    excerpt(
+                        frame if isinstance(frame, str | bytes) else repr(frame), _EXCERPT_CHARS
+                    ),
                 )
             # A Pong only proves the connection alive, which its arrival already recorded.
 
@@ -733,22 +743,20 @@ class SyncStream:
         return self._loop
 
 
-async def _receive(
-    connection: ClientConnection, waits: Sequence[float], ping: str | None
-) -> str | bytes | None:
+async def _receive(link: Link[Any], waits: Sequence[float], ping: str | None) -> object:
     """The next frame, pinging between the waits; `None` if all of them pass in silence."""
     for number, wait in enumerate(waits):
         if number and ping is not None:
-            await connection.send(ping)
+            await link.send(ping)
         try:
             async with asyncio.timeout(wait):
-                return await connection.recv()
+                return await link.recv()
         except TimeoutError:
             continue
     return None
 
 
-def _check_url(adapter: StreamAdapter) -> None:
+def _check_url(adapter: StreamAdapter[Any]) -> None:
     parts = urlsplit(adapter.url)
     if parts.scheme not in ("ws", "wss") or not parts.hostname:
         raise ValidationError(
@@ -757,7 +765,7 @@ def _check_url(adapter: StreamAdapter) -> None:
         )
 
 
-def _subscriptions(adapter: StreamAdapter, texts: Iterable[str]) -> tuple[Subscription, ...]:
+def _subscriptions(adapter: StreamAdapter[Any], texts: Iterable[str]) -> tuple[Subscription, ...]:
     listed = [texts] if isinstance(texts, str) else list(texts)
     if wrong := [text for text in listed if not isinstance(text, str)]:
         raise ValidationError(
@@ -770,7 +778,7 @@ def _subscriptions(adapter: StreamAdapter, texts: Iterable[str]) -> tuple[Subscr
     return parsed
 
 
-def _silence(adapter: StreamAdapter, silence: float | None) -> float:
+def _silence(adapter: StreamAdapter[Any], silence: float | None) -> float:
     ping_after = finite(
         f"{adapter.provider} ping_after", adapter.ping_after, above=0, unit="seconds"
     )
@@ -784,13 +792,6 @@ def _overflow(overflow: str) -> Overflow:
         if overflow == policy:
             return policy
     raise ValidationError(f"overflow must be 'drop_oldest' or 'block', got {overflow!r}")
-
-
-def _require_websockets() -> None:
-    try:
-        import websockets.asyncio.client  # noqa: F401 (imported to fail early, with advice)
-    except ImportError:
-        raise MissingDependencyError("Stream", package="websockets", extra="websockets") from None
 
 
 def _utc(seconds: float) -> datetime:

@@ -31,6 +31,7 @@ import polars as pl
 from cryptodata.core.clock import Clock
 from cryptodata.core.errors import CryptoDataError, ValidationError
 from cryptodata.core.intervals import Interval
+from cryptodata.core.links import WebsocketLink, open_websocket
 from cryptodata.core.schema import Kind
 from cryptodata.core.stream import Ack, Incoming, Malformed, Payload, Pong, Refusal, Subscription
 from cryptodata.core.table import Table
@@ -95,6 +96,10 @@ class HyperliquidAdapter:
         self._changes_only = positions_changes_only
         self._forming: dict[Subscription, pl.DataFrame] = {}
         self._positions: dict[str, pl.DataFrame] = {}
+
+    def connect(self, open_timeout: float) -> Awaitable[WebsocketLink]:
+        """One websocket to `url`."""
+        return open_websocket(self.url, open_timeout)
 
     def subscription(self, text: str) -> Subscription:
         """`text` parsed and checked: channel, coin (or address) and, for candles, interval.
