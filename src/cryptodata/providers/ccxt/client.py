@@ -15,9 +15,10 @@ table, never a silent gap.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from cryptodata.core._args import names, text
 from cryptodata.core._checks import finite
@@ -53,8 +54,12 @@ from . import endpoints as ep
 from . import frames
 from .coverage import SNAPSHOTS, coverage, offers
 
-# `.sender` (ccxt's boundary) is imported when a client is built, and `difflib` when a symbol
-# is misspelt: naming the client classes loads neither.
+if TYPE_CHECKING:
+    from cryptodata.core.stream import Overflow, Stream, SyncStream, TableWriter
+
+# `.sender` (ccxt's boundary) is imported when a client is built, `difflib` when a symbol is
+# misspelt, `.stream` and the streaming layer by the stream methods: naming the client
+# classes loads none of them.
 
 __all__ = ["AsyncCcxt", "Ccxt"]
 
@@ -136,6 +141,7 @@ class _CcxtBase:
                 f"exchange must be a ccxt exchange id or instance, got {type(exchange).__name__}"
             )
         self._exchange = instance
+        self._config = dict(config or {})
         self._clock: Clock = clock or SystemClock()
         self._limiter = limiter or _default_limiter(instance, self._clock)
         self._secrets = install_budget(instance, self._limiter)
@@ -492,6 +498,79 @@ class _CcxtBase:
         (symbol,) = step.symbols
         return self._history(step.kind, symbol, step.interval, step.start, step.end)
 
+    # --- streams ------------------------------------------------------------------------
+
+    def _stream_markets(self, symbols: list[str]) -> Flow[Mapping[str, Any]]:
+        """ccxt's markets, loaded through the budget, once every symbol is checked in them."""
+        for symbol in symbols:
+            yield from self._market(symbol)
+        catalogue = yield from self._catalogue()
+        return catalogue
+
+    def _stream(
+        self,
+        channel: str,
+        symbols: Symbols,
+        interval: IntervalInput | None,
+        *,
+        pro: Any,
+        markets: Callable[[list[str]], Awaitable[Mapping[str, Any]]],
+        history: Callable[[Kind, str, Interval, datetime, datetime], Awaitable[Table[Any]]],
+        sink: TableWriter | None,
+        queue_size: int,
+        overflow: Overflow,
+        silence: float | None,
+    ) -> Stream:
+        """A `Stream` of `channel` for `symbols` over ccxt.pro (see `stream` in this package)."""
+        from cryptodata.core.stream import Stream
+
+        from .sender import build_stream_exchange, install_budget, is_stream_exchange
+        from .stream import CONNECTIONS_PER_MINUTE, CcxtAdapter
+
+        wanted = _symbols(symbols)
+        suffix = "" if interval is None else f":{self._coverage.interval(interval).value}"
+        exchange_id = str(self._exchange.id)
+        if pro is not None and not is_stream_exchange(pro, exchange_id):
+            raise ValidationError(f"pro= must be a ccxt.pro instance of {exchange_id}")
+
+        def exchange() -> tuple[Any, bool]:
+            if pro is not None:
+                return pro, False
+            made = build_stream_exchange(self._exchange, self._config)
+            # What ccxt.pro asks by REST (a listen key, markets) is charged to the budget.
+            install_budget(made, self._limiter)
+            return made, True
+
+        backfilled = frozenset(
+            kind for kind in (Kind.OHLCV, Kind.LIQUIDATION_EVENTS) if self._coverage.supports(kind)
+        )
+        adapter = CcxtAdapter(
+            exchange,
+            venue=self._venue,
+            market_type=_market_type(wanted[0]),
+            markets=markets,
+            history=history,
+            backfilled=backfilled,
+            connections_per_minute=CONNECTIONS_PER_MINUTE.get(self._venue, 30),
+        )
+        return Stream(
+            adapter,
+            [f"{channel}:{symbol}{suffix}" for symbol in wanted],
+            sink=sink,
+            clock=self._clock,
+            silence=silence,
+            queue_size=queue_size,
+            overflow=overflow,
+        )
+
+    def _history_of(
+        self, kind: Kind, symbol: str, step: Interval, start: datetime, end: datetime
+    ) -> Flow[Table[Any]]:
+        """A stream's back-fill: `kind` rows of `symbol` over `[start, end)`."""
+        return self._history(
+            kind, symbol, None if kind is Kind.LIQUIDATION_EVENTS else step, start, end
+        )
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._exchange.id!r}, limiter={self._limiter!r})"
 
@@ -683,6 +762,115 @@ class Ccxt(_CcxtBase):
         """The funding rate accruing now for `symbols`, with its period where it is known."""
         return self._transport.run(self._snapshot(Kind.FUNDING_RATE_SNAPSHOT, symbols))
 
+    def stream_liquidations(
+        self,
+        symbols: Symbols,
+        *,
+        sink: TableWriter | None = None,
+        queue_size: int = 1000,
+        overflow: Overflow = "drop_oldest",
+        silence: float | None = None,
+        pro: Any = None,
+    ) -> SyncStream:
+        """A blocking iterator over the venue's liquidations, streamed by ccxt.pro.
+
+        Each `Data` item holds `liquidation_events` rows as `liquidations` returns them
+        (`side` = the liquidated position's); where the venue's stream is a sample
+        (Binance: at most one per symbol per second) every table's `warnings` says so.
+        The stream runs on a thread of its own, so it also works in a notebook; close it
+        (or use `with`) to stop it. See `AsyncCcxt.stream_liquidations` for the arguments.
+
+        Raises:
+            ValidationError: For a symbol the venue does not list (markets are loaded
+                through the budget first), or a bad setting.
+            UnsupportedError: If ccxt.pro does not stream the venue's liquidations.
+
+        Examples:
+            >>> with Ccxt("bybit").stream_liquidations(["BTC/USDT:USDT"]) as feed:  # doctest: +SKIP
+            ...     for item in feed:
+            ...         print(item)
+        """
+        return self._sync_stream(
+            "liquidations", symbols, None, pro, sink, queue_size, overflow, silence
+        )
+
+    def stream_trades(
+        self,
+        symbols: Symbols,
+        *,
+        sink: TableWriter | None = None,
+        queue_size: int = 1000,
+        overflow: Overflow = "drop_oldest",
+        silence: float | None = None,
+        pro: Any = None,
+    ) -> SyncStream:
+        """A blocking iterator over the venue's public trades (`trades` rows), by ccxt.pro.
+
+        See `stream_liquidations`; `side` is the taker's, `amount` in the market's size unit.
+        """
+        return self._sync_stream("trades", symbols, None, pro, sink, queue_size, overflow, silence)
+
+    def stream_ohlcv(
+        self,
+        symbols: Symbols,
+        *,
+        interval: IntervalInput,
+        sink: TableWriter | None = None,
+        queue_size: int = 1000,
+        overflow: Overflow = "drop_oldest",
+        silence: float | None = None,
+        pro: Any = None,
+    ) -> SyncStream:
+        """A blocking iterator over the venue's candles (`ohlcv` rows), by ccxt.pro.
+
+        Only closed bars are emitted: the forming bar is held until a later one shows it
+        closed. After a reconnect the missed bars come by REST (`backfill=True`). See
+        `stream_liquidations` for the rest.
+        """
+        return self._sync_stream(
+            "ohlcv", symbols, interval, pro, sink, queue_size, overflow, silence
+        )
+
+    def _sync_stream(
+        self,
+        channel: str,
+        symbols: Symbols,
+        interval: IntervalInput | None,
+        pro: Any,
+        sink: TableWriter | None,
+        queue_size: int,
+        overflow: Overflow,
+        silence: float | None,
+    ) -> SyncStream:
+        from cryptodata.core.stream import SyncStream
+
+        # Blocking code may load the markets now: a bad symbol fails here, not in the feed.
+        catalogue = self._transport.run(self._stream_markets(_symbols(symbols)))
+
+        async def markets(_: list[str]) -> Mapping[str, Any]:
+            return catalogue
+
+        def history(
+            kind: Kind, symbol: str, step: Interval, start: datetime, end: datetime
+        ) -> Awaitable[Table[Any]]:
+            return asyncio.to_thread(
+                self._transport.run, self._history_of(kind, symbol, step, start, end)
+            )
+
+        stream = self._stream(
+            channel,
+            symbols,
+            interval,
+            pro=pro,
+            markets=markets,
+            history=history,
+            sink=sink,
+            queue_size=queue_size,
+            overflow=overflow,
+            silence=silence,
+        )
+        return SyncStream(stream)
+
     def series(self, kind: Kind | str, symbols: Symbols, *, interval: IntervalInput) -> SeriesIds:
         """The series-key columns each symbol's rows carry (open interest: the amount's unit)."""
         return self._transport.run(self._series(kind, symbols, interval))
@@ -801,6 +989,113 @@ class AsyncCcxt(_CcxtBase):
     async def funding_rate(self, symbols: Symbols) -> Table[FundingRateSnapshot]:
         """See `Ccxt.funding_rate`."""
         return await self._transport.run(self._snapshot(Kind.FUNDING_RATE_SNAPSHOT, symbols))
+
+    def stream_liquidations(
+        self,
+        symbols: Symbols,
+        *,
+        sink: TableWriter | None = None,
+        queue_size: int = 1000,
+        overflow: Overflow = "drop_oldest",
+        silence: float | None = None,
+        pro: Any = None,
+    ) -> Stream:
+        """The venue's liquidations, streamed by ccxt.pro: an async iterator of stream items.
+
+        Each `Data` item holds `liquidation_events` rows as `liquidations` returns them
+        (`side` = the liquidated position's); where the venue's stream is a sample
+        (Binance: at most one per symbol per second) every table's `warnings` says so. The
+        venue's bulk method serves all symbols where ccxt has one. ccxt.pro keeps the
+        websockets alive; the stream reconnects when ccxt loses them (`Disconnected`,
+        `Reconnected`) and back-fills the missed span where the venue has REST history.
+
+        Args:
+            symbols: ccxt unified symbols, e.g. `["BTC/USDT:USDT", "ETH/USDT:USDT"]`.
+            sink: Where every data table is also written.
+            queue_size: Most items waiting for the consumer.
+            overflow: `"drop_oldest"` or `"block"` (see `Stream`).
+            silence: Seconds without any push after which the stream reconnects (30
+                minutes by default: ccxt watches the connection itself).
+            pro: Your own ccxt.pro instance of the venue (proxies, URLs), used as is and
+                left open; by default one is made per connection from the exchange id and
+                the client's `config` (sandbox mode kept), charged to the client's budget.
+
+        Raises:
+            ValidationError: For a bad setting at once, or (from the first item) a symbol
+                the venue does not list: markets load through the budget before the
+                first connection.
+            UnsupportedError: If ccxt.pro does not stream the venue's liquidations.
+
+        Examples:
+            >>> async with AsyncCcxt("bybit") as by:                          # doctest: +SKIP
+            ...     async with by.stream_liquidations(["BTC/USDT:USDT"]) as feed:
+            ...         async for item in feed:
+            ...             print(item)
+        """
+        return self._async_stream(
+            "liquidations", symbols, None, pro, sink, queue_size, overflow, silence
+        )
+
+    def stream_trades(
+        self,
+        symbols: Symbols,
+        *,
+        sink: TableWriter | None = None,
+        queue_size: int = 1000,
+        overflow: Overflow = "drop_oldest",
+        silence: float | None = None,
+        pro: Any = None,
+    ) -> Stream:
+        """The venue's public trades (`trades` rows), by ccxt.pro; see `stream_liquidations`."""
+        return self._async_stream("trades", symbols, None, pro, sink, queue_size, overflow, silence)
+
+    def stream_ohlcv(
+        self,
+        symbols: Symbols,
+        *,
+        interval: IntervalInput,
+        sink: TableWriter | None = None,
+        queue_size: int = 1000,
+        overflow: Overflow = "drop_oldest",
+        silence: float | None = None,
+        pro: Any = None,
+    ) -> Stream:
+        """The venue's closed candles (`ohlcv` rows), by ccxt.pro; see `Ccxt.stream_ohlcv`."""
+        return self._async_stream(
+            "ohlcv", symbols, interval, pro, sink, queue_size, overflow, silence
+        )
+
+    def _async_stream(
+        self,
+        channel: str,
+        symbols: Symbols,
+        interval: IntervalInput | None,
+        pro: Any,
+        sink: TableWriter | None,
+        queue_size: int,
+        overflow: Overflow,
+        silence: float | None,
+    ) -> Stream:
+        def markets(wanted: list[str]) -> Awaitable[Mapping[str, Any]]:
+            return self._transport.run(self._stream_markets(wanted))
+
+        def history(
+            kind: Kind, symbol: str, step: Interval, start: datetime, end: datetime
+        ) -> Awaitable[Table[Any]]:
+            return self._transport.run(self._history_of(kind, symbol, step, start, end))
+
+        return self._stream(
+            channel,
+            symbols,
+            interval,
+            pro=pro,
+            markets=markets,
+            history=history,
+            sink=sink,
+            queue_size=queue_size,
+            overflow=overflow,
+            silence=silence,
+        )
 
     async def series(
         self, kind: Kind | str, symbols: Symbols, *, interval: IntervalInput

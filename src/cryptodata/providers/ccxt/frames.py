@@ -9,7 +9,10 @@ renames, filters to the half-open window and tags rows with their series columns
   inverse markets) and `openInterestValue` (`quote`), two series told apart by `unit`; a
   venue that gives one of them gives one series.
 - a liquidation's `amount` is ccxt's `baseValue` (contracts times contract size, `base`) and
-  its `value` ccxt's `quoteValue` (quote currency); its `side` is the liquidated position's.
+  its `value` ccxt's `quoteValue` (quote currency); ccxt.pro leaves both empty, so they are
+  worked out from the contracts the same way (for inverse contracts, whose size is in the
+  quote, the value first); its `side` is the liquidated position's;
+- a trade's `amount` is in the market's size unit (`volume_unit`), as candle volume.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from cryptodata.core.records import (
     OhlcvBar,
     OpenInterestBar,
     OpenInterestSnapshot,
+    Trade,
 )
 from cryptodata.core.schema import Kind
 from cryptodata.core.table import Table
@@ -53,6 +57,7 @@ __all__ = [
     "open_interests",
     "period_hours",
     "settlements",
+    "trades",
     "volume_unit",
 ]
 
@@ -102,7 +107,10 @@ def _series(venue: str, symbol: str, base: str) -> dict[str, pl.Expr]:
     }
 
 
-def _within(frame: pl.DataFrame, lo: datetime, hi: datetime) -> pl.DataFrame:
+def _within(frame: pl.DataFrame, lo: datetime | None, hi: datetime | None) -> pl.DataFrame:
+    """The rows inside `[lo, hi)`; all of them without bounds (a stream's)."""
+    if lo is None or hi is None:
+        return frame
     return frame.filter(pl.col("t").is_between(to_ms(lo), to_ms(hi), closed="left"))
 
 
@@ -112,10 +120,10 @@ def ohlcv(
     venue: str,
     market: Mapping[str, Any],
     interval: Interval,
-    lo: datetime,
-    hi: datetime,
+    lo: datetime | None = None,
+    hi: datetime | None = None,
 ) -> Table[OhlcvBar]:
-    """`[[ms, open, high, low, close, volume], ...]` as `ohlcv` rows inside `[lo, hi)`.
+    """`[[ms, open, high, low, close, volume], ...]` as `ohlcv` rows (inside `[lo, hi)`).
 
     Buy volume, trades and buy trades are null: ccxt's unified candle has none.
     """
@@ -384,10 +392,35 @@ def _bitfinex_side(row: Mapping[str, Any]) -> str | None:
     return _sign_side(info[5]) if isinstance(info, list) and len(info) > 5 else None
 
 
+def _order_side(row: Mapping[str, Any]) -> str | None:
+    # The side of the liquidation order, which closes the opposite position: a forced sell
+    # liquidates a long (Binance's force orders).
+    return {"sell": "long", "buy": "short"}.get(str(row.get("side")))
+
+
+def _position_side(row: Mapping[str, Any]) -> str | None:
+    # Bybit's liquidation stream states the position: "Buy" is a long liquidated.
+    return {"buy": "long", "sell": "short"}.get(str(row.get("side")))
+
+
+def _okx_side(row: Mapping[str, Any]) -> str | None:
+    # OKX names the position (`posSide`) in long/short mode; in net mode it says `net`
+    # and only the order's side tells.
+    info = row.get("info")
+    details = info.get("details") if isinstance(info, Mapping) else None
+    named = details[0].get("posSide") if isinstance(details, list) and details else None
+    if named in ("long", "short"):
+        return str(named)
+    return _order_side(row)
+
+
 _SIDES: Final[dict[str, Callable[[Mapping[str, Any]], str | None]]] = {
     "gateio": _gate_side,
     "huobi": _htx_side,
     "bitfinex": _bitfinex_side,
+    "binance": _order_side,
+    "bybit": _position_side,
+    "okx": _okx_side,
 }
 """How each venue states the side of a liquidation, read as the side of the position."""
 
@@ -433,38 +466,56 @@ def event_id(venue: str, info: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
+def _sizes(row: Mapping[str, Any], market: Mapping[str, Any]) -> tuple[Any, Any]:
+    """A liquidation's amount in base and value in quote: ccxt's, else from its contracts."""
+    amount, value = row.get("baseValue"), row.get("quoteValue")
+    contracts, price = row.get("contracts"), row.get("price")
+    size = market.get("contractSize") or 1
+    if amount is None and value is None and contracts is not None and price:
+        if market.get("inverse"):
+            value = float(contracts) * float(size)
+            amount = value / float(price)
+        else:
+            amount = float(contracts) * float(size)
+            value = amount * float(price)
+    return amount, value
+
+
 def liquidation_events(
     rows: list[dict[str, Any]],
     *,
     venue: str,
     market: Mapping[str, Any],
-    lo: datetime,
-    hi: datetime,
+    lo: datetime | None = None,
+    hi: datetime | None = None,
+    endpoint: str = LIQUIDATIONS,
 ) -> Table[LiquidationEvent]:
-    """ccxt `Liquidation` rows as `liquidation_events` inside `[lo, hi)`.
+    """ccxt `Liquidation` rows as `liquidation_events` (inside `[lo, hi)` when given).
 
     `side` is the side of the liquidated position (see `liquidation_side`); `amount` is
     ccxt's `baseValue` (contracts times contract size) in `base`; `value` its `quoteValue`.
 
     Raises:
-        ResponseFormatError: For a row whose side the venue's answer does not state.
+        ResponseFormatError: For a row whose side the venue's answer does not state (the
+            error names `endpoint`).
     """
     sides = [liquidation_side(venue, row) for row in rows]
     if None in sides:
         raise ResponseFormatError(
             f"{venue} sent a liquidation whose position side is not stated",
             provider=PROVIDER,
-            endpoint=LIQUIDATIONS,
+            endpoint=endpoint,
             body=str(rows[sides.index(None)].get("info"))[:200],
         )
+    sizes = [_sizes(row, market) for row in rows]
     raw = pl.DataFrame(
         {
             "t": [row.get("timestamp") for row in rows],
             "event_id": [event_id(venue, row.get("info")) for row in rows],
             "side": sides,
             "price": [row.get("price") for row in rows],
-            "amount": [row.get("baseValue") for row in rows],
-            "value": [row.get("quoteValue") for row in rows],
+            "amount": [amount for amount, _ in sizes],
+            "value": [value for _, value in sizes],
         },
         schema={
             "t": pl.Int64,
@@ -479,6 +530,38 @@ def liquidation_events(
         **_series(venue, market["symbol"], market["base"]), ts=_ts("t"), unit=pl.lit("base")
     )
     return Table.from_frame(Kind.LIQUIDATION_EVENTS, frame)
+
+
+def trades(rows: list[dict[str, Any]], *, venue: str, market: Mapping[str, Any]) -> Table[Trade]:
+    """ccxt `Trade` rows as `trades`: `side` the taker's, `amount` in the market's size unit.
+
+    A trade without the venue's id gets one derived from its raw row, as liquidations do
+    (`event_id`), so the key still tells trades in one millisecond apart.
+    """
+    frame = pl.DataFrame(
+        {
+            "t": [row.get("timestamp") for row in rows],
+            "trade_id": [
+                str(row["id"]) if row.get("id") is not None else event_id(venue, row.get("info"))
+                for row in rows
+            ],
+            "side": [row.get("side") for row in rows],
+            "price": [row.get("price") for row in rows],
+            "amount": [row.get("amount") for row in rows],
+        },
+        schema={
+            "t": pl.Int64,
+            "trade_id": pl.String,
+            "side": pl.String,
+            "price": pl.Float64,
+            "amount": pl.Float64,
+        },
+    ).with_columns(
+        **_series(venue, market["symbol"], market["base"]),
+        ts=_ts("t"),
+        unit=pl.lit(volume_unit(market)),
+    )
+    return Table.from_frame(Kind.TRADES, frame)
 
 
 _TYPES: Final = {"swap": "future", "future": "future", "spot": "spot", "option": "option"}

@@ -54,8 +54,10 @@ __all__ = [
     "AsyncCcxtSender",
     "CcxtSender",
     "build_exchange",
+    "build_stream_exchange",
     "install_budget",
     "is_exchange",
+    "is_stream_exchange",
     "map_error",
 ]
 
@@ -87,6 +89,34 @@ def build_exchange(exchange_id: str, config: Mapping[str, Any], *, asynchronous:
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise ValidationError(f"ccxt has no exchange {exchange_id!r}{hint}")
     return getattr(ccxt, exchange_id)(dict(config))
+
+
+def build_stream_exchange(exchange: Any, config: Mapping[str, Any]) -> Any:
+    """A ccxt.pro instance of `exchange`'s venue, for streams: built from its id with `config`
+    (the client's own), in sandbox mode where `exchange` is.
+
+    Raises:
+        UnsupportedError: If ccxt.pro does not stream the venue.
+    """
+    pro = importlib.import_module("ccxt.pro")
+    exchange_id = str(exchange.id)
+    if exchange_id not in pro.exchanges:
+        raise UnsupportedError(
+            f"ccxt.pro does not stream {exchange_id}", provider="ccxt", what="stream"
+        )
+    instance = getattr(pro, exchange_id)(dict(config))
+    if getattr(exchange, "isSandboxModeEnabled", False):
+        instance.set_sandbox_mode(True)
+    return instance
+
+
+def is_stream_exchange(value: object, exchange_id: str) -> bool:
+    """Whether `value` is a ccxt.pro instance of the venue `exchange_id`."""
+    return (
+        is_exchange(value)
+        and str(type(value).__module__).startswith("ccxt.pro")
+        and str(getattr(value, "id", "")) == exchange_id
+    )
 
 
 def is_exchange(value: object) -> bool:
