@@ -85,9 +85,9 @@ class WebsocketServer:
         self._thread.join()
         self._loop.close()
 
-    def push(self, frame: str) -> None:
-        """Send `frame` to every open connection."""
-        self._call(self._push(frame))
+    def push(self, frame: str, path: str | None = None) -> None:
+        """Send `frame` to every open connection (whose request path starts with `path`)."""
+        self._call(self._push(frame, path))
 
     def drop(self) -> None:
         """Cut every open connection without a close frame, as a venue dropping it does."""
@@ -116,9 +116,11 @@ class WebsocketServer:
             self._server.close()
             await self._server.wait_closed()
 
-    async def _push(self, frame: str) -> None:
+    async def _push(self, frame: str, path: str | None) -> None:
         for connection in list(self._open):
-            await connection.send(frame)
+            request = connection.request
+            if path is None or (request is not None and request.path.startswith(path)):
+                await connection.send(frame)
 
     async def _drop(self) -> None:
         for connection in list(self._open):

@@ -37,7 +37,7 @@ class CcxtHarness:
     placement: Placement = "none"
     placement_name = ""
     twins = ((Ccxt, AsyncCcxt),)
-    iterators = ()
+    iterators = ("stream_liquidations", "stream_ohlcv", "stream_trades")
 
     def __init__(self) -> None:
         self.clock = ManualClock(start=NOW)

@@ -15,7 +15,6 @@ table, never a silent gap.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Self
@@ -844,15 +843,16 @@ class Ccxt(_CcxtBase):
     ) -> SyncStream:
         from cryptodata.core.stream import SyncStream
 
-        # Blocking code may load the markets now: a bad symbol fails here, not in the feed.
-        catalogue = self._transport.run(self._stream_markets(_symbols(symbols)))
+        loaded: list[Mapping[str, Any]] = []
 
         async def markets(_: list[str]) -> Mapping[str, Any]:
-            return catalogue
+            return loaded[0]
 
         def history(
             kind: Kind, symbol: str, step: Interval, start: datetime, end: datetime
         ) -> Awaitable[Table[Any]]:
+            import asyncio
+
             return asyncio.to_thread(
                 self._transport.run, self._history_of(kind, symbol, step, start, end)
             )
@@ -869,6 +869,9 @@ class Ccxt(_CcxtBase):
             overflow=overflow,
             silence=silence,
         )
+        # Blocking code may load the markets now, once the rest is checked: a bad symbol
+        # fails here rather than in the feed.
+        loaded.append(self._transport.run(self._stream_markets(_symbols(symbols))))
         return SyncStream(stream)
 
     def series(self, kind: Kind | str, symbols: Symbols, *, interval: IntervalInput) -> SeriesIds:

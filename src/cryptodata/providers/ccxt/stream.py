@@ -12,8 +12,8 @@ one:
 | `trades:BTC/USDT:USDT` | `watch_trades_for_symbols`, else `watch_trades` | `trades` |
 | `ohlcv:BTC/USDT:USDT:1m` | `watch_ohlcv_for_symbols`, else `watch_ohlcv` | `ohlcv`, closed bars only |
 
-All symbols of one channel share one bulk call where ccxt has one for the venue, else each
-symbol is its own call, started `SUBSCRIBE_GAP` seconds apart (venues cap subscription
+All symbols of one channel and market type (each type has its own websocket) share one bulk
+call where ccxt has one for the venue, else each symbol is its own call, started `SUBSCRIBE_GAP` seconds apart (venues cap subscription
 messages per second). A candle push is the forming bar: the adapter holds it and emits it
 once a later bar shows it closed. ccxt hands a watcher only the liquidation that woke it,
 so the link reads each venue's liquidation cache instead, and none that arrive between two
@@ -24,6 +24,7 @@ per second) say so in the warnings of every table (`SAMPLED`).
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import importlib
 import logging
 from collections import deque
@@ -90,6 +91,12 @@ SUBSCRIBE_GAP: Final = 0.2
 other venues' caps."""
 _INTERVALS: Final = frozenset(interval.value for interval in Interval)
 _READY_POLL: Final = 0.01
+_CLOSE_WAIT: Final = 2.0
+"""Seconds a closing link waits for a websocket still connecting, so none is left open."""
+_OPENED: contextvars.ContextVar[list[Any] | None] = contextvars.ContextVar(
+    "ccxt_stream_clients", default=None
+)
+"""The websocket clients ccxt opened for the watch running in this task."""
 _BACKLOG: Final = 10_000
 """Most batches a link holds for a stream that has stopped reading (the oldest go first)."""
 
@@ -191,17 +198,32 @@ def _by_symbol(rows: Iterable[Mapping[str, Any]]) -> dict[str, list[Any]]:
     return split
 
 
+def _market_type(market: Mapping[str, Any]) -> str:
+    """`spot`, `linear`, `inverse` or ccxt's type: venues stream each on its own URL."""
+    if market.get("spot"):
+        return "spot"
+    if market.get("linear"):
+        return "linear"
+    if market.get("inverse"):
+        return "inverse"
+    return str(market.get("type"))
+
+
 def _plan(exchange: Any, subscriptions: Iterable[Subscription]) -> list[_Watch]:
-    """The ccxt.pro calls that serve `subscriptions`: one bulk call per channel and interval
-    where the venue has one, else one per symbol."""
-    groups: dict[tuple[str, str | None], dict[str, str]] = {}
+    """The ccxt.pro calls that serve `subscriptions`: one bulk call per channel, interval and
+    market type where the venue has one, else one per symbol."""
+    groups: dict[tuple[str, str | None, str], dict[str, str]] = {}
     for subscription in subscriptions:
         params = subscription.params
-        interval = params.get("interval")
-        key = (str(params["channel"]), None if interval is None else str(interval))
-        groups.setdefault(key, {})[str(params["symbol"])] = subscription.text
+        interval, symbol = params.get("interval"), str(params["symbol"])
+        key = (
+            str(params["channel"]),
+            None if interval is None else str(interval),
+            _market_type(exchange.markets[symbol]),
+        )
+        groups.setdefault(key, {})[symbol] = subscription.text
     watches = []
-    for (channel, interval), texts in groups.items():
+    for (channel, interval, _), texts in groups.items():
         bulk = exchange.has.get(_METHODS[channel][1]) is True
         if bulk or len(texts) == 1:
             watches.append(_Watch(channel, texts, interval, bulk))
@@ -237,6 +259,7 @@ class CcxtLink:
         self._owned = owned
         self._sent: list[Subscription] = []
         self._tasks: list[asyncio.Task[None]] = []
+        self._clients: list[list[Any]] = []  # per watch task, the clients it opened
         self._batches: deque[Batch] = deque()
         self._wake = asyncio.Event()
         self._failure: str | None = None
@@ -254,21 +277,34 @@ class CcxtLink:
                 error first.
         """
         errors = importlib.import_module("ccxt.base.errors")
+        _record_clients(self._exchange)
         for number, watch in enumerate(_plan(self._exchange, self._sent)):
             if number:
                 await asyncio.sleep(SUBSCRIBE_GAP)
-            self._tasks.append(asyncio.create_task(self._watch(watch, errors)))
+            opened: list[Any] = []
+            self._clients.append(opened)
+            self._tasks.append(asyncio.create_task(self._watch(watch, errors, opened)))
         while not self._connected():
             await asyncio.sleep(_READY_POLL)
+        refused = {batch.text for batch in self._batches if batch.event == "refused"}
         for subscription in self._sent:
-            self._put(Batch(subscription.text, event="ack"))
+            if subscription.text not in refused:
+                self._put(Batch(subscription.text, event="ack"))
 
     def _connected(self) -> bool:
-        """Whether every websocket ccxt opened is connected (`LinkError` if one failed)."""
+        """Whether every websocket ccxt opened is connected (`LinkError` if one failed);
+        true at once when the venue refused every call, with nothing to connect."""
         if self._failure is not None:
             raise LinkError(self._failure)
-        clients = list((self._exchange.clients or {}).values())
-        if not clients or not all(client.connected.done() for client in clients):
+        waiting = [
+            opened
+            for task, opened in zip(self._tasks, self._clients, strict=True)
+            if not task.done()
+        ]
+        if any(not opened for opened in waiting):
+            return False  # a call has not reached its websocket yet
+        clients = [client for opened in waiting for client in opened]
+        if not all(client.connected.done() for client in clients):
             return False
         for client in clients:
             if (failed := client.connected.exception()) is not None:
@@ -294,12 +330,22 @@ class CcxtLink:
             task.cancel()
         if self._tasks:
             await asyncio.wait(self._tasks)
+        # A websocket still connecting has nothing to close yet: let it finish first.
+        connecting = [
+            client.connected
+            for opened in self._clients
+            for client in opened
+            if not client.connected.done()
+        ]
+        if connecting:
+            await asyncio.wait(connecting, timeout=_CLOSE_WAIT)
         try:
             await (self._exchange.close() if self._owned else self._exchange.close_ws_clients())
         except Exception as exc:  # closing must not raise: the stream is already ending
             _log.debug("ccxt %s: closing its websockets failed: %s", self._exchange.id, exc)
 
-    async def _watch(self, watch: _Watch, errors: Any) -> None:
+    async def _watch(self, watch: _Watch, errors: Any, opened: list[Any]) -> None:
+        _OPENED.set(opened)
         liquidations = _LiquidationCache(self._exchange, watch)
         try:
             while True:
@@ -331,6 +377,27 @@ class CcxtLink:
         if self._failure is None:
             self._failure = reason
         self._wake.set()
+
+
+def _record_clients(exchange: Any) -> None:
+    """Make `exchange.client(url)` note each websocket client in the calling watch's list.
+
+    ccxt opens a client per URL inside the watch call; knowing which call opened which lets
+    `ready` wait for exactly those. Installed once per instance; a no-op outside a watch.
+    """
+    if getattr(exchange, "_cryptodata_records_clients", False):
+        return
+    original = exchange.client
+
+    def client(url: str) -> Any:
+        made = original(url)
+        opened = _OPENED.get()
+        if opened is not None and made not in opened:
+            opened.append(made)
+        return made
+
+    exchange.client = client
+    exchange._cryptodata_records_clients = True
 
 
 class _LiquidationCache:
