@@ -318,7 +318,7 @@ def sample_exchange(exchange_id: str, *, asynchronous: bool = False) -> Any:
 
     Its markets are the samples' BTC and ETH perpetuals (set with `set_markets`, so no market
     request is made) and its `fetch` is the samples' router: the instance makes no network
-    request. The router's `calls` lists every URL ccxt fetched.
+    request. `instance.fetch.calls` lists every URL ccxt fetched, in order.
 
     Args:
         exchange_id: `binanceusdm`, `bybit` or `hyperliquid` (`SAMPLE.venues`).
