@@ -77,3 +77,9 @@ def test_package_ships_py_typed_and_sample_responses() -> None:
 
     assert (root / "py.typed").is_file()
     assert len(list((root / "providers" / "coinalyze" / "samples").glob("*.json"))) == 12
+    ccxt_samples = root / "providers" / "ccxt" / "samples"
+    assert {path.parent.name for path in ccxt_samples.glob("*/markets.json")} == {
+        "binanceusdm",
+        "bybit",
+        "hyperliquid",
+    }
