@@ -116,11 +116,11 @@ class CommandProvider:
             ValidationError: With the usage of `--provider` for this provider.
         """
         if self.argument is not None and not spec.argument:
-            raise ValidationError(
-                f"--provider {self.name} needs an {self.argument}: --provider {self.usage}"
-            )
+            raise ValidationError(f"{self.name} needs an {self.argument}: --provider {self.usage}")
         if self.argument is None and spec.argument is not None:
-            raise ValidationError(f"--provider {self.name} takes no argument, got {str(spec)!r}")
+            raise ValidationError(
+                f"{self.name} takes no argument: --provider {self.name}, not {str(spec)!r}"
+            )
 
     def options(self, args: argparse.Namespace) -> dict[str, Any]:
         """The client options the command-line arguments ask for."""
@@ -172,6 +172,7 @@ class _Coinalyze(CommandProvider):
         self, spec: ProviderSpec, args: argparse.Namespace, offline: Any, stack: ExitStack
     ) -> DryRunMarkets:
         """The live list with a key (the bundled one if it cannot be fetched), else the bundled."""
+        # `_common` imports this module: its helper is imported when used.
         from cryptodata.cli._common import one_line
         from cryptodata.providers.coinalyze.replay import RECORDED_AT
 
@@ -204,9 +205,6 @@ class _Coinalyze(CommandProvider):
 class _Ccxt(CommandProvider):
     """Keyless; one exchange per spec; naming a series needs the venue's market list."""
 
-    def open(self, spec: ProviderSpec, args: argparse.Namespace, **options: Any) -> Any:
-        return build_source(spec, **options)
-
     def dry_run_markets(
         self, spec: ProviderSpec, args: argparse.Namespace, offline: Any, stack: ExitStack
     ) -> DryRunMarkets:
@@ -214,7 +212,8 @@ class _Ccxt(CommandProvider):
         return DryRunMarkets(
             offline,
             f"not read: a dry run sends no request, so symbols are checked against "
-            f"{spec.argument}'s market list when the backfill runs",
+            f"{spec.argument}'s market list when the backfill runs (series resume from what "
+            "the sink stores)",
             frozenset(),
         )
 

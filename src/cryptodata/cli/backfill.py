@@ -157,7 +157,8 @@ def _dry_run(args: argparse.Namespace, interval: Interval, kinds: list[Kind]) ->
         print()
         print(f"market list: {markets.origin or f'live, from {source.provider}'}")
         unchecked = [symbol for symbol in symbols if stand_in and symbol in stand_in.unchecked]
-        if unchecked:
+        # An empty list (ccxt's) checks none: its origin line says so once.
+        if unchecked and markets.listed:
             print(
                 "not in it, so not checked (planned from what the sink stores): "
                 + ", ".join(unchecked)
