@@ -1,4 +1,8 @@
-"""Options and plumbing shared by the commands: provider, symbols, kinds, sink, logging, exit codes."""
+"""Options and plumbing shared by the commands: provider, symbols, kinds, sink, logging, exit codes.
+
+What differs between providers (key, `--usd`, `--bases`, dry runs) is described once per
+provider in `_providers`; the functions here ask that object, never the provider's name.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,6 @@ from typing import Any, Final
 
 import attrs
 
-from cryptodata.core.clock import SystemClock
 from cryptodata.core.errors import (
     AuthenticationError,
     CryptoDataError,
@@ -27,13 +30,19 @@ from cryptodata.core.errors import (
 from cryptodata.core.intervals import Interval
 from cryptodata.core.schema import Kind
 from cryptodata.core.time import time_range, to_utc
-from cryptodata.providers.coinalyze import Coinalyze
-from cryptodata.providers.coinalyze.replay import sample_client
-from cryptodata.providers.registry import source_class
 from cryptodata.sinks.base import STORABLE_KINDS, Sink
 from cryptodata.sinks.layout import LayoutError
 
+from ._providers import (
+    COINALYZE_KEY,
+    COMMAND_PROVIDERS,
+    CommandProvider,
+    command_provider,
+    parse_provider,
+)
+
 __all__ = [
+    "COMMAND_PROVIDERS",
     "EXIT_CODES",
     "KEY_VARIABLE",
     "ExitCode",
@@ -43,12 +52,12 @@ __all__ = [
     "check_sink_spec",
     "exit_code",
     "exit_code_for",
-    "has_key",
     "offline_client",
     "one_line",
     "open_client",
     "open_sink",
     "positive",
+    "provider_of",
     "required_symbols",
     "series_arguments",
     "setup_logging",
@@ -56,12 +65,8 @@ __all__ = [
     "symbols_of",
 ]
 
-KEY_VARIABLE: Final = "COINALYZE_API_KEY"
-"""The environment variable the provider's client reads its key from."""
-COMMAND_PROVIDERS: Final = ("coinalyze",)
-"""Registered providers the commands serve. The commands speak Coinalyze's options (its key,
-`--usd`, `--bases` resolved through its market list); Hyperliquid is reached from Python (its
-client is a source for `backfill` and `watch`) until the commands become provider-generic."""
+KEY_VARIABLE: Final = COINALYZE_KEY
+"""The environment variable Coinalyze's client reads its key from (`demo` is Coinalyze's)."""
 
 
 @attrs.frozen
@@ -131,19 +136,26 @@ def add_series_options(
     end: bool = True,
 ) -> None:
     """Options naming what to fetch and where to put it; `end=False` leaves out `--end`."""
+    providers = list(COMMAND_PROVIDERS.values())
     parser.add_argument(
         "--provider",
-        choices=COMMAND_PROVIDERS,
+        type=parse_provider,
         default="coinalyze",
-        help="data provider (default coinalyze)",
+        metavar="PROVIDER",
+        help=f"data provider: {', '.join(provider.usage for provider in providers)} "
+        "(default coinalyze; e.g. ccxt:bybit, any exchange id ccxt knows)",
     )
     parser.add_argument(
         "--symbols",
         type=_csv,
-        help="provider symbols, comma-separated (e.g. BTCUSDT_PERP.A,BTCUSDT.6)",
+        help="provider symbols, comma-separated; "
+        + "; ".join(f"{provider.name}: {provider.symbols_example}" for provider in providers),
     )
+    resolving = ", ".join(provider.name for provider in providers if provider.resolves_bases)
     parser.add_argument(
-        "--bases", type=_csv, help="base assets to resolve, comma-separated (e.g. BTC,ETH)"
+        "--bases",
+        type=_csv,
+        help=f"base assets to resolve, comma-separated (e.g. BTC,ETH); {resolving} only",
     )
     parser.add_argument(
         "--exchanges", type=_csv, help="venues for --bases, comma-separated (e.g. binance,bybit)"
@@ -155,12 +167,15 @@ def add_series_options(
         "--kinds",
         type=_csv,
         help="series kinds, comma-separated; coinalyze: open_interest, funding_rate, "
-        "predicted_funding_rate, liquidations, long_short_ratio, ohlcv (default: all of them)",
+        "predicted_funding_rate, liquidations, long_short_ratio, ohlcv; ccxt: what the "
+        "exchange offers, e.g. ohlcv, open_interest, funding_settlement (default: all the "
+        "provider offers)",
     )
     parser.add_argument(
         "--interval",
         required=True,
-        help="bar interval; coinalyze: 1m 5m 15m 30m 1h 2h 4h 6h 12h 1d (or 1min ... daily)",
+        help="bar interval; coinalyze: 1m 5m 15m 30m 1h 2h 4h 6h 12h 1d (or 1min ... daily); "
+        "ccxt: the exchange's timeframes",
     )
     parser.add_argument("--start", required=start_required, help=start_help)
     if end:
@@ -171,8 +186,11 @@ def add_series_options(
         default=2,
         help="bars re-read before the newest stored one (default 2)",
     )
+    converting = ", ".join(provider.name for provider in providers if provider.usd)
     parser.add_argument(
-        "--usd", action="store_true", help="USD values for open interest and liquidations"
+        "--usd",
+        action="store_true",
+        help=f"USD values for open interest and liquidations ({converting} only)",
     )
     add_sink_option(parser)
     add_logging_options(parser)
@@ -196,7 +214,8 @@ def add_logging_options(parser: argparse.ArgumentParser) -> None:
 
 
 def series_arguments(args: argparse.Namespace) -> tuple[Interval, list[Kind]]:
-    """`--sink`, `--interval`, `--kinds` and the window, checked against what `--provider` offers.
+    """`--sink`, `--provider` and its options, `--interval`, `--kinds` and the window, checked
+    against what `--provider` offers.
 
     Everything here is known without a key or a request (the provider's coverage is static),
     so a bad argument is reported before the key is asked for.
@@ -205,10 +224,23 @@ def series_arguments(args: argparse.Namespace) -> tuple[Interval, list[Kind]]:
         The interval and the kinds (by default every series kind the provider offers).
 
     Raises:
-        ValidationError: For a malformed `--sink`, an interval or kind the provider does not
-            offer, a bad time, or `--start` not before `--end`.
+        ValidationError: For a malformed `--sink`, an unknown ccxt exchange id, an option the
+            provider has no use for (`--usd`, `--bases`), an interval or kind the provider
+            does not offer, a bad time, or `--start` not before `--end`.
+        MissingDependencyError: When the provider's optional package is not installed.
     """
     check_sink_spec(args.sink)
+    provider = provider_of(args)
+    if args.usd and not provider.usd:
+        converting = ", ".join(entry.name for entry in COMMAND_PROVIDERS.values() if entry.usd)
+        raise ValidationError(
+            f"--usd: {args.provider} has no USD conversion ({converting} only); drop --usd"
+        )
+    if not provider.resolves_bases and (args.bases or args.exchanges or args.quote):
+        raise ValidationError(
+            f"--bases/--exchanges/--quote: {args.provider} resolves no base assets; name the "
+            f"markets with --symbols (e.g. {provider.symbols_example})"
+        )
     with offline_client(args) as client:
         coverage = client.coverage()
     interval = coverage.interval(args.interval)
@@ -246,7 +278,12 @@ def storable_kind(name: str) -> Kind:
     return kind
 
 
-def symbols_of(client: Coinalyze, args: argparse.Namespace) -> list[str] | None:
+def provider_of(args: argparse.Namespace) -> CommandProvider:
+    """What the commands know of `--provider`."""
+    return command_provider(args.provider)
+
+
+def symbols_of(client: Any, args: argparse.Namespace) -> list[str] | None:
     """Symbols from `--symbols`, or resolved from `--bases` on `--exchanges`; `None` for neither."""
     if args.symbols and args.bases:
         raise ValidationError("give either --symbols or --bases/--exchanges, not both")
@@ -266,38 +303,41 @@ def symbols_of(client: Coinalyze, args: argparse.Namespace) -> list[str] | None:
     return list(resolved.symbols)
 
 
-def required_symbols(client: Coinalyze, args: argparse.Namespace) -> list[str]:
+def required_symbols(client: Any, args: argparse.Namespace) -> list[str]:
     """`symbols_of`, for commands that need symbols."""
     symbols = symbols_of(client, args)
     if symbols is None:
-        raise ValidationError("give --symbols, or --bases together with --exchanges")
+        provider = provider_of(args)
+        if provider.resolves_bases:
+            raise ValidationError("give --symbols, or --bases together with --exchanges")
+        raise ValidationError(
+            f"{args.provider} needs --symbols (e.g. --symbols {provider.symbols_example})"
+        )
     return symbols
 
 
 # -- clients ---------------------------------------------------------------------------------
 
 
-def has_key() -> bool:
-    """Whether the provider's key is set in the environment."""
-    return bool(os.environ.get(KEY_VARIABLE))
+def offline_client(args: argparse.Namespace) -> Any:
+    """The `--provider` client that needs no key and sends nothing (Coinalyze's runs on its
+    bundled market lists); its coverage checks arguments before the key is asked for, and a
+    dry run plans with it.
 
-
-def offline_client(args: argparse.Namespace) -> Coinalyze:
-    """The `--provider` client on its bundled market lists: no key, no network, real clock.
-
-    Its coverage checks arguments before the key is asked for, and a dry run plans with it.
+    Raises:
+        ValidationError: For an exchange id ccxt does not know (naming close matches).
+        MissingDependencyError: When the provider's optional package is not installed.
     """
-    return sample_client(clock=SystemClock(), convert_to_usd=args.usd, markets_only=True)
+    return provider_of(args).offline(args.provider, args)
 
 
-def open_client(args: argparse.Namespace, **options: Any) -> Coinalyze:
+def open_client(args: argparse.Namespace, **options: Any) -> Any:
     """The client of `--provider`, with its options (`--usd`) and the `options` given.
 
     Raises:
         ValidationError: If its key is not set.
     """
-    client: Coinalyze = source_class(args.provider)(convert_to_usd=args.usd, **options)
-    return client
+    return provider_of(args).open(args.provider, args, **options)
 
 
 # -- sinks -----------------------------------------------------------------------------------

@@ -11,12 +11,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cryptodata.core.clock import Clock
-from cryptodata.core.errors import TransportError
 from cryptodata.core.intervals import Interval, IntervalInput
 from cryptodata.core.limiters import RateLimiter
-from cryptodata.core.retry import RetryPolicy
 from cryptodata.core.schema import Kind, series_key
-from cryptodata.core.source import Coverage, SeriesIds, Step
+from cryptodata.core.source import Coverage, SeriesIds, Source, Step
 from cryptodata.core.table import Table
 from cryptodata.core.time import TimeInput
 from cryptodata.pipeline.backfill import (
@@ -26,31 +24,25 @@ from cryptodata.pipeline.backfill import (
     run_plan,
     update,
 )
-from cryptodata.providers.coinalyze import Coinalyze
-from cryptodata.providers.coinalyze.replay import RECORDED_AT
 from cryptodata.sinks.base import Sink
 
 from ._common import (
     KEY_VARIABLE,
     add_series_options,
-    has_key,
     offline_client,
-    one_line,
     open_client,
     open_sink,
+    provider_of,
     required_symbols,
     series_arguments,
     setup_logging,
     symbols_of,
 )
+from ._providers import CommandProvider
 
 logger = logging.getLogger("cryptodata.cli")
 
 Progress = Callable[[int, BackfillPlan, Table], None]
-
-_DRY_RUN_RETRY = RetryPolicy(max_attempts=1)
-"""A dry run reads the live market list once, or falls back to the bundled one at once."""
-_DRY_RUN_TIMEOUT = 10.0
 
 
 def register(commands: Any) -> None:
@@ -63,7 +55,8 @@ def register(commands: Any) -> None:
         "--dry-run",
         action="store_true",
         help="print the plan (per kind: series, requests, cost, duration) and fetch nothing; "
-        f"needs no key: without {KEY_VARIABLE} it plans on the bundled market list",
+        f"needs no key: without {KEY_VARIABLE} it plans on the bundled market list; "
+        "ccxt and hyperliquid plan without any request",
     )
     backfill.set_defaults(run=run_backfill)
     refresh = commands.add_parser(
@@ -141,11 +134,17 @@ def _summarise(report: BackfillReport) -> None:
 
 def _dry_run(args: argparse.Namespace, interval: Interval, kinds: list[Kind]) -> int:
     """Print the plan as a table; no data request, and no request at all without a key."""
+    provider = provider_of(args)
     with ExitStack() as stack:
         offline = stack.enter_context(offline_client(args))
         sink = stack.enter_context(open_sink(args.sink))
-        client, origin = _market_list(args, offline, stack)
-        stand_in = None if origin is None else _OfflineSource(client, sink, usd=args.usd)
+        markets = provider.dry_run_markets(args.provider, args, offline, stack)
+        client = markets.client
+        stand_in = (
+            None
+            if markets.listed is None
+            else _OfflineSource(client, sink, markets.listed, provider, usd=args.usd)
+        )
         source = client if stand_in is None else stand_in
         symbols = required_symbols(client, args)
         # The table printed below is the plan: the planner's own log lines would repeat it.
@@ -154,11 +153,12 @@ def _dry_run(args: argparse.Namespace, interval: Interval, kinds: list[Kind]) ->
                 source, kinds, symbols, interval, args.start, args.end, sink=sink, lag=args.lag
             )
         now = datetime.fromtimestamp(source.clock.time(), UTC)
-        print(render_plan(plan, kinds, source.coverage(), now))
+        print(render_plan(plan, kinds, source.coverage(), now, label=str(args.provider)))
         print()
-        print(f"market list: {origin or f'live, from {source.provider}'}")
+        print(f"market list: {markets.origin or f'live, from {source.provider}'}")
         unchecked = [symbol for symbol in symbols if stand_in and symbol in stand_in.unchecked]
-        if unchecked:
+        # An empty list (ccxt's) checks none: its origin line says so once.
+        if unchecked and markets.listed:
             print(
                 "not in it, so not checked (planned from what the sink stores): "
                 + ", ".join(unchecked)
@@ -168,39 +168,32 @@ def _dry_run(args: argparse.Namespace, interval: Interval, kinds: list[Kind]) ->
     return 0
 
 
-def _market_list(
-    args: argparse.Namespace, offline: Coinalyze, stack: ExitStack
-) -> tuple[Coinalyze, str | None]:
-    """The client to plan with, and `None` for the live market list or what stands in for it."""
-    recorded = f"{datetime.fromtimestamp(RECORDED_AT, UTC):%Y-%m-%d}"
-    catalog = offline.markets().to_polars()
-    sample = (
-        f"the bundled sample recorded {recorded} ({catalog.height} markets on "
-        f"{', '.join(sorted(set(catalog.get_column('exchange'))))})"
-    )
-    if not has_key():
-        return offline, f"{sample}, as {KEY_VARIABLE} is not set; set it to plan on the live list"
-    client = stack.enter_context(open_client(args, retry=_DRY_RUN_RETRY, timeout=_DRY_RUN_TIMEOUT))
-    try:
-        client.markets()
-    except TransportError as exc:
-        return offline, f"{sample}: the live list could not be fetched ({one_line(exc)})"
-    return client, None
-
-
 class _OfflineSource:
-    """The bundled-market-list client, naming the symbols that list lacks from the sink.
+    """A client that names only the symbols of a market list it holds, naming the others
+    from the sink, so a dry run sends nothing.
 
-    The bundled list holds a handful of markets. A symbol it lacks is not checked (the real
-    run checks it); its series is the one the sink stores for the provider, symbol, interval
-    and unit option, so the plan resumes it, or, with none stored, starts it at `--start`.
+    Coinalyze's bundled list holds a handful of markets; ccxt's dry run holds none (naming a
+    series needs the venue's list). A symbol not listed is not checked (the real run checks
+    it); its series is the one the sink stores for the provider, symbol and interval that
+    the provider says is the client's own (`CommandProvider.stores_as`: Coinalyze's unit
+    option, ccxt's venue), so the plan resumes it, or, with none stored, starts it at
+    `--start`.
     """
 
-    def __init__(self, client: Coinalyze, sink: Sink, *, usd: bool) -> None:
+    def __init__(
+        self,
+        client: Source,
+        sink: Sink,
+        listed: frozenset[str],
+        provider: CommandProvider,
+        *,
+        usd: bool,
+    ) -> None:
         self._client = client
         self._sink = sink
+        self._listed = listed
+        self._command_provider = provider
         self._usd = usd
-        self._listed = set(client.markets().to_polars().get_column("symbol"))
         self.unchecked: set[str] = set()
 
     @property
@@ -249,13 +242,12 @@ class _OfflineSource:
 
     def _stored(self, kind: Kind, symbol: str, interval: Interval) -> dict[str, str]:
         """The stored series of an unlisted symbol, or a name no stored series has."""
-        usd = self._usd and "usd" in self.coverage().check(kind).units
         for series in self._sink.series(kind):
             if (
                 series["provider"] == self.provider
                 and series["symbol"] == symbol
                 and series["interval"] == interval.value
-                and ("unit" not in series or (series["unit"] == "usd") == usd)
+                and self._command_provider.stores_as(series, kind, self._client, self._usd)
             ):
                 return series
         named = {"provider": self.provider, "symbol": symbol, "interval": interval.value}
@@ -263,14 +255,21 @@ class _OfflineSource:
 
 
 def render_plan(
-    plan: BackfillPlan, kinds: Sequence[Kind], coverage: Coverage, now: datetime
+    plan: BackfillPlan,
+    kinds: Sequence[Kind],
+    coverage: Coverage,
+    now: datetime,
+    *,
+    label: str | None = None,
 ) -> str:
     """The plan as a table: per kind, series, requests, cost, duration, purged-history requests.
 
     A request for purged history is one whose whole window lies before the oldest bar the
     provider still keeps at `now`: it will come back empty. Each kind's duration is its share
-    (by cost) of the plan's estimate.
+    (by cost) of the plan's estimate. `label` names the provider (`ccxt:bybit`); by default
+    the coverage's provider.
     """
+    label = label or coverage.provider
     header = ("kind", "series", "requests", "cost", "est. duration", "purged-history requests")
     rows: list[tuple[str, ...]] = []
     for kind in kinds:
@@ -307,14 +306,14 @@ def render_plan(
     efficiency = plan.cost / plan.minimum_cost if plan.minimum_cost else 1.0
     return "\n".join(
         [
-            f"backfill plan, dry run (nothing fetched): {coverage.provider}, "
+            f"backfill plan, dry run (nothing fetched): {label}, "
             f"{plan.interval.value} bars until {plan.end:%Y-%m-%d %H:%M} UTC",
             "",
             line(header),
             *(line(row) for row in rows),
             line(total),
             "",
-            f"cost is in {coverage.provider} rate-limit units ({plan.rate * 60:g} a minute, the "
+            f"cost is in {label} rate-limit units ({plan.rate * 60:g} a minute, the "
             f"first {plan.burst:g} at once); batching symbols makes it {efficiency:.2f}x the "
             "cost of fetching each series alone",
         ]

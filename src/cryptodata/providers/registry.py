@@ -1,8 +1,8 @@
 """The provider registry: one line per provider, the only place outside its folder that names it.
 
 Entries are import paths, not imports, so listing the providers costs nothing; a client class
-is imported when first asked for. The CLI's `--provider` choices and the facade's routing read
-this table.
+is imported when first asked for. The CLI's command providers (`cryptodata.cli._providers`)
+build their clients through it, and the facade's routing reads this table.
 
 Examples:
     >>> sorted(PROVIDERS)
