@@ -102,6 +102,21 @@ def _series(venue: str, symbol: str, base: str) -> dict[str, pl.Expr]:
     }
 
 
+def _constant(value: object, dtype: type[pl.DataType], count: int) -> pl.Series:
+    """`count` copies of `value`: repeated natively, not converted from a list of copies."""
+    return pl.Series([value], dtype=dtype).new_from_index(0, count)
+
+
+def _series_columns(venue: str, market: Mapping[str, Any], count: int) -> dict[str, pl.Series]:
+    """`_series` as the columns of `count` rows (for a frame built in one constructor)."""
+    return {
+        "provider": _constant(PROVIDER, pl.String, count),
+        "exchange": _constant(venue, pl.String, count),
+        "symbol": _constant(market["symbol"], pl.String, count),
+        "base": _constant(market["base"], pl.String, count),
+    }
+
+
 def _within(frame: pl.DataFrame, lo: datetime, hi: datetime) -> pl.DataFrame:
     return frame.filter(pl.col("t").is_between(to_ms(lo), to_ms(hi), closed="left"))
 
@@ -127,17 +142,14 @@ def ohlcv(
     count = len(kept)
     frame = pl.DataFrame(
         {
-            "provider": [PROVIDER] * count,
-            "exchange": [venue] * count,
-            "symbol": [market["symbol"]] * count,
-            "base": [market["base"]] * count,
-            "interval": [interval.value] * count,
+            **_series_columns(venue, market, count),
+            "interval": _constant(interval.value, pl.String, count),
             "ts": [int(row[0]) for row in kept],
             **{name: [row[index] for row in kept] for index, name in _CANDLE},
-            "buy_volume": [None] * count,
-            "trades": [None] * count,
-            "buy_trades": [None] * count,
-            "unit": [volume_unit(market)] * count,
+            "buy_volume": _constant(None, pl.Float64, count),
+            "trades": _constant(None, pl.Int64, count),
+            "buy_trades": _constant(None, pl.Int64, count),
+            "unit": _constant(volume_unit(market), pl.String, count),
         },
         schema=schema(Kind.OHLCV),
     )
@@ -198,14 +210,11 @@ def open_interest_bars(
         if row.get(field) is not None
     ]
     count = len(samples)
-    x = [sample[1] for sample in samples]
+    x = pl.Series([sample[1] for sample in samples], dtype=pl.Float64)
     frame = pl.DataFrame(
         {
-            "provider": [PROVIDER] * count,
-            "exchange": [venue] * count,
-            "symbol": [market["symbol"]] * count,
-            "base": [market["base"]] * count,
-            "interval": [interval.value] * count,
+            **_series_columns(venue, market, count),
+            "interval": _constant(interval.value, pl.String, count),
             "ts": [sample[0] for sample in samples],
             "open": x,
             "high": x,
