@@ -21,6 +21,7 @@ MODULES: tuple[str, ...] = (
     "bench_parse",
     "bench_client",
     "bench_calls",
+    "bench_ccxt",
     "bench_records",
     "bench_import",
     "bench_parquet",

@@ -15,6 +15,7 @@ table, never a silent gap.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Self
@@ -56,9 +57,11 @@ from .coverage import SNAPSHOTS, coverage, offers
 if TYPE_CHECKING:
     from cryptodata.core.stream import Overflow, Stream, SyncStream, TableWriter
 
+    from .market_cache import MarketCache
+
 # `.sender` (ccxt's boundary) is imported when a client is built, `difflib` when a symbol is
-# misspelt, `.stream` and the streaming layer by the stream methods: naming the client
-# classes loads none of them.
+# misspelt, `.market_cache` when one is asked for, `.stream` and the streaming layer by the
+# stream methods: naming the client classes loads none of them.
 
 __all__ = ["AsyncCcxt", "Ccxt"]
 
@@ -102,6 +105,19 @@ def _market_type(symbol: str) -> str:
     return "inverse" if settle.split("-")[0] == base else "linear"
 
 
+def _market_cache(directory: object, exchange: Any) -> MarketCache | None:
+    """The market cache of `exchange` in `directory`, or `None` without one."""
+    if directory is None:
+        return None
+    if not isinstance(directory, str | os.PathLike):
+        raise ValidationError(
+            f"market_cache must be a directory path, got {type(directory).__name__}"
+        )
+    from .market_cache import MarketCache
+
+    return MarketCache(directory, exchange)
+
+
 class _CcxtBase:
     """The exchange instance, caches and every operation as a flow; I/O is the subclass's."""
 
@@ -117,6 +133,7 @@ class _CcxtBase:
         retry: RetryPolicy | None,
         clock: Clock | None,
         market_ttl: float,
+        market_cache: str | os.PathLike[str] | None,
         asynchronous: bool,
     ) -> None:
         from .sender import build_exchange, install_budget, is_async, is_exchange
@@ -147,6 +164,7 @@ class _CcxtBase:
         self._venue = normalize_venue(str(instance.id))
         self._coverage = coverage(instance)
         self._market_ttl = finite("market_ttl", market_ttl, minimum=0, unit="seconds")
+        self._market_cache = _market_cache(market_cache, instance)
         # Markets the caller loaded (or set) on their instance count as loaded now.
         self._loaded_at = self._clock.monotonic() if instance.markets else None
         self._transport_options: dict[str, Any] = {
@@ -290,12 +308,22 @@ class _CcxtBase:
         return response.json()
 
     def _catalogue(self) -> Flow[dict[str, Any]]:
-        """ccxt's markets, loaded through the run loop once per `market_ttl` seconds."""
+        """ccxt's markets, loaded through the run loop once per `market_ttl` seconds, or
+        read from the market cache's file while it is younger than that."""
         now = self._clock.monotonic()
         if self._loaded_at is None or now - self._loaded_at >= self._market_ttl:
-            # ccxt keeps them on the instance; the answer's copy is not needed.
-            yield from self._transport.fetch(ep.call("load_markets", self._loaded_at is not None))
-            self._loaded_at = now
+            cache = self._market_cache
+            age = None if cache is None else cache.load(self._clock.time(), self._market_ttl)
+            if age is not None:
+                self._loaded_at = now - age  # they expire when the file does
+            else:
+                # ccxt keeps them on the instance; the answer's copy is not needed. A file
+                # that failed half-way through `set_markets` must not pass for loaded ones.
+                reload = self._loaded_at is not None or cache is not None
+                yield from self._transport.fetch(ep.call("load_markets", reload))
+                self._loaded_at = now
+                if cache is not None:
+                    cache.store(self._clock.time())
         catalogue: dict[str, Any] = self._exchange.markets
         return catalogue
 
@@ -618,6 +646,10 @@ class Ccxt(_CcxtBase):
         retry: Retry policy; see `RetryPolicy` (ccxt's own retries stay off).
         clock: Time source (tests pass a `ManualClock`).
         market_ttl: Seconds the loaded markets are kept before they are loaded again.
+        market_cache: A directory where the markets loaded from the venue are kept on disk
+            (one JSON file per exchange and market set, see `market_cache`), so that a new
+            client, in this process or another, uses them without a request while they are
+            younger than `market_ttl`; markets only, never credentials. `None`: memory only.
 
     Raises:
         ValidationError: For an id ccxt does not know, an async instance, or a bad setting.
@@ -640,6 +672,7 @@ class Ccxt(_CcxtBase):
         retry: RetryPolicy | None = None,
         clock: Clock | None = None,
         market_ttl: float = 3600.0,
+        market_cache: str | os.PathLike[str] | None = None,
     ) -> None:
         super().__init__(
             exchange,
@@ -648,6 +681,7 @@ class Ccxt(_CcxtBase):
             retry=retry,
             clock=clock,
             market_ttl=market_ttl,
+            market_cache=market_cache,
             asynchronous=False,
         )
         from .sender import CcxtSender
@@ -912,6 +946,7 @@ class AsyncCcxt(_CcxtBase):
         retry: RetryPolicy | None = None,
         clock: Clock | None = None,
         market_ttl: float = 3600.0,
+        market_cache: str | os.PathLike[str] | None = None,
     ) -> None:
         super().__init__(
             exchange,
@@ -920,6 +955,7 @@ class AsyncCcxt(_CcxtBase):
             retry=retry,
             clock=clock,
             market_ttl=market_ttl,
+            market_cache=market_cache,
             asynchronous=True,
         )
         from .sender import AsyncCcxtSender
