@@ -40,6 +40,7 @@ if TYPE_CHECKING:
         SlidingWindowLimiter,
         TokenBucketLimiter,
     )
+    from cryptodata.core.links import Link, LinkError, WebsocketLink, open_websocket
     from cryptodata.core.planning import CursorPaginator
     from cryptodata.core.records import (
         AccountSummary,
@@ -216,6 +217,7 @@ _EXPORTS: dict[str, str] = {
             "Subscription",
             "SyncStream",
         ),
+        "cryptodata.core.links": ("Link", "LinkError", "WebsocketLink", "open_websocket"),
         "cryptodata.core.table": ("Table",),
         "cryptodata.core.time": ("to_utc",),
         "cryptodata.core.transport": ("PlannedRequest", "RequestStats"),
@@ -263,6 +265,8 @@ __all__ = [
     "Kind",
     "KindCoverage",
     "LeaderboardEntry",
+    "Link",
+    "LinkError",
     "LiquidationBar",
     "LiquidationEvent",
     "LongShortRatioBar",
@@ -320,6 +324,7 @@ __all__ = [
     "ValidationError",
     "Venue",
     "WatchStats",
+    "WebsocketLink",
     "__version__",
     "abackfill",
     "assets_frame",
@@ -328,6 +333,7 @@ __all__ = [
     "awatch",
     "backfill",
     "canonical_venue",
+    "open_websocket",
     "plan_backfill",
     "primary_key",
     "schema",

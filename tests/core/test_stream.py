@@ -29,7 +29,7 @@ from cryptodata.core._stream_buffer import Buffer
 from cryptodata.core.clock import ManualClock
 from cryptodata.core.errors import MissingDependencyError, TransportError, ValidationError
 from cryptodata.core.limiters import SlidingWindowLimiter
-from cryptodata.core.links import WebsocketLink, open_websocket
+from cryptodata.core.links import LinkError, WebsocketLink, open_websocket
 from cryptodata.core.retry import RetryPolicy
 from cryptodata.core.schema import Kind
 from cryptodata.core.stream import (
@@ -488,6 +488,67 @@ def test_every_connection_takes_one_unit_from_the_connection_limiter(
 
     assert server.connections == 2
     assert limiter.costs == [1, 1]
+
+
+class NeverReady:
+    """A link over `inner` whose subscriptions never become live: it times out or fails."""
+
+    def __init__(self, inner: WebsocketLink, *, raises: bool, closed: list[None]) -> None:
+        self.inner = inner
+        self.raises = raises
+        self.closed = closed
+
+    async def send(self, message: str) -> None:
+        await self.inner.send(message)
+
+    async def ready(self) -> None:
+        if self.raises:
+            raise LinkError("the venue refused the subscriptions")
+        await asyncio.sleep(WAIT)
+
+    async def recv(self) -> str | bytes:
+        return await self.inner.recv()
+
+    async def close(self) -> None:
+        self.closed.append(None)
+        await self.inner.close()
+
+
+class SlowToReadyAdapter(CandleAdapter):
+    """A venue whose first `failures` links never get ready."""
+
+    def __init__(self, url: str, failures: int, *, raises: bool) -> None:
+        super().__init__(url)
+        self.failures = failures
+        self.raises = raises
+        self.closed: list[None] = []
+
+    async def connect(self, open_timeout: float) -> WebsocketLink | NeverReady:
+        link = await open_websocket(self.url, open_timeout)
+        if self.failures <= 0:
+            return link
+        self.failures -= 1
+        return NeverReady(link, raises=self.raises, closed=self.closed)
+
+
+@pytest.mark.parametrize("raises", [False, True], ids=["times-out", "fails"])
+def test_a_link_that_is_not_ready_is_a_failed_attempt_and_is_closed(
+    server: WebsocketServer, raises: bool
+) -> None:
+    adapter = SlowToReadyAdapter(server.url, failures=2, raises=raises)
+    limiter = CountingLimiter()
+    stream = open_stream(adapter, limiter=limiter, open_timeout=0.2)
+
+    async def main() -> list[StreamItem]:
+        async with stream:
+            return await take(stream, 2)
+
+    connected, subscribed = run(main())
+
+    assert isinstance(connected, Connected)
+    assert isinstance(subscribed, Subscribed)
+    assert limiter.costs == [1, 1, 1]
+    assert len(adapter.closed) == 2
 
 
 def test_failed_connection_attempts_are_charged_to_the_limiter_too() -> None:
