@@ -111,6 +111,15 @@ def _timed(call: Callable[[], object]) -> float:
     return time.perf_counter() - started
 
 
+def per_call(call: Callable[[], object], calls: int) -> float:
+    """Seconds per call of `call`, over `calls` calls in a row (after a collection)."""
+    gc.collect()
+    started = time.perf_counter()
+    for _ in range(calls):
+        call()
+    return (time.perf_counter() - started) / calls
+
+
 def at_most(ratio: float, limit: float, size: Size) -> bool | None:
     """Whether `ratio <= limit`; `None` at the `smoke` size, whose figures mean nothing."""
     return None if size == "smoke" else ratio <= limit

@@ -24,11 +24,9 @@ rows are skipped, with a note.
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -36,7 +34,7 @@ from typing import Any
 
 import httpx
 from _coinalyze import API_KEY, NOW, FakeCoinalyze, symbol
-from _harness import SIZES, Comparison, Size, at_most, medians
+from _harness import SIZES, Comparison, Size, at_most, medians, per_call
 
 from cryptodata.core.clock import ManualClock
 from cryptodata.core.limiters import SlidingWindowLimiter
@@ -138,21 +136,13 @@ class Peers:
         self._process.wait(timeout=30)
 
 
-def _per_call(call: Callable[[], object], calls: int) -> float:
-    gc.collect()
-    started = time.perf_counter()
-    for _ in range(calls):
-        call()
-    return (time.perf_counter() - started) / calls
-
-
 def comparisons(size: Size) -> list[Comparison]:
     """Our per-call time against raw httpx (by difference) and each peer's (by ratio)."""
     calls = CALLS[size]
     ours, raw, url = ours_and_raw()
     work: dict[str, Callable[[], float]] = {
-        "ours": lambda: _per_call(ours, calls),
-        "raw httpx": lambda: _per_call(raw, calls),
+        "ours": lambda: per_call(ours, calls),
+        "raw httpx": lambda: per_call(raw, calls),
     }
     peers = Peers(url) if PEERS_PYTHON.exists() else None
     if peers is None:

@@ -40,7 +40,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import ccxt
 import ccxt.async_support
-from _harness import SIZES, Comparison, Size, medians
+from _harness import SIZES, Comparison, Size, medians, per_call
 
 from cryptodata.core.clock import ManualClock
 from cryptodata.core.limiters import TokenBucketLimiter
@@ -184,14 +184,6 @@ def _rows(name: str, answer: Any) -> int:
     return len(answer)
 
 
-def _per_call(call: Callable[[], object], calls: int) -> float:
-    gc.collect()
-    started = time.perf_counter()
-    for _ in range(calls):
-        call()
-    return (time.perf_counter() - started) / calls
-
-
 async def _aper_call(call: Callable[[], Awaitable[object]], calls: int) -> float:
     gc.collect()
     started = time.perf_counter()
@@ -221,8 +213,8 @@ def _sync_times(size: Size) -> dict[str, tuple[float, float]]:
     calls = CALLS[size]
     work: dict[str, Callable[[], float]] = {}
     for name in bare:
-        work[f"bare {name}"] = lambda call=bare[name]: _per_call(call, calls)  # type: ignore[misc]
-        work[f"ours {name}"] = lambda call=ours[name]: _per_call(call, calls)  # type: ignore[misc]
+        work[f"bare {name}"] = lambda call=bare[name]: per_call(call, calls)  # type: ignore[misc]
+        work[f"ours {name}"] = lambda call=ours[name]: per_call(call, calls)  # type: ignore[misc]
     times = medians(work, ROUNDS[size])
     client.close()
     return {name: (times[f"ours {name}"], times[f"bare {name}"]) for name in bare}

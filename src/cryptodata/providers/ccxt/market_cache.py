@@ -17,15 +17,15 @@ never raised.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
 import os
-import tempfile
 from pathlib import Path
 from typing import Any, Final
 
 import msgspec
+
+from cryptodata.core._files import write_atomically
 
 __all__ = ["MarketCache"]
 
@@ -129,26 +129,10 @@ class MarketCache:
                     currencies=dict(currencies) if currencies else None,
                 )
             )
-            _write_atomically(self.path, body)
+            write_atomically(self.path, body)
         except (OSError, msgspec.EncodeError, TypeError) as exc:
             # The markets are loaded all the same; only the next client pays the requests.
             logger.warning("cannot write the ccxt market cache %s: %s", self.path, exc)
 
     def __repr__(self) -> str:
         return f"MarketCache({str(self.path)!r})"
-
-
-def _write_atomically(path: Path, body: bytes) -> None:
-    """Write to a temp file in the same directory, then rename: readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(body)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise

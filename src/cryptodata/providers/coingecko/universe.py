@@ -22,13 +22,11 @@ one page per exclusion category large enough to matter, one per narrative catego
 
 from __future__ import annotations
 
-import contextlib
 import fnmatch
 import hashlib
 import logging
 import os
 import sys
-import tempfile
 import threading
 import weakref
 from collections.abc import Callable, Collection, Iterable, Sequence
@@ -42,6 +40,7 @@ import polars as pl
 
 from cryptodata.core._args import names
 from cryptodata.core._checks import MAX_TIMEOUT, finite
+from cryptodata.core._files import write_atomically
 from cryptodata.core.clock import Clock, SystemClock
 from cryptodata.core.errors import ValidationError
 from cryptodata.core.limiters import RateLimiter, SlidingWindowLimiter
@@ -620,23 +619,7 @@ class _DiskCache:
             _CacheFile(format=_CACHE_FORMAT, key=self._key, fetched_at=now, assets=assets)
         )
         try:
-            _write_atomically(self.path, body)
+            write_atomically(self.path, body)
         except OSError as exc:
             # The answer is still good; only the next call pays the calls again.
             logger.warning("cannot write the universe cache %s: %s", self.path, exc)
-
-
-def _write_atomically(path: Path, body: bytes) -> None:
-    """Write to a temp file in the same directory, then rename: readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(body)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
