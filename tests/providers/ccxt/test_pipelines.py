@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
 
 from cryptodata import Kind, ParquetSink
 from cryptodata.pipeline import backfill
 from cryptodata.providers.ccxt import Ccxt
-from fakes.ccxt import NOW
+from fakes.ccxt import NOW, FakeVenue
 
 NOW_DT = datetime.fromtimestamp(NOW, UTC)
 H = timedelta(hours=1)
@@ -35,3 +38,27 @@ def test_a_backfill_stores_candles_open_interest_settlements_and_long_short_rati
     assert interest.filter(unit="base").height == 48
     assert ratios["ts"].to_list() == [NOW_DT - 48 * H + H * n for n in range(48)]
     assert settlements["ts"].to_list() == [NOW_DT - 48 * H + 8 * H * n for n in range(6)]
+
+
+@pytest.mark.parametrize("venue_id", ["bybit"])
+def test_a_second_backfill_of_bybit_inverse_open_interest_resumes_from_its_usd_series(
+    client: Ccxt, venue: FakeVenue, tmp_path: Path
+) -> None:
+    # ccxt gives Bybit's inverse open interest as a value only (USD): the series a pipeline
+    # resumes from is that one, not an amount series that never gets a row.
+    with ParquetSink(tmp_path) as sink:
+        backfill(client, "open_interest", ["BTC/USD:BTC"], "1h", NOW_DT - 12 * H, sink=sink)
+        stored = sink.read(Kind.OPEN_INTEREST).to_polars()
+        asked = len(venue.calls)
+        backfill(client, "open_interest", ["BTC/USD:BTC"], "1h", NOW_DT - 12 * H, sink=sink)
+
+    assert set(stored["unit"]) == {"quote"}
+    assert stored.height == 12
+    # Only the newest bars are asked again (the pipeline's lag), not the 12 hours.
+    (again,) = venue.calls[asked:]
+    since = int(parse_qs(urlsplit(again).query)["startTime"][0])
+    assert since > (NOW - 12 * 3600) * 1000
+    assert (
+        client.series("open_interest", "BTC/USD:BTC", interval="1h")["BTC/USD:BTC"]["unit"]
+        == "quote"
+    )

@@ -507,7 +507,7 @@ class _CcxtBase:
             unit = (
                 frames.volume_unit(market)
                 if kind is Kind.OHLCV
-                else frames.amount_unit(self._venue, market)
+                else frames.open_interest_unit(self._venue, market)
             )
             values = {
                 "provider": ep.PROVIDER,

@@ -55,6 +55,7 @@ __all__ = [
     "markets",
     "ohlcv",
     "open_interest_bars",
+    "open_interest_unit",
     "open_interests",
     "period_hours",
     "settlements",
@@ -93,6 +94,29 @@ def amount_unit(venue: str, market: Mapping[str, Any]) -> str:
     if venue in _CONTRACT_AMOUNTS or not market.get("linear", True):
         return "contracts"
     return "base"
+
+
+_VALUE_ONLY: Final = frozenset({("bybit", "inverse")})
+"""Venues and market types whose open interest ccxt gives as a value only (Bybit's inverse
+contracts count it in USD)."""
+
+
+def open_interest_unit(venue: str, market: Mapping[str, Any]) -> str:
+    """The unit of the open-interest series the venue always gives for `market`.
+
+    That is the amount's (`amount_unit`), or `quote` where the venue gives only the value:
+    the series a pipeline resumes from.
+
+    Examples:
+        >>> open_interest_unit("bybit", {"linear": False, "inverse": True})
+        'quote'
+        >>> open_interest_unit("binance", {"linear": True})
+        'base'
+    """
+    kind = "inverse" if market.get("inverse") else "linear" if market.get("linear") else ""
+    if (venue, kind) in _VALUE_ONLY:
+        return "quote"
+    return amount_unit(venue, market)
 
 
 def _ts(column: str) -> pl.Expr:
