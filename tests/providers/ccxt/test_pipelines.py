@@ -9,9 +9,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from cryptodata import Kind, ParquetSink
-from cryptodata.pipeline import backfill
+from cryptodata.core.clock import ManualClock
+from cryptodata.pipeline import backfill, watch
 from cryptodata.providers.ccxt import Ccxt
 from fakes.ccxt import NOW, FakeVenue
+from fakes.limiters import RecordingTokenBucket as RecordingLimiter
 
 NOW_DT = datetime.fromtimestamp(NOW, UTC)
 H = timedelta(hours=1)
@@ -62,3 +64,35 @@ def test_a_second_backfill_of_bybit_inverse_open_interest_resumes_from_its_usd_s
         client.series("open_interest", "BTC/USD:BTC", interval="1h")["BTC/USD:BTC"]["unit"]
         == "quote"
     )
+
+
+def test_watch_polls_closed_bars_and_samples_snapshots_every_interval(
+    venue: FakeVenue, clock: ManualClock, limiter: RecordingLimiter, tmp_path: Path
+) -> None:
+    # Markets kept for the whole run: the fake venue serves no market list.
+    client = Ccxt(venue.instance, clock=clock, limiter=limiter, market_ttl=86_400)
+    with ParquetSink(tmp_path) as sink:
+        stats = watch(
+            client,
+            ["ohlcv", "open_interest_snapshot", "funding_rate_snapshot"],
+            ["BTC/USDT:USDT"],
+            "1h",
+            sink=sink,
+            start=NOW_DT - 3 * H,
+            delay=1.0,
+            max_cycles=3,
+            clock=clock,
+        )
+
+        candles = sink.read(Kind.OHLCV).to_polars()
+        interest = sink.read(Kind.OPEN_INTEREST_SNAPSHOT).to_polars()
+        funding = sink.read(Kind.FUNDING_RATE_SNAPSHOT).to_polars()
+    assert stats.failures == 0
+    # Cycles at 00:00, 01:00 and 02:00 (plus the delay): every bar closed by then, once each,
+    # from the start on.
+    stamps = candles["ts"].to_list()
+    assert stamps[0] <= NOW_DT - 3 * H
+    assert stamps[-1] == NOW_DT + H
+    assert stamps == [stamps[0] + H * n for n in range(len(stamps))]
+    assert interest["ts"].n_unique() == 3
+    assert funding["ts"].n_unique() == 3
