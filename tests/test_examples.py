@@ -24,8 +24,7 @@ OFFLINE_RUNS: dict[str, tuple[list[str], list[str]]] = {
         [
             "seeding BTC and ETH perps on binanceusdm, bybit, hyperliquid (samples) "
             "into a temporary dataset",
-            "hyperliquid: no open_interest (ccxt's hyperliquid has no "
-            "fetchOpenInterestHistory)",
+            "hyperliquid: no open_interest (ccxt's hyperliquid has no fetchOpenInterestHistory)",
             "binanceusdm: 20 liquidations streamed in at most 4 s",
             "bybit: 15 liquidations streamed in at most 4 s",
             # Binance: base and quote series of open interest, 48 h of both perps; funding
