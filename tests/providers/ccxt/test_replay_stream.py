@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -12,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from cryptodata import Kind, ParquetSink, ValidationError
+from cryptodata import Kind, ParquetSink, Table, ValidationError
 from cryptodata.core.stream import Data, SyncStream
 from cryptodata.providers.ccxt.replay import RECORDED_AT, SAMPLE, sample_async_client, sample_client
 from cryptodata.providers.ccxt.replay_stream import STREAMED, SampleFeed, sample_pro
@@ -35,7 +36,8 @@ def _recorded(feed: SampleFeed, venue: str) -> int:
 
 
 def _drain(stream: SyncStream, count: int) -> list[dict[str, Any]]:
-    """The rows of the stream's `Data` items until `count` are in (or `WAIT` passes)."""
+    """The rows of the stream's `Data` items until `count` are in; an item that takes longer
+    than `WAIT` fails the test."""
     found: list[dict[str, Any]] = []
     with ThreadPoolExecutor(1) as pool:
         while len(found) < count:
@@ -43,6 +45,10 @@ def _drain(stream: SyncStream, count: int) -> list[dict[str, Any]]:
             if isinstance(item, Data):
                 found += item.table.to_polars().to_dicts()
     return found
+
+
+def _ms(row: dict[str, Any]) -> int:
+    return int(row["ts"].timestamp() * 1000)
 
 
 def _stream_all(feed: SampleFeed, venue: str) -> list[dict[str, Any]]:
@@ -53,6 +59,28 @@ def _stream_all(feed: SampleFeed, venue: str) -> list[dict[str, Any]]:
         ) as stream,
     ):
         return _drain(stream, _recorded(feed, venue))
+
+
+def test_the_samples_hold_a_few_dozen_liquidations_of_both_perps_on_both_sides(
+    feed: SampleFeed,
+) -> None:
+    binance = [frame["o"] for frame in feed.frames("binanceusdm")]
+    bybit = feed.frames("bybit")
+    events = [event for message in bybit for event in message["data"]]
+
+    assert (len(binance), len(bybit), len(events)) == (20, 14, 15)
+    assert (
+        {order["s"] for order in binance}
+        == {event["s"] for event in events}
+        == {
+            "BTCUSDT",
+            "ETHUSDT",
+        }
+    )
+    assert {order["S"] for order in binance} == {"BUY", "SELL"}
+    assert {event["S"] for event in events} == {"Buy", "Sell"}
+    stamps = [order["T"] for order in binance] + [event["T"] for event in events]
+    assert all(RECORDED_AT * 1000 - 300_000 <= ms < RECORDED_AT * 1000 for ms in stamps)
 
 
 @pytest.mark.parametrize("venue", STREAMED)
@@ -74,9 +102,9 @@ def test_a_binance_force_order_is_read_as_the_opposite_position(feed: SampleFeed
     rows = _stream_all(feed, "binanceusdm")
 
     opposite = {"SELL": "long", "BUY": "short"}
-    for row in rows:
-        stamp = int(row["ts"].timestamp() * 1000)
-        assert row["side"] == opposite[orders[(stamp, f"{row['amount']:.3f}")]]
+    assert [row["side"] for row in rows] == [
+        opposite[orders[(_ms(row), f"{row['amount']:.3f}")]] for row in rows
+    ]
 
 
 def test_a_bybit_message_side_is_the_position_and_two_events_in_a_message_both_come(
@@ -89,11 +117,10 @@ def test_a_bybit_message_side_is_the_position_and_two_events_in_a_message_both_c
 
     stated = {(event["T"], float(event["v"])): event["S"] for event in events}
     position = {"Buy": "long", "Sell": "short"}
-    assert sorted((int(row["ts"].timestamp() * 1000), row["amount"]) for row in rows) == sorted(
-        stated
-    )
-    for row in rows:
-        assert row["side"] == position[stated[(int(row["ts"].timestamp() * 1000), row["amount"])]]
+    assert sorted((_ms(row), row["amount"]) for row in rows) == sorted(stated)
+    assert [row["side"] for row in rows] == [
+        position[stated[(_ms(row), row["amount"])]] for row in rows
+    ]
 
 
 def test_every_binance_table_carries_the_sample_warning(feed: SampleFeed) -> None:
@@ -103,7 +130,7 @@ def test_every_binance_table_carries_the_sample_warning(feed: SampleFeed) -> Non
             ["BTC/USDT:USDT"], pro=sample_pro("binanceusdm", feed)
         ) as stream,
     ):
-        tables = []
+        tables: list[Table[Any]] = []
         with ThreadPoolExecutor(1) as pool:
             while len(tables) < 3:
                 item = pool.submit(next, stream).result(WAIT)
@@ -128,7 +155,19 @@ def test_the_feed_answers_each_venues_subscriptions_in_its_own_protocol(feed: Sa
 
 
 @pytest.mark.parametrize("venue", STREAMED)
-def test_nothing_leaves_loopback(venue: str, feed: SampleFeed) -> None:
+def test_nothing_leaves_loopback(
+    venue: str, feed: SampleFeed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dialled: list[Any] = []
+    connect = socket.socket.connect
+
+    def loopback_only(sock: socket.socket, address: Any) -> None:
+        dialled.append(address)
+        if address[0] != "127.0.0.1":
+            raise AssertionError(f"a stream replay dialled {address}")
+        connect(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", loopback_only)
     pro = sample_pro(venue, feed)
 
     with (
@@ -138,9 +177,10 @@ def test_nothing_leaves_loopback(venue: str, feed: SampleFeed) -> None:
         _drain(stream, 1)
         opened = list(pro.clients)
 
+    assert dialled
     assert opened
-    assert all(url.startswith(feed.url) for url in opened)
-    assert feed.url.startswith("ws://127.0.0.1:")
+    assert all(url.startswith(f"{feed.url}/") for url in opened)
+    # Neither ccxt.pro nor the client asked anything by REST (the replay router saw nothing).
     assert pro.fetch.calls == []
     assert client.exchange.fetch.calls == []
 
