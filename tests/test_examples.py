@@ -19,6 +19,21 @@ _DEAD_PROXY = "http://127.0.0.1:9"
 
 OFFLINE_RUNS: dict[str, tuple[list[str], list[str]]] = {
     # name: (arguments, lines the output must hold)
+    "ccxt_pipeline.py": (
+        ["--seconds", "4"],
+        [
+            "seeding BTC and ETH perps on binanceusdm, bybit, hyperliquid (samples) "
+            "into a temporary dataset",
+            "hyperliquid: no open_interest (ccxt's hyperliquid has no fetchOpenInterestHistory)",
+            "binanceusdm: 20 liquidations streamed in at most 4 s",
+            "bybit: 15 liquidations streamed in at most 4 s",
+            # Binance: base and quote series of open interest, 48 h of both perps; funding
+            # settled every 8 h on Binance and Bybit, hourly on Hyperliquid.
+            "stored open_interest: binance 192, bybit 96",
+            "stored funding_settlement: binance 12, bybit 12, hyperliquid 96",
+            "stored liquidation_events: binance 20, bybit 15",
+        ],
+    ),
     "poll_open_interest.py": (
         ["--cycles", "2"],
         [
