@@ -597,3 +597,51 @@ def test_stream_tables_are_polars_frames_in_utc(
 
     assert isinstance(item, Data)
     assert item.table.to_polars().schema["ts"] == pl.Datetime("ms", "UTC")
+
+
+def test_a_subscription_is_acknowledged_before_its_first_rows(clock: ManualClock) -> None:
+    # The linear websocket answers with a liquidation right after its ack, before the inverse
+    # one has connected: `Subscribed` must still come before that subscription's data.
+    acks = reply("bybit")
+    early = bybit_liquidations("BTCUSDT", [(NOW_MS, "Buy", "0.3", "100.0")])
+
+    def answer(text: str) -> list[str]:
+        frames = list(acks(text))
+        if "allLiquidation.BTCUSDT" in text:
+            frames.append(early)
+        return frames
+
+    with WebsocketServer(answer) as server:
+        pro = pro_instance("bybit", server.url)
+
+        async def main() -> list[StreamItem]:
+            async with (
+                streaming("bybit", clock, pro) as cx,
+                cx.stream_liquidations([PERP, INVERSE], pro=pro) as stream,
+            ):
+                return await take(stream, 4)
+
+        items = run(main())
+
+    assert isinstance(items[0], Connected)
+    perp = [
+        type(item)
+        for item in items
+        if getattr(item, "subscription", None) is not None
+        and item.subscription.text == f"liquidations:{PERP}"  # type: ignore[union-attr]
+    ]
+    assert perp == [Subscribed, Data]
+
+
+@pytest.mark.parametrize("venue_id", ["bybit"])
+def test_the_blocking_client_closes_the_session_of_the_instance_it_streamed_on(
+    server: WebsocketServer, pro: Any, clock: ManualClock
+) -> None:
+    # The stream's event loop ends with the stream: the session must not outlive it.
+    cx = Ccxt(FakeVenue(exchange("bybit"), clock).instance, clock=clock)
+
+    with cx.stream_liquidations([PERP], pro=pro) as feed, ThreadPoolExecutor(1) as pool:
+        [pool.submit(next, feed).result(WAIT) for _ in range(2)]
+        assert pro.session is not None
+
+    assert pro.session is None

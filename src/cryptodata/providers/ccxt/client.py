@@ -541,6 +541,7 @@ class _CcxtBase:
         interval: IntervalInput | None,
         *,
         pro: Any,
+        own_pro: bool,
         markets: Callable[[list[str]], Awaitable[Mapping[str, Any]]],
         history: Callable[[Kind, str, Interval, datetime, datetime], Awaitable[Table[Any]]],
         sink: TableWriter | None,
@@ -562,7 +563,10 @@ class _CcxtBase:
 
         def exchange() -> tuple[Any, bool]:
             if pro is not None:
-                return pro, False
+                # The blocking client runs the caller's instance on the stream's own event
+                # loop, which ends with the stream: its session is closed with the connection
+                # (ccxt opens a new one if the instance is used again).
+                return pro, own_pro
             made = build_stream_exchange(self._exchange, self._config)
             # What ccxt.pro asks by REST (a listen key, markets) is charged to the budget.
             install_budget(made, self._limiter)
@@ -811,7 +815,9 @@ class Ccxt(_CcxtBase):
         (`side` = the liquidated position's); where the venue's stream is a sample
         (Binance: at most one per symbol per second) every table's `warnings` says so.
         The stream runs on a thread of its own, so it also works in a notebook; close it
-        (or use `with`) to stop it. See `AsyncCcxt.stream_liquidations` for the arguments.
+        (or use `with`) to stop it. See `AsyncCcxt.stream_liquidations` for the arguments;
+        a `pro=` instance runs on the stream's event loop, which ends with the stream, so its
+        session is closed with each connection (ccxt opens a new one when it is used again).
 
         Raises:
             ValidationError: For a symbol the venue does not list (markets are loaded
@@ -896,6 +902,7 @@ class Ccxt(_CcxtBase):
             symbols,
             interval,
             pro=pro,
+            own_pro=True,
             markets=markets,
             history=history,
             sink=sink,
@@ -1128,6 +1135,7 @@ class AsyncCcxt(_CcxtBase):
             symbols,
             interval,
             pro=pro,
+            own_pro=False,
             markets=markets,
             history=history,
             sink=sink,

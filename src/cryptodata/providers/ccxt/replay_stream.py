@@ -207,10 +207,9 @@ def sample_pro(exchange_id: str, feed: SampleFeed) -> Any:
     """A real ccxt.pro instance of `exchange_id` streaming from `feed`, with no network.
 
     Its markets are the replay samples' BTC and ETH perpetuals, its websocket URLs the
-    feed's (`feed` must be entered) and its REST `fetch` the replay router. The instance
-    serves one stream: closing its websockets (as a stream given it with `pro=` does when
-    it ends, on the loop it ran on) also closes the instance, so a blocking client's stream
-    leaves no session open; `await instance.close()` after that is harmless.
+    feed's (`feed` must be entered) and its REST `fetch` the replay router. A blocking
+    client's stream closes it with each connection; after an async client's stream, close it
+    yourself (`await instance.close()`), on the loop it ran on.
 
     Args:
         exchange_id: `binanceusdm` or `bybit` (`STREAMED`).
@@ -237,23 +236,4 @@ def sample_pro(exchange_id: str, feed: SampleFeed) -> Any:
             ws["public"][market_type] = f"{feed.url}/v5/public/{market_type}"
     instance.set_markets(_sample(exchange_id, "markets.json"))
     instance.fetch = _Router(exchange_id, asynchronous=True)
-    instance.close_ws_clients = _closing(instance, instance.close_ws_clients)
     return instance
-
-
-def _closing(
-    instance: Any, close_ws_clients: Callable[[], Coroutine[Any, Any, None]]
-) -> Callable[[], Coroutine[Any, Any, None]]:
-    """`close_ws_clients` that then closes `instance` (whose `close` calls it again)."""
-    closing: list[bool] = []
-
-    async def close() -> None:
-        await close_ws_clients()
-        if not closing:
-            closing.append(True)
-            try:
-                await instance.close()
-            finally:
-                closing.clear()
-
-    return close

@@ -261,6 +261,7 @@ class CcxtLink:
         self._tasks: list[asyncio.Task[None]] = []
         self._clients: list[list[Any]] = []  # per watch task, the clients it opened
         self._batches: deque[Batch] = deque()
+        self._answered: set[str] = set()  # subscriptions acked or refused on this link
         self._wake = asyncio.Event()
         self._failure: str | None = None
         self._dropped = 0
@@ -286,9 +287,8 @@ class CcxtLink:
             self._tasks.append(asyncio.create_task(self._watch(watch, errors, opened)))
         while not self._connected():
             await asyncio.sleep(_READY_POLL)
-        refused = {batch.text for batch in self._batches if batch.event == "refused"}
         for subscription in self._sent:
-            if subscription.text not in refused:
+            if subscription.text not in self._answered:
                 self._put(Batch(subscription.text, event="ack"))
 
     def _connected(self) -> bool:
@@ -361,6 +361,11 @@ class CcxtLink:
             self._fail(f"{self._exchange.id}: ccxt failed: {type(exc).__name__}: {exc}")
 
     def _put(self, batch: Batch) -> None:
+        # A watch whose websocket connected before the others' may answer before `ready`
+        # acks them all: its subscription is acked first, so `Subscribed` precedes its data.
+        if batch.event == "rows" and batch.text not in self._answered:
+            self._put(Batch(batch.text, event="ack"))
+        self._answered.add(batch.text)
         if len(self._batches) >= _BACKLOG:
             self._batches.popleft()
             self._dropped += 1
