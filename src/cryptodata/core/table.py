@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import gc
+import html
+import importlib
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import pairwise, starmap
-from typing import Any, Generic, Literal, Self, overload
+from typing import TYPE_CHECKING, Any, Generic, Literal, Self, overload
 
 import attrs
 import polars as pl
 from typing_extensions import TypeVar
 
-from .errors import ValidationError
+from .errors import MissingDependencyError, ValidationError
 from .records import (
     AccountSummary,
     AggregateLiquidationBar,
@@ -38,6 +40,10 @@ from .records import (
     Trade,
 )
 from .schema import Kind, primary_key, record_type, schema
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
 
 __all__ = ["R", "Table", "latest_per_key"]
 
@@ -480,6 +486,25 @@ class Table(Generic[R]):
         """The rows as a polars DataFrame (UTC `ts`, the kind's exact dtypes)."""
         return self._frame
 
+    def to_arrow(self) -> pa.Table:
+        """The rows as a pyarrow Table (the `arrow` extra: `pip install 'cryptodata[arrow]'`).
+
+        Raises:
+            MissingDependencyError: If pyarrow is not installed.
+        """
+        _require("Table.to_arrow", "pyarrow", "arrow")
+        return self._frame.to_arrow()
+
+    def to_pandas(self) -> pd.DataFrame:
+        """The rows as a pandas DataFrame (the `pandas` extra), `ts` as UTC timestamps.
+
+        Raises:
+            MissingDependencyError: If pandas or pyarrow is not installed.
+        """
+        _require("Table.to_pandas", "pandas", "pandas")
+        _require("Table.to_pandas", "pyarrow", "pandas")
+        return self._frame.to_pandas()
+
     def to_records(self) -> list[R]:
         """The rows as frozen attrs records of the kind's record class."""
         cls = record_type(self.kind)
@@ -514,6 +539,27 @@ class Table(Generic[R]):
 
     def __repr__(self) -> str:
         return f"Table(kind={self.kind.value!r}, rows={len(self)}, warnings={len(self.warnings)})"
+
+    def _repr_html_(self) -> str:
+        """Jupyter's preview: the kind, rows, intervals and warnings above the first rows."""
+        facts = [f"<b>{html.escape(self.kind.value)}</b>", f"{len(self):,} rows"]
+        if "interval" in self._frame.columns and len(self):
+            intervals = self._frame.get_column("interval").unique(maintain_order=True)
+            facts.append("interval " + ", ".join(html.escape(str(i)) for i in intervals))
+        notes = "".join(f"<li>{html.escape(note)}</li>" for note in self.warnings)
+        warnings = f"<ul>{notes}</ul>" if notes else ""
+        return f"<div><p>{' · '.join(facts)}</p>{warnings}{self._frame.head(_PREVIEW_ROWS)._repr_html_()}</div>"
+
+
+_PREVIEW_ROWS = 10
+
+
+def _require(what: str, module: str, extra: str) -> None:
+    """Import `module` or raise the error naming the extra that installs it."""
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        raise MissingDependencyError(what, package=module, extra=extra) from None
 
 
 def _uncastable(frame: pl.DataFrame, target: pl.Schema) -> str:
