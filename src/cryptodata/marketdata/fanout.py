@@ -1,0 +1,197 @@
+"""Fan-out: each provider's share of a question fetched at once, one failure losing nothing else.
+
+A question routed across providers becomes `Share`s: a route (who answers which venue, over
+which part of the range) with the provider's own symbols. `fetch_shares` plans every share
+with its source's `history_steps` (no I/O, so a bad argument fails before any request), then
+runs the providers concurrently, one thread each: a provider's steps go one after another
+under its own limiter, so no provider's budget is spent faster than alone, and a slow or
+failing provider holds up none of the others. Threads rather than an event loop: the
+blocking clients are what the facade holds, and threads work the same in a script and inside
+a notebook's running loop.
+
+The rows every share answered come back in one table of the kind, de-duplicated and sorted,
+those of a share that failed half-way included; what each share did (rows, requests, the
+error that stopped it) is in the `Report`. With `strict=True` the first failure is raised
+instead, after every share has finished.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from cryptodata.core.errors import CryptoDataError, ValidationError
+from cryptodata.core.schema import Kind
+from cryptodata.core.source import Source, Step
+from cryptodata.core.table import Table
+
+from .routing import Route
+
+__all__ = ["Outcome", "Report", "Share", "fetch_shares", "plan_shares"]
+
+
+@attrs.frozen
+class Share:
+    """One route with the symbols its provider is asked for, over `[start, end)`.
+
+    Attributes:
+        route: Who answers, for which venue and part of the range.
+        symbols: The provider's own symbols (what the asset registry resolved).
+        start: The share's start.
+        end: The share's end.
+    """
+
+    route: Route
+    symbols: tuple[str, ...]
+    start: datetime
+    end: datetime
+
+
+@attrs.frozen
+class Outcome:
+    """What one share did.
+
+    Attributes:
+        share: The share.
+        requests: Requests planned for it (its steps).
+        cost: Their cost, in the provider's own limiter units.
+        rows: Rows it answered (before its error, if it failed).
+        seconds: Wall time its requests took.
+        error: The error that stopped it, or `None`.
+    """
+
+    share: Share
+    requests: int
+    cost: int
+    rows: int = 0
+    seconds: float = 0.0
+    error: CryptoDataError | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the share answered."""
+        return self.error is None
+
+
+@attrs.frozen
+class Report:
+    """What a fan-out asked, who answered and what failed, share by share.
+
+    Attributes:
+        kind: What was asked.
+        outcomes: One per share, in the order planned.
+    """
+
+    kind: Kind
+    outcomes: tuple[Outcome, ...]
+
+    @property
+    def failures(self) -> tuple[Outcome, ...]:
+        """The shares that failed."""
+        return tuple(outcome for outcome in self.outcomes if not outcome.ok)
+
+    @property
+    def ok(self) -> bool:
+        """Whether every share answered."""
+        return not self.failures
+
+    def summary(self) -> str:
+        """One line per share: venue, provider, rows or the error."""
+        lines = []
+        for outcome in self.outcomes:
+            route = outcome.share.route
+            done = (
+                f"{outcome.rows} rows in {outcome.requests} requests"
+                if outcome.ok
+                else f"failed: {type(outcome.error).__name__}: {outcome.error}"
+            )
+            lines.append(f"{route.venue} via {route.provider}: {done}")
+        return "\n".join(lines)
+
+
+@attrs.frozen
+class _Planned:
+    share: Share
+    steps: tuple[Step, ...]
+
+
+def plan_shares(kind: Kind, shares: Sequence[Share]) -> list[tuple[Share, list[Step]]]:
+    """Every share's steps, planned by its source without I/O.
+
+    Raises:
+        ValidationError: For arguments a source refuses (`UnsupportedError` for what it
+            lacks), before any request.
+    """
+    planned = []
+    for share in shares:
+        route = share.route
+        if route.interval is None:
+            raise ValidationError(f"{kind.value} for {route.venue}: a fan-out needs an interval")
+        source: Source = route.source
+        steps = source.history_steps(
+            kind,
+            list(share.symbols),
+            interval=route.interval,
+            start=share.start,
+            end=share.end,
+        )
+        planned.append((share, steps))
+    return planned
+
+
+def fetch_shares(
+    kind: Kind, shares: Sequence[Share], *, strict: bool = False
+) -> tuple[Table[Any], Report]:
+    """Fetch every share, providers concurrently (see the module).
+
+    Returns:
+        The rows of every share that answered, as one table, and the report.
+
+    Raises:
+        ValidationError: For arguments a source refuses, before any request.
+        CryptoDataError: With `strict=True`, the first share's error, once all have run.
+    """
+    planned = [_Planned(share, tuple(steps)) for share, steps in plan_shares(kind, shares)]
+    by_provider: dict[str, list[int]] = {}
+    for index, item in enumerate(planned):
+        by_provider.setdefault(item.share.route.provider, []).append(index)
+    results: list[tuple[Outcome, list[Table[Any]]] | None] = [None] * len(planned)
+
+    def run(indices: list[int]) -> None:
+        for index in indices:
+            results[index] = _fetch(planned[index])
+
+    with ThreadPoolExecutor(max_workers=max(1, len(by_provider))) as pool:
+        for future in [pool.submit(run, indices) for indices in by_provider.values()]:
+            future.result()
+    outcomes = tuple(result[0] for result in results if result is not None)
+    report = Report(kind, outcomes)
+    if strict and report.failures:
+        failure = report.failures[0].error
+        assert failure is not None
+        raise failure
+    tables = [table for result in results if result is not None for table in result[1]]
+    return Table.concat(kind, tables), report
+
+
+def _fetch(item: _Planned) -> tuple[Outcome, list[Table[Any]]]:
+    """One share's steps in order; the first error stops the share and is kept, with the
+    rows fetched before it."""
+    source: Source = item.share.route.source
+    cost = sum(step.cost for step in item.steps)
+    tables: list[Table[Any]] = []
+    error: CryptoDataError | None = None
+    began = time.perf_counter()
+    try:
+        for step in item.steps:
+            tables.append(source.fetch(step))
+    except CryptoDataError as exc:
+        error = exc
+    rows = sum(len(table) for table in tables)
+    seconds = time.perf_counter() - began
+    return Outcome(item.share, len(item.steps), cost, rows, seconds, error), tables
