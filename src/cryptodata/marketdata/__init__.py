@@ -1,0 +1,20 @@
+"""The market-data layer above the providers: the canonical asset registry and instruments.
+
+It imports only `cryptodata.core`: providers reach it through the markets tables they
+return, never by import.
+"""
+
+from __future__ import annotations
+
+from .assets import AmbiguousAssetError, AssetInfo, AssetRegistry, UnknownAssetError
+from .instruments import INSTRUMENT_PREFERENCE, Instrument, InstrumentKind
+
+__all__ = [
+    "INSTRUMENT_PREFERENCE",
+    "AmbiguousAssetError",
+    "AssetInfo",
+    "AssetRegistry",
+    "Instrument",
+    "InstrumentKind",
+    "UnknownAssetError",
+]
