@@ -66,6 +66,8 @@ sizes count USD, not coins), then spot, which has prices and volume but no open 
 funding. Quanto and dated futures are chosen only by symbol.
 """
 
+_ORDER: Final = tuple(dict.fromkeys([*INSTRUMENT_PREFERENCE, *InstrumentKind]))
+"""Every kind, the preferred ones first: the order candidates are listed in."""
 _STABLE_QUOTES: Final = ("USDT", "USDC", "USD")
 """Spot quotes in order of preference; other quotes come after, in alphabetical order."""
 _STABLECOINS: Final = frozenset({"USD", "USDT", "USDC", "FDUSD", "DAI", "USDE", "TUSD", "BUSD"})
@@ -197,7 +199,13 @@ def _kinds(instrument: str | Sequence[str] | None) -> tuple[InstrumentKind, ...]
     """The kinds asked for in order, or `None` when `instrument` is a symbol."""
     if instrument is None:
         return INSTRUMENT_PREFERENCE
-    asked = [instrument] if isinstance(instrument, str) else list(instrument)
+    asked = (
+        [instrument]
+        if isinstance(instrument, str)
+        else list(instrument)
+        if isinstance(instrument, Sequence)
+        else []
+    )
     if not asked or not all(isinstance(item, str) for item in asked):
         raise ValidationError(
             f"instrument must be a kind, a list of kinds or a symbol, got {instrument!r}"
@@ -272,7 +280,8 @@ def choose(
     factors = {name_key(name): factor for name, factor in asset.multiplied}
     candidates = [c for row in rows if (c := _candidate(row, ranks, factors)) is not None]
     if kinds is None:
-        return _by_symbol(asset, venue, source, str(instrument), rows, candidates)
+        listed = sorted(candidates, key=lambda c: c.order(_ORDER))
+        return _by_symbol(asset, venue, source, str(instrument), rows, listed)
     if not candidates:
         raise UnsupportedError(
             f"{source} lists no {venue} market for {asset.id}",
@@ -281,7 +290,7 @@ def choose(
         )
     # Candidates of kinds not asked for follow in the default order: the alternatives and
     # the error's list read best first.
-    order = tuple(dict.fromkeys([*kinds, *INSTRUMENT_PREFERENCE, *InstrumentKind]))
+    order = tuple(dict.fromkeys([*kinds, *_ORDER]))
     ranked = sorted(candidates, key=lambda c: c.order(order))
     best = ranked[0]
     if best.kind not in kinds:
