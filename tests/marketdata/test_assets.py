@@ -441,3 +441,8 @@ def test_the_data_is_read_on_first_use_not_on_import() -> None:
     )
 
     assert done.stdout.splitlines() == ["0", "[]"]
+
+
+def test_the_registrys_assets_are_read_only() -> None:
+    with pytest.raises(TypeError):
+        REGISTRY.assets["BTC"] = REGISTRY.assets["ETH"]  # type: ignore[index]

@@ -31,6 +31,7 @@ from functools import cache
 from importlib import resources
 from os import PathLike
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, TypeAlias
 
 import attrs
@@ -246,6 +247,10 @@ class UnknownAssetError(ValidationError):
         )
 
 
+def _read_only(assets: Mapping[str, AssetInfo]) -> Mapping[str, AssetInfo]:
+    return MappingProxyType(dict(assets))
+
+
 @attrs.frozen(eq=False)
 class AssetRegistry:
     """The assets cryptodata knows, looked up by any of their names.
@@ -254,7 +259,8 @@ class AssetRegistry:
     (the shipped data with your overrides merged over it).
 
     Attributes:
-        assets: Every asset by canonical id, in the data's order (largest market cap first).
+        assets: Every asset by canonical id, in the data's order (largest market cap first;
+            read-only).
 
     Examples:
         >>> registry = AssetRegistry.load({"WBTC": {"name": "Wrapped Bitcoin"}})
@@ -262,7 +268,7 @@ class AssetRegistry:
         ('Wrapped Bitcoin', 'Bitcoin')
     """
 
-    assets: Mapping[str, AssetInfo]
+    assets: Mapping[str, AssetInfo] = attrs.field(converter=_read_only)
     _index: Mapping[str, tuple[str, ...]] = attrs.field(init=False)
 
     @_index.default
