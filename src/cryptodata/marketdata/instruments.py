@@ -64,6 +64,10 @@ perpetuals next (Hyperliquid's only perpetuals, a second book on Binance and Byb
 other linear perpetuals, then inverse ones (BitMEX's and Deribit's main contracts, whose
 sizes count USD, not coins), then spot, which has prices and volume but no open interest or
 funding. Quanto and dated futures are chosen only by symbol.
+
+Within a kind: markets under the asset's current names before those under an alias or a
+former ticker, then USDT, USDC and USD quotes before others, then plain markets before
+multiplied ones, then by symbol.
 """
 
 _ORDER: Final = tuple(dict.fromkeys([*INSTRUMENT_PREFERENCE, *InstrumentKind]))
@@ -235,8 +239,9 @@ class _Candidate:
         quote_rank = _STABLE_QUOTES.index(quote) if quote in _STABLE_QUOTES else 3
         return (
             kinds.index(self.kind),
-            quote_rank,
+            # A market under a former ticker is likely a stale listing: the current one first.
             self.name_rank,
+            quote_rank,
             0 if self.multiplier == 1 else 1,
             str(self.row["symbol"]),
         )
