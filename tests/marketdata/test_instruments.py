@@ -141,6 +141,11 @@ def test_an_explicit_symbol_or_venue_id_picks_that_market(symbol: str) -> None:
     assert chosen.reason.endswith("the symbol asked for")
 
 
+def test_an_explicit_symbol_is_compared_byte_for_byte() -> None:
+    with pytest.raises(ValidationError, match=r"no binance market 'btcusdt_perp\.a'"):
+        REGISTRY.resolve("BTC", "binance", COINALYZE, instrument="btcusdt_perp.a")
+
+
 def test_a_symbol_of_another_asset_is_rejected() -> None:
     with pytest.raises(
         ValidationError, match=r"'ETHUSD\.A' on binance is a market of ETH, not of BTC"
