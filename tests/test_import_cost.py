@@ -57,6 +57,7 @@ def reference() -> set[str]:
         "Ccxt",
         "AsyncCcxt",
         "top_assets",
+        "AssetRegistry",
     ],
 )
 def test_first_use_of_a_client_loads_only_what_its_dependencies_load(

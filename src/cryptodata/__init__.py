@@ -96,6 +96,13 @@ if TYPE_CHECKING:
     from cryptodata.core.time import to_utc
     from cryptodata.core.transport import PlannedRequest, RequestStats
     from cryptodata.core.venues import VENUES, Venue, canonical_venue
+    from cryptodata.marketdata import (
+        AmbiguousAssetError,
+        AssetInfo,
+        AssetRegistry,
+        Instrument,
+        UnknownAssetError,
+    )
     from cryptodata.pipeline import (
         BackfillPlan,
         BackfillReport,
@@ -132,6 +139,13 @@ _EXPORTS: dict[str, str] = {
             "plan_backfill",
             "update",
             "watch",
+        ),
+        "cryptodata.marketdata": (
+            "AmbiguousAssetError",
+            "AssetInfo",
+            "AssetRegistry",
+            "Instrument",
+            "UnknownAssetError",
         ),
         "cryptodata.sinks.base": ("Sink",),
         "cryptodata.sinks.jsonl": ("JsonlSink",),
@@ -232,8 +246,11 @@ __all__ = [
     "Ack",
     "AggregateLiquidationBar",
     "AggregateOpenInterestBar",
+    "AmbiguousAssetError",
     "Asset",
     "AssetContext",
+    "AssetInfo",
+    "AssetRegistry",
     "AsyncCcxt",
     "AsyncCoinalyze",
     "AsyncHyperliquid",
@@ -260,6 +277,7 @@ __all__ = [
     "FundingSettlement",
     "Hyperliquid",
     "Incoming",
+    "Instrument",
     "Interval",
     "JsonlSink",
     "Kind",
@@ -320,6 +338,7 @@ __all__ = [
     "TokenBucketLimiter",
     "Trade",
     "TransportError",
+    "UnknownAssetError",
     "UnsupportedError",
     "ValidationError",
     "Venue",
