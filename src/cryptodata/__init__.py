@@ -103,6 +103,7 @@ if TYPE_CHECKING:
         Instrument,
         UnknownAssetError,
     )
+    from cryptodata.marketdata.facade import MarketData, MarketTable
     from cryptodata.pipeline import (
         BackfillPlan,
         BackfillReport,
@@ -147,6 +148,7 @@ _EXPORTS: dict[str, str] = {
             "Instrument",
             "UnknownAssetError",
         ),
+        "cryptodata.marketdata.facade": ("MarketData", "MarketTable"),
         "cryptodata.sinks.base": ("Sink",),
         "cryptodata.sinks.jsonl": ("JsonlSink",),
         "cryptodata.sinks.parquet": ("ParquetSink",),
@@ -291,6 +293,8 @@ __all__ = [
     "Malformed",
     "ManualClock",
     "Market",
+    "MarketData",
+    "MarketTable",
     "MissingDependencyError",
     "NotFoundError",
     "OhlcvBar",

@@ -1,0 +1,474 @@
+"""`MarketData`: one call, the same columns, whichever providers answer.
+
+A question names a kind, canonical assets and venues, an interval and a window. The facade:
+
+1. **routes** each venue to a provider from the providers' `coverage()` alone (`routing`: the
+   venue's own API before an aggregator, depth checked against retention, `prefer=`);
+2. **resolves** each asset to that provider's instrument on the venue from its markets table
+   (`AssetRegistry.resolve`: linear USDT perpetual first, `instrument=` to choose);
+3. **fans out**: every provider's share is planned without I/O, then the providers are
+   fetched concurrently, each under its own limiter (`fanout`);
+4. **answers** one `MarketTable` of the kind: the kind's own columns whoever answered,
+   `exchange` the canonical venue, `symbol` the provider's own instrument, `base` the
+   canonical asset, `provider` who answered each row; and `report`, what each share did.
+
+A provider that fails loses only its own share: its error is in `report` (or raised, with
+`strict=True`). Market tables are read once per provider and kept.
+
+Examples:
+    >>> from cryptodata.providers.coinalyze.replay import sample_client
+    >>> from cryptodata.providers.hyperliquid.replay import sample_client as hl_sample
+    >>> md = MarketData([sample_client(), hl_sample()])
+    >>> md.resolve("BTC", "hyperliquid").symbol
+    'BTC'
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import attrs
+import polars as pl
+
+from cryptodata.core.errors import ValidationError
+from cryptodata.core.intervals import Interval, IntervalInput
+from cryptodata.core.records import (
+    FundingRateBar,
+    LiquidationBar,
+    LongShortRatioBar,
+    OhlcvBar,
+    OpenInterestBar,
+)
+from cryptodata.core.schema import Kind
+from cryptodata.core.source import Source
+from cryptodata.core.table import R, Table
+from cryptodata.core.time import TimeInput, time_range
+from cryptodata.core.venues import canonical_venue
+
+from .assets import AssetRegistry
+from .capabilities import capabilities
+from .fanout import Report, Share, fetch_shares, plan_shares
+from .instruments import Instrument
+from .routing import Route, route
+
+__all__ = ["MarketData", "MarketTable"]
+
+
+Assets = str | Sequence[str]
+Venues = str | Sequence[str]
+
+
+@attrs.frozen(repr=False, eq=False)
+class MarketTable(Table[R]):
+    """A `Table` answered by the facade, with the report of who answered what.
+
+    Attributes:
+        report: Every provider's share: rows, requests, cost, and the error of a share that
+            failed (its rows up to the error are in the table).
+    """
+
+    report: Report | None = None
+
+    def __repr__(self) -> str:
+        failed = 0 if self.report is None else len(self.report.failures)
+        return f"MarketTable(kind={self.kind.value!r}, rows={len(self)}, failed_shares={failed})"
+
+
+class MarketData:
+    """Canonical market data across providers and venues (see the module).
+
+    Args:
+        providers: The sources to answer from: blocking provider clients (`Coinalyze`,
+            `Hyperliquid`, `Ccxt("bybit")`...), each with its own limiter.
+        registry: The asset registry (the shipped one by default; `AssetRegistry.load(...)`
+            for your overrides).
+        prefer: Provider names in order of preference, before the default routing order.
+        strict: Raise the first provider's error instead of reporting it (per call too).
+
+    Raises:
+        ValidationError: For no providers, or something that is not a source.
+
+    Examples:
+        >>> from cryptodata.providers.hyperliquid.replay import SAMPLE, sample_client
+        >>> md = MarketData([sample_client()])
+        >>> t = md.ohlcv("BTC", venues="hyperliquid", interval="1h", start=SAMPLE.start)
+        >>> len(t), t.report.ok, t.to_polars().item(0, "base")
+        (48, True, 'BTC')
+    """
+
+    def __init__(
+        self,
+        providers: Sequence[Source],
+        *,
+        registry: AssetRegistry | None = None,
+        prefer: Sequence[str] = (),
+        strict: bool = False,
+    ) -> None:
+        sources = list(providers)
+        if not sources:
+            raise ValidationError("MarketData needs at least one provider client")
+        if bad := [source for source in sources if not isinstance(source, Source)]:
+            raise ValidationError(
+                f"MarketData takes blocking provider clients (sources); got {bad[0]!r}"
+            )
+        self._sources = sources
+        self._registry = registry or AssetRegistry.default()
+        self._prefer = tuple(prefer)
+        self._strict = strict
+        self._markets: dict[int, Table[Any]] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def providers(self) -> tuple[Source, ...]:
+        """The sources the facade answers from."""
+        return tuple(self._sources)
+
+    @property
+    def registry(self) -> AssetRegistry:
+        """The asset registry names are resolved with."""
+        return self._registry
+
+    def capabilities(self) -> pl.DataFrame:
+        """What every provider offers: provider, venue, kind, interval, depth, units."""
+        return capabilities(self._sources)
+
+    def routes(
+        self,
+        kind: Kind | str,
+        venues: Venues,
+        *,
+        interval: IntervalInput,
+        start: TimeInput | None = None,
+        prefer: Sequence[str] | None = None,
+        stitch: bool = False,
+    ) -> list[Route]:
+        """Who answers `kind` for each venue (no I/O); see `cryptodata.marketdata.routing`."""
+        return route(
+            self._sources,
+            kind,
+            _names("venues", venues),
+            interval=interval,
+            start=start,
+            now=self._now(),
+            prefer=self._prefer if prefer is None else tuple(prefer),
+            stitch=stitch,
+        )
+
+    def resolve(
+        self,
+        asset: str,
+        venue: str,
+        *,
+        provider: str | None = None,
+        instrument: str | Sequence[str] | None = None,
+    ) -> Instrument:
+        """The instrument that stands for `asset` on `venue` (from the provider's markets).
+
+        Args:
+            asset: Any name of the asset (`"BTC"`, `"bitcoin"`, `"XBT"`, `"kPEPE"`).
+            venue: The venue.
+            provider: Whose markets to read; by default the provider routing prefers for the
+                venue's OHLCV at 1h.
+            instrument: See `AssetRegistry.resolve`.
+        """
+        name = canonical_venue(venue)
+        source = (
+            self._source(provider)
+            if provider is not None
+            else route(
+                self._sources, Kind.OHLCV, [name], interval=Interval.H1, prefer=self._prefer
+            )[0].source
+        )
+        return self._instrument(asset, name, source, instrument)
+
+    def plan(
+        self,
+        kind: Kind | str,
+        assets: Assets,
+        *,
+        venues: Venues,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+        instrument: str | Sequence[str] | None = None,
+        prefer: Sequence[str] | None = None,
+        stitch: bool = False,
+    ) -> pl.DataFrame:
+        """Who answers what, in how many requests at what cost, before any data request.
+
+        Market lists may be read (once per provider) to resolve the assets.
+
+        Returns:
+            One row per provider share: venue, provider, assets, symbols, start, end,
+            requests, cost (in that provider's limiter units) and why it was chosen.
+        """
+        wanted = Kind(kind)
+        shares = self._shares(
+            wanted, assets, venues, interval, start, end, instrument, prefer, stitch
+        )
+        rows = []
+        for share, steps in plan_shares(wanted, [item for item, _ in shares]):
+            rows.append(
+                {
+                    "venue": share.route.venue,
+                    "provider": share.route.provider,
+                    "symbols": list(share.symbols),
+                    "start": share.start,
+                    "end": share.end,
+                    "requests": len(steps),
+                    "cost": sum(step.cost for step in steps),
+                    "reason": share.route.reason,
+                }
+            )
+        return pl.DataFrame(rows)
+
+    def history(
+        self,
+        kind: Kind | str,
+        assets: Assets,
+        *,
+        venues: Venues,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+        instrument: str | Sequence[str] | None = None,
+        prefer: Sequence[str] | None = None,
+        stitch: bool = False,
+        strict: bool | None = None,
+    ) -> MarketTable[Any]:
+        """`kind` bars of `assets` on `venues` over `[start, end)` (see the module).
+
+        Raises:
+            UnsupportedError: If no provider offers the kind for a venue (before any request).
+            ValidationError: For an unknown asset or venue, or other bad arguments.
+            CryptoDataError: With `strict`, the first provider's error.
+        """
+        wanted = Kind(kind)
+        shares = self._shares(
+            wanted, assets, venues, interval, start, end, instrument, prefer, stitch
+        )
+        table, report = fetch_shares(
+            wanted,
+            [share for share, _ in shares],
+            strict=self._strict if strict is None else strict,
+        )
+        assets_of = {
+            (share.route.provider, symbol): asset
+            for share, symbol_assets in shares
+            for symbol, asset in symbol_assets.items()
+        }
+        frame = _canonical_bases(table.to_polars(), assets_of)
+        notes = [
+            *table.warnings,
+            *(f"{r.venue}: {r.lacks}" for r in {s.route for s, _ in shares} if r.lacks),
+        ]
+        return MarketTable(wanted, frame, notes, report=report)
+
+    def ohlcv(
+        self,
+        assets: Assets,
+        *,
+        venues: Venues,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+        instrument: str | Sequence[str] | None = None,
+        strict: bool | None = None,
+    ) -> MarketTable[OhlcvBar]:
+        """OHLCV bars; see `history`."""
+        return self.history(
+            Kind.OHLCV,
+            assets,
+            venues=venues,
+            interval=interval,
+            start=start,
+            end=end,
+            instrument=instrument,
+            strict=strict,
+        )
+
+    def open_interest(
+        self,
+        assets: Assets,
+        *,
+        venues: Venues,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+        instrument: str | Sequence[str] | None = None,
+        strict: bool | None = None,
+    ) -> MarketTable[OpenInterestBar]:
+        """Open-interest bars (`unit` as each provider gives them); see `history`."""
+        return self.history(
+            Kind.OPEN_INTEREST,
+            assets,
+            venues=venues,
+            interval=interval,
+            start=start,
+            end=end,
+            instrument=instrument,
+            strict=strict,
+        )
+
+    def funding_rate(
+        self,
+        assets: Assets,
+        *,
+        venues: Venues,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+        instrument: str | Sequence[str] | None = None,
+        strict: bool | None = None,
+    ) -> MarketTable[FundingRateBar]:
+        """Funding-rate bars; see `history`."""
+        return self.history(
+            Kind.FUNDING_RATE,
+            assets,
+            venues=venues,
+            interval=interval,
+            start=start,
+            end=end,
+            instrument=instrument,
+            strict=strict,
+        )
+
+    def liquidations(
+        self,
+        assets: Assets,
+        *,
+        venues: Venues,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+        instrument: str | Sequence[str] | None = None,
+        strict: bool | None = None,
+    ) -> MarketTable[LiquidationBar]:
+        """Liquidation bars (longs and shorts liquidated per bar); see `history`."""
+        return self.history(
+            Kind.LIQUIDATIONS,
+            assets,
+            venues=venues,
+            interval=interval,
+            start=start,
+            end=end,
+            instrument=instrument,
+            strict=strict,
+        )
+
+    def long_short_ratio(
+        self,
+        assets: Assets,
+        *,
+        venues: Venues,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+        instrument: str | Sequence[str] | None = None,
+        strict: bool | None = None,
+    ) -> MarketTable[LongShortRatioBar]:
+        """Long/short ratio bars; see `history`."""
+        return self.history(
+            Kind.LONG_SHORT_RATIO,
+            assets,
+            venues=venues,
+            interval=interval,
+            start=start,
+            end=end,
+            instrument=instrument,
+            strict=strict,
+        )
+
+    def __repr__(self) -> str:
+        return f"MarketData([{', '.join(source.provider for source in self._sources)}])"
+
+    # --- internals -------------------------------------------------------------------------
+
+    def _now(self) -> datetime:
+        # The facade's "now" is its first provider's clock: replay clients stop it at their
+        # samples' "now", so depth and windows are judged as they are.
+        from datetime import UTC
+
+        return datetime.fromtimestamp(self._sources[0].clock.time(), UTC)
+
+    def _source(self, provider: str) -> Source:
+        for source in self._sources:
+            if source.provider == provider:
+                return source
+        raise ValidationError(
+            f"no {provider!r} among the facade's providers "
+            f"({', '.join(source.provider for source in self._sources)})"
+        )
+
+    def _markets_of(self, source: Source) -> Table[Any]:
+        with self._lock:
+            cached = self._markets.get(id(source))
+        if cached is None:
+            cached = source.markets()
+            with self._lock:
+                self._markets[id(source)] = cached
+        return cached
+
+    def _instrument(
+        self, asset: str, venue: str, source: Source, instrument: str | Sequence[str] | None
+    ) -> Instrument:
+        return self._registry.resolve(
+            asset, venue, self._markets_of(source), instrument=instrument, provider=source.provider
+        )
+
+    def _shares(
+        self,
+        kind: Kind,
+        assets: Assets,
+        venues: Venues,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None,
+        instrument: str | Sequence[str] | None,
+        prefer: Sequence[str] | None,
+        stitch: bool,
+    ) -> list[tuple[Share, dict[str, str]]]:
+        """Each route's share with its symbols, and which asset each symbol stands for."""
+        names = _names("assets", assets)
+        lo, hi = time_range(start, self._now() if end is None else end)
+        routes = self.routes(
+            kind, venues, interval=interval, start=lo, prefer=prefer, stitch=stitch
+        )
+        shares = []
+        for found in routes:
+            symbols = {
+                self._instrument(name, found.venue, found.source, instrument).symbol: (
+                    self._registry.lookup(name).id
+                )
+                for name in names
+            }
+            share_start = max(lo, found.start) if found.start is not None else lo
+            share_end = min(hi, found.end) if found.end is not None else hi
+            if share_start < share_end:
+                shares.append((Share(found, tuple(symbols), share_start, share_end), symbols))
+        return shares
+
+
+def _names(what: str, value: str | Sequence[str]) -> list[str]:
+    listed = [value] if isinstance(value, str) else list(value)
+    if not listed or any(not isinstance(item, str) or not item for item in listed):
+        raise ValidationError(f"{what} must be a name or a list of names, got {value!r}")
+    return list(dict.fromkeys(listed))
+
+
+def _canonical_bases(frame: pl.DataFrame, assets: dict[tuple[str, str], str]) -> pl.DataFrame:
+    """`base` set to the canonical asset each row's provider symbol was resolved for."""
+    if frame.height == 0 or "base" not in frame.columns:
+        return frame
+    keys = pl.DataFrame(
+        {
+            "provider": [provider for provider, _ in assets],
+            "symbol": [symbol for _, symbol in assets],
+            "_asset": list(assets.values()),
+        }
+    )
+    joined = frame.join(keys, on=["provider", "symbol"], how="left", maintain_order="left")
+    return joined.with_columns(pl.coalesce("_asset", "base").alias("base")).drop("_asset")

@@ -1,0 +1,145 @@
+"""The MarketData facade on the replay clients: one frame across providers, reports, plans."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from cryptodata import (
+    Kind,
+    MarketData,
+    MarketTable,
+    ServerError,
+    UnknownAssetError,
+    UnsupportedError,
+    ValidationError,
+    schema,
+)
+from cryptodata.providers.ccxt.replay import SAMPLE
+from cryptodata.providers.ccxt.replay import sample_client as ccxt_sample
+from cryptodata.providers.hyperliquid.replay import sample_client as hyperliquid_sample
+
+START = SAMPLE.start
+
+
+@pytest.fixture
+def md() -> MarketData:
+    return MarketData([ccxt_sample("binanceusdm"), ccxt_sample("bybit"), hyperliquid_sample()])
+
+
+def test_one_call_answers_every_venue_in_the_kinds_own_columns(md: MarketData) -> None:
+    table = md.ohlcv("BTC", venues=["binance", "bybit", "hyperliquid"], interval="1h", start=START)
+
+    frame = table.to_polars()
+    assert isinstance(table, MarketTable)
+    assert frame.schema == schema(Kind.OHLCV)
+    assert frame.group_by("exchange", "provider").len().sort("exchange").rows() == [
+        ("binance", "ccxt", 48),
+        ("bybit", "ccxt", 48),
+        ("hyperliquid", "hyperliquid", 48),
+    ]
+    assert set(frame["base"]) == {"BTC"}
+
+
+def test_the_same_question_answered_by_two_providers_has_one_schema() -> None:
+    md = MarketData([hyperliquid_sample(), ccxt_sample("hyperliquid")])
+
+    own = md.ohlcv("BTC", venues="hyperliquid", interval="1h", start=START)
+    through_ccxt = MarketData(
+        [hyperliquid_sample(), ccxt_sample("hyperliquid")], prefer=["ccxt"]
+    ).ohlcv("BTC", venues="hyperliquid", interval="1h", start=START)
+
+    assert own.to_polars().schema == through_ccxt.to_polars().schema
+    assert set(own.to_polars()["provider"]) == {"hyperliquid"}
+    assert set(through_ccxt.to_polars()["provider"]) == {"ccxt"}
+    assert own.to_polars()["ts"].to_list() == through_ccxt.to_polars()["ts"].to_list()
+
+
+def test_assets_are_named_canonically_whatever_the_spelling(md: MarketData) -> None:
+    table = md.open_interest(["bitcoin", "ETH"], venues="bybit", interval="1h", start=START)
+
+    assert set(table.to_polars()["base"]) == {"BTC", "ETH"}
+    assert set(table.to_polars()["symbol"]) == {"BTC/USDT:USDT", "ETH/USDT:USDT"}
+
+
+def test_a_failing_provider_loses_only_its_share_and_is_reported(
+    md: MarketData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bybit = md.providers[1]
+
+    def down(step: Any) -> Any:
+        raise ServerError("maintenance", provider="ccxt", endpoint="fetch_ohlcv", status=503)
+
+    monkeypatch.setattr(bybit, "fetch", down)
+
+    table = md.ohlcv("BTC", venues=["binance", "bybit"], interval="1h", start=START)
+
+    assert set(table.to_polars()["exchange"]) == {"binance"}
+    assert table.report is not None
+    (failure,) = table.report.failures
+    assert (failure.share.route.venue, type(failure.error)) == ("bybit", ServerError)
+
+
+def test_strict_raises_the_failing_providers_error(
+    md: MarketData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def down(step: Any) -> Any:
+        raise ServerError("maintenance", provider="ccxt", endpoint="fetch_ohlcv", status=503)
+
+    monkeypatch.setattr(md.providers[1], "fetch", down)
+
+    with pytest.raises(ServerError):
+        md.ohlcv("BTC", venues=["binance", "bybit"], interval="1h", start=START, strict=True)
+
+
+def test_the_plan_names_every_share_with_its_requests_and_cost_and_fetches_nothing(
+    md: MarketData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fetched: list[Any] = []
+    for source in md.providers:
+        monkeypatch.setattr(source, "fetch", fetched.append)
+
+    plan = md.plan(
+        "ohlcv", ["BTC", "ETH"], venues=["binance", "hyperliquid"], interval="1h", start=START
+    )
+
+    assert fetched == []
+    assert plan.select("venue", "provider", "symbols").rows() == [
+        ("binance", "ccxt", ["BTC/USDT:USDT", "ETH/USDT:USDT"]),
+        ("hyperliquid", "hyperliquid", ["BTC", "ETH"]),
+    ]
+    assert all(requests >= 2 for requests in plan["requests"])
+    assert all(cost > 0 for cost in plan["cost"])
+
+
+def test_a_kind_no_provider_offers_for_a_venue_is_refused_before_any_request(
+    md: MarketData,
+) -> None:
+    with pytest.raises(UnsupportedError, match="liquidations"):
+        md.liquidations("BTC", venues="bybit", interval="1h", start=START)
+
+
+def test_an_unknown_asset_is_refused_with_close_matches(md: MarketData) -> None:
+    with pytest.raises(UnknownAssetError, match="BTC"):
+        md.ohlcv("BTCC", venues="bybit", interval="1h", start=START)
+
+
+def test_resolve_says_which_instrument_answers_for_a_venue(md: MarketData) -> None:
+    found = md.resolve("ETH", "bybit")
+
+    assert (found.symbol, found.provider) == ("ETH/USDT:USDT", "ccxt")
+
+
+def test_the_capability_table_lists_every_provider(md: MarketData) -> None:
+    table = md.capabilities()
+
+    assert set(table["venue"]) == {"binance", "bybit", "hyperliquid"}
+    assert set(table["provider"]) == {"ccxt", "hyperliquid"}
+
+
+def test_the_facade_needs_sources() -> None:
+    with pytest.raises(ValidationError):
+        MarketData([])
+    with pytest.raises(ValidationError, match="blocking provider clients"):
+        MarketData([object()])  # type: ignore[list-item]
