@@ -143,3 +143,13 @@ def test_the_facade_needs_sources() -> None:
         MarketData([])
     with pytest.raises(ValidationError, match="blocking provider clients"):
         MarketData([object()])  # type: ignore[list-item]
+
+
+def test_a_multiplied_listing_is_named_by_its_canonical_asset() -> None:
+    md = MarketData([hyperliquid_sample()])
+
+    frame = md.ohlcv("PEPE", venues="hyperliquid", interval="1h", start=START).to_polars()
+
+    assert set(frame["symbol"]) == {"kPEPE"}
+    assert set(frame["base"]) == {"PEPE"}
+    assert set(frame["unit"]) == {"contracts"}

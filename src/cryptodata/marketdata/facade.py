@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import attrs
@@ -390,8 +390,6 @@ class MarketData:
     def _now(self) -> datetime:
         # The facade's "now" is its first provider's clock: replay clients stop it at their
         # samples' "now", so depth and windows are judged as they are.
-        from datetime import UTC
-
         return datetime.fromtimestamp(self._sources[0].clock.time(), UTC)
 
     def _source(self, provider: str) -> Source:
@@ -439,12 +437,10 @@ class MarketData:
         )
         shares = []
         for found in routes:
-            symbols = {
-                self._instrument(name, found.venue, found.source, instrument).symbol: (
-                    self._registry.lookup(name).id
-                )
-                for name in names
-            }
+            chosen = [
+                self._instrument(name, found.venue, found.source, instrument) for name in names
+            ]
+            symbols = {pick.symbol: pick.asset for pick in chosen}
             share_start = max(lo, found.start) if found.start is not None else lo
             share_end = min(hi, found.end) if found.end is not None else hi
             if share_start < share_end:
