@@ -153,3 +153,39 @@ def test_a_multiplied_listing_is_named_by_its_canonical_asset() -> None:
     assert set(frame["symbol"]) == {"kPEPE"}
     assert set(frame["base"]) == {"PEPE"}
     assert set(frame["unit"]) == {"contracts"}
+
+
+def test_offline_answers_from_every_providers_samples_with_no_network(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import socket
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("no network in offline mode")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    md = MarketData(offline=True)
+
+    table = md.ohlcv("BTC", venues=["binance", "bybit", "hyperliquid"], interval="1h", start=START)
+
+    assert {source.provider for source in md.providers} == {"ccxt", "coinalyze", "hyperliquid"}
+    assert table.report is not None
+    assert table.report.ok
+    assert set(table.to_polars()["exchange"]) == {"binance", "bybit", "hyperliquid"}
+
+
+def test_by_default_the_keyless_providers_and_those_with_a_key(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("COINALYZE_API_KEY", raising=False)
+    keyless = {source.provider for source in MarketData().providers}
+    monkeypatch.setenv("COINALYZE_API_KEY", "k")
+    keyed = {source.provider for source in MarketData().providers}
+
+    assert keyless == {"ccxt", "hyperliquid"}
+    assert keyed == {"ccxt", "coinalyze", "hyperliquid"}
+
+
+def test_offline_with_providers_is_refused() -> None:
+    with pytest.raises(ValidationError, match="offline=True"):
+        MarketData([hyperliquid_sample()], offline=True)

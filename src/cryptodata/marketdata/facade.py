@@ -82,7 +82,12 @@ class MarketData:
 
     Args:
         providers: The sources to answer from: blocking provider clients (`Coinalyze`,
-            `Hyperliquid`, `Ccxt("bybit")`...), each with its own limiter.
+            `Hyperliquid`, `Ccxt("bybit")`...), each with its own limiter. By default every
+            configured provider: the keyless ones (Hyperliquid; ccxt's Binance USDⓈ-M,
+            Bybit and OKX, where ccxt is installed) and those whose key is set
+            (`COINALYZE_API_KEY`).
+        offline: With no `providers`, answer from every provider's bundled samples
+            instead (their replay clients): no key, no network.
         registry: The asset registry (the shipped one by default; `AssetRegistry.load(...)`
             for your overrides).
         prefer: Provider names in order of preference, before the default routing order.
@@ -101,13 +106,21 @@ class MarketData:
 
     def __init__(
         self,
-        providers: Sequence[Source],
+        providers: Sequence[Source] | None = None,
         *,
+        offline: bool = False,
         registry: AssetRegistry | None = None,
         prefer: Sequence[str] = (),
         strict: bool = False,
     ) -> None:
-        sources = list(providers)
+        if providers is not None and offline:
+            raise ValidationError("offline=True picks the providers: pass no providers with it")
+        if providers is None:
+            # The registry names the providers; the facade imports none of them itself.
+            from cryptodata.providers.registry import default_sources
+
+            providers = default_sources(offline=offline)
+        sources: list[Source] = list(providers)
         if not sources:
             raise ValidationError("MarketData needs at least one provider client")
         if bad := [source for source in sources if not isinstance(source, Source)]:

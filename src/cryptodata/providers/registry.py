@@ -14,13 +14,17 @@ Examples:
 from __future__ import annotations
 
 import importlib
+import logging
+import os
 from typing import Any, Final
 
 import attrs
 
-from cryptodata.core.errors import ValidationError
+from cryptodata.core.errors import MissingDependencyError, ValidationError
 
-__all__ = ["PROVIDERS", "ProviderEntry", "source_class"]
+__all__ = ["PROVIDERS", "ProviderEntry", "default_sources", "source_class"]
+
+_log = logging.getLogger("cryptodata.providers")
 
 
 @attrs.frozen
@@ -31,18 +35,41 @@ class ProviderEntry:
         module: The provider's package, e.g. `"cryptodata.providers.coinalyze"`.
         client: Name of its blocking client class (a `Source`).
         async_client: Name of its asyncio client class (an `AsyncSource`).
+        key_variable: The environment variable its key is read from; `None` if keyless.
+        defaults: Constructor arguments of each client a default `MarketData` makes (ccxt:
+            one per exchange id).
+        replay: Its replay module, whose `sample_sources()` gives clients on the bundled
+            samples.
     """
 
     module: str
     client: str
     async_client: str
+    key_variable: str | None = None
+    defaults: tuple[tuple[Any, ...], ...] = ((),)
+    replay: str | None = None
 
 
 PROVIDERS: Final[dict[str, ProviderEntry]] = {
-    "ccxt": ProviderEntry("cryptodata.providers.ccxt", "Ccxt", "AsyncCcxt"),
-    "coinalyze": ProviderEntry("cryptodata.providers.coinalyze", "Coinalyze", "AsyncCoinalyze"),
+    "ccxt": ProviderEntry(
+        "cryptodata.providers.ccxt",
+        "Ccxt",
+        "AsyncCcxt",
+        defaults=(("binanceusdm",), ("bybit",), ("okx",)),
+        replay="cryptodata.providers.ccxt.replay",
+    ),
+    "coinalyze": ProviderEntry(
+        "cryptodata.providers.coinalyze",
+        "Coinalyze",
+        "AsyncCoinalyze",
+        key_variable="COINALYZE_API_KEY",
+        replay="cryptodata.providers.coinalyze.replay",
+    ),
     "hyperliquid": ProviderEntry(
-        "cryptodata.providers.hyperliquid", "Hyperliquid", "AsyncHyperliquid"
+        "cryptodata.providers.hyperliquid",
+        "Hyperliquid",
+        "AsyncHyperliquid",
+        replay="cryptodata.providers.hyperliquid.replay",
     ),
 }
 """Provider name → where its clients live."""
@@ -61,3 +88,30 @@ def source_class(name: str, *, asynchronous: bool = False) -> Any:
         )
     module = importlib.import_module(entry.module)
     return getattr(module, entry.async_client if asynchronous else entry.client)
+
+
+def default_sources(*, offline: bool = False) -> list[Any]:
+    """The blocking clients of every configured provider, or their replay clients.
+
+    Configured: keyless providers, and keyed ones whose key variable is set; a provider whose
+    optional package is not installed (ccxt) is left out, with a debug log line. Offline:
+    every provider's clients on its bundled samples (`sample_sources()` of its replay module),
+    no key and no network.
+    """
+    sources: list[Any] = []
+    for name, entry in PROVIDERS.items():
+        if offline:
+            if entry.replay is not None:
+                sources.extend(importlib.import_module(entry.replay).sample_sources())
+            continue
+        if entry.key_variable is not None and not os.environ.get(entry.key_variable):
+            _log.debug("%s left out: %s is not set", name, entry.key_variable)
+            continue
+        try:
+            cls = source_class(name)
+            made = [cls(*arguments) for arguments in entry.defaults]
+        except MissingDependencyError as exc:
+            _log.debug("%s left out: %s", name, exc)
+            continue
+        sources.extend(made)
+    return sources

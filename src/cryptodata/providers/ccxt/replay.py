@@ -51,6 +51,7 @@ __all__ = [
     "sample_async_client",
     "sample_client",
     "sample_exchange",
+    "sample_sources",
 ]
 
 RECORDED_AT: Final = 1_751_328_000.0
@@ -365,3 +366,8 @@ def sample_async_client(
         clock: As `sample_client`'s.
     """
     return AsyncCcxt(sample_exchange(exchange_id, asynchronous=True), clock=_clock(clock))
+
+
+def sample_sources() -> list[Ccxt]:
+    """A `Ccxt` client on the samples of every venue recorded (`SAMPLE.venues`)."""
+    return [sample_client(exchange_id) for exchange_id in SAMPLE.venues]

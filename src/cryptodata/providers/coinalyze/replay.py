@@ -42,6 +42,7 @@ __all__ = [
     "SAMPLE_SYMBOLS",
     "SampleWindow",
     "sample_client",
+    "sample_sources",
     "sample_transport",
 ]
 
@@ -141,3 +142,8 @@ def sample_client(
         clock=clock if clock is not None else ManualClock(RECORDED_AT),
         convert_to_usd=convert_to_usd,
     )
+
+
+def sample_sources() -> list[Coinalyze]:
+    """The replay clients a default offline `MarketData` answers from: one `sample_client`."""
+    return [sample_client()]

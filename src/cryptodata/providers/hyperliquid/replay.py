@@ -37,6 +37,7 @@ __all__ = [
     "SAMPLE_ADDRESS",
     "SampleQuery",
     "sample_client",
+    "sample_sources",
     "sample_transport",
 ]
 
@@ -110,3 +111,8 @@ def sample_client(*, clock: Clock | None = None) -> Hyperliquid:
         http_transport=sample_transport(),
         clock=clock if clock is not None else ManualClock(RECORDED_AT),
     )
+
+
+def sample_sources() -> list[Hyperliquid]:
+    """The replay clients a default offline `MarketData` answers from: one `sample_client`."""
+    return [sample_client()]
