@@ -33,9 +33,11 @@ def test_demo_stores_the_frames_in_parquet_and_reads_them_back_identical(
 ) -> None:
     result = cli("demo", "--store", str(tmp_path))
 
-    assert f"stored 33 rows in the Parquet dataset {tmp_path}" in result.out
+    # 33 Coinalyze rows, then BTC's last 24 hourly candles and open interest on three venues.
+    assert f"stored 177 rows in the Parquet dataset {tmp_path}" in result.out
     assert result.out.count("read back, identical: True") == 9
-    assert len(list(tmp_path.glob("kind=ohlcv/**/*.parquet"))) == 1
+    # One file per series: Coinalyze's 4-hour bars and the three venues' hourly ones.
+    assert len(list(tmp_path.glob("kind=ohlcv/**/*.parquet"))) == 4
 
 
 @pytest.mark.parametrize("symbol", ["BTCUSD_PERP.A", "ETHUSDT_PERP.A", "BINANCE:BTCUSDT"])
@@ -75,3 +77,16 @@ def test_demo_ends_with_a_query_command_that_reads_back_what_it_stored(
     assert len(lines) == 6  # header and the five 4-hour bars
     assert lines[1].startswith("coinalyze,binance,BTCUSDT_PERP.A,BTC,4h,2025-06-10")
     assert ",109525.8," in lines[1]
+
+
+def test_demo_answers_one_question_across_providers_from_their_samples(
+    offline: HTTPXMock, cli: Run
+) -> None:
+    result = cli("demo")
+
+    assert "== across providers" in result.out
+    assert "binance via ccxt: 24 rows in 1 requests" in result.out
+    assert "hyperliquid via hyperliquid: 24 rows in 1 requests" in result.out
+    # Only Coinalyze covers Hyperliquid's open-interest history, and its samples list no
+    # Hyperliquid market: a reported share, not an error.
+    assert "hyperliquid via coinalyze: failed: UnsupportedError" in result.out

@@ -189,3 +189,36 @@ def test_by_default_the_keyless_providers_and_those_with_a_key(
 def test_offline_with_providers_is_refused() -> None:
     with pytest.raises(ValidationError, match="offline=True"):
         MarketData([hyperliquid_sample()], offline=True)
+
+
+def test_a_venue_without_a_market_for_the_asset_is_a_reported_share_not_an_error() -> None:
+    from cryptodata.providers.coinalyze.replay import sample_client as coinalyze_sample
+
+    # Only Coinalyze covers Hyperliquid's open-interest history here, and its bundled market
+    # list holds no Hyperliquid market.
+    md = MarketData([ccxt_sample("bybit"), coinalyze_sample()])
+
+    table = md.open_interest("BTC", venues=["bybit", "hyperliquid"], interval="1h", start=START)
+
+    assert set(table.to_polars()["exchange"]) == {"bybit"}
+    assert table.report is not None
+    (failure,) = table.report.failures
+    assert failure.share.route.venue == "hyperliquid"
+    assert isinstance(failure.error, UnsupportedError)
+    plan = md.plan(
+        "open_interest", "BTC", venues=["bybit", "hyperliquid"], interval="1h", start=START
+    )
+    assert plan.filter(venue="hyperliquid")["error"].item().startswith("UnsupportedError")
+    with pytest.raises(UnsupportedError, match="no hyperliquid market"):
+        md.open_interest("BTC", venues=["hyperliquid"], interval="1h", start=START, strict=True)
+
+
+def test_a_provider_whose_package_is_missing_is_left_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    for module in ("ccxt", "ccxt.async_support", "ccxt.pro"):
+        monkeypatch.setitem(sys.modules, module, None)
+
+    offline = {source.provider for source in MarketData(offline=True).providers}
+
+    assert offline == {"coinalyze", "hyperliquid"}

@@ -192,3 +192,12 @@ def test_kinds_without_bars_have_one_row_with_a_null_interval() -> None:
 
 def test_no_sources_give_an_empty_table_with_the_full_schema() -> None:
     assert capabilities([]).schema == CAPABILITIES
+
+
+def test_the_provider_named_for_the_venue_comes_before_a_library_reaching_it() -> None:
+    library = Offer("ccxt", ("hyperliquid",), (bars(),))
+    native = Offer("hyperliquid", ("hyperliquid",), (bars(),))
+
+    (chosen,) = route([library, native], Kind.OPEN_INTEREST, ["hyperliquid"], interval="1h")
+
+    assert chosen.provider == "hyperliquid"

@@ -1,10 +1,12 @@
-"""`cryptodata demo`: the Coinalyze client end to end, live or against bundled samples.
+"""`cryptodata demo`: the Coinalyze client end to end, then one question across providers.
 
-With `COINALYZE_API_KEY` set it queries the real API; without it, the same client code
+With `COINALYZE_API_KEY` set it queries the real APIs; without it, the same client code
 (validation, planning, limiter, transport, parsing) runs against sample responses recorded
 from the real API (Coinalyze's replay mode, `cryptodata.providers.coinalyze.replay`), which
-hold one symbol: others are refused before any request. It ends with the `cryptodata query`
-command that reads back what it stored.
+hold one symbol: others are refused before any request. Then `MarketData` answers BTC's
+hourly candles and open interest on Binance, Bybit and Hyperliquid from whichever provider
+covers each venue (offline: every provider's bundled samples). It ends with the
+`cryptodata query` command that reads back what it stored.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from typing import Any
 import polars as pl
 
 from cryptodata.core.errors import ValidationError
+from cryptodata.core.schema import Kind
 from cryptodata.core.table import Table
+from cryptodata.marketdata.facade import MarketData
 from cryptodata.providers.coinalyze import Coinalyze
 from cryptodata.providers.coinalyze.replay import (
     DAILY,
@@ -100,6 +104,7 @@ def run(args: argparse.Namespace) -> int:
             f"requests: {stats.sent} sent, {stats.retried} retried, {stats.rate_limited} rate limited, "
             f"{stats.bytes_received:,} bytes received\n"
         )
+        tables.extend(_across_providers(live))
         store = os.path.abspath(args.store or tempfile.mkdtemp(prefix="cryptodata-demo-"))
         _store_and_read_back(tables, store)
     print("\n== read it back from the command line (any kind above as --kind):")
@@ -110,15 +115,53 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+_VENUES = ("binance", "bybit", "hyperliquid")
+
+
+def _across_providers(live: bool) -> list[Table]:
+    """BTC on three venues through the facade: who answered what, and the rows per venue."""
+    md = MarketData() if live else MarketData(offline=True)
+    now = datetime.fromtimestamp(md.providers[0].clock.time(), UTC)
+    start = now - timedelta(hours=24)
+    print(
+        f"== across providers ({md!r}): BTC on {', '.join(_VENUES)}, hourly, the last 24 h"
+        f"{'' if live else ' of the samples'}"
+    )
+    answered: list[Table] = []
+    for kind, fetch in (("ohlcv", md.ohlcv), ("open interest", md.open_interest)):
+        table = fetch("BTC", venues=list(_VENUES), interval="1h", start=start, end=now)
+        summary = (
+            table.to_polars()
+            .group_by("exchange", "provider", "symbol", "unit", maintain_order=True)
+            .agg(
+                rows=pl.len(),
+                first=pl.col("ts").min(),
+                last=pl.col("ts").max(),
+                close=pl.col("close").last(),
+            )
+            .sort("exchange", "unit")
+        )
+        print(f"-- {kind}: {len(table)} rows")
+        print(summary)
+        if table.report is not None:
+            print("   " + table.report.summary().replace("\n", "\n   "))
+        answered.append(table)
+    print()
+    return answered
+
+
 def _store_and_read_back(tables: list[Table], store: str) -> None:
     """Write every table into a Parquet dataset, then read it back two ways."""
     with ParquetSink(store) as sink:
         written = sum(sink.write(table) for table in tables)
         print(f"== stored {written} rows in the Parquet dataset {store}")
+        by_kind: dict[Kind, list[Table]] = {}
         for table in tables:
-            back = sink.read(table.kind)
-            same = back.to_polars().equals(table.to_polars())
-            print(f"   {table.kind.value:<32} {len(back):>3} rows read back, identical: {same}")
+            by_kind.setdefault(table.kind, []).append(table)
+        for kind, parts in by_kind.items():
+            back = sink.read(kind)
+            same = back.to_polars().equals(Table.concat(kind, parts).to_polars())
+            print(f"   {kind.value:<32} {len(back):>3} rows read back, identical: {same}")
     scanned = pl.scan_parquet(f"{store}/kind=ohlcv/**/*.parquet", hive_partitioning=True)
     print("\n== the same dataset through polars.scan_parquet (Hive partitions):")
     print(scanned.select("exchange", "symbol", "ts", "close", "volume").sort("ts").collect())

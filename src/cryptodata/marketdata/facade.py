@@ -33,7 +33,7 @@ from typing import Any
 import attrs
 import polars as pl
 
-from cryptodata.core.errors import ValidationError
+from cryptodata.core.errors import UnsupportedError, ValidationError
 from cryptodata.core.intervals import Interval, IntervalInput
 from cryptodata.core.records import (
     FundingRateBar,
@@ -50,7 +50,7 @@ from cryptodata.core.venues import canonical_venue
 
 from .assets import AssetRegistry
 from .capabilities import capabilities
-from .fanout import Report, Share, fetch_shares, plan_shares
+from .fanout import Outcome, Report, Share, fetch_shares, plan_shares
 from .instruments import Instrument
 from .routing import Route, route
 
@@ -215,28 +215,21 @@ class MarketData:
         Market lists may be read (once per provider) to resolve the assets.
 
         Returns:
-            One row per provider share: venue, provider, assets, symbols, start, end,
-            requests, cost (in that provider's limiter units) and why it was chosen.
+            One row per provider share: venue, provider, symbols, start, end, requests, cost
+            (in that provider's limiter units), why it was chosen, and the error of an asset
+            the venue's provider lists no market of.
         """
         wanted = Kind(kind)
-        shares = self._shares(
+        shares, unresolved = self._shares(
             wanted, assets, venues, interval, start, end, instrument, prefer, stitch
         )
-        rows = []
-        for share, steps in plan_shares(wanted, [item for item, _ in shares]):
-            rows.append(
-                {
-                    "venue": share.route.venue,
-                    "provider": share.route.provider,
-                    "symbols": list(share.symbols),
-                    "start": share.start,
-                    "end": share.end,
-                    "requests": len(steps),
-                    "cost": sum(step.cost for step in steps),
-                    "reason": share.route.reason,
-                }
-            )
-        return pl.DataFrame(rows)
+        planned = plan_shares(wanted, [item for item, _ in shares])
+        rows = [
+            _plan_row(share, len(steps), sum(step.cost for step in steps), None)
+            for share, steps in planned
+        ]
+        rows += [_plan_row(outcome.share, 0, 0, outcome.error) for outcome in unresolved]
+        return pl.DataFrame(rows, schema=_PLAN)
 
     def history(
         self,
@@ -260,14 +253,16 @@ class MarketData:
             CryptoDataError: With `strict`, the first provider's error.
         """
         wanted = Kind(kind)
-        shares = self._shares(
+        strictly = self._strict if strict is None else strict
+        shares, unresolved = self._shares(
             wanted, assets, venues, interval, start, end, instrument, prefer, stitch
         )
-        table, report = fetch_shares(
-            wanted,
-            [share for share, _ in shares],
-            strict=self._strict if strict is None else strict,
-        )
+        if strictly and unresolved:
+            failure = unresolved[0].error
+            assert failure is not None
+            raise failure
+        table, fetched = fetch_shares(wanted, [share for share, _ in shares], strict=strictly)
+        report = Report(wanted, (*fetched.outcomes, *unresolved))
         assets_of = {
             (share.route.provider, symbol): asset
             for share, symbol_assets in shares
@@ -441,24 +436,66 @@ class MarketData:
         instrument: str | Sequence[str] | None,
         prefer: Sequence[str] | None,
         stitch: bool,
-    ) -> list[tuple[Share, dict[str, str]]]:
-        """Each route's share with its symbols, and which asset each symbol stands for."""
+    ) -> tuple[list[tuple[Share, dict[str, str]]], list[Outcome]]:
+        """Each route's share with its symbols (and which asset each symbol stands for), and
+        an outcome for every asset a venue's provider lists no market of.
+
+        An unknown or ambiguous asset name raises: it is the question that is wrong. A venue
+        without a market for the asset is that share's failure, as a provider's error is.
+        """
         names = _names("assets", assets)
         lo, hi = time_range(start, self._now() if end is None else end)
         routes = self.routes(
             kind, venues, interval=interval, start=lo, prefer=prefer, stitch=stitch
         )
-        shares = []
+        shares, unresolved = [], []
         for found in routes:
-            chosen = [
-                self._instrument(name, found.venue, found.source, instrument) for name in names
-            ]
-            symbols = {pick.symbol: pick.asset for pick in chosen}
             share_start = max(lo, found.start) if found.start is not None else lo
             share_end = min(hi, found.end) if found.end is not None else hi
-            if share_start < share_end:
+            if share_start >= share_end:
+                continue
+            symbols: dict[str, str] = {}
+            for name in names:
+                try:
+                    pick = self._instrument(name, found.venue, found.source, instrument)
+                except UnsupportedError as exc:
+                    missing = Share(found, (), share_start, share_end)
+                    unresolved.append(Outcome(missing, 0, 0, error=exc))
+                    continue
+                symbols[pick.symbol] = pick.asset
+            if symbols:
                 shares.append((Share(found, tuple(symbols), share_start, share_end), symbols))
-        return shares
+        return shares, unresolved
+
+
+_PLAN = pl.Schema(
+    [
+        ("venue", pl.String),
+        ("provider", pl.String),
+        ("symbols", pl.List(pl.String)),
+        ("start", pl.Datetime("ms", "UTC")),
+        ("end", pl.Datetime("ms", "UTC")),
+        ("requests", pl.Int64),
+        ("cost", pl.Int64),
+        ("reason", pl.String),
+        ("error", pl.String),
+    ]
+)
+"""The columns of `MarketData.plan`."""
+
+
+def _plan_row(share: Share, requests: int, cost: int, error: Exception | None) -> dict[str, Any]:
+    return {
+        "venue": share.route.venue,
+        "provider": share.route.provider,
+        "symbols": list(share.symbols),
+        "start": share.start,
+        "end": share.end,
+        "requests": requests,
+        "cost": cost,
+        "reason": share.route.reason,
+        "error": None if error is None else f"{type(error).__name__}: {error}",
+    }
 
 
 def _names(what: str, value: str | Sequence[str]) -> list[str]:

@@ -5,7 +5,9 @@ the kind at the interval, then picks one:
 
 1. **Preference.** `prefer` (provider names, first preferred) orders the candidates; by
    default a venue's own API (a source covering that one venue: a ccxt exchange, Hyperliquid)
-   comes before an aggregator covering many venues (Coinalyze). The venue's own API answers
+   comes before an aggregator covering many venues (Coinalyze), and among a venue's own APIs
+   the provider named for the venue (Hyperliquid's client) before a library reaching it
+   (ccxt). The venue's own API answers
    with the venue's own numbers and budget; the aggregator fills in what venues do not serve
    (liquidation bars, aggregates) and history they no longer keep.
 2. **Depth.** A candidate whose oldest bar still kept (`KindCoverage.oldest`) is after the
@@ -168,7 +170,14 @@ def _candidates(
         found.append(_Candidate(source, offer, coverage.venues == (venue,), oldest))
     rank = {provider: position for position, provider in enumerate(prefer)}
     # Stable: sources keep their given order within a rank.
-    return sorted(found, key=lambda c: (rank.get(c.source.provider, len(rank)), not c.own))
+    return sorted(
+        found,
+        key=lambda c: (
+            rank.get(c.source.provider, len(rank)),
+            not c.own,
+            c.source.provider != venue,
+        ),
+    )
 
 
 def _choose(

@@ -100,18 +100,25 @@ def default_sources(*, offline: bool = False) -> list[Any]:
     """
     sources: list[Any] = []
     for name, entry in PROVIDERS.items():
-        if offline:
-            if entry.replay is not None:
-                sources.extend(importlib.import_module(entry.replay).sample_sources())
-            continue
-        if entry.key_variable is not None and not os.environ.get(entry.key_variable):
+        if (
+            not offline
+            and entry.key_variable is not None
+            and not os.environ.get(entry.key_variable)
+        ):
             _log.debug("%s left out: %s is not set", name, entry.key_variable)
             continue
         try:
-            cls = source_class(name)
-            made = [cls(*arguments) for arguments in entry.defaults]
+            sources.extend(_made(name, entry, offline=offline))
         except MissingDependencyError as exc:
             _log.debug("%s left out: %s", name, exc)
-            continue
-        sources.extend(made)
     return sources
+
+
+def _made(name: str, entry: ProviderEntry, *, offline: bool) -> list[Any]:
+    if offline:
+        if entry.replay is None:
+            return []
+        made: list[Any] = importlib.import_module(entry.replay).sample_sources()
+        return made
+    cls = source_class(name)
+    return [cls(*arguments) for arguments in entry.defaults]
