@@ -22,6 +22,7 @@ MODULES: tuple[str, ...] = (
     "bench_client",
     "bench_calls",
     "bench_ccxt",
+    "bench_facade",
     "bench_records",
     "bench_import",
     "bench_parquet",

@@ -222,3 +222,14 @@ def test_a_provider_whose_package_is_missing_is_left_out(monkeypatch: pytest.Mon
     offline = {source.provider for source in MarketData(offline=True).providers}
 
     assert offline == {"coinalyze", "hyperliquid"}
+
+
+def test_closing_the_facade_stops_its_threads_and_it_can_ask_again(md: MarketData) -> None:
+    import threading
+
+    with md:
+        md.ohlcv("BTC", venues=["binance", "bybit"], interval="1h", start=START)
+    names = [thread.name for thread in threading.enumerate()]
+
+    assert not [name for name in names if name.startswith("cryptodata-marketdata")]
+    assert len(md.ohlcv("BTC", venues="binance", interval="1h", start=START)) == 48

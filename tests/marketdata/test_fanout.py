@@ -169,3 +169,14 @@ def test_shares_of_one_provider_run_one_after_another_in_order() -> None:
     fetch_shares(Kind.OPEN_INTEREST, [share(source), later])
 
     assert [step.start for step in source.fetched] == [START + n * H for n in range(5)]
+
+
+def test_two_clients_of_one_provider_are_fetched_at_the_same_time() -> None:
+    # Two ccxt exchanges are two clients, each with its own limiter.
+    meet = threading.Barrier(2)
+    sources = [Venue("ccxt", "binance", meet=meet), Venue("ccxt", "bybit", meet=meet)]
+
+    _, report = fetch_shares(Kind.OPEN_INTEREST, [share(source) for source in sources])
+
+    assert report.ok
+    assert not meet.broken

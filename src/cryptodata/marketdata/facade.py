@@ -27,8 +27,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Self
 
 import attrs
 import polars as pl
@@ -132,7 +133,9 @@ class MarketData:
         self._prefer = tuple(prefer)
         self._strict = strict
         self._markets: dict[int, Table[Any]] = {}
+        self._instruments: dict[tuple[str, str, int, str], Instrument] = {}
         self._lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
 
     @property
     def providers(self) -> tuple[Source, ...]:
@@ -261,7 +264,9 @@ class MarketData:
             failure = unresolved[0].error
             assert failure is not None
             raise failure
-        table, fetched = fetch_shares(wanted, [share for share, _ in shares], strict=strictly)
+        table, fetched = fetch_shares(
+            wanted, [share for share, _ in shares], strict=strictly, pool=self._threads()
+        )
         report = Report(wanted, (*fetched.outcomes, *unresolved))
         assets_of = {
             (share.route.provider, symbol): asset
@@ -390,6 +395,19 @@ class MarketData:
             strict=strict,
         )
 
+    def close(self) -> None:
+        """Stop the fan-out's threads (the provider clients are yours to close)."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def __repr__(self) -> str:
         return f"MarketData([{', '.join(source.provider for source in self._sources)}])"
 
@@ -421,9 +439,28 @@ class MarketData:
     def _instrument(
         self, asset: str, venue: str, source: Source, instrument: str | Sequence[str] | None
     ) -> Instrument:
-        return self._registry.resolve(
-            asset, venue, self._markets_of(source), instrument=instrument, provider=source.provider
-        )
+        # Kept as the market tables are: a polling loop resolves each asset once.
+        key = (asset, venue, id(source), repr(instrument))
+        found = self._instruments.get(key)
+        if found is None:
+            found = self._registry.resolve(
+                asset,
+                venue,
+                self._markets_of(source),
+                instrument=instrument,
+                provider=source.provider,
+            )
+            self._instruments[key] = found
+        return found
+
+    def _threads(self) -> ThreadPoolExecutor:
+        """The fan-out's threads, made on first use and kept (starting threads costs ms)."""
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(
+                    max_workers=len(self._sources), thread_name_prefix="cryptodata-marketdata"
+                )
+            return self._pool
 
     def _shares(
         self,
@@ -507,14 +544,11 @@ def _names(what: str, value: str | Sequence[str]) -> list[str]:
 
 def _canonical_bases(frame: pl.DataFrame, assets: dict[tuple[str, str], str]) -> pl.DataFrame:
     """`base` set to the canonical asset each row's provider symbol was resolved for."""
-    if frame.height == 0 or "base" not in frame.columns:
+    if frame.height == 0 or not assets:
         return frame
-    keys = pl.DataFrame(
-        {
-            "provider": [provider for provider, _ in assets],
-            "symbol": [symbol for _, symbol in assets],
-            "_asset": list(assets.values()),
-        }
-    )
-    joined = frame.join(keys, on=["provider", "symbol"], how="left", maintain_order="left")
-    return joined.with_columns(pl.coalesce("_asset", "base").alias("base")).drop("_asset")
+    # A question names a few instruments: one condition each is cheaper than a join.
+    base: Any = pl.col("base")
+    for (provider, symbol), asset in assets.items():
+        matches = (pl.col("provider") == provider) & (pl.col("symbol") == symbol)
+        base = pl.when(matches).then(pl.lit(asset)).otherwise(base)
+    return frame.with_columns(base.alias("base"))

@@ -3,9 +3,9 @@
 A question routed across providers becomes `Share`s: a route (who answers which venue, over
 which part of the range) with the provider's own symbols. `fetch_shares` plans every share
 with its source's `history_steps` (no I/O, so a bad argument fails before any request), then
-runs the providers concurrently, one thread each: a provider's steps go one after another
-under its own limiter, so no provider's budget is spent faster than alone, and a slow or
-failing provider holds up none of the others. Threads rather than an event loop: the
+runs the sources (the clients: each has its own limiter) concurrently, one thread each: a
+source's steps go one after another under its limiter, so no budget is spent faster than
+alone, and a slow or failing source holds up none of the others. Threads rather than an event loop: the
 blocking clients are what the facade holds, and threads work the same in a script and inside
 a notebook's running loop.
 
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
@@ -145,9 +145,13 @@ def plan_shares(kind: Kind, shares: Sequence[Share]) -> list[tuple[Share, list[S
 
 
 def fetch_shares(
-    kind: Kind, shares: Sequence[Share], *, strict: bool = False
+    kind: Kind, shares: Sequence[Share], *, strict: bool = False, pool: Executor | None = None
 ) -> tuple[Table[Any], Report]:
-    """Fetch every share, providers concurrently (see the module).
+    """Fetch every share, sources concurrently (see the module).
+
+    Shares of one source (one client, one limiter) run one after another in one thread; the
+    sources' threads come from `pool` (one made for the call if `None`), and a lone source
+    runs in the caller's thread.
 
     Returns:
         The rows of every share that answered, as one table, and the report.
@@ -157,18 +161,25 @@ def fetch_shares(
         CryptoDataError: With `strict=True`, the first share's error, once all have run.
     """
     planned = [_Planned(share, tuple(steps)) for share, steps in plan_shares(kind, shares)]
-    by_provider: dict[str, list[int]] = {}
+    by_source: dict[int, list[int]] = {}
     for index, item in enumerate(planned):
-        by_provider.setdefault(item.share.route.provider, []).append(index)
+        by_source.setdefault(id(item.share.route.source), []).append(index)
     results: list[tuple[Outcome, list[Table[Any]]] | None] = [None] * len(planned)
 
     def run(indices: list[int]) -> None:
         for index in indices:
             results[index] = _fetch(planned[index])
 
-    with ThreadPoolExecutor(max_workers=max(1, len(by_provider))) as pool:
-        for future in [pool.submit(run, indices) for indices in by_provider.values()]:
+    groups = list(by_source.values())
+    if len(groups) == 1:
+        run(groups[0])
+    elif pool is not None:
+        for future in [pool.submit(run, indices) for indices in groups]:
             future.result()
+    else:
+        with ThreadPoolExecutor(max_workers=len(groups)) as own:
+            for future in [own.submit(run, indices) for indices in groups]:
+                future.result()
     outcomes = tuple(result[0] for result in results if result is not None)
     report = Report(kind, outcomes)
     if strict and report.failures:
