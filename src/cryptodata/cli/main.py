@@ -10,7 +10,7 @@ from typing import NoReturn
 from cryptodata._version import __version__
 from cryptodata.core.errors import CryptoDataError
 
-from . import backfill, demo, migrate, query, watch
+from . import backfill, demo, migrate, providers, query, watch
 from ._common import exit_code, one_line
 
 
@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     watch.register(commands)
     query.register(commands)
     migrate.register(commands)
+    providers.register(commands)
     return parser
 
 
