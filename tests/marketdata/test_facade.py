@@ -233,3 +233,39 @@ def test_closing_the_facade_stops_its_threads_and_it_can_ask_again(md: MarketDat
 
     assert not [name for name in names if name.startswith("cryptodata-marketdata")]
     assert len(md.ohlcv("BTC", venues="binance", interval="1h", start=START)) == 48
+
+
+def test_settled_funding_rescaled_per_8h_compares_hourly_and_8_hourly_venues(
+    md: MarketData,
+) -> None:
+    native = md.funding_settlements("BTC", venues=["bybit", "hyperliquid"], start=START)
+    rescaled = md.funding_settlements("BTC", venues=["bybit", "hyperliquid"], start=START, per="8h")
+
+    before = native.to_polars().sort("exchange", "ts")
+    after = rescaled.to_polars().sort("exchange", "ts")
+    assert set(after["period_hours"]) == {8.0}
+    assert set(before.filter(exchange="hyperliquid")["period_hours"]) == {1.0}
+    assert after["rate"].to_list() == pytest.approx(
+        [rate * 8 / hours for rate, hours in before.select("rate", "period_hours").rows()]
+    )
+
+
+@pytest.mark.parametrize(("per", "hours"), [("1h", 1.0), ("8h", 8.0), ("1d", 24.0), ("1y", 8760.0)])
+def test_a_funding_period_is_written_in_hours_days_or_years(per: str, hours: float) -> None:
+    from cryptodata.marketdata.facade import per_hours
+
+    assert per_hours(per) == hours
+
+
+@pytest.mark.parametrize("per", ["8", "0h", "1w", "yearly"])
+def test_another_funding_period_spelling_is_refused(per: str) -> None:
+    from cryptodata.marketdata.facade import per_hours
+
+    with pytest.raises(ValidationError, match="per="):
+        per_hours(per)
+
+
+def test_all_venues_are_every_venue_some_provider_offers(md: MarketData) -> None:
+    table = md.ohlcv("BTC", venues="all", interval="1h", start=START)
+
+    assert set(table.to_polars()["exchange"]) == {"binance", "bybit", "hyperliquid"}

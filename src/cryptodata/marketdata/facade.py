@@ -25,6 +25,7 @@ Examples:
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -38,6 +39,7 @@ from cryptodata.core.errors import UnsupportedError, ValidationError
 from cryptodata.core.intervals import Interval, IntervalInput
 from cryptodata.core.records import (
     FundingRateBar,
+    FundingSettlement,
     LiquidationBar,
     LongShortRatioBar,
     OhlcvBar,
@@ -161,11 +163,14 @@ class MarketData:
         prefer: Sequence[str] | None = None,
         stitch: bool = False,
     ) -> list[Route]:
-        """Who answers `kind` for each venue (no I/O); see `cryptodata.marketdata.routing`."""
+        """Who answers `kind` for each venue (no I/O); see `cryptodata.marketdata.routing`.
+
+        `venues="all"` asks every venue some provider offers the kind for at the interval.
+        """
         return route(
             self._sources,
             kind,
-            _names("venues", venues),
+            self._venues(kind, venues, interval),
             interval=interval,
             start=start,
             now=self._now(),
@@ -335,10 +340,18 @@ class MarketData:
         start: TimeInput,
         end: TimeInput | None = None,
         instrument: str | Sequence[str] | None = None,
+        per: str | None = None,
         strict: bool | None = None,
     ) -> MarketTable[FundingRateBar]:
-        """Funding-rate bars; see `history`."""
-        return self.history(
+        """Funding-rate bars (fractions per funding period, `period_hours` beside); see
+        `history`.
+
+        `per="8h"` (or `"1h"`, `"1d"`, `"1y"`...) rescales every rate to that period, so
+        venues funding every hour, 4 hours or 8 hours compare: `rate * per / period_hours`,
+        `period_hours` set to `per`. Rows whose period the provider does not state are left
+        as they came, and the table's warnings count them.
+        """
+        table = self.history(
             Kind.FUNDING_RATE,
             assets,
             venues=venues,
@@ -348,6 +361,35 @@ class MarketData:
             instrument=instrument,
             strict=strict,
         )
+        return table if per is None else _per(table, ("open", "high", "low", "close"), per)
+
+    def funding_settlements(
+        self,
+        assets: Assets,
+        *,
+        venues: Venues,
+        start: TimeInput,
+        end: TimeInput | None = None,
+        instrument: str | Sequence[str] | None = None,
+        per: str | None = None,
+        strict: bool | None = None,
+    ) -> MarketTable[FundingSettlement]:
+        """Settled funding, one row per settlement (`rate` per `period_hours`); see `history`
+        and, for `per=`, `funding_rate`.
+
+        Routed at the hour: the venues' own APIs list their settlements whatever the period.
+        """
+        table = self.history(
+            Kind.FUNDING_SETTLEMENT,
+            assets,
+            venues=venues,
+            interval=Interval.H1,
+            start=start,
+            end=end,
+            instrument=instrument,
+            strict=strict,
+        )
+        return table if per is None else _per(table, ("rate",), per)
 
     def liquidations(
         self,
@@ -417,6 +459,21 @@ class MarketData:
         # The facade's "now" is its first provider's clock: replay clients stop it at their
         # samples' "now", so depth and windows are judged as they are.
         return datetime.fromtimestamp(self._sources[0].clock.time(), UTC)
+
+    def _venues(self, kind: Kind | str, venues: Venues, interval: IntervalInput) -> list[str]:
+        if venues != "all":
+            return _names("venues", venues)
+        table = capabilities(self._sources).filter(
+            kind=Kind(kind).value, interval=Interval.parse(interval).value
+        )
+        found = sorted(set(table.get_column("venue").drop_nulls()))
+        if not found:
+            raise UnsupportedError(
+                f"no provider offers {Kind(kind).value} at {Interval.parse(interval).value}",
+                provider="marketdata",
+                what=Kind(kind).value,
+            )
+        return found
 
     def _source(self, provider: str) -> Source:
         for source in self._sources:
@@ -533,6 +590,43 @@ def _plan_row(share: Share, requests: int, cost: int, error: Exception | None) -
         "reason": share.route.reason,
         "error": None if error is None else f"{type(error).__name__}: {error}",
     }
+
+
+_PER = re.compile(r"(\d+(?:\.\d+)?)([hdy])")
+_HOURS = {"h": 1.0, "d": 24.0, "y": 24.0 * 365}
+
+
+def per_hours(per: str) -> float:
+    """Hours in a funding period written `8h`, `1d` or `1y` (365 days).
+
+    Raises:
+        ValidationError: For another spelling.
+
+    Examples:
+        >>> per_hours("8h"), per_hours("1y")
+        (8.0, 8760.0)
+    """
+    found = _PER.fullmatch(per.strip().lower()) if isinstance(per, str) else None
+    if found is None or float(found.group(1)) <= 0:
+        raise ValidationError(f"per= is a period such as '1h', '8h', '1d' or '1y', got {per!r}")
+    return float(found.group(1)) * _HOURS[found.group(2)]
+
+
+def _per(table: MarketTable[Any], columns: Sequence[str], per: str) -> MarketTable[Any]:
+    """Rates rescaled from each row's funding period to `per` (see `funding_rate`)."""
+    hours = per_hours(per)
+    frame = table.to_polars()
+    period = pl.col("period_hours")
+    known = period.is_not_null() & (period > 0)
+    rescaled = frame.with_columns(
+        *(pl.when(known).then(pl.col(c) * hours / period).otherwise(pl.col(c)) for c in columns),
+        pl.when(known).then(pl.lit(hours)).otherwise(period).alias("period_hours"),
+    )
+    unknown = frame.height - frame.select(known.sum()).item()
+    notes = [*table.warnings]
+    if unknown:
+        notes.append(f"{unknown} rows state no funding period: left per their own period")
+    return MarketTable(table.kind, rescaled, notes, report=table.report)
 
 
 def _names(what: str, value: str | Sequence[str]) -> list[str]:
