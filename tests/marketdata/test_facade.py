@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import polars as pl
 import pytest
 
 from cryptodata import (
@@ -269,3 +270,28 @@ def test_all_venues_are_every_venue_some_provider_offers(md: MarketData) -> None
     table = md.ohlcv("BTC", venues="all", interval="1h", start=START)
 
     assert set(table.to_polars()["exchange"]) == {"binance", "bybit", "hyperliquid"}
+
+
+def test_the_aggregate_sums_each_unit_across_venues_and_says_which_venues_it_holds(
+    md: MarketData,
+) -> None:
+    venues = md.open_interest("BTC", venues=["binance", "bybit"], interval="1h", start=START)
+    total = md.aggregate(
+        "open_interest", "BTC", venues=["binance", "bybit"], interval="1h", start=START
+    )
+
+    frame = total.to_polars()
+    assert total.kind is Kind.OPEN_INTEREST_AGGREGATE
+    assert frame.schema == schema(Kind.OPEN_INTEREST_AGGREGATE)
+    base = frame.filter(unit="base")
+    assert set(base["exchanges"]) == {"binance,bybit"}
+    assert set(base["venues"]) == {2}
+    expected = venues.to_polars().filter(unit="base").group_by("ts").agg(pl.col("close").sum())
+    assert dict(base.select("ts", "close").rows()) == pytest.approx(dict(expected.rows()))
+    # Only Binance gives the value in the quote currency: its sum holds one venue.
+    assert set(frame.filter(unit="quote")["exchanges"]) == {"binance"}
+
+
+def test_only_open_interest_and_liquidations_are_summed(md: MarketData) -> None:
+    with pytest.raises(ValidationError, match="aggregate sums"):
+        md.aggregate("ohlcv", "BTC", venues="bybit", interval="1h", start=START)

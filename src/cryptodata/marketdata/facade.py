@@ -437,6 +437,68 @@ class MarketData:
             strict=strict,
         )
 
+    def aggregate(
+        self,
+        kind: str,
+        asset: str,
+        *,
+        venues: Venues,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+        instrument: str | Sequence[str] | None = None,
+        strict: bool | None = None,
+    ) -> MarketTable[Any]:
+        """The cross-venue sum of `asset`'s open interest or liquidations, per bar and unit.
+
+        Each venue is answered as `open_interest` or `liquidations` would answer it, then the
+        bars are summed per time and unit (quantities in different units are never added):
+        `open` and `close` for open interest, `longs` and `shorts` for liquidations. Each row
+        says how many venues (`venues`) and which (`exchanges`) its sum holds, so a bar a
+        venue lacks shows as a smaller sum with fewer venues, never as a silent gap.
+
+        Args:
+            kind: `"open_interest"` or `"liquidations"`.
+            asset: The asset.
+            venues: The venues to sum (`"all"` for every venue offered).
+            interval: The bar interval.
+            start: The window's start.
+            end: The window's end (now by default).
+            instrument: See `history`.
+            strict: See `history`.
+
+        Returns:
+            A table of kind `open_interest_aggregate` or `liquidations_aggregate`, `provider`
+            `"marketdata"`, with the venues' report.
+        """
+        sums = {"open_interest": ("open", "close"), "liquidations": ("longs", "shorts")}
+        if kind not in sums:
+            raise ValidationError(f"aggregate sums open_interest or liquidations, not {kind!r}")
+        answered = self.history(
+            kind,
+            asset,
+            venues=venues,
+            interval=interval,
+            start=start,
+            end=end,
+            instrument=instrument,
+            strict=strict,
+        )
+        target = Kind(f"{kind}_aggregate")
+        summed = (
+            answered.to_polars()
+            .group_by("base", "interval", "ts", "unit")
+            .agg(
+                *(pl.col(column).sum() for column in sums[kind]),
+                venues=pl.col("exchange").n_unique(),
+                exchanges=pl.col("exchange").unique().sort().str.join(","),
+            )
+            .with_columns(provider=pl.lit("marketdata"))
+        )
+        table = Table.from_frame(target, summed)
+        ordered = Table.concat(target, [table])
+        return MarketTable(target, ordered.to_polars(), answered.warnings, report=answered.report)
+
     def close(self) -> None:
         """Stop the fan-out's threads (the provider clients are yours to close)."""
         with self._lock:
