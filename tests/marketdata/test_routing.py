@@ -201,3 +201,23 @@ def test_the_provider_named_for_the_venue_comes_before_a_library_reaching_it() -
     (chosen,) = route([library, native], Kind.OPEN_INTEREST, ["hyperliquid"], interval="1h")
 
     assert chosen.provider == "hyperliquid"
+
+
+def test_stitching_keeps_the_preferred_source_for_what_it_keeps() -> None:
+    # The aggregator keeps the whole range, yet with stitching the venue's own API answers
+    # the part it keeps.
+    start = NOW - timedelta(days=45)
+
+    older, newer = route(
+        [BINANCE, AGGREGATOR],
+        Kind.OPEN_INTEREST,
+        ["binance"],
+        interval="1h",
+        start=start,
+        now=NOW,
+        stitch=True,
+    )
+
+    assert (older.provider, newer.provider) == ("aggregator", "binance-api")
+    assert older.end == newer.start == NOW - timedelta(hours=720)
+    assert not older.lacks

@@ -11,10 +11,11 @@ the kind at the interval, then picks one:
    with the venue's own numbers and budget; the aggregator fills in what venues do not serve
    (liquidation bars, aggregates) and history they no longer keep.
 2. **Depth.** A candidate whose oldest bar still kept (`KindCoverage.oldest`) is after the
-   requested `start` does not cover the range; the first candidate that does is chosen. If
-   none does, `stitch=True` splits the range: the deepest candidate answers the oldest part
-   and the preferred ones the rest (each row's `provider` column says who answered it);
-   without it the deepest candidate answers alone and the route says what it lacks.
+   requested `start` does not cover the range. With `stitch=True` the range is split: the
+   preferred candidate answers what it keeps, and the first one keeping the start (else the
+   deepest) the older part (each row's `provider` column says who answered it). Without it,
+   the first candidate keeping the start answers alone, else the deepest, and the route says
+   what it lacks.
 3. **Nothing covers it.** `UnsupportedError`, naming the venue, the kind, and the nearest
    offer (another interval of the kind there, or other venues that have it).
 
@@ -195,31 +196,33 @@ def _choose(
 
     first = candidates[0]
     why = "the venue's own API" if first.own else f"it covers {venue}"
-    if start is None or all(_keeps(c, start) for c in candidates[:1]):
+    if start is None or _keeps(first, start):
         return [made(first, f"{why}, first in preference")]
-    for candidate in candidates[1:]:
-        if _keeps(candidate, start):
-            return [
-                made(
-                    candidate,
-                    f"{first.source.provider} keeps {kind.value} only from "
-                    f"{_iso(first.oldest)}; {candidate.source.provider} keeps the whole range",
-                )
-            ]
-    deepest = min(candidates, key=lambda c: c.oldest or datetime.max.replace(tzinfo=start.tzinfo))
-    if not stitch or deepest is first:
-        lacks = f"bars before {_iso(deepest.oldest)} (no source keeps them)"
-        return [made(deepest, "the deepest history of the sources", lacks=lacks)]
-    boundary = first.oldest
-    return [
-        made(
-            deepest,
-            f"stitched: the oldest part, which {first.source.provider} no longer keeps",
-            end=boundary,
-            lacks=f"bars before {_iso(deepest.oldest)} (no source keeps them)",
-        ),
-        made(first, f"stitched: {why} from {_iso(boundary)}", start=boundary),
-    ]
+    keeper = next((c for c in candidates[1:] if _keeps(c, start)), None)
+    # No candidate left here keeps its whole history (that one would keep the start).
+    older = keeper or min(candidates, key=lambda c: c.oldest or start)
+    lacks = "" if keeper else f"bars before {_iso(older.oldest)} (no source keeps them)"
+    if stitch and older is not first:
+        boundary = first.oldest
+        return [
+            made(
+                older,
+                f"stitched: the part before {_iso(boundary)}, which "
+                f"{first.source.provider} no longer keeps",
+                end=boundary,
+                lacks=lacks,
+            ),
+            made(first, f"stitched: {why} from {_iso(boundary)}", start=boundary),
+        ]
+    if keeper is not None:
+        return [
+            made(
+                keeper,
+                f"{first.source.provider} keeps {kind.value} only from "
+                f"{_iso(first.oldest)}; {keeper.source.provider} keeps the whole range",
+            )
+        ]
+    return [made(older, "the deepest history of the sources", lacks=lacks)]
 
 
 def _keeps(candidate: _Candidate, start: datetime) -> bool:
