@@ -105,6 +105,7 @@ if TYPE_CHECKING:
     )
     from cryptodata.marketdata.facade import MarketData, MarketTable
     from cryptodata.pipeline import (
+        AcrossReport,
         BackfillPlan,
         BackfillReport,
         WatchStats,
@@ -112,6 +113,7 @@ if TYPE_CHECKING:
         aupdate,
         awatch,
         backfill,
+        backfill_across,
         plan_backfill,
         update,
         watch,
@@ -130,6 +132,7 @@ _EXPORTS: dict[str, str] = {
     name: module
     for module, names in {
         "cryptodata.pipeline": (
+            "AcrossReport",
             "BackfillPlan",
             "BackfillReport",
             "WatchStats",
@@ -137,6 +140,7 @@ _EXPORTS: dict[str, str] = {
             "aupdate",
             "awatch",
             "backfill",
+            "backfill_across",
             "plan_backfill",
             "update",
             "watch",
@@ -246,6 +250,7 @@ __all__ = [
     "VENUES",
     "AccountSummary",
     "Ack",
+    "AcrossReport",
     "AggregateLiquidationBar",
     "AggregateOpenInterestBar",
     "AmbiguousAssetError",
@@ -355,6 +360,7 @@ __all__ = [
     "aupdate",
     "awatch",
     "backfill",
+    "backfill_across",
     "canonical_venue",
     "open_websocket",
     "plan_backfill",

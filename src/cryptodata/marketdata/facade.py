@@ -57,7 +57,7 @@ from .fanout import Outcome, Report, Share, fetch_shares, plan_shares
 from .instruments import Instrument
 from .routing import Route, route
 
-__all__ = ["MarketData", "MarketTable"]
+__all__ = ["MarketData", "MarketTable", "Question", "canonical"]
 
 
 Assets = str | Sequence[str]
@@ -78,6 +78,24 @@ class MarketTable(Table[R]):
     def __repr__(self) -> str:
         failed = 0 if self.report is None else len(self.report.failures)
         return f"MarketTable(kind={self.kind.value!r}, rows={len(self)}, failed_shares={failed})"
+
+
+@attrs.frozen
+class Question:
+    """A question routed and resolved, before any data request: what a pipeline runs.
+
+    Attributes:
+        kind: What is asked.
+        shares: Each provider's share: its route (and source), the provider's own symbols and
+            the share's window.
+        assets: The canonical asset each `(provider, symbol)` stands for.
+        unresolved: An outcome for each asset a venue's provider lists no market of.
+    """
+
+    kind: Kind
+    shares: tuple[Share, ...]
+    assets: dict[tuple[str, str], str]
+    unresolved: tuple[Outcome, ...]
 
 
 class MarketData:
@@ -205,6 +223,38 @@ class MarketData:
         )
         return self._instrument(asset, name, source, instrument)
 
+    def question(
+        self,
+        kind: Kind | str,
+        assets: Assets,
+        *,
+        venues: Venues,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+        instrument: str | Sequence[str] | None = None,
+        prefer: Sequence[str] | None = None,
+        stitch: bool = False,
+    ) -> Question:
+        """The question routed and resolved, without a data request (see `Question`).
+
+        Market lists may be read (once per provider) to resolve the assets.
+        """
+        wanted = Kind(kind)
+        shares, unresolved = self._shares(
+            wanted, assets, venues, interval, start, end, instrument, prefer, stitch
+        )
+        return Question(
+            wanted,
+            tuple(share for share, _ in shares),
+            {
+                (share.route.provider, symbol): asset
+                for share, symbol_assets in shares
+                for symbol, asset in symbol_assets.items()
+            },
+            tuple(unresolved),
+        )
+
     def plan(
         self,
         kind: Kind | str,
@@ -227,16 +277,22 @@ class MarketData:
             (in that provider's limiter units), why it was chosen, and the error of an asset
             the venue's provider lists no market of.
         """
-        wanted = Kind(kind)
-        shares, unresolved = self._shares(
-            wanted, assets, venues, interval, start, end, instrument, prefer, stitch
+        asked = self.question(
+            kind,
+            assets,
+            venues=venues,
+            interval=interval,
+            start=start,
+            end=end,
+            instrument=instrument,
+            prefer=prefer,
+            stitch=stitch,
         )
-        planned = plan_shares(wanted, [item for item, _ in shares])
         rows = [
             _plan_row(share, len(steps), sum(step.cost for step in steps), None)
-            for share, steps in planned
+            for share, steps in plan_shares(asked.kind, asked.shares)
         ]
-        rows += [_plan_row(outcome.share, 0, 0, outcome.error) for outcome in unresolved]
+        rows += [_plan_row(outcome.share, 0, 0, outcome.error) for outcome in asked.unresolved]
         return pl.DataFrame(rows, schema=_PLAN)
 
     def history(
@@ -260,30 +316,30 @@ class MarketData:
             ValidationError: For an unknown asset or venue, or other bad arguments.
             CryptoDataError: With `strict`, the first provider's error.
         """
-        wanted = Kind(kind)
         strictly = self._strict if strict is None else strict
-        shares, unresolved = self._shares(
-            wanted, assets, venues, interval, start, end, instrument, prefer, stitch
+        asked = self.question(
+            kind,
+            assets,
+            venues=venues,
+            interval=interval,
+            start=start,
+            end=end,
+            instrument=instrument,
+            prefer=prefer,
+            stitch=stitch,
         )
-        if strictly and unresolved:
-            failure = unresolved[0].error
+        if strictly and asked.unresolved:
+            failure = asked.unresolved[0].error
             assert failure is not None
             raise failure
         table, fetched = fetch_shares(
-            wanted, [share for share, _ in shares], strict=strictly, pool=self._threads()
+            asked.kind, asked.shares, strict=strictly, pool=self._threads()
         )
-        report = Report(wanted, (*fetched.outcomes, *unresolved))
-        assets_of = {
-            (share.route.provider, symbol): asset
-            for share, symbol_assets in shares
-            for symbol, asset in symbol_assets.items()
-        }
-        frame = _canonical_bases(table.to_polars(), assets_of)
-        notes = [
-            *table.warnings,
-            *(f"{r.venue}: {r.lacks}" for r in {s.route for s, _ in shares} if r.lacks),
-        ]
-        return MarketTable(wanted, frame, notes, report=report)
+        report = Report(asked.kind, (*fetched.outcomes, *asked.unresolved))
+        frame = _canonical_bases(table.to_polars(), asked.assets)
+        routes = {share.route for share in asked.shares}
+        notes = [*table.warnings, *(f"{r.venue}: {r.lacks}" for r in routes if r.lacks)]
+        return MarketTable(asked.kind, frame, notes, report=report)
 
     def ohlcv(
         self,
@@ -696,6 +752,18 @@ def _names(what: str, value: str | Sequence[str]) -> list[str]:
     if not listed or any(not isinstance(item, str) or not item for item in listed):
         raise ValidationError(f"{what} must be a name or a list of names, got {value!r}")
     return list(dict.fromkeys(listed))
+
+
+def canonical(table: Table[Any], assets: dict[tuple[str, str], str]) -> Table[Any]:
+    """`table` with `base` set to the canonical asset of each row's provider and symbol.
+
+    `assets` is a `Question`'s: pipelines write provider tables through it, so stored rows
+    name assets as the facade's answers do (`PEPE` for Hyperliquid's `kPEPE`).
+    """
+    frame = table.to_polars()
+    if "base" not in frame.columns:
+        return table
+    return Table(table.kind, _canonical_bases(frame, assets), table.warnings)
 
 
 def _canonical_bases(frame: pl.DataFrame, assets: dict[tuple[str, str], str]) -> pl.DataFrame:

@@ -1,5 +1,6 @@
 """Pipelines: resumable backfills, incremental updates and a polling watch loop over any sink."""
 
+from .across import AcrossReport, ShareRun, backfill_across
 from .backfill import (
     BackfillPlan,
     BackfillReport,
@@ -13,14 +14,17 @@ from .backfill import (
 from .watch import WatchStats, awatch, watch
 
 __all__ = [
+    "AcrossReport",
     "BackfillPlan",
     "BackfillReport",
+    "ShareRun",
     "WatchStats",
     "abackfill",
     "aplan_backfill",
     "aupdate",
     "awatch",
     "backfill",
+    "backfill_across",
     "plan_backfill",
     "update",
     "watch",
