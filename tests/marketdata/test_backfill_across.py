@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +18,9 @@ START = SAMPLE.start
 
 
 @pytest.fixture
-def md() -> MarketData:
-    return MarketData([ccxt_sample("binanceusdm"), ccxt_sample("bybit"), hyperliquid_sample()])
+def md() -> Iterator[MarketData]:
+    with MarketData([ccxt_sample("binanceusdm"), ccxt_sample("bybit"), hyperliquid_sample()]) as md:
+        yield md
 
 
 def test_every_kind_of_every_venue_lands_in_the_sink_with_canonical_assets(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import polars as pl
@@ -25,8 +26,9 @@ START = SAMPLE.start
 
 
 @pytest.fixture
-def md() -> MarketData:
-    return MarketData([ccxt_sample("binanceusdm"), ccxt_sample("bybit"), hyperliquid_sample()])
+def md() -> Iterator[MarketData]:
+    with MarketData([ccxt_sample("binanceusdm"), ccxt_sample("bybit"), hyperliquid_sample()]) as md:
+        yield md
 
 
 def test_one_call_answers_every_venue_in_the_kinds_own_columns(md: MarketData) -> None:
@@ -230,9 +232,9 @@ def test_closing_the_facade_stops_its_threads_and_it_can_ask_again(md: MarketDat
 
     with md:
         md.ohlcv("BTC", venues=["binance", "bybit"], interval="1h", start=START)
-    names = [thread.name for thread in threading.enumerate()]
-
-    assert not [name for name in names if name.startswith("cryptodata-marketdata")]
+        mine = {t for t in threading.enumerate() if t.name.startswith(md._thread_prefix)}
+    assert mine
+    assert not any(thread.is_alive() for thread in mine)
     assert len(md.ohlcv("BTC", venues="binance", interval="1h", start=START)) == 48
 
 

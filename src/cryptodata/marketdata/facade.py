@@ -156,6 +156,7 @@ class MarketData:
         self._instruments: dict[tuple[str, str, int, str], Instrument] = {}
         self._lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
+        self._thread_prefix = f"cryptodata-marketdata-{id(self):x}"
 
     @property
     def providers(self) -> tuple[Source, ...]:
@@ -633,7 +634,7 @@ class MarketData:
         with self._lock:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(
-                    max_workers=len(self._sources), thread_name_prefix="cryptodata-marketdata"
+                    max_workers=len(self._sources), thread_name_prefix=self._thread_prefix
                 )
             return self._pool
 
