@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from types import TracebackType
 from typing import Any
 
 import attrs
@@ -32,7 +31,7 @@ from cryptodata.core.table import Table
 from cryptodata.core.time import TimeInput
 from cryptodata.marketdata.facade import MarketData, canonical
 from cryptodata.marketdata.fanout import Outcome, Share
-from cryptodata.sinks.base import Sink
+from cryptodata.sinks.base import Sink, SinkBase
 
 from .backfill import DEFAULT_LAG_BARS, BackfillReport, backfill
 
@@ -158,8 +157,11 @@ def _run(kind: Kind, share: Share, sink: Sink, interval: IntervalInput, lag: int
     return ShareRun(kind, share, report)
 
 
-class _Canonical:
-    """The sink, writing each table with the canonical asset in `base`; the rest delegated."""
+class _Canonical(SinkBase):
+    """The sink, writing each table with the canonical asset in `base`; the rest delegated.
+
+    Closing it leaves the caller's sink open: that one is theirs to close.
+    """
 
     def __init__(self, sink: Sink, assets: dict[tuple[str, str], str]) -> None:
         self._sink = sink
@@ -176,17 +178,3 @@ class _Canonical:
 
     def read(self, kind: Kind | str, **options: Any) -> Table:
         return self._sink.read(kind, **options)
-
-    def close(self) -> None:
-        """The caller's sink stays open: it is theirs to close."""
-
-    def __enter__(self) -> _Canonical:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
