@@ -297,3 +297,27 @@ def test_the_aggregate_sums_each_unit_across_venues_and_says_which_venues_it_hol
 def test_only_open_interest_and_liquidations_are_summed(md: MarketData) -> None:
     with pytest.raises(ValidationError, match="aggregate sums"):
         md.aggregate("ohlcv", "BTC", venues="bybit", interval="1h", start=START)
+
+
+def test_open_interest_in_usd_takes_the_venues_value_or_prices_the_base_amount(
+    md: MarketData,
+) -> None:
+    native = md.open_interest("BTC", venues=["binance", "bybit"], interval="1h", start=START)
+    usd = md.open_interest("BTC", venues=["binance", "bybit"], interval="1h", start=START, usd=True)
+    candles = md.ohlcv("BTC", venues=["bybit"], interval="1h", start=START).to_polars()
+
+    frame = usd.to_polars()
+    assert set(frame["unit"]) == {"usd"}
+    assert frame.group_by("exchange").len().sort("exchange").rows() == [
+        ("binance", 48),
+        ("bybit", 48),
+    ]
+    # Binance gives the value in USDT: taken as it is.
+    given = native.to_polars().filter(exchange="binance", unit="quote").sort("ts")["close"]
+    assert frame.filter(exchange="binance").sort("ts")["close"].to_list() == given.to_list()
+    # Bybit gives the amount in BTC: priced with Bybit's own close of the same bar.
+    amounts = native.to_polars().filter(exchange="bybit").sort("ts")
+    closes = dict(candles.select("ts", "close").rows())
+    expected = [amount * closes[ts] for ts, amount in amounts.select("ts", "close").rows()]
+    assert frame.filter(exchange="bybit").sort("ts")["close"].to_list() == pytest.approx(expected)
+    assert not usd.warnings

@@ -129,3 +129,15 @@ def test_without_stitching_the_deeper_provider_answers_the_whole_range() -> None
 
     assert own.asked == []
     assert set(table.to_polars()["provider"]) == {"aggregator"}
+
+
+def test_open_interest_in_usd_without_a_price_stays_in_its_unit_and_says_so() -> None:
+    # The source offers no candles to price its base amounts with: nothing is guessed.
+    md = MarketData([Keeper("venue-api", ("binance",), keeps=1_000)])
+
+    table = md.open_interest(
+        "BTC", venues="binance", interval="1h", start=NOW - 3 * H, end=NOW, usd=True
+    )
+
+    assert set(table.to_polars()["unit"]) == {"base"}
+    assert table.warnings == ["3 rows (binance) stay in their unit: no USD value without a guess"]

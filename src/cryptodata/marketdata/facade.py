@@ -54,7 +54,7 @@ from cryptodata.core.venues import canonical_venue
 from .assets import AssetRegistry
 from .capabilities import capabilities
 from .fanout import Outcome, Report, Share, fetch_shares, plan_shares
-from .instruments import Instrument
+from .instruments import Instrument, InstrumentKind
 from .routing import Route, route
 
 __all__ = ["MarketData", "MarketTable", "Question", "canonical"]
@@ -90,12 +90,14 @@ class Question:
             the share's window.
         assets: The canonical asset each `(provider, symbol)` stands for.
         unresolved: An outcome for each asset a venue's provider lists no market of.
+        instruments: The instrument each `(provider, symbol)` is.
     """
 
     kind: Kind
     shares: tuple[Share, ...]
     assets: dict[tuple[str, str], str]
     unresolved: tuple[Outcome, ...]
+    instruments: dict[tuple[str, str], Instrument] = attrs.field(factory=dict)
 
 
 class MarketData:
@@ -249,11 +251,16 @@ class MarketData:
             wanted,
             tuple(share for share, _ in shares),
             {
-                (share.route.provider, symbol): asset
-                for share, symbol_assets in shares
-                for symbol, asset in symbol_assets.items()
+                (share.route.provider, pick.symbol): pick.asset
+                for share, picks in shares
+                for pick in picks
             },
             tuple(unresolved),
+            {
+                (share.route.provider, pick.symbol): pick
+                for share, picks in shares
+                for pick in picks
+            },
         )
 
     def plan(
@@ -329,13 +336,15 @@ class MarketData:
             prefer=prefer,
             stitch=stitch,
         )
-        if strictly and asked.unresolved:
+        return self._answer(asked, strictly)
+
+    def _answer(self, asked: Question, strict: bool) -> MarketTable[Any]:
+        """Fetch a question's shares into one canonical table with its report."""
+        if strict and asked.unresolved:
             failure = asked.unresolved[0].error
             assert failure is not None
             raise failure
-        table, fetched = fetch_shares(
-            asked.kind, asked.shares, strict=strictly, pool=self._threads()
-        )
+        table, fetched = fetch_shares(asked.kind, asked.shares, strict=strict, pool=self._threads())
         report = Report(asked.kind, (*fetched.outcomes, *asked.unresolved))
         frame = _canonical_bases(table.to_polars(), asked.assets)
         routes = {share.route for share in asked.shares}
@@ -374,10 +383,21 @@ class MarketData:
         start: TimeInput,
         end: TimeInput | None = None,
         instrument: str | Sequence[str] | None = None,
+        usd: bool = False,
         strict: bool | None = None,
     ) -> MarketTable[OpenInterestBar]:
-        """Open-interest bars (`unit` as each provider gives them); see `history`."""
-        return self.history(
+        """Open-interest bars (`unit` as each provider gives them); see `history`.
+
+        `usd=True` answers in US dollars where it can without guessing: a value the venue
+        gives in a dollar-pegged quote (USD, USDT, USDC) is taken as it is; an amount in the
+        base of a market of one-unit contracts is multiplied by that market's close of the
+        same bar, from the same provider (one more request per share); of a bar given both
+        ways the venue's value is kept. Other rows (contracts of other sizes, multiplied
+        tickers, other quotes, a provider without candles) stay in their unit, and the
+        table's warnings count them.
+        """
+        strictly = self._strict if strict is None else strict
+        asked = self.question(
             Kind.OPEN_INTEREST,
             assets,
             venues=venues,
@@ -385,8 +405,9 @@ class MarketData:
             start=start,
             end=end,
             instrument=instrument,
-            strict=strict,
         )
+        table = self._answer(asked, strictly)
+        return self._in_usd(table, asked, strictly) if usd else table
 
     def funding_rate(
         self,
@@ -579,6 +600,76 @@ class MarketData:
         # samples' "now", so depth and windows are judged as they are.
         return datetime.fromtimestamp(self._sources[0].clock.time(), UTC)
 
+    def _in_usd(self, table: MarketTable[Any], asked: Question, strict: bool) -> MarketTable[Any]:
+        """Open interest in USD where no guess is needed (see `open_interest`)."""
+        frame = table.to_polars()
+        meta = pl.DataFrame(
+            [
+                {
+                    "provider": provider,
+                    "symbol": symbol,
+                    "pegged": pick.quote.upper() in _DOLLARS,
+                    "priced": pick.quote.upper() in _DOLLARS
+                    and pick.multiplier == 1
+                    and pick.contract_size in (None, 1.0)
+                    and pick.kind is not InstrumentKind.INVERSE,
+                }
+                for (provider, symbol), pick in asked.instruments.items()
+            ],
+            schema={
+                "provider": pl.String,
+                "symbol": pl.String,
+                "pegged": pl.Boolean,
+                "priced": pl.Boolean,
+            },
+        )
+        needs_price = [
+            share
+            for share in asked.shares
+            if share.route.source.coverage().supports(Kind.OHLCV, share.route.interval)
+        ]
+        price_shares = [
+            Share(attrs.evolve(share.route, kind=Kind.OHLCV), share.symbols, share.start, share.end)
+            for share in needs_price
+        ]
+        candles, _ = fetch_shares(Kind.OHLCV, price_shares, strict=strict, pool=self._threads())
+        prices = candles.to_polars().select(
+            "provider", "exchange", "symbol", "interval", "ts", price="close"
+        )
+        keys = ["provider", "exchange", "symbol", "interval", "ts"]
+        joined = frame.join(meta, on=["provider", "symbol"], how="left").join(
+            prices, on=keys, how="left"
+        )
+        unit = pl.col("unit")
+        factor = (
+            pl.when(unit == "usd")
+            .then(pl.lit(1.0))
+            .when((unit == "quote") & pl.col("pegged"))
+            .then(pl.lit(1.0))
+            .when((unit == "base") & pl.col("priced"))
+            .then(pl.col("price"))
+            .otherwise(pl.lit(None, pl.Float64))
+        )
+        given = (unit == "usd") | (unit == "quote")
+        converted = joined.with_columns(_factor=factor, _computed=~given)
+        done = converted.filter(pl.col("_factor").is_not_null()).with_columns(
+            *(pl.col(c) * pl.col("_factor") for c in ("open", "high", "low", "close")),
+            unit=pl.lit("usd"),
+        )
+        # A bar the venue gives in its quote beats the one worked out from its base amount.
+        done = done.sort("_computed").unique(subset=keys, keep="first")
+        left = converted.filter(pl.col("_factor").is_null())
+        columns = frame.columns
+        rows = pl.concat([done.select(columns), left.select(columns)])
+        notes = list(table.warnings)
+        if left.height:
+            where = ", ".join(sorted(set(left.get_column("exchange"))))
+            notes.append(
+                f"{left.height} rows ({where}) stay in their unit: no USD value without a guess"
+            )
+        result = Table.concat(Kind.OPEN_INTEREST, [Table.from_frame(Kind.OPEN_INTEREST, rows)])
+        return MarketTable(Kind.OPEN_INTEREST, result.to_polars(), notes, report=table.report)
+
     def _venues(self, kind: Kind | str, venues: Venues, interval: IntervalInput) -> list[str]:
         if venues != "all":
             return _names("venues", venues)
@@ -649,9 +740,9 @@ class MarketData:
         instrument: str | Sequence[str] | None,
         prefer: Sequence[str] | None,
         stitch: bool,
-    ) -> tuple[list[tuple[Share, dict[str, str]]], list[Outcome]]:
-        """Each route's share with its symbols (and which asset each symbol stands for), and
-        an outcome for every asset a venue's provider lists no market of.
+    ) -> tuple[list[tuple[Share, list[Instrument]]], list[Outcome]]:
+        """Each route's share with its instruments, and an outcome for every asset a venue's
+        provider lists no market of.
 
         An unknown or ambiguous asset name raises: it is the question that is wrong. A venue
         without a market for the asset is that share's failure, as a provider's error is.
@@ -667,7 +758,7 @@ class MarketData:
             share_end = min(hi, found.end) if found.end is not None else hi
             if share_start >= share_end:
                 continue
-            symbols: dict[str, str] = {}
+            picks: dict[str, Instrument] = {}
             for name in names:
                 try:
                     pick = self._instrument(name, found.venue, found.source, instrument)
@@ -675,11 +766,15 @@ class MarketData:
                     missing = Share(found, (), share_start, share_end)
                     unresolved.append(Outcome(missing, 0, 0, error=exc))
                     continue
-                symbols[pick.symbol] = pick.asset
-            if symbols:
-                shares.append((Share(found, tuple(symbols), share_start, share_end), symbols))
+                picks[pick.symbol] = pick
+            if picks:
+                share = Share(found, tuple(picks), share_start, share_end)
+                shares.append((share, list(picks.values())))
         return shares, unresolved
 
+
+_DOLLARS = frozenset({"USD", "USDT", "USDC"})
+"""Quotes taken as US dollars: the dollar and the two largest dollar-pegged stablecoins."""
 
 _PLAN = pl.Schema(
     [
