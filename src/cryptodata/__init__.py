@@ -103,7 +103,7 @@ if TYPE_CHECKING:
         Instrument,
         UnknownAssetError,
     )
-    from cryptodata.marketdata.facade import MarketData, MarketTable
+    from cryptodata.marketdata.facade import AsyncMarketData, MarketData, MarketTable
     from cryptodata.pipeline import (
         AcrossReport,
         BackfillPlan,
@@ -152,7 +152,7 @@ _EXPORTS: dict[str, str] = {
             "Instrument",
             "UnknownAssetError",
         ),
-        "cryptodata.marketdata.facade": ("MarketData", "MarketTable"),
+        "cryptodata.marketdata.facade": ("AsyncMarketData", "MarketData", "MarketTable"),
         "cryptodata.sinks.base": ("Sink",),
         "cryptodata.sinks.jsonl": ("JsonlSink",),
         "cryptodata.sinks.parquet": ("ParquetSink",),
@@ -261,6 +261,7 @@ __all__ = [
     "AsyncCcxt",
     "AsyncCoinalyze",
     "AsyncHyperliquid",
+    "AsyncMarketData",
     "AsyncSender",
     "AsyncSource",
     "AuthenticationError",

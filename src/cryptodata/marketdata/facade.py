@@ -1,4 +1,4 @@
-"""`MarketData`: one call, the same columns, whichever providers answer.
+"""`MarketData` and `AsyncMarketData`: one call, the same columns, whichever providers answer.
 
 A question names a kind, canonical assets and venues, an interval and a window. The facade:
 
@@ -15,6 +15,11 @@ A question names a kind, canonical assets and venues, an interval and a window. 
 A provider that fails loses only its own share: its error is in `report` (or raised, with
 `strict=True`). Market tables are read once per provider and kept.
 
+Every question is written once, as a flow: a generator that asks for its I/O by yielding
+one of two effects (load these sources' market tables; fetch these shares) and gets the
+answer back. `MarketData` runs flows on blocking clients (threads for the fan-out),
+`AsyncMarketData` on asyncio ones (`asyncio.gather`): the twins share every line of logic.
+
 Examples:
     >>> from cryptodata.providers.coinalyze.replay import sample_client
     >>> from cryptodata.providers.hyperliquid.replay import sample_client as hl_sample
@@ -25,12 +30,14 @@ Examples:
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from typing import Any, Self
+from typing import Any, Final, Self, TypeAlias, TypeVar
 
 import attrs
 import polars as pl
@@ -46,22 +53,24 @@ from cryptodata.core.records import (
     OpenInterestBar,
 )
 from cryptodata.core.schema import Kind
-from cryptodata.core.source import Source
+from cryptodata.core.source import AsyncSource, Source
 from cryptodata.core.table import R, Table
 from cryptodata.core.time import TimeInput, time_range
 from cryptodata.core.venues import canonical_venue
 
 from .assets import AssetRegistry
 from .capabilities import capabilities
-from .fanout import Outcome, Report, Share, fetch_shares, plan_shares
+from .fanout import Outcome, Report, Share, afetch_shares, fetch_shares, plan_shares
 from .instruments import Instrument, InstrumentKind
 from .routing import Route, route
 
-__all__ = ["MarketData", "MarketTable", "Question", "canonical"]
+__all__ = ["AsyncMarketData", "MarketData", "MarketTable", "Question", "canonical"]
 
 
 Assets = str | Sequence[str]
 Venues = str | Sequence[str]
+Instruments = str | Sequence[str] | None
+T = TypeVar("T")
 
 
 @attrs.frozen(repr=False, eq=False)
@@ -100,55 +109,53 @@ class Question:
     instruments: dict[tuple[str, str], Instrument] = attrs.field(factory=dict)
 
 
-class MarketData:
-    """Canonical market data across providers and venues (see the module).
+@attrs.frozen
+class _LoadMarkets:
+    """Effect: read the market tables of these sources (those not read yet)."""
 
-    Args:
-        providers: The sources to answer from: blocking provider clients (`Coinalyze`,
-            `Hyperliquid`, `Ccxt("bybit")`...), each with its own limiter. By default every
-            configured provider: the keyless ones (Hyperliquid; ccxt's Binance USDⓈ-M,
-            Bybit and OKX, where ccxt is installed) and those whose key is set
-            (`COINALYZE_API_KEY`).
-        offline: With no `providers`, answer from every provider's bundled samples
-            instead (their replay clients): no key, no network.
-        registry: The asset registry (the shipped one by default; `AssetRegistry.load(...)`
-            for your overrides).
-        prefer: Provider names in order of preference, before the default routing order.
-        strict: Raise the first provider's error instead of reporting it (per call too).
+    sources: tuple[Any, ...]
 
-    Raises:
-        ValidationError: For no providers, or something that is not a source.
 
-    Examples:
-        >>> from cryptodata.providers.hyperliquid.replay import SAMPLE, sample_client
-        >>> md = MarketData([sample_client()])
-        >>> t = md.ohlcv("BTC", venues="hyperliquid", interval="1h", start=SAMPLE.start)
-        >>> len(t), t.report.ok, t.to_polars().item(0, "base")
-        (48, True, 'BTC')
-    """
+@attrs.frozen
+class _FetchShares:
+    """Effect: fetch these shares; the answer is `(table, report)`."""
+
+    kind: Kind
+    shares: tuple[Share, ...]
+    strict: bool
+
+
+_Flow: TypeAlias = Generator[_LoadMarkets | _FetchShares, Any, T]
+"""A question's logic, asking for its I/O by yielding effects (see the module)."""
+
+
+class _Facade:
+    """What both facades do, without I/O: routing, resolution, shaping, and every flow."""
+
+    _kind_of_sources = "provider clients"
 
     def __init__(
         self,
-        providers: Sequence[Source] | None = None,
+        providers: Sequence[Any],
         *,
-        offline: bool = False,
-        registry: AssetRegistry | None = None,
-        prefer: Sequence[str] = (),
-        strict: bool = False,
+        registry: AssetRegistry | None,
+        prefer: Sequence[str],
+        strict: bool,
+        protocol: type,
     ) -> None:
-        if providers is not None and offline:
-            raise ValidationError("offline=True picks the providers: pass no providers with it")
-        if providers is None:
-            # The registry names the providers; the facade imports none of them itself.
-            from cryptodata.providers.registry import default_sources
-
-            providers = default_sources(offline=offline)
-        sources: list[Source] = list(providers)
+        sources = list(providers)
         if not sources:
-            raise ValidationError("MarketData needs at least one provider client")
-        if bad := [source for source in sources if not isinstance(source, Source)]:
+            raise ValidationError(f"{type(self).__name__} needs at least one provider client")
+        # A runtime protocol checks names only: whether `fetch` awaits tells the two apart.
+        awaits = protocol is AsyncSource
+        if bad := [
+            source
+            for source in sources
+            if not isinstance(source, protocol)
+            or inspect.iscoroutinefunction(getattr(source, "fetch", None)) != awaits
+        ]:
             raise ValidationError(
-                f"MarketData takes blocking provider clients (sources); got {bad[0]!r}"
+                f"{type(self).__name__} takes {self._kind_of_sources} (sources); got {bad[0]!r}"
             )
         self._sources = sources
         self._registry = registry or AssetRegistry.default()
@@ -157,13 +164,6 @@ class MarketData:
         self._markets: dict[int, Table[Any]] = {}
         self._instruments: dict[tuple[str, str, int, str], Instrument] = {}
         self._lock = threading.Lock()
-        self._pool: ThreadPoolExecutor | None = None
-        self._thread_prefix = f"cryptodata-marketdata-{id(self):x}"
-
-    @property
-    def providers(self) -> tuple[Source, ...]:
-        """The sources the facade answers from."""
-        return tuple(self._sources)
 
     @property
     def registry(self) -> AssetRegistry:
@@ -199,23 +199,15 @@ class MarketData:
             stitch=stitch,
         )
 
-    def resolve(
-        self,
-        asset: str,
-        venue: str,
-        *,
-        provider: str | None = None,
-        instrument: str | Sequence[str] | None = None,
-    ) -> Instrument:
-        """The instrument that stands for `asset` on `venue` (from the provider's markets).
+    def __repr__(self) -> str:
+        names = ", ".join(source.provider for source in self._sources)
+        return f"{type(self).__name__}([{names}])"
 
-        Args:
-            asset: Any name of the asset (`"BTC"`, `"bitcoin"`, `"XBT"`, `"kPEPE"`).
-            venue: The venue.
-            provider: Whose markets to read; by default the provider routing prefers for the
-                venue's OHLCV at 1h.
-            instrument: See `AssetRegistry.resolve`.
-        """
+    # --- flows (see the module) --------------------------------------------------------------
+
+    def _resolve_flow(
+        self, asset: str, venue: str, provider: str | None, instrument: Instruments
+    ) -> _Flow[Instrument]:
         name = canonical_venue(venue)
         source = (
             self._source(provider)
@@ -224,26 +216,27 @@ class MarketData:
                 self._sources, Kind.OHLCV, [name], interval=Interval.H1, prefer=self._prefer
             )[0].source
         )
+        yield _LoadMarkets((source,))
         return self._instrument(asset, name, source, instrument)
 
-    def question(
+    def _question_flow(
         self,
         kind: Kind | str,
         assets: Assets,
-        *,
         venues: Venues,
         interval: IntervalInput,
         start: TimeInput,
-        end: TimeInput | None = None,
-        instrument: str | Sequence[str] | None = None,
-        prefer: Sequence[str] | None = None,
-        stitch: bool = False,
-    ) -> Question:
-        """The question routed and resolved, without a data request (see `Question`).
-
-        Market lists may be read (once per provider) to resolve the assets.
-        """
+        end: TimeInput | None,
+        instrument: Instruments,
+        prefer: Sequence[str] | None,
+        stitch: bool,
+    ) -> _Flow[Question]:
         wanted = Kind(kind)
+        lo, _ = time_range(start, self._now() if end is None else end)
+        routed = self.routes(
+            wanted, venues, interval=interval, start=lo, prefer=prefer, stitch=stitch
+        )
+        yield _LoadMarkets(tuple({id(r.source): r.source for r in routed}.values()))
         shares, unresolved = self._shares(
             wanted, assets, venues, interval, start, end, instrument, prefer, stitch
         )
@@ -263,335 +256,57 @@ class MarketData:
             },
         )
 
-    def plan(
-        self,
-        kind: Kind | str,
-        assets: Assets,
-        *,
-        venues: Venues,
-        interval: IntervalInput,
-        start: TimeInput,
-        end: TimeInput | None = None,
-        instrument: str | Sequence[str] | None = None,
-        prefer: Sequence[str] | None = None,
-        stitch: bool = False,
-    ) -> pl.DataFrame:
-        """Who answers what, in how many requests at what cost, before any data request.
-
-        Market lists may be read (once per provider) to resolve the assets.
-
-        Returns:
-            One row per provider share: venue, provider, symbols, start, end, requests, cost
-            (in that provider's limiter units), why it was chosen, and the error of an asset
-            the venue's provider lists no market of.
-        """
-        asked = self.question(
-            kind,
-            assets,
-            venues=venues,
-            interval=interval,
-            start=start,
-            end=end,
-            instrument=instrument,
-            prefer=prefer,
-            stitch=stitch,
-        )
+    def _plan_flow(self, asked: _Flow[Question]) -> _Flow[pl.DataFrame]:
+        question = yield from asked
         rows = [
             _plan_row(share, len(steps), sum(step.cost for step in steps), None)
-            for share, steps in plan_shares(asked.kind, asked.shares)
+            for share, steps in plan_shares(question.kind, question.shares)
         ]
-        rows += [_plan_row(outcome.share, 0, 0, outcome.error) for outcome in asked.unresolved]
+        rows += [_plan_row(o.share, 0, 0, o.error) for o in question.unresolved]
         return pl.DataFrame(rows, schema=_PLAN)
 
-    def history(
-        self,
-        kind: Kind | str,
-        assets: Assets,
-        *,
-        venues: Venues,
-        interval: IntervalInput,
-        start: TimeInput,
-        end: TimeInput | None = None,
-        instrument: str | Sequence[str] | None = None,
-        prefer: Sequence[str] | None = None,
-        stitch: bool = False,
-        strict: bool | None = None,
-    ) -> MarketTable[Any]:
-        """`kind` bars of `assets` on `venues` over `[start, end)` (see the module).
-
-        Raises:
-            UnsupportedError: If no provider offers the kind for a venue (before any request).
-            ValidationError: For an unknown asset or venue, or other bad arguments.
-            CryptoDataError: With `strict`, the first provider's error.
-        """
+    def _answer_flow(
+        self, asked: _Flow[Question], strict: bool | None
+    ) -> _Flow[tuple[MarketTable[Any], Question]]:
+        question = yield from asked
         strictly = self._strict if strict is None else strict
-        asked = self.question(
-            kind,
-            assets,
-            venues=venues,
-            interval=interval,
-            start=start,
-            end=end,
-            instrument=instrument,
-            prefer=prefer,
-            stitch=stitch,
-        )
-        return self._answer(asked, strictly)
-
-    def _answer(self, asked: Question, strict: bool) -> MarketTable[Any]:
-        """Fetch a question's shares into one canonical table with its report."""
-        if strict and asked.unresolved:
-            failure = asked.unresolved[0].error
+        if strictly and question.unresolved:
+            failure = question.unresolved[0].error
             assert failure is not None
             raise failure
-        table, fetched = fetch_shares(asked.kind, asked.shares, strict=strict, pool=self._threads())
-        report = Report(asked.kind, (*fetched.outcomes, *asked.unresolved))
-        frame = _canonical_bases(table.to_polars(), asked.assets)
-        routes = {share.route for share in asked.shares}
+        table, fetched = yield _FetchShares(question.kind, question.shares, strictly)
+        report = Report(question.kind, (*fetched.outcomes, *question.unresolved))
+        frame = _canonical_bases(table.to_polars(), question.assets)
+        routes = {share.route for share in question.shares}
         notes = [*table.warnings, *(f"{r.venue}: {r.lacks}" for r in routes if r.lacks)]
-        return MarketTable(asked.kind, frame, notes, report=report)
+        answered = MarketTable(question.kind, frame, notes, report=report)
+        return answered, question
 
-    def ohlcv(
-        self,
-        assets: Assets,
-        *,
-        venues: Venues,
-        interval: IntervalInput,
-        start: TimeInput,
-        end: TimeInput | None = None,
-        instrument: str | Sequence[str] | None = None,
-        strict: bool | None = None,
-    ) -> MarketTable[OhlcvBar]:
-        """OHLCV bars; see `history`."""
-        return self.history(
-            Kind.OHLCV,
-            assets,
-            venues=venues,
-            interval=interval,
-            start=start,
-            end=end,
-            instrument=instrument,
-            strict=strict,
-        )
+    def _history_flow(self, asked: _Flow[Question], strict: bool | None) -> _Flow[MarketTable[Any]]:
+        answered, _ = yield from self._answer_flow(asked, strict)
+        return answered
 
-    def open_interest(
-        self,
-        assets: Assets,
-        *,
-        venues: Venues,
-        interval: IntervalInput,
-        start: TimeInput,
-        end: TimeInput | None = None,
-        instrument: str | Sequence[str] | None = None,
-        usd: bool = False,
-        strict: bool | None = None,
-    ) -> MarketTable[OpenInterestBar]:
-        """Open-interest bars (`unit` as each provider gives them); see `history`.
-
-        `usd=True` answers in US dollars where it can without guessing: a value the venue
-        gives in a dollar-pegged quote (USD, USDT, USDC) is taken as it is; an amount in the
-        base of a market of one-unit contracts is multiplied by that market's close of the
-        same bar, from the same provider (one more request per share); of a bar given both
-        ways the venue's value is kept. Other rows (contracts of other sizes, multiplied
-        tickers, other quotes, a provider without candles) stay in their unit, and the
-        table's warnings count them.
-        """
+    def _open_interest_flow(
+        self, asked: _Flow[Question], strict: bool | None, usd: bool
+    ) -> _Flow[MarketTable[Any]]:
+        answered, question = yield from self._answer_flow(asked, strict)
+        if not usd:
+            return answered
         strictly = self._strict if strict is None else strict
-        asked = self.question(
-            Kind.OPEN_INTEREST,
-            assets,
-            venues=venues,
-            interval=interval,
-            start=start,
-            end=end,
-            instrument=instrument,
-        )
-        table = self._answer(asked, strictly)
-        return self._in_usd(table, asked, strictly) if usd else table
+        candles, _ = yield _FetchShares(Kind.OHLCV, _price_shares(question), strictly)
+        return _in_usd(answered, question, candles)
 
-    def funding_rate(
-        self,
-        assets: Assets,
-        *,
-        venues: Venues,
-        interval: IntervalInput,
-        start: TimeInput,
-        end: TimeInput | None = None,
-        instrument: str | Sequence[str] | None = None,
-        per: str | None = None,
-        strict: bool | None = None,
-    ) -> MarketTable[FundingRateBar]:
-        """Funding-rate bars (fractions per funding period, `period_hours` beside); see
-        `history`.
+    def _funding_flow(
+        self, asked: _Flow[Question], strict: bool | None, per: str | None, columns: tuple[str, ...]
+    ) -> _Flow[MarketTable[Any]]:
+        answered = yield from self._history_flow(asked, strict)
+        return answered if per is None else _per(answered, columns, per)
 
-        `per="8h"` (or `"1h"`, `"1d"`, `"1y"`...) rescales every rate to that period, so
-        venues funding every hour, 4 hours or 8 hours compare: `rate * per / period_hours`,
-        `period_hours` set to `per`. Rows whose period the provider does not state are left
-        as they came, and the table's warnings count them.
-        """
-        table = self.history(
-            Kind.FUNDING_RATE,
-            assets,
-            venues=venues,
-            interval=interval,
-            start=start,
-            end=end,
-            instrument=instrument,
-            strict=strict,
-        )
-        return table if per is None else _per(table, ("open", "high", "low", "close"), per)
-
-    def funding_settlements(
-        self,
-        assets: Assets,
-        *,
-        venues: Venues,
-        start: TimeInput,
-        end: TimeInput | None = None,
-        instrument: str | Sequence[str] | None = None,
-        per: str | None = None,
-        strict: bool | None = None,
-    ) -> MarketTable[FundingSettlement]:
-        """Settled funding, one row per settlement (`rate` per `period_hours`); see `history`
-        and, for `per=`, `funding_rate`.
-
-        Routed at the hour: the venues' own APIs list their settlements whatever the period.
-        """
-        table = self.history(
-            Kind.FUNDING_SETTLEMENT,
-            assets,
-            venues=venues,
-            interval=Interval.H1,
-            start=start,
-            end=end,
-            instrument=instrument,
-            strict=strict,
-        )
-        return table if per is None else _per(table, ("rate",), per)
-
-    def liquidations(
-        self,
-        assets: Assets,
-        *,
-        venues: Venues,
-        interval: IntervalInput,
-        start: TimeInput,
-        end: TimeInput | None = None,
-        instrument: str | Sequence[str] | None = None,
-        strict: bool | None = None,
-    ) -> MarketTable[LiquidationBar]:
-        """Liquidation bars (longs and shorts liquidated per bar); see `history`."""
-        return self.history(
-            Kind.LIQUIDATIONS,
-            assets,
-            venues=venues,
-            interval=interval,
-            start=start,
-            end=end,
-            instrument=instrument,
-            strict=strict,
-        )
-
-    def long_short_ratio(
-        self,
-        assets: Assets,
-        *,
-        venues: Venues,
-        interval: IntervalInput,
-        start: TimeInput,
-        end: TimeInput | None = None,
-        instrument: str | Sequence[str] | None = None,
-        strict: bool | None = None,
-    ) -> MarketTable[LongShortRatioBar]:
-        """Long/short ratio bars; see `history`."""
-        return self.history(
-            Kind.LONG_SHORT_RATIO,
-            assets,
-            venues=venues,
-            interval=interval,
-            start=start,
-            end=end,
-            instrument=instrument,
-            strict=strict,
-        )
-
-    def aggregate(
-        self,
-        kind: str,
-        asset: str,
-        *,
-        venues: Venues,
-        interval: IntervalInput,
-        start: TimeInput,
-        end: TimeInput | None = None,
-        instrument: str | Sequence[str] | None = None,
-        strict: bool | None = None,
-    ) -> MarketTable[Any]:
-        """The cross-venue sum of `asset`'s open interest or liquidations, per bar and unit.
-
-        Each venue is answered as `open_interest` or `liquidations` would answer it, then the
-        bars are summed per time and unit (quantities in different units are never added):
-        `open` and `close` for open interest, `longs` and `shorts` for liquidations. Each row
-        says how many venues (`venues`) and which (`exchanges`) its sum holds, so a bar a
-        venue lacks shows as a smaller sum with fewer venues, never as a silent gap.
-
-        Args:
-            kind: `"open_interest"` or `"liquidations"`.
-            asset: The asset.
-            venues: The venues to sum (`"all"` for every venue offered).
-            interval: The bar interval.
-            start: The window's start.
-            end: The window's end (now by default).
-            instrument: See `history`.
-            strict: See `history`.
-
-        Returns:
-            A table of kind `open_interest_aggregate` or `liquidations_aggregate`, `provider`
-            `"marketdata"`, with the venues' report.
-        """
-        sums = {"open_interest": ("open", "close"), "liquidations": ("longs", "shorts")}
-        if kind not in sums:
-            raise ValidationError(f"aggregate sums open_interest or liquidations, not {kind!r}")
-        answered = self.history(
-            kind,
-            asset,
-            venues=venues,
-            interval=interval,
-            start=start,
-            end=end,
-            instrument=instrument,
-            strict=strict,
-        )
-        target = Kind(f"{kind}_aggregate")
-        summed = (
-            answered.to_polars()
-            .group_by("base", "interval", "ts", "unit")
-            .agg(
-                *(pl.col(column).sum() for column in sums[kind]),
-                venues=pl.col("exchange").n_unique(),
-                exchanges=pl.col("exchange").unique().sort().str.join(","),
-            )
-            .with_columns(provider=pl.lit("marketdata"))
-        )
-        table = Table.from_frame(target, summed)
-        ordered = Table.concat(target, [table])
-        return MarketTable(target, ordered.to_polars(), answered.warnings, report=answered.report)
-
-    def close(self) -> None:
-        """Stop the fan-out's threads (the provider clients are yours to close)."""
-        with self._lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=True)
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __repr__(self) -> str:
-        return f"MarketData([{', '.join(source.provider for source in self._sources)}])"
+    def _aggregate_flow(
+        self, kind: str, asked: _Flow[Question], strict: bool | None
+    ) -> _Flow[MarketTable[Any]]:
+        answered = yield from self._history_flow(asked, strict)
+        return _summed(kind, answered)
 
     # --- internals -------------------------------------------------------------------------
 
@@ -599,76 +314,6 @@ class MarketData:
         # The facade's "now" is its first provider's clock: replay clients stop it at their
         # samples' "now", so depth and windows are judged as they are.
         return datetime.fromtimestamp(self._sources[0].clock.time(), UTC)
-
-    def _in_usd(self, table: MarketTable[Any], asked: Question, strict: bool) -> MarketTable[Any]:
-        """Open interest in USD where no guess is needed (see `open_interest`)."""
-        frame = table.to_polars()
-        meta = pl.DataFrame(
-            [
-                {
-                    "provider": provider,
-                    "symbol": symbol,
-                    "pegged": pick.quote.upper() in _DOLLARS,
-                    "priced": pick.quote.upper() in _DOLLARS
-                    and pick.multiplier == 1
-                    and pick.contract_size in (None, 1.0)
-                    and pick.kind is not InstrumentKind.INVERSE,
-                }
-                for (provider, symbol), pick in asked.instruments.items()
-            ],
-            schema={
-                "provider": pl.String,
-                "symbol": pl.String,
-                "pegged": pl.Boolean,
-                "priced": pl.Boolean,
-            },
-        )
-        needs_price = [
-            share
-            for share in asked.shares
-            if share.route.source.coverage().supports(Kind.OHLCV, share.route.interval)
-        ]
-        price_shares = [
-            Share(attrs.evolve(share.route, kind=Kind.OHLCV), share.symbols, share.start, share.end)
-            for share in needs_price
-        ]
-        candles, _ = fetch_shares(Kind.OHLCV, price_shares, strict=strict, pool=self._threads())
-        prices = candles.to_polars().select(
-            "provider", "exchange", "symbol", "interval", "ts", price="close"
-        )
-        keys = ["provider", "exchange", "symbol", "interval", "ts"]
-        joined = frame.join(meta, on=["provider", "symbol"], how="left").join(
-            prices, on=keys, how="left"
-        )
-        unit = pl.col("unit")
-        factor = (
-            pl.when(unit == "usd")
-            .then(pl.lit(1.0))
-            .when((unit == "quote") & pl.col("pegged"))
-            .then(pl.lit(1.0))
-            .when((unit == "base") & pl.col("priced"))
-            .then(pl.col("price"))
-            .otherwise(pl.lit(None, pl.Float64))
-        )
-        given = (unit == "usd") | (unit == "quote")
-        converted = joined.with_columns(_factor=factor, _computed=~given)
-        done = converted.filter(pl.col("_factor").is_not_null()).with_columns(
-            *(pl.col(c) * pl.col("_factor") for c in ("open", "high", "low", "close")),
-            unit=pl.lit("usd"),
-        )
-        # A bar the venue gives in its quote beats the one worked out from its base amount.
-        done = done.sort("_computed").unique(subset=keys, keep="first")
-        left = converted.filter(pl.col("_factor").is_null())
-        columns = frame.columns
-        rows = pl.concat([done.select(columns), left.select(columns)])
-        notes = list(table.warnings)
-        if left.height:
-            where = ", ".join(sorted(set(left.get_column("exchange"))))
-            notes.append(
-                f"{left.height} rows ({where}) stay in their unit: no USD value without a guess"
-            )
-        result = Table.concat(Kind.OPEN_INTEREST, [Table.from_frame(Kind.OPEN_INTEREST, rows)])
-        return MarketTable(Kind.OPEN_INTEREST, result.to_polars(), notes, report=table.report)
 
     def _venues(self, kind: Kind | str, venues: Venues, interval: IntervalInput) -> list[str]:
         if venues != "all":
@@ -685,7 +330,7 @@ class MarketData:
             )
         return found
 
-    def _source(self, provider: str) -> Source:
+    def _source(self, provider: str) -> Any:
         for source in self._sources:
             if source.provider == provider:
                 return source
@@ -694,14 +339,19 @@ class MarketData:
             f"({', '.join(source.provider for source in self._sources)})"
         )
 
-    def _markets_of(self, source: Source) -> Table[Any]:
+    def _markets_of(self, source: Any) -> Table[Any]:
+        """A source's market table, read by the runner when a flow asked for it."""
         with self._lock:
-            cached = self._markets.get(id(source))
-        if cached is None:
-            cached = source.markets()
-            with self._lock:
-                self._markets[id(source)] = cached
-        return cached
+            return self._markets[id(source)]
+
+    def _unread(self, sources: Sequence[Any]) -> list[Any]:
+        """The sources whose market tables are not read yet."""
+        with self._lock:
+            return [source for source in sources if id(source) not in self._markets]
+
+    def _keep(self, source: Any, markets: Table[Any]) -> None:
+        with self._lock:
+            self._markets[id(source)] = markets
 
     def _instrument(
         self, asset: str, venue: str, source: Source, instrument: str | Sequence[str] | None
@@ -719,15 +369,6 @@ class MarketData:
             )
             self._instruments[key] = found
         return found
-
-    def _threads(self) -> ThreadPoolExecutor:
-        """The fan-out's threads, made on first use and kept (starting threads costs ms)."""
-        with self._lock:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(
-                    max_workers=len(self._sources), thread_name_prefix=self._thread_prefix
-                )
-            return self._pool
 
     def _shares(
         self,
@@ -771,6 +412,739 @@ class MarketData:
                 share = Share(found, tuple(picks), share_start, share_end)
                 shares.append((share, list(picks.values())))
         return shares, unresolved
+
+
+class MarketData(_Facade):
+    """Canonical market data across providers and venues, on blocking clients (see the module).
+
+    Args:
+        providers: The sources to answer from: blocking provider clients (`Coinalyze`,
+            `Hyperliquid`, `Ccxt("bybit")`...), each with its own limiter. By default every
+            configured provider: the keyless ones (Hyperliquid; ccxt's Binance USDⓈ-M,
+            Bybit and OKX, where ccxt is installed) and those whose key is set
+            (`COINALYZE_API_KEY`).
+        offline: With no `providers`, answer from every provider's bundled samples
+            instead (their replay clients): no key, no network.
+        registry: The asset registry (the shipped one by default; `AssetRegistry.load(...)`
+            for your overrides).
+        prefer: Provider names in order of preference, before the default routing order.
+        strict: Raise the first provider's error instead of reporting it (per call too).
+
+    Raises:
+        ValidationError: For no providers, or something that is not a source.
+
+    Examples:
+        >>> from cryptodata.providers.hyperliquid.replay import SAMPLE, sample_client
+        >>> md = MarketData([sample_client()])
+        >>> t = md.ohlcv("BTC", venues="hyperliquid", interval="1h", start=SAMPLE.start)
+        >>> len(t), t.report.ok, t.to_polars().item(0, "base")
+        (48, True, 'BTC')
+    """
+
+    _kind_of_sources = "blocking provider clients"
+
+    def __init__(
+        self,
+        providers: Sequence[Source] | None = None,
+        *,
+        offline: bool = False,
+        registry: AssetRegistry | None = None,
+        prefer: Sequence[str] = (),
+        strict: bool = False,
+    ) -> None:
+        if providers is not None and offline:
+            raise ValidationError("offline=True picks the providers: pass no providers with it")
+        if providers is None:
+            # The registry names the providers; the facade imports none of them itself.
+            from cryptodata.providers.registry import default_sources
+
+            providers = default_sources(offline=offline)
+        super().__init__(
+            providers, registry=registry, prefer=prefer, strict=strict, protocol=Source
+        )
+        self._pool: ThreadPoolExecutor | None = None
+        self._thread_prefix = f"cryptodata-marketdata-{id(self):x}"
+
+    @property
+    def providers(self) -> tuple[Source, ...]:
+        """The sources the facade answers from."""
+        return tuple(self._sources)
+
+    def resolve(
+        self,
+        asset: str,
+        venue: str,
+        *,
+        provider: str | None = None,
+        instrument: Instruments = None,
+    ) -> Instrument:
+        """The instrument that stands for `asset` on `venue` (from the provider's markets).
+
+        Args:
+            asset: Any name of the asset (`"BTC"`, `"bitcoin"`, `"XBT"`, `"kPEPE"`).
+            venue: The venue.
+            provider: Whose markets to read; by default the provider routing prefers for the
+                venue's OHLCV at 1h.
+            instrument: See `AssetRegistry.resolve`.
+        """
+        return self._run(self._resolve_flow(asset, venue, provider, instrument))
+
+    def question(
+        self,
+        kind: Kind | str,
+        assets: Assets,
+        *,
+        venues: Venues,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+        instrument: Instruments = None,
+        prefer: Sequence[str] | None = None,
+        stitch: bool = False,
+    ) -> Question:
+        """The question routed and resolved, without a data request (see `Question`).
+
+        Market lists may be read (once per provider) to resolve the assets.
+        """
+        return self._run(
+            self._question_flow(
+                kind, assets, venues, interval, start, end, instrument, prefer, stitch
+            )
+        )
+
+    def plan(
+        self,
+        kind: Kind | str,
+        assets: Assets,
+        *,
+        venues: Venues,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+        instrument: Instruments = None,
+        prefer: Sequence[str] | None = None,
+        stitch: bool = False,
+    ) -> pl.DataFrame:
+        """Who answers what, in how many requests at what cost, before any data request.
+
+        Market lists may be read (once per provider) to resolve the assets.
+
+        Returns:
+            One row per provider share: venue, provider, symbols, start, end, requests, cost
+            (in that provider's limiter units), why it was chosen, and the error of an asset
+            the venue's provider lists no market of.
+        """
+        return self._run(
+            self._plan_flow(
+                self._question_flow(
+                    kind, assets, venues, interval, start, end, instrument, prefer, stitch
+                )
+            )
+        )
+
+    def history(
+        self,
+        kind: Kind | str,
+        assets: Assets,
+        *,
+        venues: Venues,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+        instrument: Instruments = None,
+        prefer: Sequence[str] | None = None,
+        stitch: bool = False,
+        strict: bool | None = None,
+    ) -> MarketTable[Any]:
+        """`kind` bars of `assets` on `venues` over `[start, end)` (see the module).
+
+        Raises:
+            UnsupportedError: If no provider offers the kind for a venue (before any request).
+            ValidationError: For an unknown asset or venue, or other bad arguments.
+            CryptoDataError: With `strict`, the first provider's error.
+        """
+        return self._run(
+            self._history_flow(
+                self._question_flow(
+                    kind, assets, venues, interval, start, end, instrument, prefer, stitch
+                ),
+                strict,
+            )
+        )
+
+    def ohlcv(
+        self,
+        assets: Assets,
+        *,
+        venues: Venues,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+        instrument: Instruments = None,
+        strict: bool | None = None,
+    ) -> MarketTable[OhlcvBar]:
+        """OHLCV bars; see `history`."""
+        return self._run(
+            self._history_flow(
+                self._question_flow(
+                    Kind.OHLCV, assets, venues, interval, start, end, instrument, None, False
+                ),
+                strict,
+            )
+        )
+
+    def open_interest(
+        self,
+        assets: Assets,
+        *,
+        venues: Venues,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+        instrument: Instruments = None,
+        usd: bool = False,
+        strict: bool | None = None,
+    ) -> MarketTable[OpenInterestBar]:
+        """Open-interest bars (`unit` as each provider gives them); see `history`.
+
+        `usd=True` answers in US dollars where it can without guessing: a value the venue
+        gives in a dollar-pegged quote (USD, USDT, USDC) is taken as it is; an amount in the
+        base of a market of one-unit contracts is multiplied by that market's close of the
+        same bar, from the same provider (one more request per share); of a bar given both
+        ways the venue's value is kept. Other rows (contracts of other sizes, multiplied
+        tickers, other quotes, a provider without candles) stay in their unit, and the
+        table's warnings count them.
+        """
+        return self._run(
+            self._open_interest_flow(
+                self._question_flow(
+                    Kind.OPEN_INTEREST,
+                    assets,
+                    venues,
+                    interval,
+                    start,
+                    end,
+                    instrument,
+                    None,
+                    False,
+                ),
+                strict,
+                usd,
+            )
+        )
+
+    def funding_rate(
+        self,
+        assets: Assets,
+        *,
+        venues: Venues,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+        instrument: Instruments = None,
+        per: str | None = None,
+        strict: bool | None = None,
+    ) -> MarketTable[FundingRateBar]:
+        """Funding-rate bars (fractions per funding period, `period_hours` beside); see
+        `history`.
+
+        `per="8h"` (or `"1h"`, `"1d"`, `"1y"`...) rescales every rate to that period, so
+        venues funding every hour, 4 hours or 8 hours compare: `rate * per / period_hours`,
+        `period_hours` set to `per`. Rows whose period the provider does not state are left
+        as they came, and the table's warnings count them.
+        """
+        return self._run(
+            self._funding_flow(
+                self._question_flow(
+                    Kind.FUNDING_RATE, assets, venues, interval, start, end, instrument, None, False
+                ),
+                strict,
+                per,
+                _BAR_RATES,
+            )
+        )
+
+    def funding_settlements(
+        self,
+        assets: Assets,
+        *,
+        venues: Venues,
+        start: TimeInput,
+        end: TimeInput | None = None,
+        instrument: Instruments = None,
+        per: str | None = None,
+        strict: bool | None = None,
+    ) -> MarketTable[FundingSettlement]:
+        """Settled funding, one row per settlement (`rate` per `period_hours`); see `history`
+        and, for `per=`, `funding_rate`.
+
+        Routed at the hour: the venues' own APIs list their settlements whatever the period.
+        """
+        return self._run(
+            self._funding_flow(
+                self._question_flow(
+                    Kind.FUNDING_SETTLEMENT,
+                    assets,
+                    venues,
+                    Interval.H1,
+                    start,
+                    end,
+                    instrument,
+                    None,
+                    False,
+                ),
+                strict,
+                per,
+                _SETTLED_RATES,
+            )
+        )
+
+    def liquidations(
+        self,
+        assets: Assets,
+        *,
+        venues: Venues,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+        instrument: Instruments = None,
+        strict: bool | None = None,
+    ) -> MarketTable[LiquidationBar]:
+        """Liquidation bars (longs and shorts liquidated per bar); see `history`."""
+        return self._run(
+            self._history_flow(
+                self._question_flow(
+                    Kind.LIQUIDATIONS, assets, venues, interval, start, end, instrument, None, False
+                ),
+                strict,
+            )
+        )
+
+    def long_short_ratio(
+        self,
+        assets: Assets,
+        *,
+        venues: Venues,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+        instrument: Instruments = None,
+        strict: bool | None = None,
+    ) -> MarketTable[LongShortRatioBar]:
+        """Long/short ratio bars; see `history`."""
+        return self._run(
+            self._history_flow(
+                self._question_flow(
+                    Kind.LONG_SHORT_RATIO,
+                    assets,
+                    venues,
+                    interval,
+                    start,
+                    end,
+                    instrument,
+                    None,
+                    False,
+                ),
+                strict,
+            )
+        )
+
+    def aggregate(
+        self,
+        kind: str,
+        asset: str,
+        *,
+        venues: Venues,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+        instrument: Instruments = None,
+        strict: bool | None = None,
+    ) -> MarketTable[Any]:
+        """The cross-venue sum of `asset`'s open interest or liquidations, per bar and unit.
+
+        Each venue is answered as `open_interest` or `liquidations` would answer it, then the
+        bars are summed per time and unit (quantities in different units are never added):
+        `open` and `close` for open interest, `longs` and `shorts` for liquidations. Each row
+        says how many venues (`venues`) and which (`exchanges`) its sum holds, so a bar a
+        venue lacks shows as a smaller sum with fewer venues, never as a silent gap.
+
+        Returns:
+            A table of kind `open_interest_aggregate` or `liquidations_aggregate`, `provider`
+            `"marketdata"`, with the venues' report.
+
+        Raises:
+            ValidationError: For a kind other than `"open_interest"` or `"liquidations"`.
+        """
+        return self._run(
+            self._aggregate_flow(
+                _summable(kind),
+                self._question_flow(
+                    kind, asset, venues, interval, start, end, instrument, None, False
+                ),
+                strict,
+            )
+        )
+
+    def close(self) -> None:
+        """Stop the fan-out's threads (the provider clients are yours to close)."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _run(self, flow: _Flow[T]) -> T:
+        """Run a flow on the blocking clients: markets read in turn, shares fanned out on
+        the facade's threads."""
+        try:
+            effect = next(flow)
+            while True:
+                if isinstance(effect, _LoadMarkets):
+                    for source in self._unread(effect.sources):
+                        self._keep(source, source.markets())
+                    effect = flow.send(None)
+                else:
+                    answer = fetch_shares(
+                        effect.kind, effect.shares, strict=effect.strict, pool=self._threads()
+                    )
+                    effect = flow.send(answer)
+        except StopIteration as done:
+            result: T = done.value
+            return result
+
+    def _threads(self) -> ThreadPoolExecutor:
+        """The fan-out's threads, made on first use and kept (starting threads costs ms)."""
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(
+                    max_workers=len(self._sources), thread_name_prefix=self._thread_prefix
+                )
+            return self._pool
+
+
+class AsyncMarketData(_Facade):
+    """The asyncio twin of `MarketData`, on asyncio provider clients (`AsyncCoinalyze`,
+    `AsyncHyperliquid`, `AsyncCcxt`...): same methods, awaited, same results.
+
+    The providers are always given: a default set of asyncio clients is not built yet.
+
+    Examples:
+        >>> from cryptodata.providers.ccxt.replay import SAMPLE, sample_async_client
+        >>> async def main():
+        ...     async with AsyncMarketData([sample_async_client("bybit")]) as md:
+        ...         return await md.ohlcv("BTC", venues="bybit", interval="1h", start=SAMPLE.start)
+        >>> len(asyncio.run(main()))
+        48
+    """
+
+    _kind_of_sources = "asyncio provider clients"
+
+    def __init__(
+        self,
+        providers: Sequence[AsyncSource],
+        *,
+        registry: AssetRegistry | None = None,
+        prefer: Sequence[str] = (),
+        strict: bool = False,
+    ) -> None:
+        super().__init__(
+            providers, registry=registry, prefer=prefer, strict=strict, protocol=AsyncSource
+        )
+
+    @property
+    def providers(self) -> tuple[AsyncSource, ...]:
+        """The sources the facade answers from."""
+        return tuple(self._sources)
+
+    async def resolve(
+        self,
+        asset: str,
+        venue: str,
+        *,
+        provider: str | None = None,
+        instrument: Instruments = None,
+    ) -> Instrument:
+        """See `MarketData.resolve`."""
+        return await self._arun(self._resolve_flow(asset, venue, provider, instrument))
+
+    async def question(
+        self,
+        kind: Kind | str,
+        assets: Assets,
+        *,
+        venues: Venues,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+        instrument: Instruments = None,
+        prefer: Sequence[str] | None = None,
+        stitch: bool = False,
+    ) -> Question:
+        """See `MarketData.question`."""
+        return await self._arun(
+            self._question_flow(
+                kind, assets, venues, interval, start, end, instrument, prefer, stitch
+            )
+        )
+
+    async def plan(
+        self,
+        kind: Kind | str,
+        assets: Assets,
+        *,
+        venues: Venues,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+        instrument: Instruments = None,
+        prefer: Sequence[str] | None = None,
+        stitch: bool = False,
+    ) -> pl.DataFrame:
+        """See `MarketData.plan`."""
+        return await self._arun(
+            self._plan_flow(
+                self._question_flow(
+                    kind, assets, venues, interval, start, end, instrument, prefer, stitch
+                )
+            )
+        )
+
+    async def history(
+        self,
+        kind: Kind | str,
+        assets: Assets,
+        *,
+        venues: Venues,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+        instrument: Instruments = None,
+        prefer: Sequence[str] | None = None,
+        stitch: bool = False,
+        strict: bool | None = None,
+    ) -> MarketTable[Any]:
+        """See `MarketData.history`."""
+        return await self._arun(
+            self._history_flow(
+                self._question_flow(
+                    kind, assets, venues, interval, start, end, instrument, prefer, stitch
+                ),
+                strict,
+            )
+        )
+
+    async def ohlcv(
+        self,
+        assets: Assets,
+        *,
+        venues: Venues,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+        instrument: Instruments = None,
+        strict: bool | None = None,
+    ) -> MarketTable[OhlcvBar]:
+        """See `MarketData.ohlcv`."""
+        return await self._arun(
+            self._history_flow(
+                self._question_flow(
+                    Kind.OHLCV, assets, venues, interval, start, end, instrument, None, False
+                ),
+                strict,
+            )
+        )
+
+    async def open_interest(
+        self,
+        assets: Assets,
+        *,
+        venues: Venues,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+        instrument: Instruments = None,
+        usd: bool = False,
+        strict: bool | None = None,
+    ) -> MarketTable[OpenInterestBar]:
+        """See `MarketData.open_interest`."""
+        return await self._arun(
+            self._open_interest_flow(
+                self._question_flow(
+                    Kind.OPEN_INTEREST,
+                    assets,
+                    venues,
+                    interval,
+                    start,
+                    end,
+                    instrument,
+                    None,
+                    False,
+                ),
+                strict,
+                usd,
+            )
+        )
+
+    async def funding_rate(
+        self,
+        assets: Assets,
+        *,
+        venues: Venues,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+        instrument: Instruments = None,
+        per: str | None = None,
+        strict: bool | None = None,
+    ) -> MarketTable[FundingRateBar]:
+        """See `MarketData.funding_rate`."""
+        return await self._arun(
+            self._funding_flow(
+                self._question_flow(
+                    Kind.FUNDING_RATE, assets, venues, interval, start, end, instrument, None, False
+                ),
+                strict,
+                per,
+                _BAR_RATES,
+            )
+        )
+
+    async def funding_settlements(
+        self,
+        assets: Assets,
+        *,
+        venues: Venues,
+        start: TimeInput,
+        end: TimeInput | None = None,
+        instrument: Instruments = None,
+        per: str | None = None,
+        strict: bool | None = None,
+    ) -> MarketTable[FundingSettlement]:
+        """See `MarketData.funding_settlements`."""
+        return await self._arun(
+            self._funding_flow(
+                self._question_flow(
+                    Kind.FUNDING_SETTLEMENT,
+                    assets,
+                    venues,
+                    Interval.H1,
+                    start,
+                    end,
+                    instrument,
+                    None,
+                    False,
+                ),
+                strict,
+                per,
+                _SETTLED_RATES,
+            )
+        )
+
+    async def liquidations(
+        self,
+        assets: Assets,
+        *,
+        venues: Venues,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+        instrument: Instruments = None,
+        strict: bool | None = None,
+    ) -> MarketTable[LiquidationBar]:
+        """See `MarketData.liquidations`."""
+        return await self._arun(
+            self._history_flow(
+                self._question_flow(
+                    Kind.LIQUIDATIONS, assets, venues, interval, start, end, instrument, None, False
+                ),
+                strict,
+            )
+        )
+
+    async def long_short_ratio(
+        self,
+        assets: Assets,
+        *,
+        venues: Venues,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+        instrument: Instruments = None,
+        strict: bool | None = None,
+    ) -> MarketTable[LongShortRatioBar]:
+        """See `MarketData.long_short_ratio`."""
+        return await self._arun(
+            self._history_flow(
+                self._question_flow(
+                    Kind.LONG_SHORT_RATIO,
+                    assets,
+                    venues,
+                    interval,
+                    start,
+                    end,
+                    instrument,
+                    None,
+                    False,
+                ),
+                strict,
+            )
+        )
+
+    async def aggregate(
+        self,
+        kind: str,
+        asset: str,
+        *,
+        venues: Venues,
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None = None,
+        instrument: Instruments = None,
+        strict: bool | None = None,
+    ) -> MarketTable[Any]:
+        """See `MarketData.aggregate`."""
+        return await self._arun(
+            self._aggregate_flow(
+                _summable(kind),
+                self._question_flow(
+                    kind, asset, venues, interval, start, end, instrument, None, False
+                ),
+                strict,
+            )
+        )
+
+    async def aclose(self) -> None:
+        """Nothing to release: the provider clients are yours to close."""
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def _arun(self, flow: _Flow[T]) -> T:
+        """Run a flow on the asyncio clients: markets read and shares fetched concurrently."""
+        try:
+            effect = next(flow)
+            while True:
+                if isinstance(effect, _LoadMarkets):
+                    unread = self._unread(effect.sources)
+                    tables = await asyncio.gather(*(source.markets() for source in unread))
+                    for source, table in zip(unread, tables, strict=True):
+                        self._keep(source, table)
+                    effect = flow.send(None)
+                else:
+                    answer = await afetch_shares(effect.kind, effect.shares, strict=effect.strict)
+                    effect = flow.send(answer)
+        except StopIteration as done:
+            result: T = done.value
+            return result
 
 
 _DOLLARS = frozenset({"USD", "USDT", "USDC"})
@@ -872,3 +1246,103 @@ def _canonical_bases(frame: pl.DataFrame, assets: dict[tuple[str, str], str]) ->
         matches = (pl.col("provider") == provider) & (pl.col("symbol") == symbol)
         base = pl.when(matches).then(pl.lit(asset)).otherwise(base)
     return frame.with_columns(base.alias("base"))
+
+
+_BAR_RATES: Final = ("open", "high", "low", "close")
+_SETTLED_RATES: Final = ("rate",)
+_SUMS: Final = {"open_interest": ("open", "close"), "liquidations": ("longs", "shorts")}
+"""The columns `aggregate` sums, per kind."""
+
+
+def _summable(kind: str) -> str:
+    if kind not in _SUMS:
+        raise ValidationError(f"aggregate sums open_interest or liquidations, not {kind!r}")
+    return kind
+
+
+def _summed(kind: str, answered: MarketTable[Any]) -> MarketTable[Any]:
+    """The cross-venue sums of `answered` per bar and unit (see `MarketData.aggregate`)."""
+    target = Kind(f"{kind}_aggregate")
+    summed = (
+        answered.to_polars()
+        .group_by("base", "interval", "ts", "unit")
+        .agg(
+            *(pl.col(column).sum() for column in _SUMS[kind]),
+            venues=pl.col("exchange").n_unique(),
+            exchanges=pl.col("exchange").unique().sort().str.join(","),
+        )
+        .with_columns(provider=pl.lit("marketdata"))
+    )
+    ordered = Table.concat(target, [Table.from_frame(target, summed)])
+    return MarketTable(target, ordered.to_polars(), answered.warnings, report=answered.report)
+
+
+def _price_shares(question: Question) -> tuple[Share, ...]:
+    """The candle shares that price a question's open interest: the same sources, symbols
+    and windows, where the source has candles at the interval."""
+    return tuple(
+        Share(attrs.evolve(share.route, kind=Kind.OHLCV), share.symbols, share.start, share.end)
+        for share in question.shares
+        if share.route.source.coverage().supports(Kind.OHLCV, share.route.interval)
+    )
+
+
+def _in_usd(table: MarketTable[Any], question: Question, candles: Table[Any]) -> MarketTable[Any]:
+    """Open interest in USD where no guess is needed (see `MarketData.open_interest`)."""
+    frame = table.to_polars()
+    meta = pl.DataFrame(
+        [
+            {
+                "provider": provider,
+                "symbol": symbol,
+                "pegged": pick.quote.upper() in _DOLLARS,
+                "priced": pick.quote.upper() in _DOLLARS
+                and pick.multiplier == 1
+                and pick.contract_size in (None, 1.0)
+                and pick.kind is not InstrumentKind.INVERSE,
+            }
+            for (provider, symbol), pick in question.instruments.items()
+        ],
+        schema={
+            "provider": pl.String,
+            "symbol": pl.String,
+            "pegged": pl.Boolean,
+            "priced": pl.Boolean,
+        },
+    )
+    prices = candles.to_polars().select(
+        "provider", "exchange", "symbol", "interval", "ts", price="close"
+    )
+    keys = ["provider", "exchange", "symbol", "interval", "ts"]
+    joined = frame.join(meta, on=["provider", "symbol"], how="left").join(
+        prices, on=keys, how="left"
+    )
+    unit = pl.col("unit")
+    factor = (
+        pl.when(unit == "usd")
+        .then(pl.lit(1.0))
+        .when((unit == "quote") & pl.col("pegged"))
+        .then(pl.lit(1.0))
+        .when((unit == "base") & pl.col("priced"))
+        .then(pl.col("price"))
+        .otherwise(pl.lit(None, pl.Float64))
+    )
+    given = (unit == "usd") | (unit == "quote")
+    converted = joined.with_columns(_factor=factor, _computed=~given)
+    done = converted.filter(pl.col("_factor").is_not_null()).with_columns(
+        *(pl.col(c) * pl.col("_factor") for c in ("open", "high", "low", "close")),
+        unit=pl.lit("usd"),
+    )
+    # A bar the venue gives in its quote beats the one worked out from its base amount.
+    done = done.sort("_computed").unique(subset=keys, keep="first")
+    left = converted.filter(pl.col("_factor").is_null())
+    columns = frame.columns
+    rows = pl.concat([done.select(columns), left.select(columns)])
+    notes = list(table.warnings)
+    if left.height:
+        where = ", ".join(sorted(set(left.get_column("exchange"))))
+        notes.append(
+            f"{left.height} rows ({where}) stay in their unit: no USD value without a guess"
+        )
+    result = Table.concat(Kind.OPEN_INTEREST, [Table.from_frame(Kind.OPEN_INTEREST, rows)])
+    return MarketTable(Kind.OPEN_INTEREST, result.to_polars(), notes, report=table.report)

@@ -17,6 +17,7 @@ instead, after every share has finished.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -147,7 +148,7 @@ def plan_shares(kind: Kind, shares: Sequence[Share]) -> list[tuple[Share, list[S
 def fetch_shares(
     kind: Kind, shares: Sequence[Share], *, strict: bool = False, pool: Executor | None = None
 ) -> tuple[Table[Any], Report]:
-    """Fetch every share, sources concurrently (see the module).
+    """Fetch every share of blocking sources, sources concurrently (see the module).
 
     Shares of one source (one client, one limiter) run one after another in one thread; the
     sources' threads come from `pool` (one made for the call if `None`), and a lone source
@@ -160,17 +161,20 @@ def fetch_shares(
         ValidationError: For arguments a source refuses, before any request.
         CryptoDataError: With `strict=True`, the first share's error, once all have run.
     """
-    planned = [_Planned(share, tuple(steps)) for share, steps in plan_shares(kind, shares)]
-    by_source: dict[int, list[int]] = {}
-    for index, item in enumerate(planned):
-        by_source.setdefault(id(item.share.route.source), []).append(index)
-    results: list[tuple[Outcome, list[Table[Any]]] | None] = [None] * len(planned)
+    planned, groups = _planned(kind, shares)
+    results: list[_Fetched | None] = [None] * len(planned)
 
     def run(indices: list[int]) -> None:
         for index in indices:
-            results[index] = _fetch(planned[index])
+            item = planned[index]
+            fetched = _Fetched(item)
+            try:
+                for step in item.steps:
+                    fetched.tables.append(item.share.route.source.fetch(step))
+            except CryptoDataError as exc:
+                fetched.error = exc
+            results[index] = fetched.done()
 
-    groups = list(by_source.values())
     if len(groups) == 1:
         run(groups[0])
     elif pool is not None:
@@ -180,29 +184,70 @@ def fetch_shares(
         with ThreadPoolExecutor(max_workers=len(groups)) as own:
             for future in [own.submit(run, indices) for indices in groups]:
                 future.result()
-    outcomes = tuple(result[0] for result in results if result is not None)
-    report = Report(kind, outcomes)
+    return _collected(kind, results, strict)
+
+
+async def afetch_shares(
+    kind: Kind, shares: Sequence[Share], *, strict: bool = False
+) -> tuple[Table[Any], Report]:
+    """The asyncio twin of `fetch_shares`, for asyncio sources: each source's shares in one
+    task, one after another; the sources' tasks at once."""
+    planned, groups = _planned(kind, shares)
+    results: list[_Fetched | None] = [None] * len(planned)
+
+    async def run(indices: list[int]) -> None:
+        for index in indices:
+            item = planned[index]
+            fetched = _Fetched(item)
+            try:
+                for step in item.steps:
+                    fetched.tables.append(await item.share.route.source.fetch(step))
+            except CryptoDataError as exc:
+                fetched.error = exc
+            results[index] = fetched.done()
+
+    await asyncio.gather(*(run(indices) for indices in groups))
+    return _collected(kind, results, strict)
+
+
+@attrs.define
+class _Fetched:
+    """One share's fetch as it goes: its tables so far, the error that stopped it, its time."""
+
+    item: _Planned
+    tables: list[Table[Any]] = attrs.field(factory=list)
+    error: CryptoDataError | None = None
+    began: float = attrs.field(factory=time.perf_counter)
+    seconds: float = 0.0
+
+    def done(self) -> _Fetched:
+        self.seconds = time.perf_counter() - self.began
+        return self
+
+    def outcome(self) -> Outcome:
+        steps = self.item.steps
+        rows = sum(len(table) for table in self.tables)
+        cost = sum(step.cost for step in steps)
+        return Outcome(self.item.share, len(steps), cost, rows, self.seconds, self.error)
+
+
+def _planned(kind: Kind, shares: Sequence[Share]) -> tuple[list[_Planned], list[list[int]]]:
+    """Every share planned, and the shares' indices grouped by source (one client each)."""
+    planned = [_Planned(share, tuple(steps)) for share, steps in plan_shares(kind, shares)]
+    by_source: dict[int, list[int]] = {}
+    for index, item in enumerate(planned):
+        by_source.setdefault(id(item.share.route.source), []).append(index)
+    return planned, list(by_source.values())
+
+
+def _collected(
+    kind: Kind, results: Sequence[_Fetched | None], strict: bool
+) -> tuple[Table[Any], Report]:
+    """One table of every share's rows and the report; with `strict`, the first error."""
+    done = [result for result in results if result is not None]
+    report = Report(kind, tuple(result.outcome() for result in done))
     if strict and report.failures:
         failure = report.failures[0].error
         assert failure is not None
         raise failure
-    tables = [table for result in results if result is not None for table in result[1]]
-    return Table.concat(kind, tables), report
-
-
-def _fetch(item: _Planned) -> tuple[Outcome, list[Table[Any]]]:
-    """One share's steps in order; the first error stops the share and is kept, with the
-    rows fetched before it."""
-    source: Source = item.share.route.source
-    cost = sum(step.cost for step in item.steps)
-    tables: list[Table[Any]] = []
-    error: CryptoDataError | None = None
-    began = time.perf_counter()
-    try:
-        for step in item.steps:
-            tables.append(source.fetch(step))
-    except CryptoDataError as exc:
-        error = exc
-    rows = sum(len(table) for table in tables)
-    seconds = time.perf_counter() - began
-    return Outcome(item.share, len(item.steps), cost, rows, seconds, error), tables
+    return Table.concat(kind, [table for result in done for table in result.tables]), report
