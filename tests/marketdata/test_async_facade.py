@@ -78,3 +78,40 @@ def test_a_failing_async_provider_loses_only_its_share(monkeypatch: pytest.Monke
 def test_the_async_facade_takes_asyncio_clients_only() -> None:
     with pytest.raises(ValidationError, match="asyncio provider clients"):
         AsyncMarketData([sample_client("bybit")])  # type: ignore[list-item]
+
+
+def test_offline_the_async_facade_answers_from_every_providers_samples() -> None:
+    async def main() -> Any:
+        async with AsyncMarketData(offline=True) as md:
+            providers = {source.provider for source in md.providers}
+            table = await md.ohlcv(
+                "BTC", venues=["binance", "bybit", "hyperliquid"], interval="1h", start=START
+            )
+            for source in md.providers:
+                await source.aclose()
+            return providers, table
+
+    providers, table = asyncio.run(main())
+
+    assert providers == {"ccxt", "coinalyze", "hyperliquid"}
+    assert table.report.ok
+    assert table.to_polars().group_by("exchange", "provider").len().sort("exchange").rows() == [
+        ("binance", "ccxt", 48),
+        ("bybit", "ccxt", 48),
+        ("hyperliquid", "hyperliquid", 48),
+    ]
+
+
+def test_by_default_the_async_facade_takes_the_configured_asyncio_clients(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("COINALYZE_API_KEY", raising=False)
+
+    async def main() -> set[str]:
+        md = AsyncMarketData()
+        names = {type(source).__name__ for source in md.providers}
+        for source in md.providers:
+            await source.aclose()
+        return names
+
+    assert asyncio.run(main()) == {"AsyncCcxt", "AsyncHyperliquid"}

@@ -452,15 +452,12 @@ class MarketData(_Facade):
         prefer: Sequence[str] = (),
         strict: bool = False,
     ) -> None:
-        if providers is not None and offline:
-            raise ValidationError("offline=True picks the providers: pass no providers with it")
-        if providers is None:
-            # The registry names the providers; the facade imports none of them itself.
-            from cryptodata.providers.registry import default_sources
-
-            providers = default_sources(offline=offline)
         super().__init__(
-            providers, registry=registry, prefer=prefer, strict=strict, protocol=Source
+            _configured(providers, offline, asynchronous=False),
+            registry=registry,
+            prefer=prefer,
+            strict=strict,
+            protocol=Source,
         )
         self._pool: ThreadPoolExecutor | None = None
         self._thread_prefix = f"cryptodata-marketdata-{id(self):x}"
@@ -832,7 +829,13 @@ class AsyncMarketData(_Facade):
     """The asyncio twin of `MarketData`, on asyncio provider clients (`AsyncCoinalyze`,
     `AsyncHyperliquid`, `AsyncCcxt`...): same methods, awaited, same results.
 
-    The providers are always given: a default set of asyncio clients is not built yet.
+    Args:
+        providers: asyncio provider clients; by default those of every configured provider
+            (as `MarketData`'s).
+        offline: With no `providers`, every provider's bundled samples instead.
+        registry: See `MarketData`.
+        prefer: See `MarketData`.
+        strict: See `MarketData`.
 
     Examples:
         >>> from cryptodata.providers.ccxt.replay import SAMPLE, sample_async_client
@@ -847,14 +850,19 @@ class AsyncMarketData(_Facade):
 
     def __init__(
         self,
-        providers: Sequence[AsyncSource],
+        providers: Sequence[AsyncSource] | None = None,
         *,
+        offline: bool = False,
         registry: AssetRegistry | None = None,
         prefer: Sequence[str] = (),
         strict: bool = False,
     ) -> None:
         super().__init__(
-            providers, registry=registry, prefer=prefer, strict=strict, protocol=AsyncSource
+            _configured(providers, offline, asynchronous=True),
+            registry=registry,
+            prefer=prefer,
+            strict=strict,
+            protocol=AsyncSource,
         )
 
     @property
@@ -1145,6 +1153,18 @@ class AsyncMarketData(_Facade):
         except StopIteration as done:
             result: T = done.value
             return result
+
+
+def _configured(providers: Sequence[Any] | None, offline: bool, *, asynchronous: bool) -> list[Any]:
+    """The providers given, or every configured provider's clients (or replay clients)."""
+    if providers is not None and offline:
+        raise ValidationError("offline=True picks the providers: pass no providers with it")
+    if providers is not None:
+        return list(providers)
+    # The registry names the providers; the facade imports none of them itself.
+    from cryptodata.providers.registry import default_sources
+
+    return default_sources(offline=offline, asynchronous=asynchronous)
 
 
 _DOLLARS = frozenset({"USD", "USDT", "USDC"})

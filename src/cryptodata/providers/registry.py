@@ -38,8 +38,8 @@ class ProviderEntry:
         key_variable: The environment variable its key is read from; `None` if keyless.
         defaults: Constructor arguments of each client a default `MarketData` makes (ccxt:
             one per exchange id).
-        replay: Its replay module, whose `sample_sources()` gives clients on the bundled
-            samples.
+        replay: Its replay module, whose `sample_sources()` (and `sample_async_sources()`)
+            give clients on the bundled samples.
     """
 
     module: str
@@ -90,8 +90,9 @@ def source_class(name: str, *, asynchronous: bool = False) -> Any:
     return getattr(module, entry.async_client if asynchronous else entry.client)
 
 
-def default_sources(*, offline: bool = False) -> list[Any]:
-    """The blocking clients of every configured provider, or their replay clients.
+def default_sources(*, offline: bool = False, asynchronous: bool = False) -> list[Any]:
+    """The clients of every configured provider, or their replay clients (asyncio ones with
+    `asynchronous=True`).
 
     Configured: keyless providers, and keyed ones whose key variable is set; a provider whose
     optional package is not installed (ccxt) is left out, with a debug log line. Offline:
@@ -108,17 +109,18 @@ def default_sources(*, offline: bool = False) -> list[Any]:
             _log.debug("%s left out: %s is not set", name, entry.key_variable)
             continue
         try:
-            sources.extend(_made(name, entry, offline=offline))
+            sources.extend(_made(name, entry, offline=offline, asynchronous=asynchronous))
         except MissingDependencyError as exc:
             _log.debug("%s left out: %s", name, exc)
     return sources
 
 
-def _made(name: str, entry: ProviderEntry, *, offline: bool) -> list[Any]:
+def _made(name: str, entry: ProviderEntry, *, offline: bool, asynchronous: bool) -> list[Any]:
     if offline:
         if entry.replay is None:
             return []
-        made: list[Any] = importlib.import_module(entry.replay).sample_sources()
+        replay = importlib.import_module(entry.replay)
+        made: list[Any] = replay.sample_async_sources() if asynchronous else replay.sample_sources()
         return made
-    cls = source_class(name)
+    cls = source_class(name, asynchronous=asynchronous)
     return [cls(*arguments) for arguments in entry.defaults]

@@ -49,6 +49,7 @@ __all__ = [
     "SAMPLE",
     "SampleQuery",
     "sample_async_client",
+    "sample_async_sources",
     "sample_client",
     "sample_exchange",
     "sample_sources",
@@ -371,3 +372,8 @@ def sample_async_client(
 def sample_sources() -> list[Ccxt]:
     """A `Ccxt` client on the samples of every venue recorded (`SAMPLE.venues`)."""
     return [sample_client(exchange_id) for exchange_id in SAMPLE.venues]
+
+
+def sample_async_sources() -> list[AsyncCcxt]:
+    """An `AsyncCcxt` client on the samples of every venue recorded (`SAMPLE.venues`)."""
+    return [sample_async_client(exchange_id) for exchange_id in SAMPLE.venues]

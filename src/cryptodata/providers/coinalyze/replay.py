@@ -32,7 +32,7 @@ import attrs
 from cryptodata.core.clock import Clock, ManualClock
 from cryptodata.core.replay import ReplayTransport
 
-from .client import Coinalyze
+from .client import AsyncCoinalyze, Coinalyze
 
 __all__ = [
     "DAILY",
@@ -41,6 +41,8 @@ __all__ = [
     "RECORDED_AT",
     "SAMPLE_SYMBOLS",
     "SampleWindow",
+    "sample_async_client",
+    "sample_async_sources",
     "sample_client",
     "sample_sources",
     "sample_transport",
@@ -144,6 +146,20 @@ def sample_client(
     )
 
 
+def sample_async_client(*, clock: Clock | None = None) -> AsyncCoinalyze:
+    """The `AsyncCoinalyze` twin of `sample_client` (the same bundled answers)."""
+    return AsyncCoinalyze(
+        api_key="bundled-samples",
+        http_transport=sample_transport(),
+        clock=clock if clock is not None else ManualClock(RECORDED_AT),
+    )
+
+
 def sample_sources() -> list[Coinalyze]:
     """The replay clients a default offline `MarketData` answers from: one `sample_client`."""
     return [sample_client()]
+
+
+def sample_async_sources() -> list[AsyncCoinalyze]:
+    """The replay clients a default offline `AsyncMarketData` answers from."""
+    return [sample_async_client()]

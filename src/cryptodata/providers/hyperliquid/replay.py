@@ -29,13 +29,15 @@ import httpx
 from cryptodata.core.clock import Clock, ManualClock
 from cryptodata.core.replay import ReplayTransport
 
-from .client import Hyperliquid
+from .client import AsyncHyperliquid, Hyperliquid
 
 __all__ = [
     "RECORDED_AT",
     "SAMPLE",
     "SAMPLE_ADDRESS",
     "SampleQuery",
+    "sample_async_client",
+    "sample_async_sources",
     "sample_client",
     "sample_sources",
     "sample_transport",
@@ -113,6 +115,19 @@ def sample_client(*, clock: Clock | None = None) -> Hyperliquid:
     )
 
 
+def sample_async_client(*, clock: Clock | None = None) -> AsyncHyperliquid:
+    """The `AsyncHyperliquid` twin of `sample_client` (the same bundled answers)."""
+    return AsyncHyperliquid(
+        http_transport=sample_transport(),
+        clock=clock if clock is not None else ManualClock(RECORDED_AT),
+    )
+
+
 def sample_sources() -> list[Hyperliquid]:
     """The replay clients a default offline `MarketData` answers from: one `sample_client`."""
     return [sample_client()]
+
+
+def sample_async_sources() -> list[AsyncHyperliquid]:
+    """The replay clients a default offline `AsyncMarketData` answers from."""
+    return [sample_async_client()]
