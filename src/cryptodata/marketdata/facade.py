@@ -232,28 +232,24 @@ class _Facade:
         stitch: bool,
     ) -> _Flow[Question]:
         wanted = Kind(kind)
-        lo, _ = time_range(start, self._now() if end is None else end)
+        names = _names("assets", assets)
+        # One "now" and one routing for the whole question: the markets it loads are the
+        # ones its shares are resolved against.
+        lo, hi = time_range(start, self._now() if end is None else end)
         routed = self.routes(
             wanted, venues, interval=interval, start=lo, prefer=prefer, stitch=stitch
         )
         yield _LoadMarkets(tuple({id(r.source): r.source for r in routed}.values()))
-        shares, unresolved = self._shares(
-            wanted, assets, venues, interval, start, end, instrument, prefer, stitch
-        )
+        shares, unresolved = self._shares(routed, names, lo, hi, instrument)
+        instruments = {
+            (share.route.provider, pick.symbol): pick for share, picks in shares for pick in picks
+        }
         return Question(
             wanted,
             tuple(share for share, _ in shares),
-            {
-                (share.route.provider, pick.symbol): pick.asset
-                for share, picks in shares
-                for pick in picks
-            },
+            {key: pick.asset for key, pick in instruments.items()},
             tuple(unresolved),
-            {
-                (share.route.provider, pick.symbol): pick
-                for share, picks in shares
-                for pick in picks
-            },
+            instruments,
         )
 
     def _plan_flow(self, asked: _Flow[Question]) -> _Flow[pl.DataFrame]:
@@ -372,27 +368,18 @@ class _Facade:
 
     def _shares(
         self,
-        kind: Kind,
-        assets: Assets,
-        venues: Venues,
-        interval: IntervalInput,
-        start: TimeInput,
-        end: TimeInput | None,
-        instrument: str | Sequence[str] | None,
-        prefer: Sequence[str] | None,
-        stitch: bool,
+        routes: Sequence[Route],
+        names: Sequence[str],
+        lo: datetime,
+        hi: datetime,
+        instrument: Instruments,
     ) -> tuple[list[tuple[Share, list[Instrument]]], list[Outcome]]:
-        """Each route's share with its instruments, and an outcome for every asset a venue's
-        provider lists no market of.
+        """Each route's share of `[lo, hi)` with its instruments, and an outcome for every
+        asset a venue's provider lists no market of.
 
         An unknown or ambiguous asset name raises: it is the question that is wrong. A venue
         without a market for the asset is that share's failure, as a provider's error is.
         """
-        names = _names("assets", assets)
-        lo, hi = time_range(start, self._now() if end is None else end)
-        routes = self.routes(
-            kind, venues, interval=interval, start=lo, prefer=prefer, stitch=stitch
-        )
         shares, unresolved = [], []
         for found in routes:
             share_start = max(lo, found.start) if found.start is not None else lo
