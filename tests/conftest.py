@@ -1,12 +1,20 @@
-"""Suite-wide test configuration: the `live` marker runs only with CRYPTODATA_LIVE=1."""
+"""Suite-wide test configuration: the `live` marker runs only with CRYPTODATA_LIVE=1, and
+property tests have no per-example deadline."""
 
 from __future__ import annotations
 
 import os
 
 import pytest
+from hypothesis import settings
 
 pytest_plugins = ["servers.postgres", "servers.redis"]
+
+
+# Speed is measured in `benchmarks/`; a wall-clock deadline per example only fails property
+# tests on a busy machine (CI runners, parallel jobs) without finding anything.
+settings.register_profile("suite", deadline=None)
+settings.load_profile("suite")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -117,3 +117,31 @@ def test_per_outside_funding_is_refused(cli: Run) -> None:
 
     assert result.code == exit_code_for(ValidationError)
     assert "--per" in result.err
+
+
+def test_open_interest_in_usd_on_request(cli: Run) -> None:
+    result = cli(
+        "fetch",
+        "open_interest",
+        "BTC",
+        "--venues",
+        "binance,bybit",
+        *WINDOW,
+        "--offline",
+        "--usd",
+        "--format",
+        "json",
+    )
+
+    rows = [json.loads(line) for line in result.out.splitlines()]
+    assert result.code == 0
+    assert {row["unit"] for row in rows} == {"usd"}
+    assert {row["exchange"] for row in rows} == {"binance", "bybit"}
+    assert len(rows) == 6
+
+
+def test_usd_outside_quantities_is_refused(cli: Run) -> None:
+    result = cli("fetch", "ohlcv", "BTC", "--venues", "bybit", *WINDOW, "--offline", "--usd")
+
+    assert result.code == exit_code_for(ValidationError)
+    assert "--usd" in result.err

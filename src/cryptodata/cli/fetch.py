@@ -3,7 +3,7 @@
 `MarketData` answers it (every configured provider; `--offline`: their bundled samples):
 `cryptodata fetch open_interest BTC ETH --venues binance,bybit,hyperliquid --interval 1h
 --start 2025-06-01`. The rows print as a table (or CSV, JSON lines, or a Parquet file with
-`--out`), then one line per provider share on stderr: who answered what, and what failed.
+`--out`; `--usd` for open interest and liquidations in dollars), then one line per provider share on stderr: who answered what, and what failed.
 A share that failed makes the exit status the one of its error, after the other rows are out.
 """
 
@@ -28,6 +28,7 @@ _KINDS = (
     "liquidations",
     "long_short_ratio",
 )
+_QUANTITIES = ("open_interest", "liquidations")
 _FORMATS = ("table", "csv", "json", "parquet")
 
 
@@ -45,6 +46,9 @@ def register(commands: Any) -> None:
     parser.add_argument("--start", required=True, help="window start (ISO date or time, UTC)")
     parser.add_argument("--end", help="window end, excluded (default now)")
     parser.add_argument("--per", help="rescale funding rates to this period (8h, 1d, 1y)")
+    parser.add_argument(
+        "--usd", action="store_true", help="open interest or liquidations in US dollars"
+    )
     parser.add_argument("--prefer", help="providers to prefer, comma-separated")
     parser.add_argument(
         "--offline", action="store_true", help="answer from every provider's bundled samples"
@@ -60,6 +64,10 @@ def run(args: argparse.Namespace) -> int:
         raise ValidationError("--format parquet writes a file: give --out PATH")
     if args.per and args.kind not in ("funding_rate", "funding_settlement"):
         raise ValidationError("--per rescales funding rates: use it with funding_rate")
+    if args.usd and args.kind not in _QUANTITIES:
+        raise ValidationError(
+            "--usd converts quantities: use it with open_interest or liquidations"
+        )
     venues: str | list[str] = (
         "all" if args.venues == "all" else [v.strip() for v in args.venues.split(",") if v.strip()]
     )
@@ -86,6 +94,9 @@ def _ask(md: MarketData, args: argparse.Namespace, venues: str | list[str]) -> A
         return md.funding_rate(
             args.assets, venues=venues, interval=args.interval, per=args.per, **window
         )
+    if args.usd:
+        quantity = md.open_interest if args.kind == "open_interest" else md.liquidations
+        return quantity(args.assets, venues=venues, interval=args.interval, usd=True, **window)
     return md.history(args.kind, args.assets, venues=venues, interval=args.interval, **window)
 
 

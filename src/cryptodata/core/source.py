@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import Final, Protocol, runtime_checkable
 
 import attrs
 
@@ -47,6 +47,8 @@ __all__ = [
     "Source",
     "Step",
 ]
+
+_PRICE_UNITS: Final = ("base", "contracts")
 
 SeriesIds = dict[str, dict[str, str]]
 """Per symbol asked, the series-key columns (all but `ts`) its rows will carry."""
@@ -119,6 +121,10 @@ class Coverage:
         missing: Why kinds a user may expect are absent, and where to get them
             (`(Kind.LIQUIDATIONS, "no public feed; Coinalyze has them")`): added to the
             `UnsupportedError` that `check` raises for them.
+        price_unit: What one of its prices buys: a unit of the market's `base` (`"base"`,
+            as ccxt quotes every market), or one contract (`"contracts"`:
+            Hyperliquid prices a `kPEPE`, a contract of 1,000 PEPE). Turning a quantity into
+            dollars with a price needs it.
 
     Examples:
         >>> cov = Coverage("demo", (KindCoverage(Kind.FUNDING_RATE, intervals=(Interval.H1,)),))
@@ -131,6 +137,7 @@ class Coverage:
     venues: tuple[str, ...] = ()
     interval_aliases: tuple[tuple[str, Interval], ...] = ()
     missing: tuple[tuple[Kind, str], ...] = ()
+    price_unit: str = attrs.field(default="base", validator=attrs.validators.in_(_PRICE_UNITS))
 
     def interval(self, value: IntervalInput) -> Interval:
         """`value` read as a canonical interval name or one of the provider's spellings.

@@ -61,8 +61,9 @@ from cryptodata.core.venues import canonical_venue
 from .assets import AssetRegistry
 from .capabilities import capabilities
 from .fanout import Outcome, Report, Share, afetch_shares, fetch_shares, plan_shares
-from .instruments import Instrument, InstrumentKind
+from .instruments import Instrument
 from .routing import Route, route
+from .usd import in_usd, price_shares
 
 __all__ = ["AsyncMarketData", "MarketData", "MarketTable", "Question", "canonical"]
 
@@ -282,15 +283,27 @@ class _Facade:
         answered, _ = yield from self._answer_flow(asked, strict)
         return answered
 
-    def _open_interest_flow(
+    def _quantity_flow(
         self, asked: _Flow[Question], strict: bool | None, usd: bool
     ) -> _Flow[MarketTable[Any]]:
         answered, question = yield from self._answer_flow(asked, strict)
-        if not usd:
-            return answered
+        return (yield from self._dollars_flow(answered, question, strict)) if usd else answered
+
+    def _dollars_flow(
+        self, answered: MarketTable[Any], question: Question, strict: bool | None
+    ) -> _Flow[MarketTable[Any]]:
         strictly = self._strict if strict is None else strict
-        candles, _ = yield _FetchShares(Kind.OHLCV, _price_shares(question), strictly)
-        return _in_usd(answered, question, candles)
+        units = {
+            share.route.provider: share.route.source.coverage().price_unit
+            for share in question.shares
+        }
+        candles, prices = None, None
+        if needed := price_shares(answered, question.shares, question.instruments, units):
+            candles, prices = yield _FetchShares(Kind.OHLCV, needed, strictly)
+        rows, notes = in_usd(answered, question.instruments, units, candles, prices)
+        table = Table.concat(answered.kind, [Table.from_frame(answered.kind, rows)])
+        warnings = [*answered.warnings, *notes]
+        return MarketTable(answered.kind, table.to_polars(), warnings, report=answered.report)
 
     def _funding_flow(
         self, asked: _Flow[Question], strict: bool | None, per: str | None, columns: tuple[str, ...]
@@ -299,9 +312,9 @@ class _Facade:
         return answered if per is None else _per(answered, columns, per)
 
     def _aggregate_flow(
-        self, kind: str, asked: _Flow[Question], strict: bool | None
+        self, kind: str, asked: _Flow[Question], strict: bool | None, usd: bool
     ) -> _Flow[MarketTable[Any]]:
-        answered = yield from self._history_flow(asked, strict)
+        answered = yield from self._quantity_flow(asked, strict, usd)
         return _summed(kind, answered)
 
     # --- internals -------------------------------------------------------------------------
@@ -593,14 +606,15 @@ class MarketData(_Facade):
 
         `usd=True` answers in US dollars where it can without guessing: a value the venue
         gives in a dollar-pegged quote (USD, USDT, USDC) is taken as it is; an amount in the
-        base of a market of one-unit contracts is multiplied by that market's close of the
-        same bar, from the same provider (one more request per share); of a bar given both
-        ways the venue's value is kept. Other rows (contracts of other sizes, multiplied
-        tickers, other quotes, a provider without candles) stay in their unit, and the
-        table's warnings count them.
+        base or in contracts is turned into dollars with the market's contract size and its
+        close of the same bar, from the same provider (one more request per share whose
+        rows need a price); of a bar given both ways the venue's value is kept. Other rows
+        (other quotes, an unknown contract size, a provider without candles) stay in their
+        unit, and the table's warnings count them. The rules, unit by unit, are in
+        `cryptodata.marketdata.usd`.
         """
         return self._run(
-            self._open_interest_flow(
+            self._quantity_flow(
                 self._question_flow(
                     Kind.OPEN_INTEREST,
                     assets,
@@ -692,15 +706,22 @@ class MarketData(_Facade):
         start: TimeInput,
         end: TimeInput | None = None,
         instrument: Instruments = None,
+        usd: bool = False,
         strict: bool | None = None,
     ) -> MarketTable[LiquidationBar]:
-        """Liquidation bars (longs and shorts liquidated per bar); see `history`."""
+        """Liquidation bars (longs and shorts liquidated per bar); see `history`.
+
+        `usd=True` turns amounts into US dollars as `open_interest` does, each bar's amount
+        priced with the same bar's close (liquidations happen through the bar, so a bar of
+        a steep move is an estimate; a venue's own dollar value is kept where it gives one).
+        """
         return self._run(
-            self._history_flow(
+            self._quantity_flow(
                 self._question_flow(
                     Kind.LIQUIDATIONS, assets, venues, interval, start, end, instrument, None, False
                 ),
                 strict,
+                usd,
             )
         )
 
@@ -743,6 +764,7 @@ class MarketData(_Facade):
         start: TimeInput,
         end: TimeInput | None = None,
         instrument: Instruments = None,
+        usd: bool = False,
         strict: bool | None = None,
     ) -> MarketTable[Any]:
         """The cross-venue sum of `asset`'s open interest or liquidations, per bar and unit.
@@ -751,7 +773,9 @@ class MarketData(_Facade):
         bars are summed per time and unit (quantities in different units are never added):
         `open` and `close` for open interest, `longs` and `shorts` for liquidations. Each row
         says how many venues (`venues`) and which (`exchanges`) its sum holds, so a bar a
-        venue lacks shows as a smaller sum with fewer venues, never as a silent gap.
+        venue lacks shows as a smaller sum with fewer venues, never as a silent gap. With
+        `usd=True` the venues are first turned into dollars (see `open_interest`), so every
+        venue that can be is in one `usd` sum.
 
         Returns:
             A table of kind `open_interest_aggregate` or `liquidations_aggregate`, `provider`
@@ -767,6 +791,7 @@ class MarketData(_Facade):
                     kind, asset, venues, interval, start, end, instrument, None, False
                 ),
                 strict,
+                usd,
             )
         )
 
@@ -969,7 +994,7 @@ class AsyncMarketData(_Facade):
     ) -> MarketTable[OpenInterestBar]:
         """See `MarketData.open_interest`."""
         return await self._arun(
-            self._open_interest_flow(
+            self._quantity_flow(
                 self._question_flow(
                     Kind.OPEN_INTEREST,
                     assets,
@@ -1050,15 +1075,17 @@ class AsyncMarketData(_Facade):
         start: TimeInput,
         end: TimeInput | None = None,
         instrument: Instruments = None,
+        usd: bool = False,
         strict: bool | None = None,
     ) -> MarketTable[LiquidationBar]:
         """See `MarketData.liquidations`."""
         return await self._arun(
-            self._history_flow(
+            self._quantity_flow(
                 self._question_flow(
                     Kind.LIQUIDATIONS, assets, venues, interval, start, end, instrument, None, False
                 ),
                 strict,
+                usd,
             )
         )
 
@@ -1101,6 +1128,7 @@ class AsyncMarketData(_Facade):
         start: TimeInput,
         end: TimeInput | None = None,
         instrument: Instruments = None,
+        usd: bool = False,
         strict: bool | None = None,
     ) -> MarketTable[Any]:
         """See `MarketData.aggregate`."""
@@ -1111,6 +1139,7 @@ class AsyncMarketData(_Facade):
                     kind, asset, venues, interval, start, end, instrument, None, False
                 ),
                 strict,
+                usd,
             )
         )
 
@@ -1153,9 +1182,6 @@ def _configured(providers: Sequence[Any] | None, offline: bool, *, asynchronous:
 
     return default_sources(offline=offline, asynchronous=asynchronous)
 
-
-_DOLLARS = frozenset({"USD", "USDT", "USDC"})
-"""Quotes taken as US dollars: the dollar and the two largest dollar-pegged stablecoins."""
 
 _PLAN = pl.Schema(
     [
@@ -1282,74 +1308,3 @@ def _summed(kind: str, answered: MarketTable[Any]) -> MarketTable[Any]:
     )
     ordered = Table.concat(target, [Table.from_frame(target, summed)])
     return MarketTable(target, ordered.to_polars(), answered.warnings, report=answered.report)
-
-
-def _price_shares(question: Question) -> tuple[Share, ...]:
-    """The candle shares that price a question's open interest: the same sources, symbols
-    and windows, where the source has candles at the interval."""
-    return tuple(
-        Share(attrs.evolve(share.route, kind=Kind.OHLCV), share.symbols, share.start, share.end)
-        for share in question.shares
-        if share.route.source.coverage().supports(Kind.OHLCV, share.route.interval)
-    )
-
-
-def _in_usd(table: MarketTable[Any], question: Question, candles: Table[Any]) -> MarketTable[Any]:
-    """Open interest in USD where no guess is needed (see `MarketData.open_interest`)."""
-    frame = table.to_polars()
-    meta = pl.DataFrame(
-        [
-            {
-                "provider": provider,
-                "symbol": symbol,
-                "pegged": pick.quote.upper() in _DOLLARS,
-                "priced": pick.quote.upper() in _DOLLARS
-                and pick.multiplier == 1
-                and pick.contract_size in (None, 1.0)
-                and pick.kind is not InstrumentKind.INVERSE,
-            }
-            for (provider, symbol), pick in question.instruments.items()
-        ],
-        schema={
-            "provider": pl.String,
-            "symbol": pl.String,
-            "pegged": pl.Boolean,
-            "priced": pl.Boolean,
-        },
-    )
-    prices = candles.to_polars().select(
-        "provider", "exchange", "symbol", "interval", "ts", price="close"
-    )
-    keys = ["provider", "exchange", "symbol", "interval", "ts"]
-    joined = frame.join(meta, on=["provider", "symbol"], how="left").join(
-        prices, on=keys, how="left"
-    )
-    unit = pl.col("unit")
-    factor = (
-        pl.when(unit == "usd")
-        .then(pl.lit(1.0))
-        .when((unit == "quote") & pl.col("pegged"))
-        .then(pl.lit(1.0))
-        .when((unit == "base") & pl.col("priced"))
-        .then(pl.col("price"))
-        .otherwise(pl.lit(None, pl.Float64))
-    )
-    given = (unit == "usd") | (unit == "quote")
-    converted = joined.with_columns(_factor=factor, _computed=~given)
-    done = converted.filter(pl.col("_factor").is_not_null()).with_columns(
-        *(pl.col(c) * pl.col("_factor") for c in ("open", "high", "low", "close")),
-        unit=pl.lit("usd"),
-    )
-    # A bar the venue gives in its quote beats the one worked out from its base amount.
-    done = done.sort("_computed").unique(subset=keys, keep="first")
-    left = converted.filter(pl.col("_factor").is_null())
-    columns = frame.columns
-    rows = pl.concat([done.select(columns), left.select(columns)])
-    notes = list(table.warnings)
-    if left.height:
-        where = ", ".join(sorted(set(left.get_column("exchange"))))
-        notes.append(
-            f"{left.height} rows ({where}) stay in their unit: no USD value without a guess"
-        )
-    result = Table.concat(Kind.OPEN_INTEREST, [Table.from_frame(Kind.OPEN_INTEREST, rows)])
-    return MarketTable(Kind.OPEN_INTEREST, result.to_polars(), notes, report=table.report)

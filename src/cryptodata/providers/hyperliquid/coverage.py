@@ -91,6 +91,8 @@ def coverage() -> Coverage:
             KindCoverage(Kind.ORDER_BOOK),
         ),
         venues=(VENUE,),
+        # A price is a coin's, and `kPEPE` (one coin) is a contract of 1,000 PEPE.
+        price_unit="contracts",
         missing=(
             (Kind.LIQUIDATIONS, LIQUIDATIONS),
             (Kind.LIQUIDATIONS_AGGREGATE, LIQUIDATIONS),
