@@ -42,6 +42,7 @@ from typing import Any, Final, Self, TypeAlias, TypeVar
 import attrs
 import polars as pl
 
+from cryptodata.core.aggregates import AGGREGATES, sum_venues
 from cryptodata.core.errors import UnsupportedError, ValidationError
 from cryptodata.core.intervals import Interval, IntervalInput
 from cryptodata.core.records import (
@@ -312,10 +313,10 @@ class _Facade:
         return answered if per is None else _per(answered, columns, per)
 
     def _aggregate_flow(
-        self, kind: str, asked: _Flow[Question], strict: bool | None, usd: bool
+        self, asked: _Flow[Question], strict: bool | None, usd: bool
     ) -> _Flow[MarketTable[Any]]:
         answered = yield from self._quantity_flow(asked, strict, usd)
-        return _summed(kind, answered)
+        return _summed(answered)
 
     # --- internals -------------------------------------------------------------------------
 
@@ -786,9 +787,8 @@ class MarketData(_Facade):
         """
         return self._run(
             self._aggregate_flow(
-                _summable(kind),
                 self._question_flow(
-                    kind, asset, venues, interval, start, end, instrument, None, False
+                    _summable(kind), asset, venues, interval, start, end, instrument, None, False
                 ),
                 strict,
                 usd,
@@ -1134,9 +1134,8 @@ class AsyncMarketData(_Facade):
         """See `MarketData.aggregate`."""
         return await self._arun(
             self._aggregate_flow(
-                _summable(kind),
                 self._question_flow(
-                    kind, asset, venues, interval, start, end, instrument, None, False
+                    _summable(kind), asset, venues, interval, start, end, instrument, None, False
                 ),
                 strict,
                 usd,
@@ -1283,28 +1282,15 @@ def _canonical_bases(frame: pl.DataFrame, assets: dict[tuple[str, str], str]) ->
 
 _BAR_RATES: Final = ("open", "high", "low", "close")
 _SETTLED_RATES: Final = ("rate",)
-_SUMS: Final = {"open_interest": ("open", "close"), "liquidations": ("longs", "shorts")}
-"""The columns `aggregate` sums, per kind."""
 
 
 def _summable(kind: str) -> str:
-    if kind not in _SUMS:
+    if kind not in {summed.value for summed in AGGREGATES}:
         raise ValidationError(f"aggregate sums open_interest or liquidations, not {kind!r}")
     return kind
 
 
-def _summed(kind: str, answered: MarketTable[Any]) -> MarketTable[Any]:
-    """The cross-venue sums of `answered` per bar and unit (see `MarketData.aggregate`)."""
-    target = Kind(f"{kind}_aggregate")
-    summed = (
-        answered.to_polars()
-        .group_by("base", "interval", "ts", "unit")
-        .agg(
-            *(pl.col(column).sum() for column in _SUMS[kind]),
-            venues=pl.col("exchange").n_unique(),
-            exchanges=pl.col("exchange").unique().sort().str.join(","),
-        )
-        .with_columns(provider=pl.lit("marketdata"))
-    )
-    ordered = Table.concat(target, [Table.from_frame(target, summed)])
-    return MarketTable(target, ordered.to_polars(), answered.warnings, report=answered.report)
+def _summed(answered: MarketTable[Any]) -> MarketTable[Any]:
+    """The cross-venue sums of `answered`, with its warnings and report."""
+    summed = sum_venues(answered, provider="marketdata", warnings=answered.warnings)
+    return MarketTable(summed.kind, summed.to_polars(), summed.warnings, report=answered.report)

@@ -18,6 +18,7 @@ import polars as pl
 
 from cryptodata.core._args import names, text
 from cryptodata.core._checks import count, finite
+from cryptodata.core.aggregates import sum_venues
 from cryptodata.core.clock import Clock, SystemClock
 from cryptodata.core.errors import ValidationError
 from cryptodata.core.intervals import Interval, IntervalInput
@@ -65,9 +66,9 @@ __all__ = ["AsyncCoinalyze", "Coinalyze"]
 Symbols = str | Sequence[str]
 AggregateKind = Literal["open_interest", "liquidations"]
 
-_AGGREGATES: dict[str, tuple[Endpoint, Kind, tuple[str, ...]]] = {
-    "open_interest": (ep.OPEN_INTEREST_HISTORY, Kind.OPEN_INTEREST_AGGREGATE, ("open", "close")),
-    "liquidations": (ep.LIQUIDATION_HISTORY, Kind.LIQUIDATIONS_AGGREGATE, ("longs", "shorts")),
+_AGGREGATES: dict[str, Endpoint] = {
+    "open_interest": ep.OPEN_INTEREST_HISTORY,
+    "liquidations": ep.LIQUIDATION_HISTORY,
 }
 
 
@@ -462,7 +463,7 @@ class _CoinalyzeBase:
         end: datetime,
         exchanges: list[str] | None,
     ) -> Flow[Table]:
-        endpoint, out_kind, columns = _AGGREGATES[kind]
+        endpoint = _AGGREGATES[kind]
         catalog = yield from self._catalog()
         markets = catalog.select(base=base, exchanges=exchanges, perpetual=True)
         if markets.height == 0:
@@ -471,23 +472,14 @@ class _CoinalyzeBase:
             )
         symbols = markets.get_column("symbol").to_list()
         table = yield from self._history_flow(endpoint, symbols, interval, start, end, True)
-        frame = table.to_polars()
-        summed = frame.group_by("base", "interval", "ts").agg(
-            *(pl.col(column).sum() for column in columns),
-            venues=pl.col("exchange").n_unique(),
-            exchanges=pl.col("exchange").unique().sort().str.join(","),
-        )
         asked = sorted(set(markets.get_column("exchange").to_list()))
-        answered = sorted(set(frame.get_column("exchange").to_list()))
+        answered = sorted(set(table.to_polars().get_column("exchange").to_list()))
         notes = [
             f"{kind} summed in USD over {len(answered)} venue(s): {', '.join(answered) or 'none'}"
         ]
         if silent := [venue for venue in asked if venue not in answered]:
             notes.append(f"no {kind} data from: {', '.join(silent)}")
-        shaped = summed.with_columns(provider=pl.lit(ep.PROVIDER), unit=pl.lit("usd"))
-        return Table.concat(
-            out_kind, [Table.from_frame(out_kind, shaped)], [*table.warnings, *notes]
-        )
+        return sum_venues(table, provider=ep.PROVIDER, warnings=[*table.warnings, *notes])
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(api_key=Secret('********'), limiter={self._limiter!r})"
@@ -823,6 +815,11 @@ class Coinalyze(_CoinalyzeBase):
         exchanges: str | Iterable[str] | None = None,
     ) -> Table[Any]:
         """Cross-venue USD sum of open interest or liquidations for every perpetual of `base`.
+
+        Every Coinalyze perpetual of the base is summed (USDT, USDC and inverse markets alike),
+        by the rule of `MarketData.aggregate` (`cryptodata.core.aggregates`). That one is the
+        cross-provider sum: each venue answered by its preferred provider, one instrument
+        per venue (`instrument=`), dollars with `usd=True`; use it to mix providers.
 
         Args:
             kind: `"open_interest"` (sums `open` and `close`) or `"liquidations"`.
