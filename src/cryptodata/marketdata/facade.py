@@ -42,6 +42,7 @@ from typing import Any, Final, Self, TypeAlias, TypeVar
 import attrs
 import polars as pl
 
+from cryptodata.core._checks import finite
 from cryptodata.core.aggregates import AGGREGATES, sum_venues
 from cryptodata.core.errors import UnsupportedError, ValidationError
 from cryptodata.core.intervals import Interval, IntervalInput
@@ -66,8 +67,18 @@ from .instruments import Instrument
 from .routing import Route, route
 from .usd import in_usd, price_shares
 
-__all__ = ["AsyncMarketData", "MarketData", "MarketTable", "Question", "canonical"]
+__all__ = [
+    "DEFAULT_MARKET_TTL",
+    "AsyncMarketData",
+    "MarketData",
+    "MarketTable",
+    "Question",
+    "canonical",
+]
 
+
+DEFAULT_MARKET_TTL: Final = 3600.0
+"""Seconds the facade keeps a provider's market table: an hour, as the clients cache theirs."""
 
 Assets = str | Sequence[str]
 Venues = str | Sequence[str]
@@ -143,6 +154,7 @@ class _Facade:
         registry: AssetRegistry | None,
         prefer: Sequence[str],
         strict: bool,
+        market_ttl: float,
         protocol: type,
     ) -> None:
         sources = list(providers)
@@ -163,7 +175,9 @@ class _Facade:
         self._registry = registry or AssetRegistry.default()
         self._prefer = tuple(prefer)
         self._strict = strict
-        self._markets: dict[int, Table[Any]] = {}
+        self._market_ttl = finite("market_ttl", market_ttl, minimum=0, unit="seconds")
+        # Per source: when its market table was read (its clock's monotonic time), and the table.
+        self._markets: dict[int, tuple[float, Table[Any]]] = {}
         self._instruments: dict[tuple[str, str, int, str], Instrument] = {}
         self._lock = threading.Lock()
 
@@ -352,21 +366,29 @@ class _Facade:
     def _markets_of(self, source: Any) -> Table[Any]:
         """A source's market table, read by the runner when a flow asked for it."""
         with self._lock:
-            return self._markets[id(source)]
+            return self._markets[id(source)][1]
 
     def _unread(self, sources: Sequence[Any]) -> list[Any]:
-        """The sources whose market tables are not read yet."""
+        """The sources whose market tables are not read yet, or were read `market_ttl` ago."""
         with self._lock:
-            return [source for source in sources if id(source) not in self._markets]
+            return [source for source in sources if self._stale(source)]
+
+    def _stale(self, source: Any) -> bool:
+        read = self._markets.get(id(source))
+        return read is None or source.clock.monotonic() - read[0] >= self._market_ttl
 
     def _keep(self, source: Any, markets: Table[Any]) -> None:
         with self._lock:
-            self._markets[id(source)] = markets
+            self._markets[id(source)] = (source.clock.monotonic(), markets)
+            # Instruments were chosen from the old table: a delisted market must not stay.
+            for key in [key for key in self._instruments if key[2] == id(source)]:
+                del self._instruments[key]
 
     def _instrument(
         self, asset: str, venue: str, source: Source, instrument: str | Sequence[str] | None
     ) -> Instrument:
-        # Kept as the market tables are: a polling loop resolves each asset once.
+        # Kept as long as the market table they were chosen from: a polling loop resolves
+        # each asset once per `market_ttl`.
         key = (asset, venue, id(source), repr(instrument))
         found = self._instruments.get(key)
         if found is None:
@@ -430,9 +452,13 @@ class MarketData(_Facade):
             for your overrides).
         prefer: Provider names in order of preference, before the default routing order.
         strict: Raise the first provider's error instead of reporting it (per call too).
+        market_ttl: Seconds a provider's market table (and the instruments chosen from it)
+            is kept before the next question reads it again (a finite number, at least 0),
+            by the provider's clock: a long-running poll sees listings and delistings.
 
     Raises:
-        ValidationError: For no providers, or something that is not a source.
+        ValidationError: For no providers, something that is not a source, or a bad
+            `market_ttl`.
 
     Examples:
         >>> from cryptodata.providers.hyperliquid.replay import SAMPLE, sample_client
@@ -452,12 +478,14 @@ class MarketData(_Facade):
         registry: AssetRegistry | None = None,
         prefer: Sequence[str] = (),
         strict: bool = False,
+        market_ttl: float = DEFAULT_MARKET_TTL,
     ) -> None:
         super().__init__(
             _configured(providers, offline, asynchronous=False),
             registry=registry,
             prefer=prefer,
             strict=strict,
+            market_ttl=market_ttl,
             protocol=Source,
         )
         self._pool: ThreadPoolExecutor | None = None
@@ -848,6 +876,7 @@ class AsyncMarketData(_Facade):
         registry: See `MarketData`.
         prefer: See `MarketData`.
         strict: See `MarketData`.
+        market_ttl: See `MarketData`.
 
     Examples:
         >>> from cryptodata.providers.ccxt.replay import SAMPLE, sample_async_client
@@ -868,12 +897,14 @@ class AsyncMarketData(_Facade):
         registry: AssetRegistry | None = None,
         prefer: Sequence[str] = (),
         strict: bool = False,
+        market_ttl: float = DEFAULT_MARKET_TTL,
     ) -> None:
         super().__init__(
             _configured(providers, offline, asynchronous=True),
             registry=registry,
             prefer=prefer,
             strict=strict,
+            market_ttl=market_ttl,
             protocol=AsyncSource,
         )
 
