@@ -253,7 +253,7 @@ def test_every_key_column_is_a_column_of_the_schema(kind: Kind) -> None:
     assert set(primary_key(kind)) <= set(schema(kind).names())
 
 
-def test_metric_is_the_long_format_keyed_on_entity_metric_and_interval() -> None:
+def test_metric_is_the_long_format_keyed_on_the_providers_id_metric_and_interval() -> None:
     assert schema(Kind.METRIC).names() == [
         "provider",
         "entity",
@@ -264,7 +264,7 @@ def test_metric_is_the_long_format_keyed_on_entity_metric_and_interval() -> None
         "unit",
         "provider_id",
     ]
-    assert primary_key(Kind.METRIC) == ("provider", "entity", "metric", "interval", "ts")
+    assert primary_key(Kind.METRIC) == ("provider", "provider_id", "metric", "interval", "ts")
 
 
 @pytest.mark.parametrize(

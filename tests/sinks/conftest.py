@@ -29,6 +29,7 @@ _KEY_STRINGS = (
     "base",
     "interval",
     "entity",
+    "provider_id",
     "metric",
     "address",
     "window",
@@ -53,6 +54,7 @@ def key(
         "interval": interval,
         "unit": unit,
         "entity": symbol,
+        "provider_id": symbol,
         "metric": exchange,
         "address": _ADDRESS,
         "window": _WINDOW,
@@ -77,7 +79,7 @@ def build_table(
 ) -> Table:
     """`n` rows of one series; with `nulls`, every third row has null values (not keys).
 
-    A `metric` table takes its `entity` from `symbol` and its `metric` from `exchange`, so
+    A `metric` table takes its `entity` and `provider_id` from `symbol` and its `metric` from `exchange`, so
     the same arguments name one series of any kind (see `key`).
     """
     fixed = {
@@ -87,6 +89,7 @@ def build_table(
         "base": base,
         "interval": interval,
         "entity": symbol,
+        "provider_id": symbol,
         "metric": exchange,
         "address": _ADDRESS,
         "window": _WINDOW,

@@ -430,7 +430,7 @@ class SinkContract:
         assert_rows(sink.read(Kind.LIQUIDATIONS, unit="usd"), usd)
         assert sink.last_ts(Kind.LIQUIDATIONS, key(Kind.LIQUIDATIONS, unit="usd")) == at(1)
 
-    def test_metric_rows_are_series_of_entity_metric_and_interval(
+    def test_metric_rows_are_series_of_the_providers_id_metric_and_interval(
         self, sink: Sink, make_table: MakeTable
     ) -> None:
         price = make_table(Kind.METRIC, n=3, symbol="btc", exchange="price_usd", interval="1d")
@@ -440,7 +440,12 @@ class SinkContract:
         sink.write(fees)
 
         assert_rows(sink.read(Kind.METRIC, metric="price_usd"), price)
-        series = {"provider": "coinalyze", "entity": "btc", "metric": "fees_usd", "interval": "1d"}
+        series = {
+            "provider": "coinalyze",
+            "provider_id": "btc",
+            "metric": "fees_usd",
+            "interval": "1d",
+        }
         assert sink.last_ts(Kind.METRIC, series) == at(1)
 
     def test_last_ts_names_the_missing_and_the_unexpected_series_columns(self, sink: Sink) -> None:

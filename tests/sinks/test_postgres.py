@@ -841,3 +841,31 @@ def test_empty_layout_1_tables_migrate_without_an_interval(
         "WHERE c.conrelid = 'open_interest'::regclass AND c.contype = 'p'"
     ).fetchall()
     assert {name for (name,) in primary} == set(primary_key(Kind.OPEN_INTEREST))
+
+
+def test_a_metric_table_keyed_by_entity_is_rekeyed_by_the_providers_id(
+    postgres_db: str, conn: psycopg.Connection[Any]
+) -> None:
+    # The metric table as releases before `provider_id` joined the key made it.
+    conn.execute(
+        'CREATE TABLE metric (provider text COLLATE "C" NOT NULL, entity text COLLATE "C" '
+        'NOT NULL, metric text COLLATE "C" NOT NULL, interval text COLLATE "C" NOT NULL, '
+        "ts timestamptz NOT NULL, value double precision, unit text, provider_id text, "
+        "PRIMARY KEY (provider, entity, metric, interval, ts))"
+    )
+    conn.execute(
+        "INSERT INTO metric VALUES ('artemis', 'sol', 'fees_24h', '1d', %s, 1.0, 'usd', NULL), "
+        "('artemis', 'eth', 'fees_24h', '1d', %s, 2.0, 'usd', 'ethereum')",
+        (T0, T0),
+    )
+
+    with PostgresSink(postgres_db) as sink:
+        stored = sink.read(Kind.METRIC).to_polars().sort("entity")
+
+    primary = conn.execute(
+        "SELECT a.attname FROM pg_constraint c JOIN pg_attribute a "
+        "ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey) "
+        "WHERE c.conrelid = 'metric'::regclass AND c.contype = 'p'"
+    ).fetchall()
+    assert {name for (name,) in primary} == set(primary_key(Kind.METRIC))
+    assert stored.select("entity", "provider_id").rows() == [("eth", "ethereum"), ("sol", "sol")]

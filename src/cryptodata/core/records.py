@@ -419,13 +419,16 @@ class AggregateLiquidationBar(_Record):
 class Metric(_Record):
     """One value of a named metric about an entity over one bar: the research providers' long format.
 
-    `entity` is the canonical id of what is measured (an asset such as `"btc"`, a chain, a
-    protocol); `provider_id` is the provider's own id for it where that differs, else `None`.
+    `provider_id` is the provider's own id of what is measured, byte for byte (Artemis'
+    `"sol"`, DefiLlama's `"Ethereum"`): with the provider, the metric and the interval it names
+    the series, as `symbol` names a market's. `entity` is the canonical id of the same thing
+    (an asset such as `"btc"`, a chain, a protocol), which a registry may revise without
+    making a new series.
 
     Examples:
         >>> from datetime import UTC, datetime
         >>> Metric("coinmetrics", "btc", "active_addresses", "1d",
-        ...        datetime(2025, 6, 1, tzinfo=UTC), 812345.0, "addresses", None).metric
+        ...        datetime(2025, 6, 1, tzinfo=UTC), 812345.0, "addresses", "btc").metric
         'active_addresses'
     """
 
@@ -436,7 +439,7 @@ class Metric(_Record):
     ts: datetime
     value: float | None
     unit: str
-    provider_id: str | None
+    provider_id: str
 
 
 Record = (

@@ -109,7 +109,9 @@ _KEYS: Final[dict[Kind, tuple[str, ...]]] = {
     Kind.EXCHANGES: ("provider", "code"),
     Kind.OPEN_INTEREST_AGGREGATE: ("provider", "base", "interval", "unit", "ts"),
     Kind.LIQUIDATIONS_AGGREGATE: ("provider", "base", "interval", "unit", "ts"),
-    Kind.METRIC: ("provider", "entity", "metric", "interval", "ts"),
+    # A series is the provider's own id's metric, as a market series is the provider's symbol:
+    # the canonical `entity` beside it is a name the registry may revise, not an identity.
+    Kind.METRIC: ("provider", "provider_id", "metric", "interval", "ts"),
     Kind.FUNDING_SETTLEMENT: (*_MARKET, "ts"),
     Kind.ASSET_CONTEXT: (*_MARKET, "ts"),
     Kind.LEADERBOARD: ("provider", "address", "window", "ts"),
@@ -144,7 +146,7 @@ def primary_key(kind: Kind | str) -> tuple[str, ...]:
         >>> primary_key(Kind.OPEN_INTEREST)
         ('provider', 'exchange', 'symbol', 'interval', 'unit', 'ts')
         >>> primary_key("metric")
-        ('provider', 'entity', 'metric', 'interval', 'ts')
+        ('provider', 'provider_id', 'metric', 'interval', 'ts')
     """
     return _KEYS[Kind(kind)]
 

@@ -92,6 +92,10 @@ LAYOUT: Final = 2
 
 _HOURS_PER_YEAR: Final = 24 * 365
 
+_FILLED_KEYS: Final = {Kind.METRIC: ("provider_id", "entity")}
+"""Key columns an older layout left nullable, and the column whose value fills them: `metric`
+rows were keyed by `entity` until `provider_id` (then optional) took its place."""
+
 # Half of each heap page kept free: room for a new version of every row on the page, so the
 # upsert of a revised range is all HOT updates (see `PostgresSink` and the benchmark).
 _DEFAULT_FILLFACTOR: Final = 50
@@ -481,6 +485,14 @@ class PostgresSink(SinkBase):
                         table, sql.Identifier(name)
                     )
                 )
+        if kind in _FILLED_KEYS:
+            # An older key left this column nullable: its rows were told apart by another.
+            filled, source = _FILLED_KEYS[kind]
+            cur.execute(
+                sql.SQL("UPDATE {} SET {} = {} WHERE {} IS NULL").format(
+                    table, sql.Identifier(filled), sql.Identifier(source), sql.Identifier(filled)
+                )
+            )
         constraint = cur.execute(
             "SELECT conname FROM pg_catalog.pg_constraint "
             "WHERE conrelid = %s::regclass AND contype = 'p'",
