@@ -1,8 +1,8 @@
 """Derived metrics on canonical tables: the numbers the seed pipelines compute, in one place.
 
-Each function takes a table (or its frame) of the kind it names and returns the frame with
-one more column, computed per series (the kind's series key: provider, venue, symbol,
-interval, unit) in time order, so rows of several venues and providers never mix:
+Each function takes a table of the kind it names and returns its frame with one more
+column, computed per series (the kind's series key: provider, venue, symbol, interval,
+unit) in time order, so rows of several venues and providers never mix:
 
 | function | kind | column |
 | --- | --- | --- |
@@ -82,7 +82,8 @@ def range_fraction(table: Table[Any]) -> pl.DataFrame:
     Raises:
         ValidationError: For a kind without bars.
     """
-    return _with(table, _check(table, RANGE_FRACTION.kinds, RANGE_FRACTION.name), (RANGE_FRACTION,))
+    kind = _check(table, RANGE_FRACTION.kinds, RANGE_FRACTION.name)
+    return _with(table, kind, (RANGE_FRACTION,))
 
 
 def annualised_funding(table: Table[Any]) -> pl.DataFrame:
