@@ -61,7 +61,7 @@ _SHARES = {
 
 
 def table(kind: Kind, records: list[dict[str, Any]]) -> Table:
-    """A table of `kind` from partial records (`ts` in hours after T0); others default."""
+    """A table of `kind` from partial records (`ts` in hours after T0): key columns default, values null."""
     defaults = {"symbol": "BTCUSDT_PERP.A", "base": "BTC", "interval": "1h", "unit": "base"}
     full = [
         {

@@ -4,7 +4,8 @@ Each metric view is its kind's table with one column per metric of
 `cryptodata.core.derived`, compiled from the formulas `to_polars` compiles, operation for
 operation and in the same order (every operation parenthesised), over the same series
 partition, so a view returns the floats `cryptodata.marketdata.metrics.with_metrics`
-computes on the same rows. Only `PostgresSink` imports this module (it needs psycopg).
+computes on the same rows. It needs psycopg: `cryptodata.sinks.postgres` imports it only
+where psycopg is installed.
 """
 
 from __future__ import annotations
