@@ -18,6 +18,7 @@ from cryptodata.marketdata.metrics import (
     change,
     long_short_skew,
     range_fraction,
+    with_metrics,
 )
 from cryptodata.providers.ccxt.replay import SAMPLE
 from cryptodata.providers.ccxt.replay import sample_client as ccxt_sample
@@ -138,3 +139,18 @@ def test_a_metric_of_another_kind_is_refused(md: MarketData) -> None:
         annualised_funding(candles)
     with pytest.raises(ValidationError, match="periods"):
         change(candles, periods=0)
+
+
+def test_with_metrics_adds_every_column_the_kinds_functions_add(md: MarketData) -> None:
+    candles = md.ohlcv("BTC", venues="bybit", interval="1h", start=START)
+
+    frame = with_metrics(candles)
+
+    assert frame.columns == [*candles.to_polars().columns, "change", "range"]
+    assert frame["change"].equals(change(candles)["change"])
+    assert frame["range"].equals(range_fraction(candles)["range"])
+
+
+def test_with_metrics_refuses_a_kind_without_metrics() -> None:
+    with pytest.raises(ValidationError, match="with_metrics takes a table of open_interest or"):
+        with_metrics(Table.empty(Kind.LIQUIDATIONS))

@@ -207,7 +207,15 @@ def test_opening_a_sink_again_keeps_tables_rows_and_views(postgres_db: str) -> N
             "SELECT table_name FROM information_schema.views WHERE table_schema = 'public' "
             "ORDER BY table_name"
         ).fetchall()
-    assert views == [("base_aggregate",), ("derived_metrics",)]
+    assert [name for (name,) in views] == [
+        "base_aggregate",
+        "derived_metrics",
+        "funding_rate_metrics",
+        "funding_settlement_metrics",
+        "long_short_ratio_metrics",
+        "ohlcv_metrics",
+        "open_interest_metrics",
+    ]
 
 
 def test_create_false_leaves_the_database_untouched(
@@ -679,10 +687,12 @@ def test_derived_metrics_compute_oi_change_range_and_annualised_funding(
     ).fetchall()
 
     hour = timedelta(hours=1)
+    # The change is 100 times `110 / 100 - 1`, as `change` computes it: 10 but for its last bits.
+    up, down = pytest.approx(10.0, rel=1e-12), pytest.approx(-10.0, rel=1e-12)
     assert result == [
         (T0, 100.0, None, 205.0, 10.0, None, None),
-        (T0 + hour, 110.0, 10.0, 101.0, 6.0, 0.0001, pytest.approx(10.95, rel=1e-12)),
-        (T0 + 2 * hour, 99.0, -10.0, None, None, None, None),
+        (T0 + hour, 110.0, up, 101.0, 6.0, 0.0001, pytest.approx(10.95, rel=1e-12)),
+        (T0 + 2 * hour, 99.0, down, None, None, None, None),
     ]
 
 

@@ -39,10 +39,12 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import Any, Final
 
 import polars as pl
 
+from cryptodata.core.derived import METRIC_KINDS
 from cryptodata.core.errors import (
     CryptoDataError,
     MissingDependencyError,
@@ -69,6 +71,8 @@ try:
     from psycopg import pq, sql
     from psycopg.conninfo import conninfo_to_dict
     from psycopg.rows import tuple_row
+
+    from ._metric_views import derived_metrics_sql, metrics_view_sql
 except ImportError:  # pragma: no cover - exercised in a subprocess test
     # Importing still works on a plain install; constructing a sink names the extra.
     _HAS_PSYCOPG = False
@@ -78,6 +82,7 @@ else:
 __all__ = [
     "BASE_AGGREGATE_VIEW",
     "DERIVED_METRICS_VIEW",
+    "METRICS_VIEWS",
     "PostgresSink",
 ]
 
@@ -85,12 +90,23 @@ BASE_AGGREGATE_VIEW: Final = "base_aggregate"
 """View summing USD open interest and liquidations over venues, per `(provider, base, interval, ts)`."""
 
 DERIVED_METRICS_VIEW: Final = "derived_metrics"
-"""View of per-bar derived metrics (OI change %, range %, annualised funding) per series."""
+"""View of per-bar derived metrics (OI change %, range %, annualised funding) per series.
+
+Each number is 100 times the fraction the metric views (`METRICS_VIEWS`) hold.
+"""
+
+METRICS_VIEWS: Final[Mapping[Kind, str]] = MappingProxyType(
+    {kind: f"{kind.value}_metrics" for kind in METRIC_KINDS}
+)
+"""The view of each kind's derived metrics (`open_interest_metrics`, ...).
+
+Each is the kind's table with one more column per metric, compiled from the definitions in
+`cryptodata.core.derived`: the columns and values
+`cryptodata.marketdata.metrics.with_metrics` returns on the same rows.
+"""
 
 LAYOUT: Final = 2
 """The table layout this release creates: 2 added `interval` (and `unit`) to the keys."""
-
-_HOURS_PER_YEAR: Final = 24 * 365
 
 _FILLED_KEYS: Final = {Kind.METRIC: ("provider_id", "entity")}
 """Key columns an older layout left nullable, and the column whose value fills them: `metric`
@@ -409,7 +425,12 @@ class PostgresSink(SinkBase):
     def _create(self, migrate_interval: Interval | None) -> None:
         views = (
             (BASE_AGGREGATE_VIEW, _base_aggregate_sql(self.schema)),
-            (DERIVED_METRICS_VIEW, _derived_metrics_sql(self.schema)),
+            *(
+                (METRICS_VIEWS[kind], metrics_view_sql(self._table(kind), kind))
+                for kind in METRIC_KINDS
+            ),
+            # Last: it reads the metric views.
+            (DERIVED_METRICS_VIEW, derived_metrics_sql(self.schema, METRICS_VIEWS)),
         )
         with self._conn.transaction(), self._conn.cursor(row_factory=tuple_row) as cur:
             cur.execute("SELECT pg_advisory_xact_lock(%s)", (_DDL_LOCK,))
@@ -420,8 +441,9 @@ class PostgresSink(SinkBase):
             if exists is None:
                 cur.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(self.schema)))
             # Views are rebuilt, not replaced: a view cannot gain columns in the middle, and
-            # a migrated column it reads could not change while it exists.
-            for name, _ in views:
+            # a migrated column it reads could not change while it exists. Dropped in
+            # reverse, so a view goes before those it reads.
+            for name, _ in reversed(views):
                 cur.execute(
                     sql.SQL("DROP VIEW IF EXISTS {}").format(sql.Identifier(self.schema, name))
                 )
@@ -827,35 +849,4 @@ def _base_aggregate_sql(schema_name: str) -> sql.Composed:
         oi=sql.Identifier(schema_name, Kind.OPEN_INTEREST.value),
         liq=sql.Identifier(schema_name, Kind.LIQUIDATIONS.value),
         usd=sql.Literal("usd"),
-    )
-
-
-def _derived_metrics_sql(schema_name: str) -> sql.Composed:
-    """Per open-interest bar: OI change vs the previous stored bar, price range, funding.
-
-    Funding is annualised with the market's own period (`period_hours`): 8-hour and hourly
-    venues compare correctly, and a rate whose period the provider does not state stays
-    unannualised (null) rather than being guessed.
-    """
-    return sql.SQL(
-        "SELECT oi.provider, oi.exchange, oi.symbol, oi.base, oi.interval, oi.ts, "
-        "oi.close AS open_interest, oi.unit AS open_interest_unit, "
-        "100 * (oi.close - oi.previous_close) / nullif(oi.previous_close, 0) "
-        "AS open_interest_change_pct, "
-        "px.close AS price, "
-        "100 * (px.high - px.low) / nullif(px.open, 0) AS range_pct, "
-        "fr.close AS funding_rate, fr.period_hours AS funding_period_hours, "
-        "fr.close * {hours} / nullif(fr.period_hours, 0) * 100 AS funding_annualised_pct "
-        "FROM (SELECT *, lag(close) OVER ("
-        "PARTITION BY provider, exchange, symbol, interval, unit ORDER BY ts) AS previous_close "
-        "FROM {oi}) AS oi "
-        "LEFT JOIN {ohlcv} AS px ON px.provider = oi.provider AND px.exchange = oi.exchange "
-        "AND px.symbol = oi.symbol AND px.interval = oi.interval AND px.ts = oi.ts "
-        "LEFT JOIN {funding} AS fr ON fr.provider = oi.provider AND fr.exchange = oi.exchange "
-        "AND fr.symbol = oi.symbol AND fr.interval = oi.interval AND fr.ts = oi.ts"
-    ).format(
-        hours=sql.Literal(_HOURS_PER_YEAR),
-        oi=sql.Identifier(schema_name, Kind.OPEN_INTEREST.value),
-        ohlcv=sql.Identifier(schema_name, Kind.OHLCV.value),
-        funding=sql.Identifier(schema_name, Kind.FUNDING_RATE.value),
     )
