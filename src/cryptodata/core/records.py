@@ -422,12 +422,12 @@ class Metric(_Record):
     `provider_id` is the provider's own id of what is measured, byte for byte (Artemis'
     `"sol"`, DefiLlama's `"Ethereum"`): with the provider, the metric and the interval it names
     the series, as `symbol` names a market's. `entity` is the canonical id of the same thing
-    (an asset such as `"btc"`, a chain, a protocol), which a registry may revise without
+    (`cryptodata.core.entities`: `"bitcoin"`, a chain, a protocol), which may be revised without
     making a new series.
 
     Examples:
         >>> from datetime import UTC, datetime
-        >>> Metric("coinmetrics", "btc", "active_addresses", "1d",
+        >>> Metric("coinmetrics", "bitcoin", "active_addresses", "1d",
         ...        datetime(2025, 6, 1, tzinfo=UTC), 812345.0, "addresses", "btc").metric
         'active_addresses'
     """
