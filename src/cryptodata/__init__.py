@@ -105,6 +105,7 @@ if TYPE_CHECKING:
     )
     from cryptodata.marketdata.facade import AsyncMarketData, MarketData, MarketTable
     from cryptodata.pipeline import (
+        AcrossPlan,
         AcrossReport,
         BackfillPlan,
         BackfillReport,
@@ -114,9 +115,12 @@ if TYPE_CHECKING:
         awatch,
         backfill,
         backfill_across,
+        plan_across,
         plan_backfill,
         update,
+        update_across,
         watch,
+        watch_across,
     )
     from cryptodata.providers.ccxt import AsyncCcxt, Ccxt
     from cryptodata.providers.coinalyze import AsyncCoinalyze, Coinalyze
@@ -132,6 +136,7 @@ _EXPORTS: dict[str, str] = {
     name: module
     for module, names in {
         "cryptodata.pipeline": (
+            "AcrossPlan",
             "AcrossReport",
             "BackfillPlan",
             "BackfillReport",
@@ -141,9 +146,12 @@ _EXPORTS: dict[str, str] = {
             "awatch",
             "backfill",
             "backfill_across",
+            "plan_across",
             "plan_backfill",
             "update",
+            "update_across",
             "watch",
+            "watch_across",
         ),
         "cryptodata.marketdata": (
             "AmbiguousAssetError",
@@ -250,6 +258,7 @@ __all__ = [
     "VENUES",
     "AccountSummary",
     "Ack",
+    "AcrossPlan",
     "AcrossReport",
     "AggregateLiquidationBar",
     "AggregateOpenInterestBar",
@@ -364,13 +373,16 @@ __all__ = [
     "backfill_across",
     "canonical_venue",
     "open_websocket",
+    "plan_across",
     "plan_backfill",
     "primary_key",
     "schema",
     "to_utc",
     "top_assets",
     "update",
+    "update_across",
     "watch",
+    "watch_across",
 ]
 
 

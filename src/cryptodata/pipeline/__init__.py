@@ -1,6 +1,14 @@
 """Pipelines: resumable backfills, incremental updates and a polling watch loop over any sink."""
 
-from .across import AcrossReport, ShareRun, backfill_across
+from .across import (
+    AcrossPlan,
+    AcrossReport,
+    SharePlan,
+    ShareRun,
+    backfill_across,
+    plan_across,
+    update_across,
+)
 from .backfill import (
     BackfillPlan,
     BackfillReport,
@@ -11,12 +19,14 @@ from .backfill import (
     plan_backfill,
     update,
 )
-from .watch import WatchStats, awatch, watch
+from .watch import WatchStats, awatch, watch, watch_across
 
 __all__ = [
+    "AcrossPlan",
     "AcrossReport",
     "BackfillPlan",
     "BackfillReport",
+    "SharePlan",
     "ShareRun",
     "WatchStats",
     "abackfill",
@@ -25,7 +35,10 @@ __all__ = [
     "awatch",
     "backfill",
     "backfill_across",
+    "plan_across",
     "plan_backfill",
     "update",
+    "update_across",
     "watch",
+    "watch_across",
 ]
