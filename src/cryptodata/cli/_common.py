@@ -181,7 +181,7 @@ def add_series_options(
         help="series kinds, comma-separated; coinalyze: open_interest, funding_rate, "
         "predicted_funding_rate, liquidations, long_short_ratio, ohlcv; ccxt: what the "
         "exchange offers, e.g. ohlcv, open_interest, funding_settlement (default: all the "
-        "provider offers)",
+        "provider offers; marketdata: required)",
     )
     parser.add_argument(
         "--interval",
@@ -244,8 +244,8 @@ def series_arguments(args: argparse.Namespace) -> tuple[Interval, list[Kind]]:
 
     Raises:
         ValidationError: For a malformed `--sink`, an unknown ccxt exchange id, an option the
-            provider has no use for (`--usd`, `--bases`), an interval or kind the provider
-            does not offer, a bad time, or `--start` not before `--end`.
+            provider has no use for (`--usd`, `--bases`, `--offline`), an interval or kind the
+            provider does not offer, a bad time, or `--start` not before `--end`.
         MissingDependencyError: When the provider's optional package is not installed.
     """
     check_sink_spec(args.sink)

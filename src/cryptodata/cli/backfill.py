@@ -68,7 +68,8 @@ def register(commands: Any) -> None:
         help="bring every series in a sink up to now",
         description="Brings every series the sink stores for --provider at --interval (of "
         "--kinds) up to now, each from its newest stored bar. --symbols or --bases/--exchanges "
-        "limit it to those markets, and add the ones the sink does not hold yet.",
+        "limit it to those markets, and add the ones the sink does not hold yet. With --provider "
+        "marketdata, it updates the series of --bases on --exchanges, across providers.",
     )
     add_series_options(
         refresh,
