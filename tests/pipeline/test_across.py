@@ -7,15 +7,19 @@ clock stopped ten hours before the samples' end, so the clock can move on inside
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+import inspect
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
 import pytest
 
 from cryptodata import (
+    AcrossReport,
+    AsyncMarketData,
     JsonlSink,
     Kind,
     ManualClock,
@@ -24,19 +28,29 @@ from cryptodata import (
     ServerError,
     UnsupportedError,
     ValidationError,
+    abackfill,
+    abackfill_across,
+    aplan_across,
+    aupdate,
+    aupdate_across,
+    awatch,
+    awatch_across,
     backfill,
+    backfill_across,
     plan_across,
     update,
     update_across,
     watch,
     watch_across,
 )
-from cryptodata.providers.ccxt import Ccxt
+from cryptodata.providers.ccxt import AsyncCcxt, Ccxt
 from cryptodata.providers.ccxt.replay import RECORDED_AT, SAMPLE, sample_exchange
+from cryptodata.providers.hyperliquid.replay import sample_async_client as hyperliquid_async_sample
 from cryptodata.providers.hyperliquid.replay import sample_client as hyperliquid_sample
 from cryptodata.sinks.base import Sink
 from fakes.sinks import MemorySink
 
+T = TypeVar("T")
 H = timedelta(hours=1)
 START = datetime.fromisoformat(SAMPLE.start)
 NOW = RECORDED_AT - 10 * 3600
@@ -69,6 +83,10 @@ def sink(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Sink]:
 
 def _at(hours: float) -> datetime:
     return datetime.fromtimestamp(NOW, UTC) + hours * H
+
+
+def _frame(sink: MemorySink) -> pl.DataFrame:
+    return sink.read(Kind.OHLCV).to_polars()
 
 
 def _down(step: Any) -> Any:
@@ -329,3 +347,90 @@ def test_a_facade_backfill_refuses_progress(md: MarketData) -> None:
             venues=VENUES,
             progress=lambda *_: None,  # type: ignore[call-overload]
         )
+
+
+# --- the asyncio twins ----------------------------------------------------------------------
+
+
+def _async_clients(clock: ManualClock) -> list[Any]:
+    venues = [
+        AsyncCcxt(sample_exchange(venue, asynchronous=True), clock=clock, market_ttl=10**9)
+        for venue in ("binanceusdm", "bybit")
+    ]
+    return [*venues, hyperliquid_async_sample(clock=clock)]
+
+
+def _across_async(clock: ManualClock, pipeline: Callable[[AsyncMarketData], Awaitable[T]]) -> T:
+    async def main() -> T:
+        clients = _async_clients(clock)
+        try:
+            async with AsyncMarketData(clients) as md:
+                return await pipeline(md)
+        finally:
+            for client in clients:
+                await client.aclose()
+
+    return asyncio.run(main())
+
+
+def test_the_async_pipelines_store_what_the_blocking_ones_do(md: MarketData) -> None:
+    blocking, concurrent = MemorySink(), MemorySink()
+    backfill(md, "ohlcv", ["BTC", "PEPE"], "1h", START, sink=blocking, venues=VENUES)
+    update(md, "ohlcv", ["BTC", "PEPE"], "1h", sink=blocking, venues=VENUES)
+
+    async def both(amd: AsyncMarketData) -> AcrossReport:
+        await abackfill(amd, "ohlcv", ["BTC", "PEPE"], "1h", START, sink=concurrent, venues=VENUES)
+        return await aupdate(amd, "ohlcv", ["BTC", "PEPE"], "1h", sink=concurrent, venues=VENUES)
+
+    report = _across_async(ManualClock(start=NOW), both)
+
+    assert [run.share.route.venue for run in report.runs] == ["binance", "hyperliquid"]
+    assert _frame(concurrent).equals(_frame(blocking))
+    assert set(_frame(concurrent)["base"]) == {"BTC", "PEPE"}
+    assert len(_frame(concurrent)) == 3 * 38
+
+
+def test_awatch_across_runs_the_cycles_watch_across_runs(md: MarketData) -> None:
+    blocking, concurrent = MemorySink(), MemorySink()
+    options: dict[str, Any] = {"venues": VENUES, "start": START, "delay": 0, "max_cycles": 3}
+    expected = watch(md, "ohlcv", "BTC", "1h", sink=blocking, **options)
+
+    stats = _across_async(
+        ManualClock(start=NOW),
+        lambda amd: awatch(amd, "ohlcv", "BTC", "1h", sink=concurrent, **options),
+    )
+
+    assert (stats.cycles, stats.requests, stats.rows_written) == (
+        expected.cycles,
+        expected.requests,
+        expected.rows_written,
+    )
+    assert _frame(concurrent).equals(_frame(blocking))
+    assert len(_frame(concurrent)) == 2 * 40
+
+
+def test_an_async_facade_update_without_venues_is_refused(clock: ManualClock) -> None:
+    with pytest.raises(ValidationError, match="needs venues="):
+        _across_async(clock, lambda amd: aupdate(amd, "ohlcv", "BTC", "1h", sink=MemorySink()))
+
+
+@pytest.mark.parametrize(
+    ("blocking", "concurrent"),
+    [
+        (plan_across, aplan_across),
+        (backfill_across, abackfill_across),
+        (update_across, aupdate_across),
+        (watch_across, awatch_across),
+    ],
+)
+def test_every_pipeline_across_providers_has_an_async_twin_with_the_same_parameters(
+    blocking: Callable[..., Any], concurrent: Callable[..., Any]
+) -> None:
+    def parameters(function: Callable[..., Any]) -> list[tuple[str, Any, Any]]:
+        return [
+            (name, parameter.kind, parameter.default)
+            for name, parameter in inspect.signature(function).parameters.items()
+        ]
+
+    assert inspect.iscoroutinefunction(concurrent)
+    assert parameters(concurrent) == parameters(blocking)

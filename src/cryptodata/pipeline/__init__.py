@@ -5,6 +5,9 @@ from .across import (
     AcrossReport,
     SharePlan,
     ShareRun,
+    abackfill_across,
+    aplan_across,
+    aupdate_across,
     backfill_across,
     plan_across,
     update_across,
@@ -19,7 +22,7 @@ from .backfill import (
     plan_backfill,
     update,
 )
-from .watch import WatchStats, awatch, watch, watch_across
+from .watch import WatchStats, awatch, awatch_across, watch, watch_across
 
 __all__ = [
     "AcrossPlan",
@@ -30,9 +33,13 @@ __all__ = [
     "ShareRun",
     "WatchStats",
     "abackfill",
+    "abackfill_across",
+    "aplan_across",
     "aplan_backfill",
     "aupdate",
+    "aupdate_across",
     "awatch",
+    "awatch_across",
     "backfill",
     "backfill_across",
     "plan_across",

@@ -11,6 +11,11 @@ Rows are written with the canonical asset in `base` (as the facade answers them)
 failure stops only that share: its error is in the report, what it wrote before stays
 written, and running the same pipeline again resumes it.
 
+The pipelines are written once, as flows (as the facade's questions are): generators that ask
+for their I/O by yielding an effect (ask this question, plan this share, run this plan) and
+get the answer back, or the error thrown in. `_run` performs them on a `MarketData`, `_arun`
+on an `AsyncMarketData` (`abackfill_across` and its twins): the twins share every line of logic.
+
 Examples:
     >>> from cryptodata import MarketData, ParquetSink                         # doctest: +SKIP
     >>> with ParquetSink("data/") as sink:                                     # doctest: +SKIP
@@ -21,9 +26,9 @@ Examples:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Generator, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeAlias, TypeVar
 
 import attrs
 
@@ -32,7 +37,7 @@ from cryptodata.core.intervals import Interval, IntervalInput
 from cryptodata.core.schema import Kind
 from cryptodata.core.table import Table
 from cryptodata.core.time import TimeInput, to_utc
-from cryptodata.marketdata.facade import MarketData, canonical
+from cryptodata.marketdata.facade import AsyncMarketData, MarketData, Question, canonical
 from cryptodata.marketdata.fanout import Outcome, Share
 from cryptodata.sinks.base import Sink, SinkBase
 
@@ -40,8 +45,11 @@ from .backfill import (
     DEFAULT_LAG_BARS,
     BackfillPlan,
     BackfillReport,
+    _aplan_update,
     _kinds,
     _plan_update,
+    aplan_backfill,
+    arun_plan,
     plan_backfill,
     run_plan,
 )
@@ -51,10 +59,15 @@ __all__ = [
     "AcrossReport",
     "SharePlan",
     "ShareRun",
+    "abackfill_across",
+    "aplan_across",
+    "aupdate_across",
     "backfill_across",
     "plan_across",
     "update_across",
 ]
+
+T = TypeVar("T")
 
 
 @attrs.frozen
@@ -188,8 +201,35 @@ def plan_across(
         ValidationError: For an unknown asset, venue or kind (`UnsupportedError` when no
             provider offers a kind for a venue: every kind is routed before any request).
     """
-    return _plan(
-        md, kinds, assets, venues, interval, start, end, sink, lag, instrument, prefer, stitch
+    return _run(
+        md,
+        _plan_flow(
+            md, kinds, assets, venues, interval, start, end, sink, lag, instrument, prefer, stitch
+        ),
+    )
+
+
+async def aplan_across(
+    md: AsyncMarketData,
+    kinds: Kind | str | Iterable[Kind | str],
+    assets: str | Sequence[str],
+    *,
+    venues: str | Sequence[str],
+    interval: IntervalInput,
+    start: TimeInput,
+    end: TimeInput | None = None,
+    sink: Sink,
+    lag: int = DEFAULT_LAG_BARS,
+    instrument: str | Sequence[str] | None = None,
+    prefer: Sequence[str] | None = None,
+    stitch: bool = False,
+) -> AcrossPlan:
+    """The asyncio twin of `plan_across`, on an `AsyncMarketData`."""
+    return await _arun(
+        md,
+        _plan_flow(
+            md, kinds, assets, venues, interval, start, end, sink, lag, instrument, prefer, stitch
+        ),
     )
 
 
@@ -216,10 +256,33 @@ def backfill_across(
         ValidationError: For an unknown asset, venue or kind (`UnsupportedError` when no
             provider offers a kind for a venue), before any data request.
     """
-    planned = _plan(
+    planned = _plan_flow(
         md, kinds, assets, venues, interval, start, end, sink, lag, instrument, prefer, stitch
     )
-    return _run_all(planned, sink)
+    return _run(md, _run_flow(planned, sink))
+
+
+async def abackfill_across(
+    md: AsyncMarketData,
+    kinds: Kind | str | Iterable[Kind | str],
+    assets: str | Sequence[str],
+    *,
+    venues: str | Sequence[str],
+    interval: IntervalInput,
+    start: TimeInput,
+    end: TimeInput | None = None,
+    sink: Sink,
+    lag: int = DEFAULT_LAG_BARS,
+    instrument: str | Sequence[str] | None = None,
+    prefer: Sequence[str] | None = None,
+    stitch: bool = False,
+) -> AcrossReport:
+    """The asyncio twin of `backfill_across`, on an `AsyncMarketData`; `abackfill(md, ...)`
+    comes here. Shares run one after another; sink writes stay blocking."""
+    planned = _plan_flow(
+        md, kinds, assets, venues, interval, start, end, sink, lag, instrument, prefer, stitch
+    )
+    return await _arun(md, _run_flow(planned, sink))
 
 
 def update_across(
@@ -252,23 +315,19 @@ def update_across(
     `update(md, ...)` with a `MarketData` comes here.
 
     Raises:
-        ValidationError: For an unknown asset, venue or kind (`UnsupportedError` when no
-            provider offers a kind for a venue), before any data request.
+        ValidationError: For missing assets, an unknown asset, venue or kind
+            (`UnsupportedError` when no provider offers a kind for a venue), before any data
+            request.
 
     Examples:
         >>> with ParquetSink("data/") as sink:                                 # doctest: +SKIP
         ...     update_across(MarketData(), "ohlcv", ["BTC", "ETH"], venues=["binance",
         ...                   "hyperliquid"], interval="1h", sink=sink)
     """
-    if assets is None:
-        raise ValidationError(
-            "update_across needs the assets: the sink names series by provider symbol, and "
-            "routing may pick another provider now, so it cannot tell which assets to ask for"
-        )
-    planned = _plan(
+    planned = _plan_flow(
         md,
         kinds,
-        assets,
+        _assets(assets),
         venues,
         interval,
         start,
@@ -280,11 +339,87 @@ def update_across(
         stitch,
         updating=True,
     )
-    return _run_all(planned, sink)
+    return _run(md, _run_flow(planned, sink))
 
 
-def _plan(
-    md: MarketData,
+async def aupdate_across(
+    md: AsyncMarketData,
+    kinds: Kind | str | Iterable[Kind | str],
+    assets: str | Sequence[str],
+    *,
+    venues: str | Sequence[str],
+    interval: IntervalInput,
+    sink: Sink,
+    start: TimeInput | None = None,
+    end: TimeInput | None = None,
+    lag: int = DEFAULT_LAG_BARS,
+    instrument: str | Sequence[str] | None = None,
+    prefer: Sequence[str] | None = None,
+    stitch: bool = False,
+) -> AcrossReport:
+    """The asyncio twin of `update_across`, on an `AsyncMarketData`; `aupdate(md, ...)` comes
+    here."""
+    planned = _plan_flow(
+        md,
+        kinds,
+        _assets(assets),
+        venues,
+        interval,
+        start,
+        end,
+        sink,
+        lag,
+        instrument,
+        prefer,
+        stitch,
+        updating=True,
+    )
+    return await _arun(md, _run_flow(planned, sink))
+
+
+# --- flows (see the module) ----------------------------------------------------------------
+
+
+@attrs.frozen
+class _Ask:
+    """Effect: ask the facade one kind's question (routed, resolved); the answer is a `Question`."""
+
+    kind: Kind
+    options: dict[str, Any]
+
+
+@attrs.frozen
+class _PlanShare:
+    """Effect: plan one share on its source, resumed from the sink; the answer is its plan.
+
+    With `updating`, `update`'s rule, series with nothing stored beginning at `first` (the
+    source's oldest bar if `None`); else `plan_backfill`'s over the share's window.
+    """
+
+    kind: Kind
+    share: Share
+    interval: Interval
+    first: datetime | None
+    sink: Sink
+    lag: int
+    updating: bool
+
+
+@attrs.frozen
+class _RunShare:
+    """Effect: run one share's plan into the sink; the answer is its `BackfillReport`."""
+
+    source: Any
+    plan: BackfillPlan
+    sink: Sink
+
+
+_Flow: TypeAlias = Generator[_Ask | _PlanShare | _RunShare, Any, T]
+"""A pipeline's logic, asking for its I/O by yielding effects (see the module)."""
+
+
+def _plan_flow(
+    md: MarketData | AsyncMarketData,
     kinds: Kind | str | Iterable[Kind | str],
     assets: str | Sequence[str],
     venues: str | Sequence[str],
@@ -298,7 +433,7 @@ def _plan(
     stitch: bool,
     *,
     updating: bool = False,
-) -> AcrossPlan:
+) -> _Flow[AcrossPlan]:
     """Every share's plan: `plan_backfill`'s, or with `updating`, `update`'s resume rule."""
     wanted = _kinds(kinds)
     step = Interval.parse(interval)
@@ -315,38 +450,23 @@ def _plan(
     unresolved: list[Outcome] = []
     found: dict[tuple[str, str], str] = {}
     for kind in wanted:
-        asked = md.question(
-            kind,
-            assets,
-            venues=venues,
-            interval=step,
-            start=lo,
-            end=hi,
-            instrument=instrument,
-            prefer=prefer,
-            stitch=stitch,
-        )
+        options = {
+            "assets": assets,
+            "venues": venues,
+            "interval": step,
+            "start": lo,
+            "end": hi,
+            "instrument": instrument,
+            "prefer": prefer,
+            "stitch": stitch,
+        }
+        asked: Question = yield _Ask(kind, options)
         unresolved.extend(asked.unresolved)
         found.update(asked.assets)
         for share in asked.shares:
-            source, symbols = share.route.source, list(share.symbols)
+            first = None if begin is None else share.start
             try:
-                plan = (
-                    _plan_update(
-                        source,
-                        kind,
-                        symbols,
-                        step,
-                        None if begin is None else share.start,
-                        share.end,
-                        sink=sink,
-                        lag=lag,
-                    )
-                    if updating
-                    else plan_backfill(
-                        source, kind, symbols, step, share.start, share.end, sink=sink, lag=lag
-                    )
-                )
+                plan = yield _PlanShare(kind, share, step, first, sink, lag, updating)
             except CryptoDataError as exc:
                 plans.append(SharePlan(kind, share, error=exc))
             else:
@@ -354,19 +474,123 @@ def _plan(
     return AcrossPlan(tuple(plans), tuple(unresolved), found)
 
 
-def _run_all(planned: AcrossPlan, sink: Sink) -> AcrossReport:
-    writer = _Canonical(sink, dict(planned.assets))
-    return AcrossReport(tuple(_run(share, writer) for share in planned.plans), planned.unresolved)
+def _run_flow(planned: _Flow[AcrossPlan], sink: Sink) -> _Flow[AcrossReport]:
+    """Every share's plan run into `sink` through the canonical writer, one after another."""
+    across = yield from planned
+    writer = _Canonical(sink, dict(across.assets))
+    runs: list[ShareRun] = []
+    for share in across.plans:
+        if share.plan is None:
+            runs.append(ShareRun(share.kind, share.share, error=share.error))
+            continue
+        try:
+            report = yield _RunShare(share.share.route.source, share.plan, writer)
+        except CryptoDataError as exc:
+            runs.append(ShareRun(share.kind, share.share, error=exc))
+        else:
+            runs.append(ShareRun(share.kind, share.share, report))
+    return AcrossReport(tuple(runs), across.unresolved)
 
 
-def _run(planned: SharePlan, sink: Sink) -> ShareRun:
-    if planned.plan is None:
-        return ShareRun(planned.kind, planned.share, error=planned.error)
+def _run(md: MarketData, flow: _Flow[T]) -> T:
+    """Run a flow on a blocking facade; a `CryptoDataError` of an effect is thrown back in."""
     try:
-        report = run_plan(planned.share.route.source, planned.plan, sink=sink)
-    except CryptoDataError as exc:
-        return ShareRun(planned.kind, planned.share, error=exc)
-    return ShareRun(planned.kind, planned.share, report)
+        effect = next(flow)
+        while True:
+            try:
+                answer = _perform(md, effect)
+            except CryptoDataError as exc:
+                effect = flow.throw(exc)
+            else:
+                effect = flow.send(answer)
+    except StopIteration as done:
+        result: T = done.value
+        return result
+
+
+async def _arun(md: AsyncMarketData, flow: _Flow[T]) -> T:
+    """Run a flow on an asyncio facade; a `CryptoDataError` of an effect is thrown back in."""
+    try:
+        effect = next(flow)
+        while True:
+            try:
+                answer = await _aperform(md, effect)
+            except CryptoDataError as exc:
+                effect = flow.throw(exc)
+            else:
+                effect = flow.send(answer)
+    except StopIteration as done:
+        result: T = done.value
+        return result
+
+
+def _perform(md: MarketData, effect: _Ask | _PlanShare | _RunShare) -> Any:
+    if isinstance(effect, _Ask):
+        return md.question(effect.kind, **effect.options)
+    if isinstance(effect, _RunShare):
+        return run_plan(effect.source, effect.plan, sink=effect.sink)
+    share, symbols = effect.share, list(effect.share.symbols)
+    if effect.updating:
+        return _plan_update(
+            share.route.source,
+            effect.kind,
+            symbols,
+            effect.interval,
+            effect.first,
+            share.end,
+            sink=effect.sink,
+            lag=effect.lag,
+        )
+    return plan_backfill(
+        share.route.source,
+        effect.kind,
+        symbols,
+        effect.interval,
+        share.start,
+        share.end,
+        sink=effect.sink,
+        lag=effect.lag,
+    )
+
+
+async def _aperform(md: AsyncMarketData, effect: _Ask | _PlanShare | _RunShare) -> Any:
+    if isinstance(effect, _Ask):
+        return await md.question(effect.kind, **effect.options)
+    if isinstance(effect, _RunShare):
+        return await arun_plan(effect.source, effect.plan, sink=effect.sink)
+    share, symbols = effect.share, list(effect.share.symbols)
+    if effect.updating:
+        return await _aplan_update(
+            share.route.source,
+            effect.kind,
+            symbols,
+            effect.interval,
+            effect.first,
+            share.end,
+            sink=effect.sink,
+            lag=effect.lag,
+        )
+    return await aplan_backfill(
+        share.route.source,
+        effect.kind,
+        symbols,
+        effect.interval,
+        share.start,
+        share.end,
+        sink=effect.sink,
+        lag=effect.lag,
+    )
+
+
+def _assets(assets: str | Sequence[str] | None) -> str | Sequence[str]:
+    """An update's assets, which it cannot do without (see `update_across`)."""
+    if assets is None:
+        raise ValidationError(
+            "a MarketData update needs its assets (e.g. ['BTC', 'ETH']): stored series are "
+            "named by provider symbol, and routing may pick another provider now, so the sink "
+            "does not say which assets to ask for"
+        )
+    return assets
 
 
 def _label(kind: Kind, share: Share) -> str:

@@ -31,7 +31,7 @@ from cryptodata.core.schema import Kind, series_key
 from cryptodata.core.source import AsyncSource, Coverage, SeriesIds, Source, Step
 from cryptodata.core.table import Table
 from cryptodata.core.time import TimeInput, time_range, to_utc
-from cryptodata.marketdata.facade import MarketData
+from cryptodata.marketdata.facade import AsyncMarketData, MarketData
 from cryptodata.sinks.base import Sink, check_storable
 
 if TYPE_CHECKING:
@@ -295,6 +295,7 @@ def backfill(
     return run_plan(source, plan, sink=sink, progress=progress)
 
 
+@overload
 async def abackfill(
     source: AsyncSource,
     kinds: Kind | str | Iterable[Kind | str],
@@ -306,13 +307,69 @@ async def abackfill(
     sink: Sink,
     lag: int = DEFAULT_LAG_BARS,
     progress: Progress | None = None,
-) -> BackfillReport:
-    """The asyncio twin of `backfill`, for `AsyncCoinalyze` and friends.
+) -> BackfillReport: ...
+
+
+@overload
+async def abackfill(
+    source: AsyncMarketData,
+    kinds: Kind | str | Iterable[Kind | str],
+    symbols: str | Sequence[str],
+    interval: IntervalInput,
+    start: TimeInput,
+    end: TimeInput | None = None,
+    *,
+    sink: Sink,
+    venues: str | Sequence[str],
+    lag: int = DEFAULT_LAG_BARS,
+    instrument: str | Sequence[str] | None = None,
+    prefer: Sequence[str] | None = None,
+    stitch: bool = False,
+) -> AcrossReport: ...
+
+
+async def abackfill(
+    source: AsyncSource | AsyncMarketData,
+    kinds: Kind | str | Iterable[Kind | str],
+    symbols: str | Sequence[str],
+    interval: IntervalInput,
+    start: TimeInput,
+    end: TimeInput | None = None,
+    *,
+    sink: Sink,
+    lag: int = DEFAULT_LAG_BARS,
+    progress: Progress | None = None,
+    venues: str | Sequence[str] | None = None,
+    instrument: str | Sequence[str] | None = None,
+    prefer: Sequence[str] | None = None,
+    stitch: bool = False,
+) -> BackfillReport | AcrossReport:
+    """The asyncio twin of `backfill`, for `AsyncCoinalyze` and friends, or an
+    `AsyncMarketData` (see `abackfill_across`).
 
     Examples:
         >>> async with AsyncCoinalyze() as cz:                                  # doctest: +SKIP
         ...     await abackfill(cz, ["ohlcv"], ["BTCUSDT_PERP.A"], "1d", "2020-01-01", sink=sink)
     """
+    if isinstance(source, AsyncMarketData):
+        # Imported here: `across` builds on this module.
+        from .across import abackfill_across
+
+        return await abackfill_across(
+            source,
+            kinds,
+            symbols,
+            venues=_facade_venues(venues, "backfill", progress=progress),
+            interval=interval,
+            start=start,
+            end=end,
+            sink=sink,
+            lag=lag,
+            instrument=instrument,
+            prefer=prefer,
+            stitch=stitch,
+        )
+    _source_only(source, venues=venues, instrument=instrument, prefer=prefer, stitch=stitch)
     plan = await aplan_backfill(source, kinds, symbols, interval, start, end, sink=sink, lag=lag)
     return await arun_plan(source, plan, sink=sink, progress=progress)
 
@@ -395,19 +452,13 @@ def update(
     """
     if isinstance(source, MarketData):
         # Imported here: `across` builds on this module.
-        from .across import update_across
+        from .across import _assets, update_across
 
-        chosen = _facade_venues(venues, "update", progress=progress)
-        if symbols is None:
-            raise ValidationError(
-                "a MarketData update needs its assets (e.g. ['BTC', 'ETH']): stored series are "
-                "named by provider symbol, so the sink does not say which assets to ask for"
-            )
         return update_across(
             source,
             kinds,
-            symbols,
-            venues=chosen,
+            _assets(symbols),
+            venues=_facade_venues(venues, "update", progress=progress),
             interval=interval,
             sink=sink,
             start=start,
@@ -474,6 +525,7 @@ def _source_only(
         )
 
 
+@overload
 async def aupdate(
     source: AsyncSource,
     kinds: Kind | str | Iterable[Kind | str],
@@ -485,12 +537,68 @@ async def aupdate(
     end: TimeInput | None = None,
     lag: int = DEFAULT_LAG_BARS,
     progress: Progress | None = None,
-) -> BackfillReport:
-    """The asyncio twin of `update`, `symbols=None` included."""
-    query = _Query.parse(source, kinds, symbols, interval, start, end, lag, empty_only=True)
+) -> BackfillReport: ...
+
+
+@overload
+async def aupdate(
+    source: AsyncMarketData,
+    kinds: Kind | str | Iterable[Kind | str],
+    symbols: str | Sequence[str],
+    interval: IntervalInput,
+    *,
+    sink: Sink,
+    venues: str | Sequence[str],
+    start: TimeInput | None = None,
+    end: TimeInput | None = None,
+    lag: int = DEFAULT_LAG_BARS,
+    instrument: str | Sequence[str] | None = None,
+    prefer: Sequence[str] | None = None,
+    stitch: bool = False,
+) -> AcrossReport: ...
+
+
+async def aupdate(
+    source: AsyncSource | AsyncMarketData,
+    kinds: Kind | str | Iterable[Kind | str],
+    symbols: str | Sequence[str] | None,
+    interval: IntervalInput,
+    *,
+    sink: Sink,
+    start: TimeInput | None = None,
+    end: TimeInput | None = None,
+    lag: int = DEFAULT_LAG_BARS,
+    progress: Progress | None = None,
+    venues: str | Sequence[str] | None = None,
+    instrument: str | Sequence[str] | None = None,
+    prefer: Sequence[str] | None = None,
+    stitch: bool = False,
+) -> BackfillReport | AcrossReport:
+    """The asyncio twin of `update`, `symbols=None` included, for an `AsyncMarketData` too
+    (see `aupdate_across`)."""
+    if isinstance(source, AsyncMarketData):
+        # Imported here: `across` builds on this module.
+        from .across import _assets, aupdate_across
+
+        return await aupdate_across(
+            source,
+            kinds,
+            _assets(symbols),
+            venues=_facade_venues(venues, "update", progress=progress),
+            interval=interval,
+            sink=sink,
+            start=start,
+            end=end,
+            lag=lag,
+            instrument=instrument,
+            prefer=prefer,
+            stitch=stitch,
+        )
+    _source_only(source, venues=venues, instrument=instrument, prefer=prefer, stitch=stitch)
     if symbols is not None:
-        plan = _finish_plan(source, query, sink, await _aseries(source, query))
+        plan = await _aplan_update(source, kinds, symbols, interval, start, end, sink=sink, lag=lag)
         return await arun_plan(source, plan, sink=sink, progress=progress)
+    query = _Query.parse(source, kinds, symbols, interval, start, end, lag, empty_only=True)
     stored = _stored_series(source.provider, query, sink)
     ids: dict[Kind, SeriesIds] = {}
     unknown: dict[Kind, list[str]] = {}
@@ -515,6 +623,22 @@ def _plan_update(
     """The plan `update` runs for named symbols: each series from its newest stored bar."""
     query = _Query.parse(source, kinds, symbols, interval, start, end, lag, empty_only=True)
     return _finish_plan(source, query, sink, _series(source, query))
+
+
+async def _aplan_update(
+    source: AsyncSource,
+    kinds: Kind | str | Iterable[Kind | str],
+    symbols: str | Sequence[str],
+    interval: IntervalInput,
+    start: TimeInput | None,
+    end: TimeInput | None,
+    *,
+    sink: Sink,
+    lag: int,
+) -> BackfillPlan:
+    """The asyncio twin of `_plan_update`."""
+    query = _Query.parse(source, kinds, symbols, interval, start, end, lag, empty_only=True)
+    return _finish_plan(source, query, sink, await _aseries(source, query))
 
 
 def run_plan(

@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from types import FrameType
@@ -37,10 +37,10 @@ from cryptodata.core.intervals import Interval, IntervalInput
 from cryptodata.core.schema import Kind
 from cryptodata.core.source import AsyncSource, Source
 from cryptodata.core.time import TimeInput, to_utc
-from cryptodata.marketdata.facade import MarketData
+from cryptodata.marketdata.facade import AsyncMarketData, MarketData
 from cryptodata.sinks.base import Sink
 
-from .across import AcrossReport, update_across
+from .across import AcrossReport, aupdate_across, update_across
 from .backfill import (
     DEFAULT_LAG_BARS,
     BackfillReport,
@@ -56,7 +56,7 @@ from .backfill import (
     run_plan,
 )
 
-__all__ = ["WatchStats", "awatch", "watch", "watch_across"]
+__all__ = ["WatchStats", "awatch", "awatch_across", "watch", "watch_across"]
 
 logger = logging.getLogger("cryptodata.pipeline")
 
@@ -279,20 +279,13 @@ def watch_across(
         ...                  "hyperliquid"], interval="1m", start="2025-06-01", sink=sink)
     """
     loop = _Loop.start(
-        _kinds(kinds),
-        Interval.parse(interval),
-        delay,
-        lag,
-        stop,
-        max_cycles,
-        clock or md.clock,
+        _kinds(kinds), Interval.parse(interval), delay, lag, stop, max_cycles, clock or md.clock
     )
     begin = None if start is None else to_utc(start, name="start")
 
     def cycle() -> AcrossReport:
-        end = loop.closed_end()
-        if begin is not None and begin >= end:
-            # No bar has closed after `start` yet: nothing is new (see `watch`).
+        end = loop.end_after(begin)
+        if end is None:
             return AcrossReport((), ())
         report = update_across(
             md,
@@ -308,18 +301,12 @@ def watch_across(
             prefer=prefer,
             stitch=stitch,
         )
-        if not loop.checked:
-            refused = [
-                run.error for run in report.failures if isinstance(run.error, ValidationError)
-            ]
-            if refused:
-                raise refused[0]
-        loop.checked = True
-        return report
+        return loop.checked_across(report)
 
     return _drive(loop, cycle)
 
 
+@overload
 async def awatch(
     source: AsyncSource,
     kinds: Kind | str | Iterable[Kind | str],
@@ -333,12 +320,73 @@ async def awatch(
     stop: threading.Event | None = None,
     max_cycles: int | None = None,
     clock: Clock | None = None,
+) -> WatchStats: ...
+
+
+@overload
+async def awatch(
+    source: AsyncMarketData,
+    kinds: Kind | str | Iterable[Kind | str],
+    symbols: str | Sequence[str],
+    interval: IntervalInput,
+    *,
+    sink: Sink,
+    venues: str | Sequence[str],
+    delay: float = 5.0,
+    lag: int = DEFAULT_LAG_BARS,
+    start: TimeInput | None = None,
+    stop: threading.Event | None = None,
+    max_cycles: int | None = None,
+    clock: Clock | None = None,
+    instrument: str | Sequence[str] | None = None,
+    prefer: Sequence[str] | None = None,
+    stitch: bool = False,
+) -> WatchStats: ...
+
+
+async def awatch(
+    source: AsyncSource | AsyncMarketData,
+    kinds: Kind | str | Iterable[Kind | str],
+    symbols: str | Sequence[str],
+    interval: IntervalInput,
+    *,
+    sink: Sink,
+    delay: float = 5.0,
+    lag: int = DEFAULT_LAG_BARS,
+    start: TimeInput | None = None,
+    stop: threading.Event | None = None,
+    max_cycles: int | None = None,
+    clock: Clock | None = None,
+    venues: str | Sequence[str] | None = None,
+    instrument: str | Sequence[str] | None = None,
+    prefer: Sequence[str] | None = None,
+    stitch: bool = False,
 ) -> WatchStats:
-    """The asyncio twin of `watch`, for `AsyncCoinalyze` and friends.
+    """The asyncio twin of `watch`, for `AsyncCoinalyze` and friends (or an `AsyncMarketData`:
+    see `awatch_across`).
 
     Waits between cycles without blocking the event loop; `stop` (a `threading.Event`, so
     signal handlers and other threads can set it) is checked at least once a second.
     """
+    if isinstance(source, AsyncMarketData):
+        return await awatch_across(
+            source,
+            kinds,
+            symbols,
+            venues=_facade_venues(venues, "watch"),
+            interval=interval,
+            sink=sink,
+            delay=delay,
+            lag=lag,
+            start=start,
+            stop=stop,
+            max_cycles=max_cycles,
+            clock=clock,
+            instrument=instrument,
+            prefer=prefer,
+            stitch=stitch,
+        )
+    _source_only(source, venues=venues, instrument=instrument, prefer=prefer, stitch=stitch)
     loop = _Loop.start(
         _kinds(kinds),
         source.coverage().interval(interval),
@@ -349,26 +397,61 @@ async def awatch(
         clock or source.clock,
     )
     query = loop.query(source, symbols, start, lag)
-    with _stop_on_signals(loop.stop):
-        while not loop.stop.is_set():
-            try:
-                cycle = loop.cycle(query)
-                plan = _finish_plan(source, cycle, sink, await _aseries(source, cycle))
-                loop.checked = True
-                report = await arun_plan(source, plan, sink=sink)
-            except (CryptoDataError, OSError) as exc:
-                loop.failed(exc)
-            else:
-                loop.done(report)
-            if loop.finished():
-                break
-            while (wait := loop.wait()) > 0:
-                # A threading.Event cannot be awaited: real sleeps are cut into 1 s slices so a
-                # stop request is seen within a second.
-                await loop.clock.asleep(
-                    min(wait, 1.0) if isinstance(loop.clock, SystemClock) else wait
-                )
-    return loop.stats
+
+    async def cycle() -> BackfillReport:
+        cycled = loop.cycle(query)
+        plan = _finish_plan(source, cycled, sink, await _aseries(source, cycled))
+        loop.checked = True
+        return await arun_plan(source, plan, sink=sink)
+
+    return await _adrive(loop, cycle)
+
+
+async def awatch_across(
+    md: AsyncMarketData,
+    kinds: Kind | str | Iterable[Kind | str],
+    assets: str | Sequence[str],
+    *,
+    venues: str | Sequence[str],
+    interval: IntervalInput,
+    sink: Sink,
+    delay: float = 5.0,
+    lag: int = DEFAULT_LAG_BARS,
+    start: TimeInput | None = None,
+    stop: threading.Event | None = None,
+    max_cycles: int | None = None,
+    clock: Clock | None = None,
+    instrument: str | Sequence[str] | None = None,
+    prefer: Sequence[str] | None = None,
+    stitch: bool = False,
+) -> WatchStats:
+    """The asyncio twin of `watch_across`, on an `AsyncMarketData` (waiting as `awatch` does)."""
+    loop = _Loop.start(
+        _kinds(kinds), Interval.parse(interval), delay, lag, stop, max_cycles, clock or md.clock
+    )
+    begin = None if start is None else to_utc(start, name="start")
+
+    async def cycle() -> AcrossReport:
+        end = loop.end_after(begin)
+        if end is None:
+            return AcrossReport((), ())
+        report = await aupdate_across(
+            md,
+            loop.kinds,
+            assets,
+            venues=venues,
+            interval=loop.step,
+            sink=sink,
+            start=begin,
+            end=end,
+            lag=lag,
+            instrument=instrument,
+            prefer=prefer,
+            stitch=stitch,
+        )
+        return loop.checked_across(report)
+
+    return await _adrive(loop, cycle)
 
 
 def _drive(loop: _Loop, cycle: Callable[[], BackfillReport | AcrossReport]) -> WatchStats:
@@ -388,6 +471,29 @@ def _drive(loop: _Loop, cycle: Callable[[], BackfillReport | AcrossReport]) -> W
                     loop.stop.wait(wait)  # returns early when the loop is told to stop
                 else:
                     loop.clock.sleep(wait)
+    return loop.stats
+
+
+async def _adrive(
+    loop: _Loop, cycle: Callable[[], Awaitable[BackfillReport | AcrossReport]]
+) -> WatchStats:
+    """The asyncio twin of `_drive`: waits without blocking the event loop."""
+    with _stop_on_signals(loop.stop):
+        while not loop.stop.is_set():
+            try:
+                report = await cycle()
+            except (CryptoDataError, OSError) as exc:
+                loop.failed(exc)
+            else:
+                loop.done(report)
+            if loop.finished():
+                break
+            while (wait := loop.wait()) > 0:
+                # A threading.Event cannot be awaited: real sleeps are cut into 1 s slices so a
+                # stop request is seen within a second.
+                await loop.clock.asleep(
+                    min(wait, 1.0) if isinstance(loop.clock, SystemClock) else wait
+                )
     return loop.stats
 
 
@@ -453,6 +559,27 @@ class _Loop:
     def cycle(self, query: _Query) -> _Query:
         """This cycle's query: up to the bars closed now."""
         return query.until(self.closed_end(), datetime.fromtimestamp(self.clock.time(), UTC))
+
+    def end_after(self, start: datetime | None) -> datetime | None:
+        """An across cycle's end (the bars closed now), or `None` while no bar has closed
+        after `start` (see `watch`: such a cycle has nothing new)."""
+        end = self.closed_end()
+        return None if start is not None and start >= end else end
+
+    def checked_across(self, report: AcrossReport) -> AcrossReport:
+        """The first across cycle's report, unless a share refused its arguments.
+
+        A share's `ValidationError` at the first cycle (no `start` for a provider that keeps
+        its whole history) would come back every cycle: it ends the watch, as bad symbols do.
+        """
+        if not self.checked:
+            refused = [
+                run.error for run in report.failures if isinstance(run.error, ValidationError)
+            ]
+            if refused:
+                raise refused[0]
+        self.checked = True
+        return report
 
     def done(self, report: BackfillReport | AcrossReport) -> None:
         stats = self.stats
