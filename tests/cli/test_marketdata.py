@@ -89,6 +89,18 @@ def test_dry_run_prints_each_share_plan_and_writes_nothing(cli: Run, tmp_path: P
         assert stored.series(Kind.OHLCV) == []
 
 
+def test_all_venues_plans_a_share_for_every_venue_a_provider_offers_the_kind_for(
+    cli: Run, tmp_path: Path
+) -> None:
+    result = cli(
+        "backfill", *ACROSS, "--bases", "BTC", "--exchanges", "all", *OHLCV, "--start",
+        "2025-06-29", "--dry-run", "--sink", f"jsonl:{tmp_path}",
+    )  # fmt: skip
+
+    planned = {line.split()[1] for line in result.out.splitlines() if line.startswith("ohlcv ")}
+    assert {"binance", "bybit", "hyperliquid"} <= planned
+
+
 def test_a_failed_share_keeps_the_others_rows_and_sets_the_exit_status(
     cli: Run, tmp_path: Path
 ) -> None:

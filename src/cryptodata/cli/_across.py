@@ -1,7 +1,7 @@
 """`--provider marketdata` on `backfill`, `update` and `watch`: the pipelines across providers.
 
 Assets come from `--bases`, venues from `--exchanges` (or `--venues`, as `cryptodata fetch`
-spells it), and `--kinds` is required (each venue is routed per kind). The facade is built by
+spells it; `all` for every venue some provider offers a kind for), and `--kinds` is required (each venue is routed per kind). The facade is built by
 `build_facade`, the one place it is made (tests replace it): every configured provider, as
 `cryptodata fetch` has it, or with `--offline` every provider's bundled samples. Each command
 logs one line per provider share (`AcrossReport.summary`), and a share that failed makes the
@@ -52,7 +52,7 @@ class _Asked:
 
     kinds: list[Kind]
     assets: list[str]
-    venues: list[str]
+    venues: str | list[str]
     interval: Interval
 
 
@@ -164,7 +164,9 @@ def _arguments(args: argparse.Namespace) -> _Asked:
     stop = None if end is None else to_utc(end, name="end")
     if start is not None and stop is not None:
         time_range(start, stop)
-    return _Asked(kinds, list(args.bases), list(args.exchanges), interval)
+    # `all`, as `cryptodata fetch` takes it: every venue some provider offers the kind for.
+    venues = "all" if args.exchanges == ["all"] else list(args.exchanges)
+    return _Asked(kinds, list(args.bases), venues, interval)
 
 
 def _summarise(report: AcrossReport) -> int:
@@ -226,9 +228,9 @@ def _render(planned: AcrossPlan, asked: _Asked, *, offline: bool) -> str:
     ]
     lines += [f"not planned: {share.describe()}" for share in planned.plans if share.plan is None]
     lines += [
-        f"unresolved: {outcome.share.route.venue} via {outcome.share.route.provider}: "
-        f"{outcome.error}"
+        f"unresolved: {route.kind.value} {route.venue} via {route.provider}: {outcome.error}"
         for outcome in planned.unresolved
+        for route in [outcome.share.route]
     ]
     lines += [
         f"warning: {share.share.route.venue}: {warning}"
