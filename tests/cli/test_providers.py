@@ -75,3 +75,10 @@ def test_a_provider_whose_package_is_missing_is_left_out_by_default(
     assert result.code == 0
     assert "ccxt:binanceusdm left out" in result.err
     assert "hyperliquid" in result.out
+
+
+def test_the_facade_as_a_provider_points_to_the_full_listing(cli: Run) -> None:
+    result = cli("providers", "--provider", "marketdata")
+
+    assert result.code == 2
+    assert "without --provider to list them all" in result.err

@@ -11,7 +11,9 @@ import json
 import logging
 import os
 import sys
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 import attrs
@@ -50,6 +52,7 @@ __all__ = [
     "add_series_options",
     "add_sink_option",
     "check_sink_spec",
+    "duration",
     "exit_code",
     "exit_code_for",
     "offline_client",
@@ -61,6 +64,7 @@ __all__ = [
     "required_symbols",
     "series_arguments",
     "setup_logging",
+    "silenced",
     "storable_kind",
     "symbols_of",
 ]
@@ -149,7 +153,11 @@ def add_series_options(
         "--symbols",
         type=_csv,
         help="provider symbols, comma-separated; "
-        + "; ".join(f"{provider.name}: {provider.symbols_example}" for provider in providers),
+        + "; ".join(
+            f"{provider.name}: {provider.symbols_example}"
+            for provider in providers
+            if not provider.facade
+        ),
     )
     resolving = ", ".join(provider.name for provider in providers if provider.resolves_bases)
     parser.add_argument(
@@ -158,7 +166,11 @@ def add_series_options(
         help=f"base assets to resolve, comma-separated (e.g. BTC,ETH); {resolving} only",
     )
     parser.add_argument(
-        "--exchanges", type=_csv, help="venues for --bases, comma-separated (e.g. binance,bybit)"
+        "--exchanges",
+        "--venues",
+        type=_csv,
+        help="venues for --bases, comma-separated (e.g. binance,bybit); --venues, as "
+        "`cryptodata fetch` spells it, is the same option",
     )
     parser.add_argument(
         "--quote", help="quote asset for --bases (default: USDT, then USD, then USDC)"
@@ -169,7 +181,7 @@ def add_series_options(
         help="series kinds, comma-separated; coinalyze: open_interest, funding_rate, "
         "predicted_funding_rate, liquidations, long_short_ratio, ohlcv; ccxt: what the "
         "exchange offers, e.g. ohlcv, open_interest, funding_settlement (default: all the "
-        "provider offers)",
+        "provider offers; marketdata: required)",
     )
     parser.add_argument(
         "--interval",
@@ -191,6 +203,13 @@ def add_series_options(
         "--usd",
         action="store_true",
         help=f"USD values for open interest and liquidations ({converting} only)",
+    )
+    facades = ", ".join(provider.name for provider in providers if provider.facade)
+    parser.add_argument(
+        "--offline",
+        action="store_true",
+        help=f"answer from every provider's bundled samples, no key and no network ({facades} "
+        "only)",
     )
     add_sink_option(parser)
     add_logging_options(parser)
@@ -225,12 +244,17 @@ def series_arguments(args: argparse.Namespace) -> tuple[Interval, list[Kind]]:
 
     Raises:
         ValidationError: For a malformed `--sink`, an unknown ccxt exchange id, an option the
-            provider has no use for (`--usd`, `--bases`), an interval or kind the provider
-            does not offer, a bad time, or `--start` not before `--end`.
+            provider has no use for (`--usd`, `--bases`, `--offline`), an interval or kind the
+            provider does not offer, a bad time, or `--start` not before `--end`.
         MissingDependencyError: When the provider's optional package is not installed.
     """
     check_sink_spec(args.sink)
     provider = provider_of(args)
+    if args.offline:
+        facades = ", ".join(entry.name for entry in COMMAND_PROVIDERS.values() if entry.facade)
+        raise ValidationError(
+            f"--offline: {args.provider} has no offline mode ({facades} only); drop --offline"
+        )
     if args.usd and not provider.usd:
         converting = ", ".join(entry.name for entry in COMMAND_PROVIDERS.values() if entry.usd)
         raise ValidationError(
@@ -482,3 +506,20 @@ def positive(value: str) -> int:
 def one_line(error: BaseException) -> str:
     """An error's message on one line (some libraries' messages span several)."""
     return " ".join(str(error).split()) or type(error).__name__
+
+
+def duration(seconds: float) -> str:
+    """Seconds as `H:MM:SS`, for plans' estimates."""
+    return str(timedelta(seconds=round(seconds)))
+
+
+@contextmanager
+def silenced(name: str) -> Iterator[None]:
+    """Hold back a logger's info and warnings for the duration (errors still show)."""
+    target = logging.getLogger(name)
+    level = target.level
+    target.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        target.setLevel(level)

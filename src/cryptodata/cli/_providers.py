@@ -5,7 +5,8 @@
 says what the commands must know of it: the argument it takes, its key variable, whether
 `--usd` means something, how `--bases/--exchanges` resolve, the client without key or network
 that checks arguments and plans dry runs, and what a dry run plans on. `build_source` is the
-one factory of live clients (tests replace it).
+one factory of live clients (tests replace it). `marketdata` is the facade over every
+configured provider: the commands hand it to `cryptodata.cli._across`.
 
 Clients are imported through the registry when first built, so `cryptodata --help` and the
 Coinalyze commands load no other provider (and never ccxt, an optional extra).
@@ -93,6 +94,9 @@ class CommandProvider:
         resolves_bases: Whether its client resolves `--bases` on `--exchanges`
             (`resolve_many`); otherwise `--symbols` is required.
         symbols_example: Its symbols, as `--symbols` takes them.
+        facade: Whether it is the `MarketData` facade, not one provider: the commands run
+            their pipelines across providers on it (`cryptodata.cli._across`), with assets
+            from `--bases` and venues from `--exchanges`.
     """
 
     name: str
@@ -101,6 +105,7 @@ class CommandProvider:
     usd: bool
     resolves_bases: bool
     symbols_example: str
+    facade: bool = False
 
     @property
     def usage(self) -> str:
@@ -248,6 +253,15 @@ COMMAND_PROVIDERS: Final[Mapping[str, CommandProvider]] = {
             usd=False,
             resolves_bases=False,
             symbols_example="BTC,ETH (coin names)",
+        ),
+        CommandProvider(
+            "marketdata",
+            argument=None,
+            key_variable=None,
+            usd=False,
+            resolves_bases=True,
+            symbols_example="none: it resolves --bases on --exchanges",
+            facade=True,
         ),
     )
 }

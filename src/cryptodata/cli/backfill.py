@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from cryptodata.core.clock import Clock
@@ -26,9 +26,11 @@ from cryptodata.pipeline.backfill import (
 )
 from cryptodata.sinks.base import Sink
 
+from . import _across
 from ._common import (
     KEY_VARIABLE,
     add_series_options,
+    duration,
     offline_client,
     open_client,
     open_sink,
@@ -36,6 +38,7 @@ from ._common import (
     required_symbols,
     series_arguments,
     setup_logging,
+    silenced,
     symbols_of,
 )
 from ._providers import CommandProvider
@@ -56,7 +59,8 @@ def register(commands: Any) -> None:
         action="store_true",
         help="print the plan (per kind: series, requests, cost, duration) and fetch nothing; "
         f"needs no key: without {KEY_VARIABLE} it plans on the bundled market list; "
-        "ccxt and hyperliquid plan without any request",
+        "ccxt and hyperliquid plan without any request; marketdata prints one line per "
+        "provider share, after reading the market lists",
     )
     backfill.set_defaults(run=run_backfill)
     refresh = commands.add_parser(
@@ -64,7 +68,8 @@ def register(commands: Any) -> None:
         help="bring every series in a sink up to now",
         description="Brings every series the sink stores for --provider at --interval (of "
         "--kinds) up to now, each from its newest stored bar. --symbols or --bases/--exchanges "
-        "limit it to those markets, and add the ones the sink does not hold yet.",
+        "limit it to those markets, and add the ones the sink does not hold yet. With --provider "
+        "marketdata, it updates the series of --bases on --exchanges, across providers.",
     )
     add_series_options(
         refresh,
@@ -77,6 +82,8 @@ def register(commands: Any) -> None:
 
 def run_backfill(args: argparse.Namespace) -> int:
     """Plan, show the plan, then run it with progress."""
+    if provider_of(args).facade:
+        return _across.run_backfill(args)
     setup_logging(args)
     interval, kinds = series_arguments(args)
     if args.dry_run:
@@ -100,6 +107,8 @@ def run_backfill(args: argparse.Namespace) -> int:
 
 def run_update(args: argparse.Namespace) -> int:
     """Update every stored series (or the ones named) from its newest stored bar."""
+    if provider_of(args).facade:
+        return _across.run_update(args)
     setup_logging(args)
     interval, kinds = series_arguments(args)
     with open_client(args) as client, open_sink(args.sink) as sink:
@@ -148,7 +157,7 @@ def _dry_run(args: argparse.Namespace, interval: Interval, kinds: list[Kind]) ->
         source = client if stand_in is None else stand_in
         symbols = required_symbols(client, args)
         # The table printed below is the plan: the planner's own log lines would repeat it.
-        with _silenced("cryptodata.pipeline"):
+        with silenced("cryptodata.pipeline"):
             plan = plan_backfill(
                 source, kinds, symbols, interval, args.start, args.end, sink=sink, lag=args.lag
             )
@@ -282,7 +291,7 @@ def render_plan(
                 str(len({symbol for step in steps for symbol in step.symbols})),
                 str(len(steps)),
                 str(cost),
-                _duration(plan.estimated_seconds * cost / plan.cost if plan.cost else 0.0),
+                duration(plan.estimated_seconds * cost / plan.cost if plan.cost else 0.0),
                 str(sum(1 for step in steps if oldest is not None and step.end <= oldest)),
             )
         )
@@ -292,7 +301,7 @@ def render_plan(
         str(plan.series),
         str(plan.requests),
         str(plan.cost),
-        _duration(plan.estimated_seconds),
+        duration(plan.estimated_seconds),
         str(purged),
     )
     table = [header, *rows, total]
@@ -318,22 +327,6 @@ def render_plan(
             "cost of fetching each series alone",
         ]
     )
-
-
-def _duration(seconds: float) -> str:
-    return str(timedelta(seconds=round(seconds)))
-
-
-@contextmanager
-def _silenced(name: str) -> Iterator[None]:
-    """Hold back a logger's info and warnings for the duration (errors still show)."""
-    target = logging.getLogger(name)
-    level = target.level
-    target.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        target.setLevel(level)
 
 
 # -- progress --------------------------------------------------------------------------------

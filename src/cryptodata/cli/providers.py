@@ -44,6 +44,11 @@ def register(commands: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Print the capability table of the providers asked for."""
     asked: list[ProviderSpec] | None = args.provider
+    if asked and (facade := next((spec for spec in asked if command_provider(spec).facade), None)):
+        raise ValidationError(
+            f"--provider {facade}: the facade answers from every provider; run "
+            "`cryptodata providers` without --provider to list them all"
+        )
     clients = []
     for spec in asked or _defaults():
         try:

@@ -7,11 +7,13 @@ from typing import Any
 
 from cryptodata.pipeline.watch import watch
 
+from . import _across
 from ._common import (
     add_series_options,
     open_client,
     open_sink,
     positive,
+    provider_of,
     required_symbols,
     series_arguments,
     setup_logging,
@@ -41,6 +43,8 @@ def register(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the loop; health stats are logged after every cycle."""
+    if provider_of(args).facade:
+        return _across.run_watch(args)
     setup_logging(args)
     interval, kinds = series_arguments(args)
     with open_client(args) as client, open_sink(args.sink) as sink:

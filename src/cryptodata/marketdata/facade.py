@@ -44,6 +44,7 @@ import polars as pl
 
 from cryptodata.core._checks import finite
 from cryptodata.core.aggregates import AGGREGATES, sum_venues
+from cryptodata.core.clock import Clock
 from cryptodata.core.errors import UnsupportedError, ValidationError
 from cryptodata.core.intervals import Interval, IntervalInput
 from cryptodata.core.records import (
@@ -180,6 +181,13 @@ class _Facade:
         self._markets: dict[int, tuple[float, Table[Any]]] = {}
         self._instruments: dict[tuple[str, str, int, str], Instrument] = {}
         self._lock = threading.Lock()
+
+    @property
+    def clock(self) -> Clock:
+        """The facade's clock: its first provider's (replay clients stop it at their samples'
+        "now", so depth and windows are judged as they are)."""
+        clock: Clock = self._sources[0].clock
+        return clock
 
     @property
     def registry(self) -> AssetRegistry:
@@ -335,9 +343,7 @@ class _Facade:
     # --- internals -------------------------------------------------------------------------
 
     def _now(self) -> datetime:
-        # The facade's "now" is its first provider's clock: replay clients stop it at their
-        # samples' "now", so depth and windows are judged as they are.
-        return datetime.fromtimestamp(self._sources[0].clock.time(), UTC)
+        return datetime.fromtimestamp(self.clock.time(), UTC)
 
     def _venues(self, kind: Kind | str, venues: Venues, interval: IntervalInput) -> list[str]:
         if venues != "all":

@@ -1,6 +1,17 @@
 """Pipelines: resumable backfills, incremental updates and a polling watch loop over any sink."""
 
-from .across import AcrossReport, ShareRun, backfill_across
+from .across import (
+    AcrossPlan,
+    AcrossReport,
+    SharePlan,
+    ShareRun,
+    abackfill_across,
+    aplan_across,
+    aupdate_across,
+    backfill_across,
+    plan_across,
+    update_across,
+)
 from .backfill import (
     BackfillPlan,
     BackfillReport,
@@ -11,21 +22,30 @@ from .backfill import (
     plan_backfill,
     update,
 )
-from .watch import WatchStats, awatch, watch
+from .watch import WatchStats, awatch, awatch_across, watch, watch_across
 
 __all__ = [
+    "AcrossPlan",
     "AcrossReport",
     "BackfillPlan",
     "BackfillReport",
+    "SharePlan",
     "ShareRun",
     "WatchStats",
     "abackfill",
+    "abackfill_across",
+    "aplan_across",
     "aplan_backfill",
     "aupdate",
+    "aupdate_across",
     "awatch",
+    "awatch_across",
     "backfill",
     "backfill_across",
+    "plan_across",
     "plan_backfill",
     "update",
+    "update_across",
     "watch",
+    "watch_across",
 ]

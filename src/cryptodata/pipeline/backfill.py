@@ -19,6 +19,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, overload
 
 import attrs
 
@@ -30,7 +31,11 @@ from cryptodata.core.schema import Kind, series_key
 from cryptodata.core.source import AsyncSource, Coverage, SeriesIds, Source, Step
 from cryptodata.core.table import Table
 from cryptodata.core.time import TimeInput, time_range, to_utc
+from cryptodata.marketdata.facade import AsyncMarketData, MarketData
 from cryptodata.sinks.base import Sink, check_storable
+
+if TYPE_CHECKING:
+    from .across import AcrossReport
 
 __all__ = [
     "BackfillPlan",
@@ -175,6 +180,7 @@ async def aplan_backfill(
     return _finish_plan(source, query, sink, await _aseries(source, query))
 
 
+@overload
 def backfill(
     source: Source,
     kinds: Kind | str | Iterable[Kind | str],
@@ -186,28 +192,76 @@ def backfill(
     sink: Sink,
     lag: int = DEFAULT_LAG_BARS,
     progress: Progress | None = None,
-) -> BackfillReport:
+) -> BackfillReport: ...
+
+
+@overload
+def backfill(
+    source: MarketData,
+    kinds: Kind | str | Iterable[Kind | str],
+    symbols: str | Sequence[str],
+    interval: IntervalInput,
+    start: TimeInput,
+    end: TimeInput | None = None,
+    *,
+    sink: Sink,
+    venues: str | Sequence[str],
+    lag: int = DEFAULT_LAG_BARS,
+    instrument: str | Sequence[str] | None = None,
+    prefer: Sequence[str] | None = None,
+    stitch: bool = False,
+) -> AcrossReport: ...
+
+
+def backfill(
+    source: Source | MarketData,
+    kinds: Kind | str | Iterable[Kind | str],
+    symbols: str | Sequence[str],
+    interval: IntervalInput,
+    start: TimeInput,
+    end: TimeInput | None = None,
+    *,
+    sink: Sink,
+    lag: int = DEFAULT_LAG_BARS,
+    progress: Progress | None = None,
+    venues: str | Sequence[str] | None = None,
+    instrument: str | Sequence[str] | None = None,
+    prefer: Sequence[str] | None = None,
+    stitch: bool = False,
+) -> BackfillReport | AcrossReport:
     """Fetch `kinds` by `symbols` over `[start, end)` into `sink`, resuming where it stopped.
+
+    Given a `MarketData` instead of a source, `symbols` are canonical assets and `venues=` is
+    required: the backfill runs across providers (`backfill_across`), and the report is an
+    `AcrossReport`, one run per provider share.
 
     Args:
         source: Any `Source`, e.g. `Coinalyze()`; provider
-            options such as Coinalyze's `convert_to_usd` are the client's arguments.
+            options such as Coinalyze's `convert_to_usd` are the client's arguments. Or a
+            `MarketData`.
         kinds: Series kinds, e.g. `["open_interest", "funding_rate", "ohlcv"]`.
-        symbols: The provider's symbols.
+        symbols: The provider's symbols; for a `MarketData`, assets (`["BTC", "ETH"]`).
         interval: Bar interval.
         start: Start of the history wanted (inclusive).
         end: End (exclusive); defaults to the source clock's now.
         sink: Where rows go; also says where each series stopped.
         lag: Bars re-read before each series' newest stored bar.
-        progress: Called after each written step.
+        progress: Called after each written step (a source's backfill only).
+        venues: The venues, for a `MarketData` only (see `backfill_across`).
+        instrument: See `MarketData.question` (a `MarketData` only).
+        prefer: See `MarketData.question` (a `MarketData` only).
+        stitch: See `MarketData.question` (a `MarketData` only).
 
     Returns:
-        A report with the plan, requests, rows written and the warnings.
+        A report with the plan, requests, rows written and the warnings; for a `MarketData`,
+        an `AcrossReport`.
 
     Raises:
-        ValidationError: Bad arguments, before any data request.
+        ValidationError: Bad arguments, before any data request: `venues=` missing for a
+            `MarketData`, or a facade option given with a source.
         ProviderError: A request failed after its retries; every earlier step is stored, so
-            running the same backfill again resumes from there.
+            running the same backfill again resumes from there. (Across providers, a share's
+            error is in its run instead.)
         TransportError: Likewise, for network failures.
 
     Examples:
@@ -215,11 +269,33 @@ def backfill(
         >>> with ParquetSink("data/") as sink:                                 # doctest: +SKIP
         ...     backfill(Coinalyze(), ["open_interest"], ["BTCUSDT_PERP.A"], "1d",
         ...              "2020-01-01", sink=sink)
+        ...     backfill(MarketData(), "open_interest", ["BTC", "ETH"], "1h", "2025-06-01",
+        ...              sink=sink, venues=["binance", "hyperliquid"])
     """
+    if isinstance(source, MarketData):
+        # Imported here: `across` builds on this module.
+        from .across import backfill_across
+
+        return backfill_across(
+            source,
+            kinds,
+            symbols,
+            venues=_facade_venues(venues, "backfill", progress=progress),
+            interval=interval,
+            start=start,
+            end=end,
+            sink=sink,
+            lag=lag,
+            instrument=instrument,
+            prefer=prefer,
+            stitch=stitch,
+        )
+    _source_only(source, venues=venues, instrument=instrument, prefer=prefer, stitch=stitch)
     plan = plan_backfill(source, kinds, symbols, interval, start, end, sink=sink, lag=lag)
     return run_plan(source, plan, sink=sink, progress=progress)
 
 
+@overload
 async def abackfill(
     source: AsyncSource,
     kinds: Kind | str | Iterable[Kind | str],
@@ -231,17 +307,74 @@ async def abackfill(
     sink: Sink,
     lag: int = DEFAULT_LAG_BARS,
     progress: Progress | None = None,
-) -> BackfillReport:
-    """The asyncio twin of `backfill`, for `AsyncCoinalyze` and friends.
+) -> BackfillReport: ...
+
+
+@overload
+async def abackfill(
+    source: AsyncMarketData,
+    kinds: Kind | str | Iterable[Kind | str],
+    symbols: str | Sequence[str],
+    interval: IntervalInput,
+    start: TimeInput,
+    end: TimeInput | None = None,
+    *,
+    sink: Sink,
+    venues: str | Sequence[str],
+    lag: int = DEFAULT_LAG_BARS,
+    instrument: str | Sequence[str] | None = None,
+    prefer: Sequence[str] | None = None,
+    stitch: bool = False,
+) -> AcrossReport: ...
+
+
+async def abackfill(
+    source: AsyncSource | AsyncMarketData,
+    kinds: Kind | str | Iterable[Kind | str],
+    symbols: str | Sequence[str],
+    interval: IntervalInput,
+    start: TimeInput,
+    end: TimeInput | None = None,
+    *,
+    sink: Sink,
+    lag: int = DEFAULT_LAG_BARS,
+    progress: Progress | None = None,
+    venues: str | Sequence[str] | None = None,
+    instrument: str | Sequence[str] | None = None,
+    prefer: Sequence[str] | None = None,
+    stitch: bool = False,
+) -> BackfillReport | AcrossReport:
+    """The asyncio twin of `backfill`, for `AsyncCoinalyze` and friends, or an
+    `AsyncMarketData` (see `abackfill_across`).
 
     Examples:
         >>> async with AsyncCoinalyze() as cz:                                  # doctest: +SKIP
         ...     await abackfill(cz, ["ohlcv"], ["BTCUSDT_PERP.A"], "1d", "2020-01-01", sink=sink)
     """
+    if isinstance(source, AsyncMarketData):
+        # Imported here: `across` builds on this module.
+        from .across import abackfill_across
+
+        return await abackfill_across(
+            source,
+            kinds,
+            symbols,
+            venues=_facade_venues(venues, "backfill", progress=progress),
+            interval=interval,
+            start=start,
+            end=end,
+            sink=sink,
+            lag=lag,
+            instrument=instrument,
+            prefer=prefer,
+            stitch=stitch,
+        )
+    _source_only(source, venues=venues, instrument=instrument, prefer=prefer, stitch=stitch)
     plan = await aplan_backfill(source, kinds, symbols, interval, start, end, sink=sink, lag=lag)
     return await arun_plan(source, plan, sink=sink, progress=progress)
 
 
+@overload
 def update(
     source: Source,
     kinds: Kind | str | Iterable[Kind | str],
@@ -253,7 +386,43 @@ def update(
     end: TimeInput | None = None,
     lag: int = DEFAULT_LAG_BARS,
     progress: Progress | None = None,
-) -> BackfillReport:
+) -> BackfillReport: ...
+
+
+@overload
+def update(
+    source: MarketData,
+    kinds: Kind | str | Iterable[Kind | str],
+    symbols: str | Sequence[str],
+    interval: IntervalInput,
+    *,
+    sink: Sink,
+    venues: str | Sequence[str],
+    start: TimeInput | None = None,
+    end: TimeInput | None = None,
+    lag: int = DEFAULT_LAG_BARS,
+    instrument: str | Sequence[str] | None = None,
+    prefer: Sequence[str] | None = None,
+    stitch: bool = False,
+) -> AcrossReport: ...
+
+
+def update(
+    source: Source | MarketData,
+    kinds: Kind | str | Iterable[Kind | str],
+    symbols: str | Sequence[str] | None,
+    interval: IntervalInput,
+    *,
+    sink: Sink,
+    start: TimeInput | None = None,
+    end: TimeInput | None = None,
+    lag: int = DEFAULT_LAG_BARS,
+    progress: Progress | None = None,
+    venues: str | Sequence[str] | None = None,
+    instrument: str | Sequence[str] | None = None,
+    prefer: Sequence[str] | None = None,
+    stitch: bool = False,
+) -> BackfillReport | AcrossReport:
     """Bring every series up to `end` (default: the source clock's now) from its newest bar.
 
     A series resumes `lag` bars before its newest stored bar however old that bar is, so a
@@ -266,19 +435,44 @@ def update(
     than the client's, a symbol the provider no longer lists) is left alone, with a warning
     in the report.
 
+    Given a `MarketData` instead of a source, `symbols` are canonical assets (required) and
+    `venues=` is required: see `update_across`; the report is an `AcrossReport`.
+
     Raises:
         ValidationError: For bad arguments; when a series has nothing stored, `start` is
             not given and the source keeps unbounded history (there is no natural start); or,
-            with `symbols=None`, when the sink stores none of the series asked for.
+            with `symbols=None`, when the sink stores none of the series asked for. For a
+            `MarketData`, when `venues=` or the assets are missing; for a source, when a
+            facade option (`venues=`, `instrument=`, `prefer=`, `stitch=`) is given.
 
     Examples:
         >>> with ParquetSink("data/") as sink:                                 # doctest: +SKIP
         ...     update(Coinalyze(), ["open_interest", "ohlcv"], None, "1d", sink=sink)
+        ...     update(MarketData(), "ohlcv", ["BTC"], "1h", sink=sink, venues="bybit")
     """
-    query = _Query.parse(source, kinds, symbols, interval, start, end, lag, empty_only=True)
+    if isinstance(source, MarketData):
+        # Imported here: `across` builds on this module.
+        from .across import _assets, update_across
+
+        return update_across(
+            source,
+            kinds,
+            _assets(symbols),
+            venues=_facade_venues(venues, "update", progress=progress),
+            interval=interval,
+            sink=sink,
+            start=start,
+            end=end,
+            lag=lag,
+            instrument=instrument,
+            prefer=prefer,
+            stitch=stitch,
+        )
+    _source_only(source, venues=venues, instrument=instrument, prefer=prefer, stitch=stitch)
     if symbols is not None:
-        plan = _finish_plan(source, query, sink, _series(source, query))
+        plan = _plan_update(source, kinds, symbols, interval, start, end, sink=sink, lag=lag)
         return run_plan(source, plan, sink=sink, progress=progress)
+    query = _Query.parse(source, kinds, symbols, interval, start, end, lag, empty_only=True)
     stored = _stored_series(source.provider, query, sink)
     ids: dict[Kind, SeriesIds] = {}
     unknown: dict[Kind, list[str]] = {}
@@ -289,6 +483,49 @@ def update(
     return run_plan(source, plan, sink=sink, progress=progress)
 
 
+def _facade_venues(
+    venues: str | Sequence[str] | None, pipeline: str, *, progress: object = None
+) -> str | Sequence[str]:
+    """The `venues=` a pipeline over a `MarketData` needs.
+
+    Raises:
+        ValidationError: When it is missing, or `progress=` (a source's steps) is given.
+    """
+    if venues is None:
+        raise ValidationError(
+            f"a MarketData {pipeline} needs venues= (e.g. venues=['binance', 'hyperliquid']): "
+            "the facade routes each venue to a provider"
+        )
+    if progress is not None:
+        raise ValidationError(
+            f"progress= follows one source's steps; a MarketData {pipeline} reports each "
+            "provider share in its AcrossReport"
+        )
+    return venues
+
+
+def _source_only(
+    source: Source | AsyncSource,
+    *,
+    venues: object,
+    instrument: object,
+    prefer: object,
+    stitch: bool,
+) -> None:
+    """Refuse the `MarketData` options given with a plain source.
+
+    Raises:
+        ValidationError: Naming them.
+    """
+    given = {"venues": venues, "instrument": instrument, "prefer": prefer, "stitch": stitch}
+    if named := [f"{name}=" for name, value in given.items() if value not in (None, False)]:
+        raise ValidationError(
+            f"{', '.join(named)} route a MarketData across providers; {source.provider}'s own "
+            "symbols already name their venues (pass a MarketData to route, or drop them)"
+        )
+
+
+@overload
 async def aupdate(
     source: AsyncSource,
     kinds: Kind | str | Iterable[Kind | str],
@@ -300,12 +537,68 @@ async def aupdate(
     end: TimeInput | None = None,
     lag: int = DEFAULT_LAG_BARS,
     progress: Progress | None = None,
-) -> BackfillReport:
-    """The asyncio twin of `update`, `symbols=None` included."""
-    query = _Query.parse(source, kinds, symbols, interval, start, end, lag, empty_only=True)
+) -> BackfillReport: ...
+
+
+@overload
+async def aupdate(
+    source: AsyncMarketData,
+    kinds: Kind | str | Iterable[Kind | str],
+    symbols: str | Sequence[str],
+    interval: IntervalInput,
+    *,
+    sink: Sink,
+    venues: str | Sequence[str],
+    start: TimeInput | None = None,
+    end: TimeInput | None = None,
+    lag: int = DEFAULT_LAG_BARS,
+    instrument: str | Sequence[str] | None = None,
+    prefer: Sequence[str] | None = None,
+    stitch: bool = False,
+) -> AcrossReport: ...
+
+
+async def aupdate(
+    source: AsyncSource | AsyncMarketData,
+    kinds: Kind | str | Iterable[Kind | str],
+    symbols: str | Sequence[str] | None,
+    interval: IntervalInput,
+    *,
+    sink: Sink,
+    start: TimeInput | None = None,
+    end: TimeInput | None = None,
+    lag: int = DEFAULT_LAG_BARS,
+    progress: Progress | None = None,
+    venues: str | Sequence[str] | None = None,
+    instrument: str | Sequence[str] | None = None,
+    prefer: Sequence[str] | None = None,
+    stitch: bool = False,
+) -> BackfillReport | AcrossReport:
+    """The asyncio twin of `update`, `symbols=None` included, for an `AsyncMarketData` too
+    (see `aupdate_across`)."""
+    if isinstance(source, AsyncMarketData):
+        # Imported here: `across` builds on this module.
+        from .across import _assets, aupdate_across
+
+        return await aupdate_across(
+            source,
+            kinds,
+            _assets(symbols),
+            venues=_facade_venues(venues, "update", progress=progress),
+            interval=interval,
+            sink=sink,
+            start=start,
+            end=end,
+            lag=lag,
+            instrument=instrument,
+            prefer=prefer,
+            stitch=stitch,
+        )
+    _source_only(source, venues=venues, instrument=instrument, prefer=prefer, stitch=stitch)
     if symbols is not None:
-        plan = _finish_plan(source, query, sink, await _aseries(source, query))
+        plan = await _aplan_update(source, kinds, symbols, interval, start, end, sink=sink, lag=lag)
         return await arun_plan(source, plan, sink=sink, progress=progress)
+    query = _Query.parse(source, kinds, symbols, interval, start, end, lag, empty_only=True)
     stored = _stored_series(source.provider, query, sink)
     ids: dict[Kind, SeriesIds] = {}
     unknown: dict[Kind, list[str]] = {}
@@ -314,6 +607,38 @@ async def aupdate(
     query, ids, notes = _keep_stored(query, stored, ids, unknown)
     plan = _finish_plan(source, query, sink, ids, notes)
     return await arun_plan(source, plan, sink=sink, progress=progress)
+
+
+def _plan_update(
+    source: Source,
+    kinds: Kind | str | Iterable[Kind | str],
+    symbols: str | Sequence[str],
+    interval: IntervalInput,
+    start: TimeInput | None,
+    end: TimeInput | None,
+    *,
+    sink: Sink,
+    lag: int,
+) -> BackfillPlan:
+    """The plan `update` runs for named symbols: each series from its newest stored bar."""
+    query = _Query.parse(source, kinds, symbols, interval, start, end, lag, empty_only=True)
+    return _finish_plan(source, query, sink, _series(source, query))
+
+
+async def _aplan_update(
+    source: AsyncSource,
+    kinds: Kind | str | Iterable[Kind | str],
+    symbols: str | Sequence[str],
+    interval: IntervalInput,
+    start: TimeInput | None,
+    end: TimeInput | None,
+    *,
+    sink: Sink,
+    lag: int,
+) -> BackfillPlan:
+    """The asyncio twin of `_plan_update`."""
+    query = _Query.parse(source, kinds, symbols, interval, start, end, lag, empty_only=True)
+    return _finish_plan(source, query, sink, await _aseries(source, query))
 
 
 def run_plan(
