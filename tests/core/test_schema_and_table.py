@@ -53,6 +53,7 @@ RECORD_TYPES = {
     Kind.TRADES: records.Trade,
     Kind.ORDER_BOOK: records.BookLevel,
     Kind.LIQUIDATION_EVENTS: records.LiquidationEvent,
+    Kind.PULL_LOG: records.PullLog,
 }
 
 T0 = datetime(2025, 6, 1, tzinfo=UTC)
@@ -158,10 +159,10 @@ DATETIME_COLUMNS = [
 ]
 
 
-def test_datetime_columns_are_ts_of_all_but_exchanges_and_market_expiry() -> None:
+def test_datetime_columns_are_ts_of_all_but_exchanges_market_expiry_and_a_pulls_end() -> None:
     assert sorted((kind.value, name) for kind, name in DATETIME_COLUMNS) == sorted(
         [(kind.value, "ts") for kind in Kind if kind not in (Kind.MARKETS, Kind.EXCHANGES)]
-        + [(Kind.MARKETS.value, "expire_at")]
+        + [(Kind.MARKETS.value, "expire_at"), (Kind.PULL_LOG.value, "finished")]
     )
 
 

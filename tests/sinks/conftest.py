@@ -31,6 +31,7 @@ _KEY_STRINGS = (
     "entity",
     "provider_id",
     "metric",
+    "pull",
     "address",
     "window",
 )
@@ -56,6 +57,7 @@ def key(
         "entity": symbol,
         "provider_id": symbol,
         "metric": exchange,
+        "pull": symbol,
         "address": _ADDRESS,
         "window": _WINDOW,
     }
@@ -91,6 +93,7 @@ def build_table(
         "entity": symbol,
         "provider_id": symbol,
         "metric": exchange,
+        "pull": symbol,
         "address": _ADDRESS,
         "window": _WINDOW,
     }
@@ -104,6 +107,8 @@ def build_table(
             values = [unit] * n
         elif dtype == pl.String():
             values = [f"{name}-{i}" for i in range(n)]
+        elif dtype == pl.Datetime("ms", "UTC"):
+            values = [start + i * step + timedelta(minutes=position) for i in range(n)]
         elif dtype == pl.Int64():
             values = [10 * i + position + int(offset) for i in range(n)]
         else:

@@ -10,7 +10,7 @@ from typing import NoReturn
 from cryptodata._version import __version__
 from cryptodata.core.errors import CryptoDataError
 
-from . import backfill, demo, fetch, migrate, providers, query, watch
+from . import backfill, demo, fetch, migrate, providers, pull, query, watch
 from ._common import exit_code, one_line
 
 
@@ -35,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.register(commands)
     providers.register(commands)
     fetch.register(commands)
+    pull.register(commands)
     return parser
 
 

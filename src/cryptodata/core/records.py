@@ -33,6 +33,7 @@ __all__ = [
     "Position",
     "PredictedFundingRateBar",
     "PredictedFundingRateSnapshot",
+    "PullLog",
     "Record",
     "Trade",
 ]
@@ -442,6 +443,25 @@ class Metric(_Record):
     provider_id: str
 
 
+@attrs.frozen(repr=False, eq=False)
+class PullLog(_Record):
+    """One run of a scheduled pull: when it started and finished, and what it did.
+
+    `status` is `ok` (every series answered), `partial` (some series failed; the rest were
+    written) or `failed` (nothing written, or the run stopped). `rows` and `requests` count
+    what the run wrote and sent; `error` is the first error's type and message, else `None`.
+    """
+
+    pull: str
+    provider: str
+    ts: datetime
+    finished: datetime
+    status: str
+    rows: int
+    requests: int
+    error: str | None
+
+
 Record = (
     OpenInterestBar
     | FundingRateBar
@@ -465,5 +485,6 @@ Record = (
     | Trade
     | LiquidationEvent
     | BookLevel
+    | PullLog
 )
 """Any record a `Table` can hold."""

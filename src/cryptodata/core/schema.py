@@ -66,6 +66,7 @@ class Kind(enum.StrEnum):
     TRADES = "trades"
     ORDER_BOOK = "order_book"
     LIQUIDATION_EVENTS = "liquidation_events"
+    PULL_LOG = "pull_log"
 
 
 _RECORDS: Final[dict[Kind, type[Any]]] = {
@@ -91,6 +92,7 @@ _RECORDS: Final[dict[Kind, type[Any]]] = {
     Kind.TRADES: records.Trade,
     Kind.ORDER_BOOK: records.BookLevel,
     Kind.LIQUIDATION_EVENTS: records.LiquidationEvent,
+    Kind.PULL_LOG: records.PullLog,
 }
 
 _MARKET: Final = ("provider", "exchange", "symbol")
@@ -123,6 +125,8 @@ _KEYS: Final[dict[Kind, tuple[str, ...]]] = {
     Kind.ORDER_BOOK: (*_MARKET, "ts", "side", "level"),
     # Several liquidations share a millisecond: the event id tells them apart.
     Kind.LIQUIDATION_EVENTS: (*_MARKET, "ts", "event_id"),
+    # A pull's runs, by when each started: the log of `cryptodata pull`.
+    Kind.PULL_LOG: ("pull", "ts"),
 }
 
 _DTYPES: Final[dict[type, pl.DataType]] = {

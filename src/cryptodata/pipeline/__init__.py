@@ -1,4 +1,5 @@
-"""Pipelines: resumable backfills, incremental updates and a polling watch loop over any sink."""
+"""Pipelines: resumable backfills, incremental updates, a polling watch loop and scheduled
+pulls over any sink."""
 
 from .across import (
     AcrossPlan,
@@ -22,6 +23,7 @@ from .backfill import (
     plan_backfill,
     update,
 )
+from .pulls import Cadence, PullsConfig, PullSpec, load_pulls, loop_pulls, run_pulls
 from .watch import WatchStats, awatch, awatch_across, watch, watch_across
 
 __all__ = [
@@ -29,6 +31,9 @@ __all__ = [
     "AcrossReport",
     "BackfillPlan",
     "BackfillReport",
+    "Cadence",
+    "PullSpec",
+    "PullsConfig",
     "SharePlan",
     "ShareRun",
     "WatchStats",
@@ -42,8 +47,11 @@ __all__ = [
     "awatch_across",
     "backfill",
     "backfill_across",
+    "load_pulls",
+    "loop_pulls",
     "plan_across",
     "plan_backfill",
+    "run_pulls",
     "update",
     "update_across",
     "watch",

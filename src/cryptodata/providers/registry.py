@@ -22,7 +22,7 @@ import attrs
 
 from cryptodata.core.errors import MissingDependencyError, ValidationError
 
-__all__ = ["PROVIDERS", "ProviderEntry", "default_sources", "source_class"]
+__all__ = ["PROVIDERS", "ProviderEntry", "default_sources", "sample_source", "source_class"]
 
 _log = logging.getLogger("cryptodata.providers")
 
@@ -81,13 +81,33 @@ def source_class(name: str, *, asynchronous: bool = False) -> Any:
     Raises:
         ValidationError: For a provider that is not registered.
     """
+    entry = _entry(name)
+    module = importlib.import_module(entry.module)
+    return getattr(module, entry.async_client if asynchronous else entry.client)
+
+
+def sample_source(name: str, argument: str | None = None) -> Any:
+    """The blocking replay client of one provider, on its bundled samples (no key, no
+    network); `argument` is what `--provider name:argument` gives (ccxt's exchange id).
+
+    Raises:
+        ValidationError: For a provider that is not registered or ships no samples (and, for
+            ccxt, an exchange it has none of).
+    """
+    entry = _entry(name)
+    if entry.replay is None:
+        raise ValidationError(f"{name} ships no samples to run offline")
+    replay = importlib.import_module(entry.replay)
+    return replay.sample_client() if argument is None else replay.sample_client(argument)
+
+
+def _entry(name: str) -> ProviderEntry:
     entry = PROVIDERS.get(name)
     if entry is None:
         raise ValidationError(
             f"unknown provider {name!r}; use one of {', '.join(sorted(PROVIDERS))}"
         )
-    module = importlib.import_module(entry.module)
-    return getattr(module, entry.async_client if asynchronous else entry.client)
+    return entry
 
 
 def default_sources(*, offline: bool = False, asynchronous: bool = False) -> list[Any]:
