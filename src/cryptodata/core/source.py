@@ -87,6 +87,8 @@ class KindCoverage:
         retention: `(interval, bars)` for intervals whose old bars the provider purges: only
             the newest `bars` bars exist. Intervals not listed keep their whole history.
         earliest: The oldest data the provider has at all, where it is known.
+        metrics: For `metric`, the canonical metric names it answers (see
+            `cryptodata.core.metric_names`): what the facade routes a metric by.
     """
 
     kind: Kind
@@ -94,6 +96,7 @@ class KindCoverage:
     units: tuple[str, ...] = ()
     retention: tuple[tuple[Interval, int], ...] = ()
     earliest: datetime | None = None
+    metrics: tuple[str, ...] = ()
 
     def retained_bars(self, interval: Interval) -> int | None:
         """How many bars of `interval` the provider keeps, or `None` for its whole history."""

@@ -45,6 +45,7 @@ import polars as pl
 from cryptodata.core._checks import finite
 from cryptodata.core.aggregates import AGGREGATES, sum_venues
 from cryptodata.core.clock import Clock
+from cryptodata.core.entities import EntityMaster
 from cryptodata.core.errors import UnsupportedError, ValidationError
 from cryptodata.core.intervals import Interval, IntervalInput
 from cryptodata.core.records import (
@@ -52,6 +53,7 @@ from cryptodata.core.records import (
     FundingSettlement,
     LiquidationBar,
     LongShortRatioBar,
+    Metric,
     OhlcvBar,
     OpenInterestBar,
 )
@@ -65,6 +67,7 @@ from .assets import AssetRegistry
 from .capabilities import capabilities
 from .fanout import Outcome, Report, Share, afetch_shares, fetch_shares, plan_shares
 from .instruments import Instrument
+from .metric_routing import route_metrics
 from .routing import Route, route
 from .usd import in_usd, price_shares
 
@@ -153,6 +156,7 @@ class _Facade:
         providers: Sequence[Any],
         *,
         registry: AssetRegistry | None,
+        entities: EntityMaster | None,
         prefer: Sequence[str],
         strict: bool,
         market_ttl: float,
@@ -174,6 +178,7 @@ class _Facade:
             )
         self._sources = sources
         self._registry = registry or AssetRegistry.default()
+        self._entities = entities or EntityMaster.default()
         self._prefer = tuple(prefer)
         self._strict = strict
         self._market_ttl = finite("market_ttl", market_ttl, minimum=0, unit="seconds")
@@ -275,6 +280,39 @@ class _Facade:
             tuple(unresolved),
             instruments,
         )
+
+    def _metrics_flow(
+        self,
+        entities: str | Sequence[str],
+        metrics: str | Sequence[str],
+        interval: IntervalInput,
+        start: TimeInput,
+        end: TimeInput | None,
+        prefer: Sequence[str] | None,
+        strict: bool | None,
+    ) -> _Flow[MarketTable[Any]]:
+        found = [self._entities.entity(name) for name in _names("entities", entities)]
+        wanted = _names("metrics", metrics)
+        lo, hi = time_range(start, self._now() if end is None else end)
+        routed = route_metrics(
+            self._sources,
+            found,
+            wanted,
+            interval=Interval.parse(interval),
+            start=lo,
+            end=hi,
+            master=self._entities,
+            prefer=self._prefer if prefer is None else tuple(prefer),
+        )
+        strictly = self._strict if strict is None else strict
+        if strictly and routed.unresolved:
+            failure = routed.unresolved[0].error
+            assert failure is not None
+            raise failure
+        table, fetched = yield _FetchShares(Kind.METRIC, routed.shares, strictly)
+        report = Report(Kind.METRIC, (*fetched.outcomes, *routed.unresolved))
+        frame = _canonical_entities(table.to_polars(), routed.provider_ids)
+        return MarketTable(Kind.METRIC, frame, table.warnings, report=report)
 
     def _plan_flow(self, asked: _Flow[Question]) -> _Flow[pl.DataFrame]:
         question = yield from asked
@@ -456,6 +494,8 @@ class MarketData(_Facade):
             instead (their replay clients): no key, no network.
         registry: The asset registry (the shipped one by default; `AssetRegistry.load(...)`
             for your overrides).
+        entities: The entity master research metrics are named with (the shipped one by
+            default; `EntityMaster.default().load(...)` for your overrides).
         prefer: Provider names in order of preference, before the default routing order.
         strict: Raise the first provider's error instead of reporting it (per call too).
         market_ttl: Seconds a provider's market table (and the instruments chosen from it)
@@ -482,6 +522,7 @@ class MarketData(_Facade):
         *,
         offline: bool = False,
         registry: AssetRegistry | None = None,
+        entities: EntityMaster | None = None,
         prefer: Sequence[str] = (),
         strict: bool = False,
         market_ttl: float = DEFAULT_MARKET_TTL,
@@ -489,6 +530,7 @@ class MarketData(_Facade):
         super().__init__(
             _configured(providers, offline, asynchronous=False),
             registry=registry,
+            entities=entities,
             prefer=prefer,
             strict=strict,
             market_ttl=market_ttl,
@@ -829,6 +871,43 @@ class MarketData(_Facade):
             )
         )
 
+    def metrics(
+        self,
+        entities: str | Sequence[str],
+        metrics: str | Sequence[str],
+        *,
+        interval: IntervalInput = "1d",
+        start: TimeInput,
+        end: TimeInput | None = None,
+        prefer: Sequence[str] | None = None,
+        strict: bool | None = None,
+    ) -> MarketTable[Metric]:
+        """Canonical metrics about entities across the research providers, as one table.
+
+        Each `(entity, metric)` is answered by the first provider (in `prefer` order, then
+        the facade's) whose coverage offers the metric at the interval and whose id of the
+        entity the entity master knows (`cryptodata.marketdata.metric_routing`); rows carry
+        the canonical `entity` beside the provider's own `provider_id`. A metric whose
+        providers know no id of an entity is a reported share.
+
+        Args:
+            entities: Entities by any name the master knows (`"solana"`, `"SOL"`, `"sol"`).
+            metrics: Canonical metric names (`cryptodata.core.metric_names.METRIC_NAMES`).
+            interval: Bar interval (daily by default).
+            start: Start of the window (inclusive).
+            end: End of the window (exclusive); defaults to now.
+            prefer: Provider names to prefer for this call.
+            strict: Raise the first failure instead of reporting it.
+
+        Raises:
+            UnknownEntityError: For a name no entity answers to (before any request).
+            UnsupportedError: For a metric no provider offers at the interval, naming what
+                is offered (before any request).
+        """
+        return self._run(
+            self._metrics_flow(entities, metrics, interval, start, end, prefer, strict)
+        )
+
     def close(self) -> None:
         """Stop the fan-out's threads (the provider clients are yours to close)."""
         with self._lock:
@@ -880,6 +959,7 @@ class AsyncMarketData(_Facade):
             (as `MarketData`'s).
         offline: With no `providers`, every provider's bundled samples instead.
         registry: See `MarketData`.
+        entities: See `MarketData`.
         prefer: See `MarketData`.
         strict: See `MarketData`.
         market_ttl: See `MarketData`.
@@ -901,6 +981,7 @@ class AsyncMarketData(_Facade):
         *,
         offline: bool = False,
         registry: AssetRegistry | None = None,
+        entities: EntityMaster | None = None,
         prefer: Sequence[str] = (),
         strict: bool = False,
         market_ttl: float = DEFAULT_MARKET_TTL,
@@ -908,6 +989,7 @@ class AsyncMarketData(_Facade):
         super().__init__(
             _configured(providers, offline, asynchronous=True),
             registry=registry,
+            entities=entities,
             prefer=prefer,
             strict=strict,
             market_ttl=market_ttl,
@@ -1179,6 +1261,22 @@ class AsyncMarketData(_Facade):
             )
         )
 
+    async def metrics(
+        self,
+        entities: str | Sequence[str],
+        metrics: str | Sequence[str],
+        *,
+        interval: IntervalInput = "1d",
+        start: TimeInput,
+        end: TimeInput | None = None,
+        prefer: Sequence[str] | None = None,
+        strict: bool | None = None,
+    ) -> MarketTable[Metric]:
+        """See `MarketData.metrics`."""
+        return await self._arun(
+            self._metrics_flow(entities, metrics, interval, start, end, prefer, strict)
+        )
+
     async def aclose(self) -> None:
         """Nothing to release: the provider clients are yours to close."""
 
@@ -1303,6 +1401,19 @@ def canonical(table: Table[Any], assets: dict[tuple[str, str], str]) -> Table[An
     if "base" not in frame.columns:
         return table
     return Table(table.kind, _canonical_bases(frame, assets), table.warnings)
+
+
+def _canonical_entities(frame: pl.DataFrame, ids: dict[tuple[str, str], str]) -> pl.DataFrame:
+    """`entity` set to the canonical entity each row's provider id was asked for: the
+    facade's master (with the user's overrides) names them, whatever the client's did."""
+    if frame.height == 0 or not ids:
+        return frame
+    keys = pl.DataFrame(
+        [{"provider": p, "provider_id": i, "_entity": e} for (p, i), e in ids.items()],
+        schema={"provider": pl.String, "provider_id": pl.String, "_entity": pl.String},
+    )
+    joined = frame.join(keys, on=["provider", "provider_id"], how="left", maintain_order="left")
+    return joined.with_columns(entity=pl.coalesce("_entity", "entity")).drop("_entity")
 
 
 def _canonical_bases(frame: pl.DataFrame, assets: dict[tuple[str, str], str]) -> pl.DataFrame:
