@@ -118,6 +118,7 @@ if TYPE_CHECKING:
         update,
         watch,
     )
+    from cryptodata.providers.artemis import Artemis, AsyncArtemis
     from cryptodata.providers.ccxt import AsyncCcxt, Ccxt
     from cryptodata.providers.coinalyze import AsyncCoinalyze, Coinalyze
     from cryptodata.providers.coinalyze.markets import ResolvedSymbols
@@ -159,6 +160,7 @@ _EXPORTS: dict[str, str] = {
         "cryptodata.sinks.postgres": ("PostgresSink",),
         "cryptodata.providers.coinalyze.markets": ("ResolvedSymbols",),
         "cryptodata.providers.coingecko": ("Asset", "assets_frame", "atop_assets", "top_assets"),
+        "cryptodata.providers.artemis": ("Artemis", "AsyncArtemis"),
         "cryptodata.providers.ccxt": ("AsyncCcxt", "Ccxt"),
         "cryptodata.providers.coinalyze": ("AsyncCoinalyze", "Coinalyze"),
         "cryptodata.providers.hyperliquid": ("AsyncHyperliquid", "Hyperliquid"),
@@ -254,10 +256,12 @@ __all__ = [
     "AggregateLiquidationBar",
     "AggregateOpenInterestBar",
     "AmbiguousAssetError",
+    "Artemis",
     "Asset",
     "AssetContext",
     "AssetInfo",
     "AssetRegistry",
+    "AsyncArtemis",
     "AsyncCcxt",
     "AsyncCoinalyze",
     "AsyncHyperliquid",

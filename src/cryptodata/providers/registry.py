@@ -6,7 +6,7 @@ build their clients through it, and the facade's routing reads this table.
 
 Examples:
     >>> sorted(PROVIDERS)
-    ['ccxt', 'coinalyze', 'hyperliquid']
+    ['artemis', 'ccxt', 'coinalyze', 'hyperliquid']
     >>> source_class("coinalyze").__name__, source_class("coinalyze", asynchronous=True).__name__
     ('Coinalyze', 'AsyncCoinalyze')
 """
@@ -51,6 +51,13 @@ class ProviderEntry:
 
 
 PROVIDERS: Final[dict[str, ProviderEntry]] = {
+    "artemis": ProviderEntry(
+        "cryptodata.providers.artemis",
+        "Artemis",
+        "AsyncArtemis",
+        key_variable="ARTEMIS_API_KEY",
+        replay="cryptodata.providers.artemis.replay",
+    ),
     "ccxt": ProviderEntry(
         "cryptodata.providers.ccxt",
         "Ccxt",
