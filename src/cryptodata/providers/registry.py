@@ -51,13 +51,6 @@ class ProviderEntry:
 
 
 PROVIDERS: Final[dict[str, ProviderEntry]] = {
-    "artemis": ProviderEntry(
-        "cryptodata.providers.artemis",
-        "Artemis",
-        "AsyncArtemis",
-        key_variable="ARTEMIS_API_KEY",
-        replay="cryptodata.providers.artemis.replay",
-    ),
     "ccxt": ProviderEntry(
         "cryptodata.providers.ccxt",
         "Ccxt",
@@ -77,6 +70,13 @@ PROVIDERS: Final[dict[str, ProviderEntry]] = {
         "Hyperliquid",
         "AsyncHyperliquid",
         replay="cryptodata.providers.hyperliquid.replay",
+    ),
+    "artemis": ProviderEntry(
+        "cryptodata.providers.artemis",
+        "Artemis",
+        "AsyncArtemis",
+        key_variable="ARTEMIS_API_KEY",
+        replay="cryptodata.providers.artemis.replay",
     ),
 }
 """Provider name → where its clients live."""
