@@ -96,11 +96,31 @@ def test_halves_are_split_again_until_the_server_accepts_them(
         "sol,eth",
         "sol",
         "eth",
-        "bnb,arb",
-        "bnb",
+        "bnb",  # bnb,arb is as big as the refused sol,eth: split unasked
         "arb",
     ]
     assert sorted(table.to_polars().get_column("provider_id")) == sorted(SYMBOLS[:4])
+
+
+def test_after_a_refusal_batches_as_big_are_split_without_asking(
+    fake: FakeArtemis, clock: ManualClock
+) -> None:
+    fake.max_batch = 2
+    ar = _client(fake, clock, batch_size=4, max_points_per_request=10)
+
+    table = ar.metrics("price", symbols=SYMBOLS[:4], start="2024-01-01", end="2024-01-21")
+
+    assert [
+        (r.url.params["symbols"], r.url.params["startDate"]) for r in fake.metric_requests()
+    ] == [
+        *[("sol,eth,bnb,arb", "2024-01-01")] * 5,
+        ("sol,eth", "2024-01-01"),
+        ("bnb,arb", "2024-01-01"),
+        ("sol,eth", "2024-01-11"),
+        ("bnb,arb", "2024-01-11"),
+    ]
+    assert len(table) == 4 * 20
+    assert any("refused a batch of 4 symbols earlier" in warning for warning in table.warnings)
 
 
 def test_a_single_symbol_refused_with_500_raises_after_its_retries(

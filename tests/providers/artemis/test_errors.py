@@ -114,6 +114,7 @@ def test_a_rate_limit_string_in_a_200_pauses_and_retries(ar: Artemis, fake: Fake
         {"data": {"symbols": {"sol": {"PRICE": [{"date": "01/01/2024", "val": 1.0}]}}}},
         {"data": {"symbols": {"sol": {"PRICE": [{"date": "2024-01-01", "val": "1.0"}]}}}},
         {"data": {"symbols": {"sol": {"PRICE": [{"val": 1.0}]}}}},
+        {"data": {"symbols": {"sol": [{"date": "2024-01-01", "val": 1.0}]}}},
     ],
 )
 def test_a_malformed_answer_is_a_response_format_error(

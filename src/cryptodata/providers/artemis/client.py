@@ -82,6 +82,8 @@ class _ArtemisBase:
             ep.CALLS_PER_MINUTE, 60.0, clock=self._clock
         )
         self._entities = entities if entities is not None else EntityMaster.default()
+        # The smallest batch Artemis refused with a 5xx: batches as big are split unasked.
+        self._refused: int | None = None
         self._transport_options: dict[str, Any] = {
             "provider": ep.PROVIDER,
             "base_url": base_url or os.environ.get(ep.BASE_URL_VARIABLE) or ep.BASE_URL,
@@ -237,27 +239,40 @@ class _ArtemisBase:
         """One metrics request; a batch the server refuses (5xx) is asked again in halves.
 
         A single symbol's request gets the retry policy's attempts and then raises; a
-        batch's 5xx after those attempts splits it, recursively, down to single symbols.
+        batch's 5xx after those attempts splits it, recursively, down to single symbols. The
+        client then asks every batch at least as big in halves straight away, so a long
+        window split in many requests spends the refused attempts once.
         """
         from .parse import parse_metrics
 
+        size = len(query.symbols)
+        if self._refused is not None and size >= self._refused > 1:
+            note = (
+                f"asked {', '.join(query.symbols)} in halves: Artemis refused a batch of "
+                f"{self._refused} symbols earlier (a smaller batch_size= avoids it)"
+            )
+            return (yield from self._halves(query, note))
         request = ep.metrics_request(query, legacy_paths=self._legacy_paths)
         try:
             response = yield from self._transport.fetch(request)
         except ServerError as exc:
-            if len(query.symbols) < 2:
+            if size < 2:
                 raise
-            half = len(query.symbols) // 2
-            parts = []
-            for symbols in (query.symbols[:half], query.symbols[half:]):
-                parts.append((yield from self._query(attrs.evolve(query, symbols=symbols))))
+            self._refused = size if self._refused is None else min(self._refused, size)
             note = (
-                f"Artemis answered HTTP {exc.status} to a batch of {len(query.symbols)} symbols "
+                f"Artemis answered HTTP {exc.status} to a batch of {size} symbols "
                 f"({', '.join(query.symbols)}); asked again in halves (a smaller batch_size= "
                 "avoids it)"
             )
-            return Table.concat(Kind.METRIC, parts, [note])
+            return (yield from self._halves(query, note))
         return parse_metrics(response, query, entities=self._entities)
+
+    def _halves(self, query: MetricsQuery, note: str) -> Flow[Table]:
+        half = len(query.symbols) // 2
+        parts = []
+        for symbols in (query.symbols[:half], query.symbols[half:]):
+            parts.append((yield from self._query(attrs.evolve(query, symbols=symbols))))
+        return Table.concat(Kind.METRIC, parts, [note])
 
     def _supported(self, symbol: str) -> Flow[list[SupportedMetric]]:
         if not isinstance(symbol, str):

@@ -103,6 +103,8 @@ def parse_metrics(response: Response, query: MetricsQuery, *, entities: EntityMa
         if isinstance(found, str):
             warnings.append(f"Artemis has no data for {symbol}: {found}")
             continue
+        if not isinstance(found, dict | None):
+            raise format_error(response, f"the series of {symbol} are no object")
         series = {str(key).lower(): value for key, value in (found or {}).items()}
         for metric in query.metrics:
             points = series.get(metric.provider_name.lower())
