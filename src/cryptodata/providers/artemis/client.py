@@ -319,7 +319,8 @@ class Artemis(_ArtemisBase):
             `/data/api/{METRICS}/`.
         timeout: Seconds per request before it is abandoned and retried.
         batch_size: Symbols per request (1 to 100; 5 by default: big batches are answered
-            with HTTP 500, and a refused batch is asked again in halves).
+            with HTTP 500). A refused batch is asked again in halves, and so, unasked, is
+            every later batch at least as big.
         max_points_per_request: Days per request before a window is split (1 to 1,000,
             Artemis' `limit`).
         entities: The entity master naming `entity`; the shipped one by default.
