@@ -230,3 +230,31 @@ def _once() -> object:
     from cryptodata import RetryPolicy
 
     return RetryPolicy(max_attempts=1)
+
+
+def test_the_asyncio_client_splits_a_refused_batch_the_same_way(
+    fake: FakeArtemis, clock: ManualClock
+) -> None:
+    import asyncio
+
+    from cryptodata import AsyncArtemis
+
+    fake.max_batch = 2
+    blocking = _client(fake, clock, batch_size=4).metrics(
+        "price", symbols=SYMBOLS[:4], start="2024-01-01", end="2024-01-03"
+    )
+    sent = len(fake.metric_requests())
+
+    async def run() -> object:
+        async with AsyncArtemis(
+            API_KEY, clock=clock, batch_size=4, http_transport=httpx.MockTransport(fake.handle)
+        ) as ar:
+            return await ar.metrics(
+                "price", symbols=SYMBOLS[:4], start="2024-01-01", end="2024-01-03"
+            )
+
+    concurrent = asyncio.run(run())
+
+    assert concurrent.to_polars().equals(blocking.to_polars())  # type: ignore[attr-defined]
+    assert concurrent.warnings == blocking.warnings  # type: ignore[attr-defined]
+    assert len(fake.metric_requests()) == 2 * sent
