@@ -140,6 +140,7 @@ if TYPE_CHECKING:
         watch,
         watch_across,
     )
+    from cryptodata.providers.artemis import Artemis, AsyncArtemis
     from cryptodata.providers.ccxt import AsyncCcxt, Ccxt
     from cryptodata.providers.coinalyze import AsyncCoinalyze, Coinalyze
     from cryptodata.providers.coinalyze.markets import ResolvedSymbols
@@ -195,6 +196,7 @@ _EXPORTS: dict[str, str] = {
         "cryptodata.sinks.postgres": ("PostgresSink",),
         "cryptodata.providers.coinalyze.markets": ("ResolvedSymbols",),
         "cryptodata.providers.coingecko": ("Asset", "assets_frame", "atop_assets", "top_assets"),
+        "cryptodata.providers.artemis": ("Artemis", "AsyncArtemis"),
         "cryptodata.providers.ccxt": ("AsyncCcxt", "Ccxt"),
         "cryptodata.providers.coinalyze": ("AsyncCoinalyze", "Coinalyze"),
         "cryptodata.providers.hyperliquid": ("AsyncHyperliquid", "Hyperliquid"),
@@ -300,10 +302,12 @@ __all__ = [
     "AggregateOpenInterestBar",
     "AmbiguousAssetError",
     "AmbiguousEntityError",
+    "Artemis",
     "Asset",
     "AssetContext",
     "AssetInfo",
     "AssetRegistry",
+    "AsyncArtemis",
     "AsyncCcxt",
     "AsyncCoinalyze",
     "AsyncHyperliquid",

@@ -6,7 +6,7 @@ build their clients through it, and the facade's routing reads this table.
 
 Examples:
     >>> sorted(PROVIDERS)
-    ['ccxt', 'coinalyze', 'hyperliquid']
+    ['artemis', 'ccxt', 'coinalyze', 'hyperliquid']
     >>> source_class("coinalyze").__name__, source_class("coinalyze", asynchronous=True).__name__
     ('Coinalyze', 'AsyncCoinalyze')
 """
@@ -70,6 +70,13 @@ PROVIDERS: Final[dict[str, ProviderEntry]] = {
         "Hyperliquid",
         "AsyncHyperliquid",
         replay="cryptodata.providers.hyperliquid.replay",
+    ),
+    "artemis": ProviderEntry(
+        "cryptodata.providers.artemis",
+        "Artemis",
+        "AsyncArtemis",
+        key_variable="ARTEMIS_API_KEY",
+        replay="cryptodata.providers.artemis.replay",
     ),
 }
 """Provider name → where its clients live."""
