@@ -27,7 +27,7 @@ from cryptodata.core.clock import SystemClock
 from cryptodata.core.errors import TransportError, ValidationError
 from cryptodata.core.retry import RetryPolicy
 from cryptodata.core.schema import Kind
-from cryptodata.providers.registry import source_class
+from cryptodata.providers.registry import PROVIDERS, sample_source, source_class
 
 __all__ = [
     "COINALYZE_KEY",
@@ -227,7 +227,15 @@ class _Ccxt(CommandProvider):
         return bool(series.get("exchange") == offline.venue)
 
 
-COMMAND_PROVIDERS: Final[Mapping[str, CommandProvider]] = {
+class _Registered(CommandProvider):
+    """A provider the commands need nothing special of: keyed as its registry entry says,
+    `--symbols` only, and its replay client (no key, no request) to check and plan with."""
+
+    def offline(self, spec: ProviderSpec, args: argparse.Namespace) -> Any:
+        return sample_source(spec.name, spec.argument)
+
+
+_SPECIAL: Final[Mapping[str, CommandProvider]] = {
     provider.name: provider
     for provider in (
         _Coinalyze(
@@ -265,7 +273,24 @@ COMMAND_PROVIDERS: Final[Mapping[str, CommandProvider]] = {
         ),
     )
 }
-"""Every provider the commands serve, by registered name: the one list of them."""
+
+COMMAND_PROVIDERS: Final[Mapping[str, CommandProvider]] = {
+    **_SPECIAL,
+    **{
+        name: _Registered(
+            name,
+            argument=None,
+            key_variable=entry.key_variable,
+            usd=False,
+            resolves_bases=False,
+            symbols_example=entry.symbols,
+        )
+        for name, entry in PROVIDERS.items()
+        if name not in _SPECIAL
+    },
+}
+"""Every provider the commands serve, by registered name: those with needs of their own, and
+every other registered provider from its registry entry (a new provider needs no line here)."""
 
 
 def parse_provider(value: str) -> ProviderSpec:

@@ -40,6 +40,7 @@ class ProviderEntry:
             one per exchange id).
         replay: Its replay module, whose `sample_sources()` (and `sample_async_sources()`)
             give clients on the bundled samples.
+        symbols: An example of its series ids, as the commands' `--symbols` takes them.
     """
 
     module: str
@@ -48,6 +49,7 @@ class ProviderEntry:
     key_variable: str | None = None
     defaults: tuple[tuple[Any, ...], ...] = ((),)
     replay: str | None = None
+    symbols: str = "the provider's own series ids"
 
 
 PROVIDERS: Final[dict[str, ProviderEntry]] = {
@@ -77,6 +79,7 @@ PROVIDERS: Final[dict[str, ProviderEntry]] = {
         "AsyncArtemis",
         key_variable="ARTEMIS_API_KEY",
         replay="cryptodata.providers.artemis.replay",
+        symbols="price@sol,fees_24h@eth (metric symbols)",
     ),
 }
 """Provider name → where its clients live."""
