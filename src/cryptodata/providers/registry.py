@@ -22,7 +22,14 @@ import attrs
 
 from cryptodata.core.errors import MissingDependencyError, ValidationError
 
-__all__ = ["PROVIDERS", "ProviderEntry", "default_sources", "sample_source", "source_class"]
+__all__ = [
+    "PROVIDERS",
+    "ProviderEntry",
+    "default_sources",
+    "metric_maps",
+    "sample_source",
+    "source_class",
+]
 
 _log = logging.getLogger("cryptodata.providers")
 
@@ -41,6 +48,9 @@ class ProviderEntry:
         replay: Its replay module, whose `sample_sources()` (and `sample_async_sources()`)
             give clients on the bundled samples.
         symbols: An example of its series ids, as the commands' `--symbols` takes them.
+        metric_map: Where its metric names are mapped to the canonical ones, as
+            `"module:ATTRIBUTE"` (a tuple of `MetricMap`); `None` for a provider without
+            `metric` rows.
     """
 
     module: str
@@ -50,6 +60,7 @@ class ProviderEntry:
     defaults: tuple[tuple[Any, ...], ...] = ((),)
     replay: str | None = None
     symbols: str = "the provider's own series ids"
+    metric_map: str | None = None
 
 
 PROVIDERS: Final[dict[str, ProviderEntry]] = {
@@ -80,6 +91,7 @@ PROVIDERS: Final[dict[str, ProviderEntry]] = {
         key_variable="ARTEMIS_API_KEY",
         replay="cryptodata.providers.artemis.replay",
         symbols="price@sol,fees_24h@eth (metric symbols)",
+        metric_map="cryptodata.providers.artemis.metrics:ARTEMIS_METRICS",
     ),
 }
 """Provider name → where its clients live."""
@@ -109,6 +121,17 @@ def sample_source(name: str, argument: str | None = None) -> Any:
         raise ValidationError(f"{name} ships no samples to run offline")
     replay = importlib.import_module(entry.replay)
     return replay.sample_client() if argument is None else replay.sample_client(argument)
+
+
+def metric_maps() -> dict[str, tuple[Any, ...]]:
+    """Every research provider's metric map (`MetricMap`s), by provider name: what the docs'
+    metric-name table is generated from."""
+    maps = {}
+    for name, entry in PROVIDERS.items():
+        if entry.metric_map is not None:
+            module, _, attribute = entry.metric_map.partition(":")
+            maps[name] = tuple(getattr(importlib.import_module(module), attribute))
+    return maps
 
 
 def _entry(name: str) -> ProviderEntry:

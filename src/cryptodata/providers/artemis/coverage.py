@@ -14,6 +14,7 @@ from cryptodata.core.schema import Kind
 from cryptodata.core.source import Coverage, KindCoverage
 
 from .endpoints import PROVIDER
+from .metrics import ARTEMIS_METRICS
 
 __all__ = ["INTERVALS", "coverage"]
 
@@ -26,7 +27,13 @@ def coverage() -> Coverage:
     """Artemis' coverage: daily metrics."""
     return Coverage(
         PROVIDER,
-        (KindCoverage(Kind.METRIC, intervals=INTERVALS),),
+        (
+            KindCoverage(
+                Kind.METRIC,
+                intervals=INTERVALS,
+                metrics=tuple(entry.name for entry in ARTEMIS_METRICS),
+            ),
+        ),
         interval_aliases=(("DAY", Interval.D1), ("day", Interval.D1)),
         missing=((Kind.MARKETS, "Artemis is a research provider: metrics only, no markets"),),
     )
