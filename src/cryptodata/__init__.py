@@ -122,6 +122,11 @@ if TYPE_CHECKING:
     from cryptodata.providers.coinalyze import AsyncCoinalyze, Coinalyze
     from cryptodata.providers.coinalyze.markets import ResolvedSymbols
     from cryptodata.providers.coingecko import Asset, assets_frame, atop_assets, top_assets
+    from cryptodata.providers.coinmetrics import (
+        AsyncCoinMetrics,
+        CoinMetrics,
+        ForbiddenMetricsError,
+    )
     from cryptodata.providers.hyperliquid import AsyncHyperliquid, Hyperliquid
     from cryptodata.sinks.base import Sink
     from cryptodata.sinks.jsonl import JsonlSink
@@ -161,6 +166,11 @@ _EXPORTS: dict[str, str] = {
         "cryptodata.providers.coingecko": ("Asset", "assets_frame", "atop_assets", "top_assets"),
         "cryptodata.providers.ccxt": ("AsyncCcxt", "Ccxt"),
         "cryptodata.providers.coinalyze": ("AsyncCoinalyze", "Coinalyze"),
+        "cryptodata.providers.coinmetrics": (
+            "AsyncCoinMetrics",
+            "CoinMetrics",
+            "ForbiddenMetricsError",
+        ),
         "cryptodata.providers.hyperliquid": ("AsyncHyperliquid", "Hyperliquid"),
         "cryptodata.core.clock": ("Clock", "ManualClock", "SystemClock"),
         "cryptodata.core.errors": (
@@ -259,6 +269,7 @@ __all__ = [
     "AssetInfo",
     "AssetRegistry",
     "AsyncCcxt",
+    "AsyncCoinMetrics",
     "AsyncCoinalyze",
     "AsyncHyperliquid",
     "AsyncMarketData",
@@ -271,6 +282,7 @@ __all__ = [
     "BookLevel",
     "Ccxt",
     "Clock",
+    "CoinMetrics",
     "Coinalyze",
     "CompositeLimiter",
     "Connected",
@@ -280,6 +292,7 @@ __all__ = [
     "Data",
     "Disconnected",
     "Exchange",
+    "ForbiddenMetricsError",
     "FundingRateBar",
     "FundingRateSnapshot",
     "FundingSettlement",

@@ -6,7 +6,7 @@ build their clients through it, and the facade's routing reads this table.
 
 Examples:
     >>> sorted(PROVIDERS)
-    ['ccxt', 'coinalyze', 'hyperliquid']
+    ['ccxt', 'coinalyze', 'coinmetrics', 'hyperliquid']
     >>> source_class("coinalyze").__name__, source_class("coinalyze", asynchronous=True).__name__
     ('Coinalyze', 'AsyncCoinalyze')
 """
@@ -64,6 +64,14 @@ PROVIDERS: Final[dict[str, ProviderEntry]] = {
         "AsyncCoinalyze",
         key_variable="COINALYZE_API_KEY",
         replay="cryptodata.providers.coinalyze.replay",
+    ),
+    # The key is optional (Pro): without one the community API answers, so the provider is
+    # configured whatever the environment holds.
+    "coinmetrics": ProviderEntry(
+        "cryptodata.providers.coinmetrics",
+        "CoinMetrics",
+        "AsyncCoinMetrics",
+        replay="cryptodata.providers.coinmetrics.replay",
     ),
     "hyperliquid": ProviderEntry(
         "cryptodata.providers.hyperliquid",
