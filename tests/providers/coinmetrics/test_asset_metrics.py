@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 
 from cryptodata import Kind, ResponseFormatError, ValidationError, schema
+from cryptodata.core.clock import ManualClock
 from cryptodata.core.entities import EntityMaster
 from cryptodata.providers.coinmetrics import CoinMetrics
 
@@ -94,7 +95,7 @@ def test_unmapped_metrics_keep_their_name_in_snake_case_with_no_unit() -> None:
     fake = FakeCoinMetrics()
     rows = {"data": [{"asset": "btc", "time": "2024-01-01T00:00:00.000000000Z", "NVTAdj": "41.5"}]}
     fake.handler = lambda request: httpx.Response(200, json=rows)
-    with CoinMetrics(http_transport=httpx.MockTransport(fake)) as cm:
+    with CoinMetrics(clock=ManualClock(), http_transport=httpx.MockTransport(fake)) as cm:
         table = cm.asset_metrics("btc", "NVTAdj", start="2024-01-01", end="2024-01-02")
 
     assert table.to_polars().select("metric", "value", "unit").row(0) == ("nvt_adj", 41.5, "")
@@ -114,7 +115,7 @@ def test_hash_rate_of_an_asset_whose_unit_is_unknown_is_left_out_with_a_warning(
     fake = FakeCoinMetrics()
     rows = {"data": [{"asset": "kas", "time": "2024-01-01T00:00:00.000000000Z", "HashRate": "9"}]}
     fake.handler = lambda request: httpx.Response(200, json=rows)
-    with CoinMetrics(http_transport=httpx.MockTransport(fake)) as cm:
+    with CoinMetrics(clock=ManualClock(), http_transport=httpx.MockTransport(fake)) as cm:
         table = cm.asset_metrics("kas", "HashRate", start="2024-01-01", end="2024-01-02")
 
     assert len(table) == 0
@@ -148,7 +149,7 @@ def test_a_bar_outside_the_window_is_dropped_even_if_the_server_sends_it() -> No
         ]
     }
     fake.handler = lambda request: httpx.Response(200, json=rows)
-    with CoinMetrics(http_transport=httpx.MockTransport(fake)) as cm:
+    with CoinMetrics(clock=ManualClock(), http_transport=httpx.MockTransport(fake)) as cm:
         table = cm.asset_metrics("btc", "AdrActCnt", start="2024-01-02", end="2024-01-03")
 
     assert table.to_polars()["ts"].to_list() == [datetime(2024, 1, 2, tzinfo=UTC)]
@@ -172,7 +173,7 @@ def test_nanosecond_times_are_cut_to_the_millisecond() -> None:
     fake = FakeCoinMetrics()
     rows = {"data": [{"asset": "btc", "time": "2024-01-01T10:00:00.123456789Z", "AdrActCnt": "1"}]}
     fake.handler = lambda request: httpx.Response(200, json=rows)
-    with CoinMetrics(http_transport=httpx.MockTransport(fake)) as cm:
+    with CoinMetrics(clock=ManualClock(), http_transport=httpx.MockTransport(fake)) as cm:
         table = cm.asset_metrics(
             "btc", "AdrActCnt", interval="1h", start="2024-01-01", end="2024-01-02"
         )
@@ -189,7 +190,7 @@ def test_a_value_that_is_not_decimal_text_is_a_response_format_error() -> None:
     }
     fake.handler = lambda request: httpx.Response(200, json=rows)
     with (
-        CoinMetrics(http_transport=httpx.MockTransport(fake)) as cm,
+        CoinMetrics(clock=ManualClock(), http_transport=httpx.MockTransport(fake)) as cm,
         pytest.raises(ResponseFormatError, match="not decimal text"),
     ):
         cm.asset_metrics("btc", "AdrActCnt", start="2024-01-01", end="2024-01-02")
@@ -199,7 +200,7 @@ def test_a_page_of_another_shape_is_a_response_format_error() -> None:
     fake = FakeCoinMetrics()
     fake.handler = lambda request: httpx.Response(200, json={"data": {"asset": "btc"}})
     with (
-        CoinMetrics(http_transport=httpx.MockTransport(fake)) as cm,
+        CoinMetrics(clock=ManualClock(), http_transport=httpx.MockTransport(fake)) as cm,
         pytest.raises(ResponseFormatError, match="not an asset-metrics page"),
     ):
         cm.asset_metrics("btc", "AdrActCnt", start="2024-01-01", end="2024-01-02")
@@ -212,7 +213,7 @@ def test_a_bad_parameter_envelope_in_a_200_is_a_bad_request_error() -> None:
     envelope = {"error": {"type": "bad_parameter", "message": "Bad 'frequency' parameter."}}
     fake.handler = lambda request: httpx.Response(200, json=envelope)
     with (
-        CoinMetrics(http_transport=httpx.MockTransport(fake)) as cm,
+        CoinMetrics(clock=ManualClock(), http_transport=httpx.MockTransport(fake)) as cm,
         pytest.raises(BadRequestError, match="Bad 'frequency' parameter") as caught,
     ):
         cm.asset_metrics("btc", "AdrActCnt", start="2024-01-01", end="2024-01-02")
@@ -225,7 +226,9 @@ def test_the_entity_masters_overrides_name_the_entity(fake: FakeCoinMetrics) -> 
     master = EntityMaster.default().load(
         {"monero": {"name": "Monero", "ids": {"coinmetrics": ["xmr"]}}}
     )
-    with CoinMetrics(http_transport=httpx.MockTransport(fake), entities=master) as cm:
+    with CoinMetrics(
+        clock=ManualClock(), http_transport=httpx.MockTransport(fake), entities=master
+    ) as cm:
         table = cm.asset_metrics("xmr", "HashRate", start="2024-01-01", end="2024-01-02")
 
     assert table.to_polars()["entity"].to_list() == ["monero"]
