@@ -40,6 +40,8 @@ class CoinMetricsHarness:
     def __init__(self) -> None:
         self.clock = ManualClock(start=NOW)
         self.fake = FakeCoinMetrics()
+        # Three pages a call: every next-page URL echoes the key, and must still place it once.
+        self.fake.max_page = 5
         self.limiter = SlidingWindowLimiter(1_000, 60.0, clock=self.clock)
         self.handler: Callable[[httpx.Request], httpx.Response] = self.fake
         self.failures: list[Callable[[httpx.Request], httpx.Response]] = []
