@@ -249,6 +249,15 @@ COMMAND_PROVIDERS: Final[Mapping[str, CommandProvider]] = {
             resolves_bases=False,
             symbols_example="BTC,ETH (coin names)",
         ),
+        # The Pro key is optional (COINMETRICS_API_KEY): without one, the community API.
+        CommandProvider(
+            "coinmetrics",
+            argument=None,
+            key_variable=None,
+            usd=False,
+            resolves_bases=False,
+            symbols_example="active_addresses@btc,price@eth (metric symbols)",
+        ),
     )
 }
 """Every provider the commands serve, by registered name: the one list of them."""
