@@ -170,3 +170,18 @@ def test_the_async_backfill_stores_what_the_blocking_one_does(
 
     got = {row[:3]: row[3] for row in frame.select("provider_id", "metric", "ts", "value").rows()}
     assert got == stored_truth()
+
+
+def test_more_than_10_assets_or_20_metrics_are_split_into_more_requests(cm: CoinMetrics) -> None:
+    assets = [f"a{i:02d}" for i in range(12)]
+    metrics = [f"M{i:02d}" for i in range(25)]
+
+    by_asset = cm.history_steps(
+        "metric", [f"price@{a}" for a in assets], interval="1d", start=FIRST_DAY, end=END
+    )
+    by_metric = cm.history_steps(
+        "metric", [f"{m}@btc" for m in metrics], interval="1d", start=FIRST_DAY, end=END
+    )
+
+    assert [len(step.symbols) for step in by_asset] == [10, 2]
+    assert [len(step.symbols) for step in by_metric] == [20, 5]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Final
 
 import attrs
@@ -31,16 +31,31 @@ from cryptodata.core.request import Request, Response
 from .metrics import provider_metric
 
 __all__ = [
+    "API_KEY_PARAM",
+    "ASSET_METRICS",
+    "CATALOG",
+    "COMMUNITY_LIMIT",
     "COMMUNITY_URL",
     "FREQUENCIES",
+    "KEY_VARIABLE",
+    "MAX_ASSETS_PER_REQUEST",
+    "MAX_METRICS_PER_REQUEST",
+    "PAGE_SIZE",
+    "PAGINATOR",
     "PROVIDER",
+    "PRO_LIMIT",
     "PRO_URL",
     "Forbidden",
     "Grid",
     "asset_metrics_request",
     "catalog_request",
+    "check_asset",
+    "check_envelope",
     "forbidden_in",
+    "iso",
     "plan_grids",
+    "series_pairs",
+    "windows",
 ]
 
 PROVIDER: Final = "coinmetrics"
@@ -159,11 +174,7 @@ def windows(
 ) -> list[tuple[datetime, datetime]]:
     """`[start, end)` split so that one window's rows (assets x bars) fit on one page."""
     bars = max(1, PAGE_SIZE // len(grid.assets))
-    return time_windows(start, end, _span(interval, bars))
-
-
-def _span(interval: Interval, bars: int) -> timedelta:
-    return min(interval.timedelta * bars, timedelta(days=365 * 400))
+    return time_windows(start, end, interval.timedelta * bars)
 
 
 def iso(moment: datetime) -> str:
