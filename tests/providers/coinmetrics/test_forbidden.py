@@ -143,3 +143,42 @@ def test_another_403_is_not_taken_for_a_forbidden_metric(
 
     assert not isinstance(caught.value, ForbiddenMetricsError)
     assert len(fake.requests) == 1
+
+
+def test_a_refused_pair_is_not_asked_again_and_still_reported(
+    cm: CoinMetrics, fake: FakeCoinMetrics
+) -> None:
+    cm.asset_metrics("btc", ["AdrActCnt", "CapRealUSD"], **WINDOW)
+    before = len(fake.requests)
+
+    table = cm.asset_metrics("btc", ["AdrActCnt", "CapRealUSD"], **WINDOW)
+
+    assert asked(fake)[before:] == [("btc", "AdrActCnt")]
+    assert "refused CapRealUSD of btc" in table.warnings[0]
+
+
+def test_the_windows_after_a_refusal_are_planned_without_the_refused_pair(
+    cm: CoinMetrics, fake: FakeCoinMetrics
+) -> None:
+    table = cm.asset_metrics(
+        "btc", ["AdrActCnt", "CapRealUSD"], interval="1m", start="2024-01-01", end="2024-01-22"
+    )
+
+    metrics = [metric for _, metric in asked(fake)]
+    assert metrics[:2] == ["AdrActCnt,CapRealUSD", "AdrActCnt"]
+    assert set(metrics[2:]) == {"AdrActCnt"}
+    assert len(metrics) == 2 + 3  # 30,240 minutes: four windows of at most 10,000 bars
+    assert set(table.to_polars()["metric"]) <= {"active_addresses"}
+
+
+def test_a_call_of_refused_pairs_only_raises_without_a_request(
+    cm: CoinMetrics, fake: FakeCoinMetrics
+) -> None:
+    with pytest.raises(ForbiddenMetricsError):
+        cm.asset_metrics("btc", "CapRealUSD", **WINDOW)
+    before = len(fake.requests)
+
+    with pytest.raises(ForbiddenMetricsError, match="CapRealUSD of btc"):
+        cm.asset_metrics("btc", "CapRealUSD", **WINDOW)
+
+    assert len(fake.requests) == before

@@ -189,6 +189,7 @@ class _CoinMetricsBase:
         limit, window = ep.PRO_LIMIT if self._pro else ep.COMMUNITY_LIMIT
         self._limiter = limiter or SlidingWindowLimiter(limit, window, clock=self._clock)
         self._entities = entities or EntityMaster.default()
+        self._refused: dict[tuple[str, str, Interval], ProviderError] = {}
         self._transport_options: dict[str, Any] = {
             "provider": ep.PROVIDER,
             "base_url": base_url or (ep.PRO_URL if self._pro else ep.COMMUNITY_URL),
@@ -306,10 +307,7 @@ class _CoinMetricsBase:
     def _pairs_flow(
         self, pairs: list[tuple[str, str]], interval: Interval, start: datetime, end: datetime
     ) -> Flow[Table[Metric]]:
-        answer = _Answer()
-        for grid in ep.plan_grids(pairs):
-            for lo, hi in ep.windows(grid, interval, start, end):
-                answer += yield from self._grid_flow(grid, interval, lo, hi)
+        answer = yield from self._ask(pairs, interval, start, end)
         refused = tuple(dict.fromkeys(answer.refused))
         if answer.error is not None and len(refused) == len(set(pairs)):
             raise ForbiddenMetricsError(refused, answer.error)
@@ -323,6 +321,34 @@ class _CoinMetricsBase:
             return Table.empty(Kind.METRIC, warnings)
         frame = pl.concat(answer.frames).sort("provider_id", "metric", "ts")
         return Table.from_frame(Kind.METRIC, frame, warnings)
+
+    def _ask(
+        self, pairs: list[tuple[str, str]], interval: Interval, start: datetime, end: datetime
+    ) -> Flow[_Answer]:
+        """Every pair's rows over `[start, end)`, grid by grid and window by window.
+
+        A pair refused once is not asked again by this client (its credentials do not
+        change): the windows after a refusal are planned anew without it, and so are later
+        calls and pipeline steps, which still report it.
+        """
+        known = [pair for pair in pairs if (*pair, interval) in self._refused]
+        answer = _Answer(
+            refused=tuple(known), error=self._refused[(*known[0], interval)] if known else None
+        )
+        for grid in ep.plan_grids([pair for pair in pairs if pair not in known]):
+            spans = ep.windows(grid, interval, start, end)
+            for index, (lo, hi) in enumerate(spans):
+                found = yield from self._grid_flow(grid, interval, lo, hi)
+                answer += found
+                if found.error is None:
+                    continue
+                for asset, metric in found.refused:
+                    self._refused[(asset, metric, interval)] = found.error
+                if index + 1 < len(spans):
+                    cells = [(asset, metric) for asset in grid.assets for metric in grid.metrics]
+                    answer += yield from self._ask(cells, interval, hi, end)
+                break
+        return answer
 
     def _grid_flow(
         self, grid: Grid, interval: Interval, start: datetime, end: datetime
