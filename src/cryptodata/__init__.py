@@ -145,6 +145,11 @@ if TYPE_CHECKING:
     from cryptodata.providers.coinalyze import AsyncCoinalyze, Coinalyze
     from cryptodata.providers.coinalyze.markets import ResolvedSymbols
     from cryptodata.providers.coingecko import Asset, assets_frame, atop_assets, top_assets
+    from cryptodata.providers.coinmetrics import (
+        AsyncCoinMetrics,
+        CoinMetrics,
+        ForbiddenMetricsError,
+    )
     from cryptodata.providers.hyperliquid import AsyncHyperliquid, Hyperliquid
     from cryptodata.sinks.base import Sink
     from cryptodata.sinks.jsonl import JsonlSink
@@ -199,6 +204,11 @@ _EXPORTS: dict[str, str] = {
         "cryptodata.providers.artemis": ("Artemis", "AsyncArtemis"),
         "cryptodata.providers.ccxt": ("AsyncCcxt", "Ccxt"),
         "cryptodata.providers.coinalyze": ("AsyncCoinalyze", "Coinalyze"),
+        "cryptodata.providers.coinmetrics": (
+            "AsyncCoinMetrics",
+            "CoinMetrics",
+            "ForbiddenMetricsError",
+        ),
         "cryptodata.providers.hyperliquid": ("AsyncHyperliquid", "Hyperliquid"),
         "cryptodata.core.clock": ("Clock", "ManualClock", "SystemClock"),
         "cryptodata.core.errors": (
@@ -309,6 +319,7 @@ __all__ = [
     "AssetRegistry",
     "AsyncArtemis",
     "AsyncCcxt",
+    "AsyncCoinMetrics",
     "AsyncCoinalyze",
     "AsyncHyperliquid",
     "AsyncMarketData",
@@ -322,6 +333,7 @@ __all__ = [
     "Cadence",
     "Ccxt",
     "Clock",
+    "CoinMetrics",
     "Coinalyze",
     "CompositeLimiter",
     "Connected",
@@ -334,6 +346,7 @@ __all__ = [
     "EntityKind",
     "EntityMaster",
     "Exchange",
+    "ForbiddenMetricsError",
     "FundingRateBar",
     "FundingRateSnapshot",
     "FundingSettlement",

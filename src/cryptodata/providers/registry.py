@@ -6,7 +6,7 @@ build their clients through it, and the facade's routing reads this table.
 
 Examples:
     >>> sorted(PROVIDERS)
-    ['artemis', 'ccxt', 'coinalyze', 'hyperliquid']
+    ['artemis', 'ccxt', 'coinalyze', 'coinmetrics', 'hyperliquid']
     >>> source_class("coinalyze").__name__, source_class("coinalyze", asynchronous=True).__name__
     ('Coinalyze', 'AsyncCoinalyze')
 """
@@ -78,6 +78,8 @@ PROVIDERS: Final[dict[str, ProviderEntry]] = {
         key_variable="COINALYZE_API_KEY",
         replay="cryptodata.providers.coinalyze.replay",
     ),
+    # The key is optional (Pro): without one the community API answers, so the provider is
+    # configured whatever the environment holds.
     "hyperliquid": ProviderEntry(
         "cryptodata.providers.hyperliquid",
         "Hyperliquid",
@@ -92,6 +94,14 @@ PROVIDERS: Final[dict[str, ProviderEntry]] = {
         replay="cryptodata.providers.artemis.replay",
         symbols="price@sol,fees_24h@eth (metric symbols)",
         metric_map="cryptodata.providers.artemis.metrics:ARTEMIS_METRICS",
+    ),
+    "coinmetrics": ProviderEntry(
+        "cryptodata.providers.coinmetrics",
+        "CoinMetrics",
+        "AsyncCoinMetrics",
+        replay="cryptodata.providers.coinmetrics.replay",
+        symbols="active_addresses@btc,price@eth (metric symbols)",
+        metric_map="cryptodata.providers.coinmetrics.metrics:MAPPINGS",
     ),
 }
 """Provider name → where its clients live."""
