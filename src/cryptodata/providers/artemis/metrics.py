@@ -44,6 +44,7 @@ ARTEMIS_METRICS: Final = (
     MetricMap("TVL", "tvl"),
     MetricMap("CIRC_SUPPLY", "circulating_supply"),
     MetricMap("TOT_SUPPLY", "total_supply"),
+    MetricMap("MAX_SUPPLY", "max_supply"),
     MetricMap("PERP_VOLUME", "derivatives_volume_24h"),
     MetricMap("STABLECOIN_SUPPLY", "stablecoin_supply"),
     MetricMap("LENDING_DEPOSITS", "lending_deposits"),

@@ -48,6 +48,10 @@ MAPPINGS: Final = (
     MetricMap("BlkCnt", "block_count"),
     MetricMap("CapMVRVCur", "mvrv"),
     MetricMap("IssTotUSD", "issuance_usd"),
+    MetricMap("FeeTotUSD", "fees_24h"),
+    MetricMap("CapRealUSD", "realized_cap"),
+    MetricMap("AdrBalCnt", "addresses_with_balance"),
+    MetricMap("DiffMean", "difficulty"),
 )
 """Every mapped Coin Metrics metric; the others keep their own name in snake case."""
 
