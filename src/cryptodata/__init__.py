@@ -122,6 +122,7 @@ if TYPE_CHECKING:
     from cryptodata.providers.coinalyze import AsyncCoinalyze, Coinalyze
     from cryptodata.providers.coinalyze.markets import ResolvedSymbols
     from cryptodata.providers.coingecko import Asset, assets_frame, atop_assets, top_assets
+    from cryptodata.providers.defillama import AsyncDefiLlama, DefiLlama
     from cryptodata.providers.hyperliquid import AsyncHyperliquid, Hyperliquid
     from cryptodata.sinks.base import Sink
     from cryptodata.sinks.jsonl import JsonlSink
@@ -161,6 +162,7 @@ _EXPORTS: dict[str, str] = {
         "cryptodata.providers.coingecko": ("Asset", "assets_frame", "atop_assets", "top_assets"),
         "cryptodata.providers.ccxt": ("AsyncCcxt", "Ccxt"),
         "cryptodata.providers.coinalyze": ("AsyncCoinalyze", "Coinalyze"),
+        "cryptodata.providers.defillama": ("AsyncDefiLlama", "DefiLlama"),
         "cryptodata.providers.hyperliquid": ("AsyncHyperliquid", "Hyperliquid"),
         "cryptodata.core.clock": ("Clock", "ManualClock", "SystemClock"),
         "cryptodata.core.errors": (
@@ -260,6 +262,7 @@ __all__ = [
     "AssetRegistry",
     "AsyncCcxt",
     "AsyncCoinalyze",
+    "AsyncDefiLlama",
     "AsyncHyperliquid",
     "AsyncMarketData",
     "AsyncSender",
@@ -278,6 +281,7 @@ __all__ = [
     "CryptoDataError",
     "CursorPaginator",
     "Data",
+    "DefiLlama",
     "Disconnected",
     "Exchange",
     "FundingRateBar",
