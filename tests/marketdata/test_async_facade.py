@@ -93,7 +93,7 @@ def test_offline_the_async_facade_answers_from_every_providers_samples() -> None
 
     providers, table = asyncio.run(main())
 
-    assert providers == {"ccxt", "coinalyze", "hyperliquid"}
+    assert providers == {"ccxt", "coinalyze", "defillama", "hyperliquid"}
     assert table.report.ok
     assert table.to_polars().group_by("exchange", "provider").len().sort("exchange").rows() == [
         ("binance", "ccxt", 48),
@@ -114,4 +114,4 @@ def test_by_default_the_async_facade_takes_the_configured_asyncio_clients(
             await source.aclose()
         return names
 
-    assert asyncio.run(main()) == {"AsyncCcxt", "AsyncHyperliquid"}
+    assert asyncio.run(main()) == {"AsyncCcxt", "AsyncDefiLlama", "AsyncHyperliquid"}

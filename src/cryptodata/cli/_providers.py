@@ -242,6 +242,14 @@ COMMAND_PROVIDERS: Final[Mapping[str, CommandProvider]] = {
             symbols_example="BTC/USDT:USDT,ETH/USDT:USDT (ccxt's unified symbols)",
         ),
         CommandProvider(
+            "defillama",
+            argument=None,
+            key_variable=None,
+            usd=False,
+            resolves_bases=False,
+            symbols_example="chain_tvl@Ethereum,fees_24h@aave (metric series: '<metric>@<id>')",
+        ),
+        CommandProvider(
             "hyperliquid",
             argument=None,
             key_variable=None,

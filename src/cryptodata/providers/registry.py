@@ -6,7 +6,7 @@ build their clients through it, and the facade's routing reads this table.
 
 Examples:
     >>> sorted(PROVIDERS)
-    ['ccxt', 'coinalyze', 'hyperliquid']
+    ['ccxt', 'coinalyze', 'defillama', 'hyperliquid']
     >>> source_class("coinalyze").__name__, source_class("coinalyze", asynchronous=True).__name__
     ('Coinalyze', 'AsyncCoinalyze')
 """
@@ -64,6 +64,13 @@ PROVIDERS: Final[dict[str, ProviderEntry]] = {
         "AsyncCoinalyze",
         key_variable="COINALYZE_API_KEY",
         replay="cryptodata.providers.coinalyze.replay",
+    ),
+    # Keyless: the free API needs none; DEFILLAMA_API_KEY, when set, makes the client Pro.
+    "defillama": ProviderEntry(
+        "cryptodata.providers.defillama",
+        "DefiLlama",
+        "AsyncDefiLlama",
+        replay="cryptodata.providers.defillama.replay",
     ),
     "hyperliquid": ProviderEntry(
         "cryptodata.providers.hyperliquid",
