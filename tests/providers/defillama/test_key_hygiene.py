@@ -93,3 +93,24 @@ def test_a_pasted_control_character_is_refused_without_showing_the_key() -> None
 def test_an_unknown_host_name_is_refused() -> None:
     with pytest.raises(ValidationError, match="unknown DefiLlama host name"):
         DefiLlama(hosts={"yields": "https://yields.llama.fi"})
+
+
+def test_hosts_override_the_free_hosts_by_family(
+    fake: FakeDefiLlama, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DEFILLAMA_API_KEY", raising=False)
+    seen: list[httpx.URL] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url)
+        return httpx.Response(200, json=[])
+
+    client = DefiLlama(
+        clock=clock,
+        hosts={"api": "http://127.0.0.1:8080/llama"},
+        http_transport=httpx.MockTransport(record),
+    )
+
+    client.chains()
+
+    assert [str(url) for url in seen] == ["http://127.0.0.1:8080/llama/v2/chains"]

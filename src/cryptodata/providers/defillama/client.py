@@ -331,10 +331,12 @@ class _DefiLlamaBase:
             return (yield from self._dimension(name, metric))
         if metric == "stablecoin_supply":
             return (yield from self._stablecoin_target(name))
+        if metric != "bridge_volume_24h":
+            raise ValidationError(f"{metric} series are read by price_history, not one by one")
         if is_all(name):
-            return _Target(ALL, ep.bridge_volume(None, key=self._pro_key()), parse_bridge_volume)
+            return _Target(ALL, ep.bridge_volume(None, key=key), parse_bridge_volume)
         chain = yield from self._chain(name, metric)
-        return _Target(chain, ep.bridge_volume(chain, key=self._pro_key()), parse_bridge_volume)
+        return _Target(chain, ep.bridge_volume(chain, key=key), parse_bridge_volume)
 
     def _dimension(self, name: str, metric: str) -> Flow[_Target]:
         dimension = ep.DIMENSIONS[metric]
@@ -376,13 +378,6 @@ class _DefiLlamaBase:
             ep.stablecoin_chart(chain, coin.number, key=self._key),
             parse_stablecoin_chart,
         )
-
-    def _pro_key(self) -> Secret:
-        if self._key is None:  # `_parsed` refuses Pro-only series first: this is a guard
-            raise UnsupportedError(
-                "DefiLlama serves this on its Pro API only", provider=ep.PROVIDER, what="pro"
-            )
-        return self._key
 
     def _series(self, kind: Kind | str, symbols: Names, interval: IntervalInput) -> Flow[SeriesIds]:
         step = coverage().interval(interval)

@@ -210,8 +210,12 @@ def stablecoin_chart(chain: str | None, stablecoin: str | None, *, key: Secret |
     return request("stablecoins", f"/stablecoincharts/{where}", params, key=key)
 
 
-def bridge_volume(chain: str | None, *, key: Secret) -> Request:
-    """`/bridges/bridgevolume/{chain or all}` (Pro only): daily deposits and withdrawals."""
+def bridge_volume(chain: str | None, *, key: Secret | None) -> Request:
+    """`/bridges/bridgevolume/{chain or all}`: daily deposits and withdrawals.
+
+    Pro only: without a key the request names the `bridges` host, which no free tier has,
+    and the transport refuses it before sending (clients refuse the series earlier still).
+    """
     where = ALL if chain is None else _segment(chain)
     return request("bridges", f"/bridgevolume/{where}", key=key)
 
