@@ -96,7 +96,7 @@ def test_an_unknown_host_name_is_refused() -> None:
 
 
 def test_hosts_override_the_free_hosts_by_family(
-    fake: FakeDefiLlama, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+    clock: ManualClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("DEFILLAMA_API_KEY", raising=False)
     seen: list[httpx.URL] = []
