@@ -70,6 +70,22 @@ CHAINS = [
         "name": "OP Mainnet",
         "chainId": 10,
     },
+    {
+        "gecko_id": "hyperliquid",
+        "tvl": 2.0e9,
+        "tokenSymbol": "HYPE",
+        "cmcId": None,
+        "name": "Hyperliquid L1",
+        "chainId": 999,
+    },
+    {
+        "gecko_id": "uniswap",
+        "tvl": 1.0e8,
+        "tokenSymbol": "UNI",
+        "cmcId": None,
+        "name": "Unichain",
+        "chainId": 130,
+    },
 ]
 OVERVIEW_KEYS = {
     "ethereum": "Ethereum",
@@ -77,6 +93,8 @@ OVERVIEW_KEYS = {
     "avax": "Avalanche",
     "dydx": "dYdX",
     "optimism": "OP Mainnet",
+    "hyperliquid": "Hyperliquid L1",
+    "unichain": "Unichain",
 }
 
 PROTOCOLS = [
@@ -183,6 +201,17 @@ PROTOCOLS = [
         "cmcId": None,
         "tvl": 3.0e8,
     },
+    {
+        "id": "5000",
+        "name": "Hyperliquid",
+        "slug": "hyperliquid",
+        "symbol": "HYPE",
+        "category": "Derivatives",
+        "chains": ["Hyperliquid L1"],
+        "gecko_id": "hyperliquid",
+        "cmcId": None,
+        "tvl": 2.0e9,
+    },
 ]
 PROTOCOL_IDS = {
     "aave",
@@ -194,6 +223,7 @@ PROTOCOL_IDS = {
     "curve-dex",
     "ghostcoin",
     "dydx",
+    "hyperliquid",
 }
 
 STABLECOINS = {

@@ -149,3 +149,31 @@ def test_the_users_entity_overrides_name_the_rows(fake: FakeDefiLlama, clock: Ma
     table = ll.protocol_tvl("sky", start=START)
 
     assert set(table.to_polars()["entity"]) == {"sky-money"}
+
+
+def test_a_chains_gecko_id_does_not_hide_the_protocol_of_that_name(
+    ll: DefiLlama, fake: FakeDefiLlama
+) -> None:
+    ll.fees("uniswap", start=START)
+
+    assert fake.requests[-1].url.path == "/summary/fees/uniswap"
+
+
+def test_a_chains_gecko_id_finds_the_chain_when_no_protocol_answers(
+    ll: DefiLlama, fake: FakeDefiLlama
+) -> None:
+    ll.fees("binancecoin", start=START)
+
+    assert fake.requests[-1].url.path == "/overview/fees/bsc"
+
+
+def test_hyperliquid_means_the_protocol_and_hyperliquid_l1_the_chain(
+    ll: DefiLlama, fake: FakeDefiLlama
+) -> None:
+    ll.fees("hyperliquid", start=START)
+    ll.fees("Hyperliquid L1", start=START)
+
+    assert [r.url.path for r in fake.requests[-2:]] == [
+        "/summary/fees/hyperliquid",
+        "/overview/fees/hyperliquid",
+    ]

@@ -11,8 +11,9 @@ A name is looked up, without case, in the list its metric can mean:
   its gecko id, else its symbol, and asked for by its numeric id.
 
 Fees and volumes exist for chains and protocols alike: a name is the chain's when the chains
-list has it (`PROTOCOLS_NAMED_LIKE_CHAINS` excepted, unless spelt exactly as the chain),
-else the protocol's.
+list has it as a display name or overview key (`PROTOCOLS_NAMED_LIKE_CHAINS` excepted, unless
+spelt exactly as the chain), else the protocol's; a chain's gecko id comes last, after every
+protocol (a native token's gecko id is often a protocol's too).
 
 Examples:
     >>> chains = pl.DataFrame({"name": ["Ethereum", "Avalanche"], "gecko_id": ["ethereum", None]})
@@ -61,8 +62,14 @@ def _folded(value: object) -> str | None:
     return value.casefold() if isinstance(value, str) and value.strip() else None
 
 
-def find_chain(chains: pl.DataFrame, name: str) -> str | None:
-    """The display name of the chain `name` names, or `None`."""
+def find_chain(chains: pl.DataFrame, name: str, *, by_gecko_id: bool = True) -> str | None:
+    """The display name of the chain `name` names, or `None`.
+
+    Args:
+        chains: The chains list.
+        name: A display name or overview key (any case), or a gecko id.
+        by_gecko_id: Whether a gecko id finds a chain too.
+    """
     names = chains.get_column("name").to_list()
     if name in names:
         return name
@@ -71,6 +78,8 @@ def find_chain(chains: pl.DataFrame, name: str) -> str | None:
         for display, candidate in zip(names, column, strict=True):
             if _folded(candidate) == wanted:
                 return str(display)
+    if not by_gecko_id:
+        return None
     for display, gecko in zip(names, chains.get_column("gecko_id").to_list(), strict=True):
         if _folded(gecko) == wanted:
             return str(display)

@@ -343,19 +343,23 @@ class _DefiLlamaBase:
         if is_all(name):
             return _Target(ALL, dimension.overview(None, key=self._key), parse_dimension)
         chains = yield from self._catalogue("chains")
-        chain = find_chain(chains, name)
+        chain = find_chain(chains, name, by_gecko_id=False)
         if chain is not None and not is_protocol_first(name, chains):
             request = dimension.overview(ep.overview_chain(chain), key=self._key)
             return _Target(chain, request, parse_dimension)
         protocols = yield from self._catalogue("protocols")
         slug = find_protocol(protocols, name)
-        if slug is None:
+        if slug is not None:
+            return _Target(slug, dimension.summary(slug, key=self._key), parse_dimension)
+        chain = find_chain(chains, name)
+        if chain is None:
             hint = close_names(name, [*chains.get_column("name"), *protocol_ids(protocols)])
             raise ValidationError(
                 f"DefiLlama lists no chain or protocol named {name!r} (for {metric})"
                 + (f"; did you mean {', '.join(hint)}?" if hint else "")
             )
-        return _Target(slug, dimension.summary(slug, key=self._key), parse_dimension)
+        request = dimension.overview(ep.overview_chain(chain), key=self._key)
+        return _Target(chain, request, parse_dimension)
 
     def _stablecoin_target(self, name: str) -> Flow[_Target]:
         where, colon, which = name.partition(":")

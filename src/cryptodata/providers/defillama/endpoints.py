@@ -81,9 +81,10 @@ MAX_COINS_PER_REQUEST: Final = 10
 MAX_DAYS_PER_CHART: Final = 365
 """Daily points asked per price chart request (`span`; no cap is documented)."""
 
-PROTOCOLS_NAMED_LIKE_CHAINS: Final = frozenset({"dydx", "thorchain"})
-"""Names, in lower case, that mean the protocol though a chain has the same name in another
-case (`dYdX`): spell the chain as the chains list does to reach it."""
+PROTOCOLS_NAMED_LIKE_CHAINS: Final = frozenset({"dydx", "hyperliquid", "thorchain"})
+"""Names, in lower case, that mean the protocol though a chain answers to them in another
+case or as its overview key (`dYdX`; `Hyperliquid L1`, whose key is `hyperliquid`): spell the
+chain as the chains list does to reach it."""
 
 _OVERVIEW_NAMES: Final = MappingProxyType(
     {
