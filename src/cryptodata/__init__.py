@@ -150,6 +150,7 @@ if TYPE_CHECKING:
         CoinMetrics,
         ForbiddenMetricsError,
     )
+    from cryptodata.providers.defillama import AsyncDefiLlama, DefiLlama
     from cryptodata.providers.hyperliquid import AsyncHyperliquid, Hyperliquid
     from cryptodata.sinks.base import Sink
     from cryptodata.sinks.jsonl import JsonlSink
@@ -209,6 +210,7 @@ _EXPORTS: dict[str, str] = {
             "CoinMetrics",
             "ForbiddenMetricsError",
         ),
+        "cryptodata.providers.defillama": ("AsyncDefiLlama", "DefiLlama"),
         "cryptodata.providers.hyperliquid": ("AsyncHyperliquid", "Hyperliquid"),
         "cryptodata.core.clock": ("Clock", "ManualClock", "SystemClock"),
         "cryptodata.core.errors": (
@@ -321,6 +323,7 @@ __all__ = [
     "AsyncCcxt",
     "AsyncCoinMetrics",
     "AsyncCoinalyze",
+    "AsyncDefiLlama",
     "AsyncHyperliquid",
     "AsyncMarketData",
     "AsyncSender",
@@ -341,6 +344,7 @@ __all__ = [
     "CryptoDataError",
     "CursorPaginator",
     "Data",
+    "DefiLlama",
     "Disconnected",
     "Entity",
     "EntityKind",

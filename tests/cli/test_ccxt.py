@@ -220,8 +220,9 @@ def test_an_unknown_provider_lists_the_known_ones(cli: Run, tmp_path: Path) -> N
     result = cli("backfill", "--provider", "kraken", *WINDOW, "--sink", f"jsonl:{tmp_path}")
 
     assert result.code == 2
-    assert "unknown provider 'kraken'; use one of coinalyze, ccxt:EXCHANGE_ID, hyperliquid" in (
-        result.err
+    assert (
+        "unknown provider 'kraken'; use one of coinalyze, ccxt:EXCHANGE_ID, defillama, hyperliquid"
+        in result.err
     )
 
 

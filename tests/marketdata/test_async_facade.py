@@ -115,4 +115,9 @@ def test_by_default_the_async_facade_takes_the_configured_asyncio_clients(
             await source.aclose()
         return names
 
-    assert asyncio.run(main()) == {"AsyncCcxt", "AsyncCoinMetrics", "AsyncHyperliquid"}
+    assert asyncio.run(main()) == {
+        "AsyncCcxt",
+        "AsyncCoinMetrics",
+        "AsyncDefiLlama",
+        "AsyncHyperliquid",
+    }

@@ -188,8 +188,8 @@ def test_by_default_the_keyless_providers_and_those_with_a_key(
     monkeypatch.setenv("COINALYZE_API_KEY", "k")
     keyed = {source.provider for source in MarketData().providers}
 
-    assert keyless == {"ccxt", "coinmetrics", "hyperliquid"}
-    assert keyed == {"ccxt", "coinalyze", "coinmetrics", "hyperliquid"}
+    assert keyless == {"ccxt", "coinmetrics", "defillama", "hyperliquid"}
+    assert keyed == {"ccxt", "coinalyze", "coinmetrics", "defillama", "hyperliquid"}
 
 
 def test_offline_with_providers_is_refused() -> None:

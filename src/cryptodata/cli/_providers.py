@@ -207,6 +207,28 @@ class _Coinalyze(CommandProvider):
         return "unit" not in series or (series["unit"] == "usd") == wants_usd
 
 
+class _DefiLlama(CommandProvider):
+    """Keyless (a key makes it Pro); planning names series from the bundled lists, sending nothing."""
+
+    def offline(self, spec: ProviderSpec, args: argparse.Namespace) -> Any:
+        from cryptodata.providers.defillama.replay import sample_client
+
+        # Naming a series reads DefiLlama's chains and protocols lists: the bundled synthetic
+        # ones keep a dry run off the network (names they lack are refused).
+        return sample_client(clock=SystemClock())
+
+    def dry_run_markets(
+        self, spec: ProviderSpec, args: argparse.Namespace, offline: Any, stack: ExitStack
+    ) -> DryRunMarkets:
+        """The bundled lists: a dry run sends nothing."""
+        return DryRunMarkets(
+            offline,
+            "the bundled synthetic chains, protocols and stablecoins lists (the backfill "
+            "names series from the live ones)",
+            None,
+        )
+
+
 class _Ccxt(CommandProvider):
     """Keyless; one exchange per spec; naming a series needs the venue's market list."""
 
@@ -253,6 +275,14 @@ _SPECIAL: Final[Mapping[str, CommandProvider]] = {
             usd=False,
             resolves_bases=False,
             symbols_example="BTC/USDT:USDT,ETH/USDT:USDT (ccxt's unified symbols)",
+        ),
+        _DefiLlama(
+            "defillama",
+            argument=None,
+            key_variable=None,
+            usd=False,
+            resolves_bases=False,
+            symbols_example="chain_tvl@Ethereum,fees_24h@aave (metric series: '<metric>@<id>')",
         ),
         CommandProvider(
             "hyperliquid",

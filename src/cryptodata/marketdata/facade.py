@@ -178,7 +178,7 @@ class _Facade:
             )
         self._sources = sources
         self._registry = registry or AssetRegistry.default()
-        self._entities = entities or EntityMaster.default()
+        self._entities = EntityMaster.default() if entities is None else entities
         self._prefer = tuple(prefer)
         self._strict = strict
         self._market_ttl = finite("market_ttl", market_ttl, minimum=0, unit="seconds")

@@ -6,7 +6,7 @@ build their clients through it, and the facade's routing reads this table.
 
 Examples:
     >>> sorted(PROVIDERS)
-    ['artemis', 'ccxt', 'coinalyze', 'coinmetrics', 'hyperliquid']
+    ['artemis', 'ccxt', 'coinalyze', 'coinmetrics', 'defillama', 'hyperliquid']
     >>> source_class("coinalyze").__name__, source_class("coinalyze", asynchronous=True).__name__
     ('Coinalyze', 'AsyncCoinalyze')
 """
@@ -78,8 +78,6 @@ PROVIDERS: Final[dict[str, ProviderEntry]] = {
         key_variable="COINALYZE_API_KEY",
         replay="cryptodata.providers.coinalyze.replay",
     ),
-    # The key is optional (Pro): without one the community API answers, so the provider is
-    # configured whatever the environment holds.
     "hyperliquid": ProviderEntry(
         "cryptodata.providers.hyperliquid",
         "Hyperliquid",
@@ -95,6 +93,8 @@ PROVIDERS: Final[dict[str, ProviderEntry]] = {
         symbols="price@sol,fees_24h@eth (metric symbols)",
         metric_map="cryptodata.providers.artemis.metrics:ARTEMIS_METRICS",
     ),
+    # The key is optional (Pro): without one the community API answers, so the provider is
+    # configured whatever the environment holds.
     "coinmetrics": ProviderEntry(
         "cryptodata.providers.coinmetrics",
         "CoinMetrics",
@@ -102,6 +102,15 @@ PROVIDERS: Final[dict[str, ProviderEntry]] = {
         replay="cryptodata.providers.coinmetrics.replay",
         symbols="active_addresses@btc,price@eth (metric symbols)",
         metric_map="cryptodata.providers.coinmetrics.metrics:MAPPINGS",
+    ),
+    # Keyless: the free API needs none; DEFILLAMA_API_KEY, when set, makes the client Pro.
+    "defillama": ProviderEntry(
+        "cryptodata.providers.defillama",
+        "DefiLlama",
+        "AsyncDefiLlama",
+        replay="cryptodata.providers.defillama.replay",
+        symbols="chain_tvl@Ethereum,fees_24h@aave (metric symbols)",
+        metric_map="cryptodata.providers.defillama.metrics:METRICS",
     ),
 }
 """Provider name → where its clients live."""

@@ -223,19 +223,22 @@ def test_a_bad_parameter_envelope_in_a_200_is_a_bad_request_error() -> None:
 
 
 def test_the_entity_masters_overrides_name_the_entity(fake: FakeCoinMetrics) -> None:
-    master = EntityMaster.default().load(
-        {"monero": {"name": "Monero", "ids": {"coinmetrics": ["xmr"]}}}
+    master = EntityMaster([]).load(
+        {"xmr-network": {"name": "Monero network", "ids": {"coinmetrics": ["xmr"]}}}
     )
     with CoinMetrics(
         clock=ManualClock(), http_transport=httpx.MockTransport(fake), entities=master
     ) as cm:
         table = cm.asset_metrics("xmr", "HashRate", start="2024-01-01", end="2024-01-02")
 
-    assert table.to_polars()["entity"].to_list() == ["monero"]
+    assert table.to_polars()["entity"].to_list() == ["xmr-network"]
 
 
-def test_an_asset_the_master_does_not_know_is_slugged(cm: CoinMetrics) -> None:
-    table = cm.asset_metrics("xmr", "HashRate", start="2024-01-01", end="2024-01-02")
+def test_an_asset_the_master_does_not_know_is_slugged(fake: FakeCoinMetrics) -> None:
+    with CoinMetrics(
+        clock=ManualClock(), http_transport=httpx.MockTransport(fake), entities=EntityMaster([])
+    ) as cm:
+        table = cm.asset_metrics("xmr", "HashRate", start="2024-01-01", end="2024-01-02")
 
     assert table.to_polars()["entity"].to_list() == ["xmr"]
 

@@ -88,7 +88,7 @@ def test_series_names_the_key_columns_of_each_symbols_rows(cm: CoinMetrics) -> N
         "CapRealUSD@eth": {
             "provider": "coinmetrics",
             "provider_id": "eth",
-            "metric": "cap_real_usd",
+            "metric": "realized_cap",
             "interval": "1d",
         },
     }

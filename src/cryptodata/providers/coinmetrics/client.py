@@ -188,7 +188,7 @@ class _CoinMetricsBase:
         self._clock: Clock = clock or SystemClock()
         limit, window = ep.PRO_LIMIT if self._pro else ep.COMMUNITY_LIMIT
         self._limiter = limiter or SlidingWindowLimiter(limit, window, clock=self._clock)
-        self._entities = entities or EntityMaster.default()
+        self._entities = EntityMaster.default() if entities is None else entities
         self._refused: dict[tuple[str, str, Interval], ProviderError] = {}
         self._transport_options: dict[str, Any] = {
             "provider": ep.PROVIDER,
