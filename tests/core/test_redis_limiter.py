@@ -222,7 +222,8 @@ def test_a_pause_holds_async_acquirers(
         await waiter.aclose()
         return elapsed
 
-    assert 0.29 <= asyncio.run(acquire_after_pause()) < 0.4
+    # At least the pause; how late the wake-up comes is the machine's, not the limiter's.
+    assert asyncio.run(acquire_after_pause()) >= 0.29
     assert len(grants(client, redis_key)) == 1
 
 
@@ -318,8 +319,11 @@ def test_aacquire_waits_for_the_window_without_blocking_the_event_loop(
 
     elapsed, ticks = asyncio.run(three_acquirers_and_a_ticker())
 
-    assert 0.299 <= elapsed < 0.4  # the third waited for the first grant to expire
-    assert ticks >= 20  # the loop kept running meanwhile
+    # The third waited for the first grant to expire. No upper bound: on a busy machine the
+    # wake-up comes late, and speed is the benchmarks' to measure.
+    assert elapsed >= 0.299
+    # The loop kept running meanwhile: a blocking wait would have let the ticker run once.
+    assert ticks >= 5
     assert 0.25 < sum(clock.waits) < 0.35
 
 
