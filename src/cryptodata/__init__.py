@@ -123,6 +123,7 @@ if TYPE_CHECKING:
     from cryptodata.providers.coinalyze.markets import ResolvedSymbols
     from cryptodata.providers.coingecko import Asset, assets_frame, atop_assets, top_assets
     from cryptodata.providers.hyperliquid import AsyncHyperliquid, Hyperliquid
+    from cryptodata.providers.velo import AsyncVelo, Velo
     from cryptodata.sinks.base import Sink
     from cryptodata.sinks.jsonl import JsonlSink
     from cryptodata.sinks.parquet import ParquetSink
@@ -162,6 +163,7 @@ _EXPORTS: dict[str, str] = {
         "cryptodata.providers.ccxt": ("AsyncCcxt", "Ccxt"),
         "cryptodata.providers.coinalyze": ("AsyncCoinalyze", "Coinalyze"),
         "cryptodata.providers.hyperliquid": ("AsyncHyperliquid", "Hyperliquid"),
+        "cryptodata.providers.velo": ("AsyncVelo", "Velo"),
         "cryptodata.core.clock": ("Clock", "ManualClock", "SystemClock"),
         "cryptodata.core.errors": (
             "AuthenticationError",
@@ -264,6 +266,7 @@ __all__ = [
     "AsyncMarketData",
     "AsyncSender",
     "AsyncSource",
+    "AsyncVelo",
     "AuthenticationError",
     "BackfillPlan",
     "BackfillReport",
@@ -351,6 +354,7 @@ __all__ = [
     "UnknownAssetError",
     "UnsupportedError",
     "ValidationError",
+    "Velo",
     "Venue",
     "WatchStats",
     "WebsocketLink",

@@ -6,7 +6,7 @@ build their clients through it, and the facade's routing reads this table.
 
 Examples:
     >>> sorted(PROVIDERS)
-    ['ccxt', 'coinalyze', 'hyperliquid']
+    ['ccxt', 'coinalyze', 'hyperliquid', 'velo']
     >>> source_class("coinalyze").__name__, source_class("coinalyze", asynchronous=True).__name__
     ('Coinalyze', 'AsyncCoinalyze')
 """
@@ -70,6 +70,13 @@ PROVIDERS: Final[dict[str, ProviderEntry]] = {
         "Hyperliquid",
         "AsyncHyperliquid",
         replay="cryptodata.providers.hyperliquid.replay",
+    ),
+    "velo": ProviderEntry(
+        "cryptodata.providers.velo",
+        "Velo",
+        "AsyncVelo",
+        key_variable="VELO_API_KEY",
+        replay="cryptodata.providers.velo.replay",
     ),
 }
 """Provider name → where its clients live."""
