@@ -82,7 +82,9 @@ def test_minute_rows_fold_per_column_into_the_bucket_asked() -> None:
     assert folded.rows() == [
         ("bybit", "BTC", "BTCUSDT", 0, 10.0, 15.0, 12.0, 7.0, pytest.approx(0.2))
     ]
-    assert note is not None and "resampled to 1 1h rows" in note and "coin_volume sum" in note
+    assert note is not None
+    assert "resampled to 1 1h rows" in note
+    assert "coin_volume sum" in note
 
 
 def test_rows_on_the_bucket_grid_are_left_alone_without_a_warning() -> None:

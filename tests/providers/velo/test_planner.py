@@ -90,7 +90,7 @@ def test_the_plan_is_under_the_cap_covers_every_cell_exactly_and_meets_its_minim
     assert all(request.values <= cap for request in found.requests)
     for windows in _cells(found).values():
         ordered = sorted(windows)
-        assert ordered[0][0] == lo and ordered[-1][1] == hi
+        assert (ordered[0][0], ordered[-1][1]) == (lo, hi)
         assert all(a[1] == b[0] for a, b in itertools.pairwise(ordered))  # no gap, no overlap
     asked = sum(values_per_bucket(want) // (1 if want.exchanges else 3) for want in wants)
     assert len(_cells(found)) == asked
