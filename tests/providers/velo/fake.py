@@ -29,7 +29,12 @@ BEGIN_MS = int(datetime(2026, 1, 1, tzinfo=UTC).timestamp() * 1000)
 """Where the fake's data starts: earlier buckets have no rows."""
 
 PRODUCTS: dict[str, dict[str, str]] = {
-    "binance-futures": {"BTCUSDT": "BTC", "ETHUSDT": "ETH", "SOLUSDT": "SOL"},
+    "binance-futures": {
+        "BTCUSDT": "BTC",
+        "ETHUSDT": "ETH",
+        "SOLUSDT": "SOL",
+        "1000PEPEUSDT": "PEPE",
+    },
     "bybit": {"BTCUSDT": "BTC", "ETHUSDT": "ETH"},
     "okex-swap": {"BTC-USDT-SWAP": "BTC"},
 }
