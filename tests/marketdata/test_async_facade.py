@@ -93,7 +93,7 @@ def test_offline_the_async_facade_answers_from_every_providers_samples() -> None
 
     providers, table = asyncio.run(main())
 
-    assert providers == {"ccxt", "coinalyze", "hyperliquid"}
+    assert providers == {"ccxt", "coinalyze", "hyperliquid", "velo"}
     assert table.report.ok
     assert table.to_polars().group_by("exchange", "provider").len().sort("exchange").rows() == [
         ("binance", "ccxt", 48),

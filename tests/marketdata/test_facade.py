@@ -171,7 +171,12 @@ def test_offline_answers_from_every_providers_samples_with_no_network(
 
     table = md.ohlcv("BTC", venues=["binance", "bybit", "hyperliquid"], interval="1h", start=START)
 
-    assert {source.provider for source in md.providers} == {"ccxt", "coinalyze", "hyperliquid"}
+    assert {source.provider for source in md.providers} == {
+        "ccxt",
+        "coinalyze",
+        "hyperliquid",
+        "velo",
+    }
     assert table.report is not None
     assert table.report.ok
     assert set(table.to_polars()["exchange"]) == {"binance", "bybit", "hyperliquid"}
@@ -224,7 +229,7 @@ def test_a_provider_whose_package_is_missing_is_left_out(monkeypatch: pytest.Mon
 
     offline = {source.provider for source in MarketData(offline=True).providers}
 
-    assert offline == {"coinalyze", "hyperliquid"}
+    assert offline == {"coinalyze", "hyperliquid", "velo"}
 
 
 def test_closing_the_facade_stops_its_threads_and_it_can_ask_again(md: MarketData) -> None:

@@ -222,6 +222,16 @@ class _Ccxt(CommandProvider):
         return bool(series.get("exchange") == offline.venue)
 
 
+class _Velo(CommandProvider):
+    """Keyed; its offline client replays the bundled samples, so checking needs no key."""
+
+    def offline(self, spec: ProviderSpec, args: argparse.Namespace) -> Any:
+        """The replay client on the bundled samples (no key, no request)."""
+        from cryptodata.providers.velo.replay import sample_client
+
+        return sample_client(clock=SystemClock())
+
+
 COMMAND_PROVIDERS: Final[Mapping[str, CommandProvider]] = {
     provider.name: provider
     for provider in (
@@ -248,6 +258,14 @@ COMMAND_PROVIDERS: Final[Mapping[str, CommandProvider]] = {
             usd=False,
             resolves_bases=False,
             symbols_example="BTC,ETH (coin names)",
+        ),
+        _Velo(
+            "velo",
+            argument=None,
+            key_variable="VELO_API_KEY",
+            usd=False,
+            resolves_bases=False,
+            symbols_example="price@binance-futures:BTCUSDT (<metric>@<exchange>:<product>)",
         ),
     )
 }

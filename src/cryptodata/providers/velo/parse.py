@@ -9,6 +9,7 @@ answer when nothing is in range) is an empty frame of the same schema.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Final
 
@@ -38,7 +39,7 @@ KEY_COLUMNS: Final = ("exchange", "coin", "product", "time")
 """What every `/rows` line starts with."""
 _TEXT: Final = ("exchange", "coin", "product")
 _CATALOGUE: Final = ("exchange", "coin", "product", "begin")
-_CATALOGUE_OPTIONAL: Final = ("depth", "end")
+_BLANK: Final = re.compile(rb"\s*")
 
 
 def rows_schema(columns: Sequence[str]) -> pl.Schema:
@@ -56,9 +57,18 @@ def _format_error(message: str, body: bytes, endpoint: str) -> ResponseFormatErr
     return ResponseFormatError(message, provider=PROVIDER, endpoint=endpoint, body=excerpt(body))
 
 
+def _empty(body: bytes) -> bool:
+    """Whether the body holds nothing but whitespace (scanned up to its first character)."""
+    return not body or body.isspace()
+
+
 def _header(body: bytes) -> list[str] | None:
     """The header's names, or `None` when the first line is data (it is not `exchange,...`)."""
-    first = body.lstrip().split(b"\n", 1)[0].rstrip(b"\r")
+    # Sliced, never stripped or split whole: a body of a million rows is not copied.
+    blank = _BLANK.match(body)
+    start = blank.end() if blank else 0
+    stop = body.find(b"\n", start)
+    first = body[start : stop if stop >= 0 else len(body)].rstrip(b"\r")
     names = [name.strip() for name in first.decode("utf-8", "replace").split(",")]
     return names if names and names[0] == "exchange" else None
 
@@ -78,7 +88,7 @@ def parse_rows(body: bytes, columns: Sequence[str], *, endpoint: str = "/rows") 
         0
     """
     wanted = rows_schema(columns)
-    if not body.strip():
+    if _empty(body):
         return pl.DataFrame(schema=wanted)
     header = _header(body)
     order = list(wanted) if header is None else header
@@ -123,7 +133,7 @@ def parse_products(body: bytes, *, endpoint: str) -> pl.DataFrame:
             "depth": pl.Boolean(),
         }
     )
-    if not body.strip():
+    if _empty(body):
         return empty
     header = _header(body)
     if header is None or any(name not in header for name in _CATALOGUE):
