@@ -6,6 +6,7 @@ import asyncio
 from datetime import timedelta
 from pathlib import Path
 
+import attrs
 import httpx
 import pytest
 
@@ -133,3 +134,33 @@ def test_the_async_backfill_stores_what_the_blocking_one_does(
 def test_markets_are_an_empty_typed_table(ve: Velo) -> None:
     assert len(ve.markets()) == 0
     assert ve.markets().kind is Kind.MARKETS
+
+
+def test_basis_series_are_one_coin_request_without_exchanges(ve: Velo, fake: FakeVelo) -> None:
+    (step,) = ve.history_steps(
+        "metric",
+        ["3m_basis_ann@BTC", "3m_basis_ann@ETH"],
+        interval="1d",
+        start=NOW_DT - 72 * H,
+        end=NOW_DT,
+    )
+
+    frame = ve.fetch(step).to_polars()
+
+    (call,) = fake.of("/rows")
+    assert call.params["coins"] == "BTC,ETH"
+    assert "exchanges" not in call.params
+    assert sorted(set(frame["provider_id"])) == ["BTC", "ETH"]
+    assert set(frame["entity"]) == {"bitcoin", "ethereum"}
+
+
+def test_a_hand_made_step_that_is_no_grid_is_refused(ve: Velo, fake: FakeVelo) -> None:
+    (one, two, *_) = ve.history_steps(
+        "metric", SYMBOLS, interval="1h", start=NOW_DT - H, end=NOW_DT
+    )
+    mixed = attrs.evolve(one, symbols=(*one.symbols, *two.symbols))
+
+    with pytest.raises(ValidationError, match="one request's grid"):
+        ve.fetch(mixed)
+
+    assert fake.calls == []

@@ -319,33 +319,6 @@ def _asked(frame: pl.DataFrame, want: Want) -> pl.DataFrame:
     return frame.filter(kept)
 
 
-_ROWS_DOC = """Metric rows of products (or coins) on exchanges, planned under the 22,500-value cap.
-
-        Args:
-            columns: Velo columns (`close_price`, `dollar_open_interest_close`,
-                `funding_rate`, ...; `endpoints.COLUMNS` lists each type's).
-            interval: Bucket size, `1m` to `1w`; sent as integer minutes.
-            start: Start (inclusive), floored to the bucket; naive times are UTC.
-            end: End (exclusive), ceiled to the bucket; defaults to now.
-            exchanges: Velo exchange ids (`binance-futures`, `bybit`, `okex-swap`, ...);
-                needed except for `3m_basis_ann`.
-            products: Exchange symbols (`BTCUSDT`): every exchange is asked for each.
-            coins: Coins (`BTC`), instead of products: a coin's rows on each exchange.
-            product_type: `futures`, `spot` or `options`; the client's by default.
-
-        Returns:
-            A table of kind `metric`: `provider_id` `<exchange>:<product>` (or
-            `<exchange>:coin:<coin>`, or the coin for the basis), `entity` the coin's canonical
-            id, `metric` the canonical name where there is one (see
-            `cryptodata.providers.velo.metrics`). Finer rows than asked are resampled, with a
-            warning.
-
-        Raises:
-            ValidationError: Products and coins both or neither, no exchanges, unknown columns,
-                a basis asked with anything else, or a bad window, before any request.
-        """
-
-
 class Velo(_VeloBase):
     """Blocking client for the Velo Data API: catalogues and metric rows (CSV) under the value cap.
 
@@ -419,11 +392,34 @@ class Velo(_VeloBase):
         coins: Names | None = None,
         product_type: ProductType | None = None,
     ) -> Table[Metric]:
+        """Metric rows of products (or coins) on exchanges, planned under the 22,500-value cap.
+
+        Args:
+            columns: Velo columns (`close_price`, `dollar_open_interest_close`,
+                `funding_rate`, ...; `endpoints.COLUMNS` lists each type's).
+            interval: Bucket size, `1m` to `1w`; sent as integer minutes.
+            start: Start (inclusive), floored to the bucket; naive times are UTC.
+            end: End (exclusive), ceiled to the bucket; defaults to now.
+            exchanges: Velo exchange ids (`binance-futures`, `bybit`, `okex-swap`, ...);
+                needed except for `3m_basis_ann`.
+            products: Exchange symbols (`BTCUSDT`): every exchange is asked for each.
+            coins: Coins (`BTC`), instead of products: a coin's rows on each exchange.
+            product_type: `futures`, `spot` or `options`; the client's by default.
+
+        Returns:
+            A table of kind `metric`: `provider_id` `<exchange>:<product>` (or
+            `<exchange>:coin:<coin>`, or the coin for the basis), `entity` the coin's canonical
+            id, `metric` the canonical name where there is one (see
+            `cryptodata.providers.velo.metrics`). Finer rows than asked are resampled, with a
+            warning.
+
+        Raises:
+            ValidationError: Products and coins both or neither, no exchanges, unknown columns,
+                a basis asked with anything else, or a bad window, before any request.
+        """
         return self._transport.run(
             self._rows(columns, interval, start, end, exchanges, products, coins, product_type)
         )
-
-    rows.__doc__ = _ROWS_DOC
 
     def series(self, kind: Kind | str, symbols: Names, *, interval: IntervalInput) -> SeriesIds:
         """The series-key columns each symbol's rows carry (no I/O: symbols name them)."""
