@@ -18,8 +18,8 @@ in windows of `w = min(B, floor(22,500 / s))` buckets (the last one shorter).
 so covering its `B` buckets takes at least `ceil(B / w)` requests, and uniform windows take
 exactly that; blocks share no request, so a cut costs the sum over its blocks. `plan` tries
 every cut `(ke, kp, kc)` with `1 <= ke <= e`, `1 <= kp <= p`, `1 <= kc <= c` (skipping only
-cuts that cannot be cheaper: more column batches once every block fits one window) and keeps
-the cheapest, so `Plan.minimum` is the exact minimum over every cut of the scheme, which
+cuts that cannot be cheaper: a cut of `n` blocks needs at least `n` requests) and keeps the
+cheapest, so `Plan.minimum` is the exact minimum over every cut of the scheme, which
 includes the official clients' batching (one block, `ke = kp = kc = 1`). It is also never
 below the true lower bound `ceil(values / 22,500)` (`Plan.lower_bound`): every request
 carries at most 22,500 values and the requests carry every asked value exactly once. It is
@@ -214,7 +214,8 @@ def plan(
     if cap < 1:
         raise ValidationError(f"cap must be at least 1, got {cap}")
     lo, hi = aligned(interval, begin, end)
-    buckets = (hi - lo) // (minutes * _MS_PER_MINUTE)
+    step = minutes * _MS_PER_MINUTE
+    buckets = (hi - lo) // step
     requests: list[RowsRequest] = []
     minimum = 0
     values = 0
@@ -228,7 +229,6 @@ def plan(
             window = min(buckets, cap // values_per_bucket(block))
             for first in range(0, buckets, window):
                 last = min(first + window, buckets)
-                step = minutes * _MS_PER_MINUTE
                 requests.append(
                     RowsRequest(product_type, block, minutes, lo + first * step, lo + last * step)
                 )
@@ -280,23 +280,28 @@ def _cost(want: Want, cut: _Cut, buckets: int, cap: int) -> int | None:
 
 
 def _best_cut(want: Want, buckets: int, cap: int) -> tuple[_Cut, int]:
-    """The cheapest cut of `want` (ties: fewer blocks, then fewer exchange and product batches)."""
+    """The cheapest cut of `want` (ties: fewer blocks), found by trying every cut.
+
+    A cut of `n` blocks needs at least `n` requests, so once the blocks alone are at least as
+    many as the best cut's requests, cuts with more batches are skipped: none can be cheaper.
+
+    Raises:
+        ValidationError: When not even one cell fits `cap` (a basis cell counts 3 values).
+    """
     best: tuple[int, int, _Cut] | None = None
-    exchanges = len(want.exchanges) or 1
-    for ke in range(1, exchanges + 1):
+    for ke in range(1, (len(want.exchanges) or 1) + 1):
         for kp in range(1, len(want.ids) + 1):
+            if best is not None and ke * kp >= best[0]:
+                break
             for kc in range(1, len(want.columns) + 1):
-                calls = _cost(want, (ke, kp, kc), buckets, cap)
-                if calls is None:
-                    continue
                 blocks = ke * kp * kc
-                if best is None or (calls, blocks) < best[:2]:
-                    best = (calls, blocks, (ke, kp, kc))
-                if calls == blocks:
-                    # Every block fits one window: more column batches only add requests.
+                if best is not None and blocks >= best[0]:
                     break
-    if best is None:  # unreachable: one exchange, product and column always fit
-        raise ValidationError(f"{want} cannot fit one bucket in {cap} values")
+                calls = _cost(want, (ke, kp, kc), buckets, cap)
+                if calls is not None and (best is None or (calls, blocks) < best[:2]):
+                    best = (calls, blocks, (ke, kp, kc))
+    if best is None:
+        raise ValidationError(f"not one cell of {want} fits in {cap} values")
     return best[2], best[0]
 
 
