@@ -86,6 +86,12 @@ def test_resolution_is_integer_minutes_and_the_window_whole_buckets(
     assert int(call.params["end"]) == int(NOW_DT.timestamp() * 1000)
 
 
+def test_velos_own_day_spelling_is_accepted(ve: Velo, fake: FakeVelo) -> None:
+    _rows(ve, interval="1D", start=NOW_DT - 48 * H)
+
+    assert fake.of("/rows")[0].params["resolution"] == "1440"
+
+
 def test_lists_are_sent_comma_joined(ve: Velo, fake: FakeVelo) -> None:
     _rows(ve)
 

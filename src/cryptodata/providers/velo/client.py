@@ -64,12 +64,13 @@ class _VeloBase:
             raise ValidationError(
                 "no Velo API key: pass api_key=... or set VELO_API_KEY (a paid Velo Data API key)"
             )
-        # Both stay alive on the client, so that neither the key nor its Basic token can show
-        # in any text the library writes (the registry of live secrets redacts them).
+        # The key, its Basic token and the header stay alive on the client, so that none of
+        # them can show in any text the library writes (live secrets are redacted).
         self._key = Secret.credential(
             key, name="api_key" if api_key is not None else "VELO_API_KEY"
         )
-        self._authorization = ep.authorization(self._key)
+        self._token = ep.basic_token(self._key)
+        self._authorization = ep.authorization(self._token)
         self._product_type = ep.check_type(product_type)
         self._clock: Clock = clock or SystemClock()
         self._limiter = limiter or SlidingWindowLimiter(ep.CALLS, ep.PER_SECONDS, clock=self._clock)

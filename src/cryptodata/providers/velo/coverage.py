@@ -9,7 +9,7 @@ from typing import Final
 from cryptodata.core.schema import Kind
 from cryptodata.core.source import Coverage, KindCoverage
 
-from .endpoints import INTERVALS, PROVIDER
+from .endpoints import ALIASES, INTERVALS, PROVIDER
 
 __all__ = ["EARLIEST", "coverage"]
 
@@ -28,6 +28,7 @@ def coverage() -> Coverage:
     return Coverage(
         PROVIDER,
         (KindCoverage(Kind.METRIC, intervals=tuple(INTERVALS), earliest=EARLIEST),),
+        interval_aliases=ALIASES,
         missing=(
             (Kind.OHLCV, "Velo's prices are metric rows (price@<exchange>:<product>)"),
             (Kind.MARKETS, "Velo's catalogue is Velo.products(), not a market table"),

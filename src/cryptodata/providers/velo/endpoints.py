@@ -27,6 +27,7 @@ __all__ = [
     "PROVIDER",
     "ProductType",
     "authorization",
+    "basic_token",
     "catalogue_request",
     "check_columns",
     "check_type",
@@ -116,6 +117,9 @@ COLUMNS: Final[dict[ProductType, tuple[str, ...]]] = {
 }
 """The `/rows` columns of each product type."""
 
+ALIASES: Final = (("1D", Interval.D1), ("1W", Interval.W1))
+"""Velo's clients' spellings of a day and a week, accepted beside the canonical names."""
+
 INTERVALS: Final[dict[Interval, int]] = {
     Interval.M1: 1,
     Interval.M5: 5,
@@ -177,10 +181,18 @@ def check_columns(product_type: ProductType, columns: Sequence[str]) -> None:
         )
 
 
-def authorization(key: Secret) -> Secret:
-    """The `Authorization` header of `key`: HTTP Basic, user `api`, password the key."""
-    token = base64.b64encode(f"api:{key.reveal()}".encode()).decode("ascii")
-    return Secret(f"Basic {token}")
+def basic_token(key: Secret) -> Secret:
+    """The HTTP Basic credentials of `key` (user `api`, password the key), base64-encoded.
+
+    A secret of its own, so that the token is redacted wherever it could show, alone or in
+    the header.
+    """
+    return Secret(base64.b64encode(f"api:{key.reveal()}".encode()).decode("ascii"))
+
+
+def authorization(token: Secret) -> Secret:
+    """The `Authorization` header value of a `basic_token`."""
+    return Secret(f"Basic {token.reveal()}")
 
 
 def catalogue_request(product_type: ProductType) -> Request:
