@@ -33,6 +33,7 @@ from cryptodata.core.transport import AsyncTransport, Flow, RequestStats, SyncTr
 from . import endpoints as ep
 from .coverage import coverage
 from .endpoints import ProductType
+from .metrics import canonical_metric
 from .planner import Plan, RowsRequest, Want, grids, plan
 from .selection import Cell, cell_symbol, series_of, want_of
 
@@ -187,7 +188,7 @@ class _VeloBase:
             cell_symbol(cell, step): {
                 "provider": ep.PROVIDER,
                 "provider_id": cell.provider_id,
-                "metric": cell_symbol(cell, step).partition("@")[0],
+                "metric": canonical_metric(cell.column, step),
                 "interval": step.value,
             }
             for cell in cells
