@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from datetime import timedelta
+from typing import Any
 
 import httpx
 import polars as pl
@@ -125,6 +126,24 @@ def test_a_long_window_is_split_into_as_many_calls_as_the_plan_says(
     assert len(fake.of("/rows")) == len(found.requests) == found.minimum == found.lower_bound == 4
     assert frame.height == 3 * 3 * 30 * 288
     assert frame.select("provider_id", "metric", "ts").is_duplicated().sum() == 0
+
+
+def test_the_plan_is_exactly_the_requests_rows_sends(ve: Velo, fake: FakeVelo) -> None:
+    arguments: dict[str, Any] = {
+        "exchanges": ["binance-futures", "bybit"],
+        "products": ["BTCUSDT", "ETHUSDT"],
+        "columns": PRICE_OI_FUNDING,
+        "interval": "1m",
+        "start": NOW_DT - timedelta(days=3),
+        "end": NOW_DT,
+    }
+    planned = [dict(request.request().params) for request in ve.plan(**arguments).requests]
+    assert fake.calls == []
+
+    ve.rows(**arguments)
+
+    assert [call.params for call in fake.of("/rows")] == planned
+    assert len(planned) == 3  # ceil(2 x 2 x 3 x 4,320 / 22,500)
 
 
 def test_coins_ask_each_coins_rows_on_each_exchange(ve: Velo, fake: FakeVelo) -> None:
