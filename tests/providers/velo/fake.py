@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import math
-from collections.abc import Callable
 from datetime import UTC, datetime
 
 import attrs
@@ -144,6 +143,3 @@ class FakeVelo:
                 if (product if selector == "products" else coin) in ids:
                     found.append((exchange, product, coin))
         return found
-
-
-Handler = Callable[[httpx.Request], httpx.Response]
