@@ -28,6 +28,7 @@ MODULES: tuple[str, ...] = (
     "bench_parquet",
     "bench_postgres",
     "bench_leaderboard",
+    "bench_velo",
 )
 """The benchmark modules, in the order their lines are printed; each has `comparisons(size)`."""
 

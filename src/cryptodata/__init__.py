@@ -152,6 +152,7 @@ if TYPE_CHECKING:
     )
     from cryptodata.providers.defillama import AsyncDefiLlama, DefiLlama
     from cryptodata.providers.hyperliquid import AsyncHyperliquid, Hyperliquid
+    from cryptodata.providers.velo import AsyncVelo, Velo
     from cryptodata.sinks.base import Sink
     from cryptodata.sinks.jsonl import JsonlSink
     from cryptodata.sinks.parquet import ParquetSink
@@ -212,6 +213,7 @@ _EXPORTS: dict[str, str] = {
         ),
         "cryptodata.providers.defillama": ("AsyncDefiLlama", "DefiLlama"),
         "cryptodata.providers.hyperliquid": ("AsyncHyperliquid", "Hyperliquid"),
+        "cryptodata.providers.velo": ("AsyncVelo", "Velo"),
         "cryptodata.core.clock": ("Clock", "ManualClock", "SystemClock"),
         "cryptodata.core.errors": (
             "AuthenticationError",
@@ -328,6 +330,7 @@ __all__ = [
     "AsyncMarketData",
     "AsyncSender",
     "AsyncSource",
+    "AsyncVelo",
     "AuthenticationError",
     "BackfillPlan",
     "BackfillReport",
@@ -426,6 +429,7 @@ __all__ = [
     "UnknownEntityError",
     "UnsupportedError",
     "ValidationError",
+    "Velo",
     "Venue",
     "WatchStats",
     "WebsocketLink",

@@ -251,10 +251,11 @@ class _Ccxt(CommandProvider):
 
 class _Registered(CommandProvider):
     """A provider the commands need nothing special of: keyed as its registry entry says,
-    `--symbols` only, and its replay client (no key, no request) to check and plan with."""
+    `--symbols` only, and its replay client (no key, no request) to check and plan with, on
+    the system clock so a dry run plans up to now."""
 
     def offline(self, spec: ProviderSpec, args: argparse.Namespace) -> Any:
-        return sample_source(spec.name, spec.argument)
+        return sample_source(spec.name, spec.argument, clock=SystemClock())
 
 
 _SPECIAL: Final[Mapping[str, CommandProvider]] = {

@@ -6,7 +6,7 @@ build their clients through it, and the facade's routing reads this table.
 
 Examples:
     >>> sorted(PROVIDERS)
-    ['artemis', 'ccxt', 'coinalyze', 'coinmetrics', 'defillama', 'hyperliquid']
+    ['artemis', 'ccxt', 'coinalyze', 'coinmetrics', 'defillama', 'hyperliquid', 'velo']
     >>> source_class("coinalyze").__name__, source_class("coinalyze", asynchronous=True).__name__
     ('Coinalyze', 'AsyncCoinalyze')
 """
@@ -16,10 +16,12 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+from collections.abc import Mapping
 from typing import Any, Final
 
 import attrs
 
+from cryptodata.core.clock import Clock
 from cryptodata.core.errors import MissingDependencyError, ValidationError
 
 __all__ = [
@@ -112,6 +114,15 @@ PROVIDERS: Final[dict[str, ProviderEntry]] = {
         symbols="chain_tvl@Ethereum,fees_24h@aave (metric symbols)",
         metric_map="cryptodata.providers.defillama.metrics:METRICS",
     ),
+    "velo": ProviderEntry(
+        "cryptodata.providers.velo",
+        "Velo",
+        "AsyncVelo",
+        key_variable="VELO_API_KEY",
+        replay="cryptodata.providers.velo.replay",
+        symbols="price@binance-futures:BTCUSDT (<metric>@<exchange>:<product>)",
+        metric_map="cryptodata.providers.velo.metrics:METRICS",
+    ),
 }
 """Provider name → where its clients live."""
 
@@ -127,9 +138,10 @@ def source_class(name: str, *, asynchronous: bool = False) -> Any:
     return getattr(module, entry.async_client if asynchronous else entry.client)
 
 
-def sample_source(name: str, argument: str | None = None) -> Any:
+def sample_source(name: str, argument: str | None = None, *, clock: Clock | None = None) -> Any:
     """The blocking replay client of one provider, on its bundled samples (no key, no
-    network); `argument` is what `--provider name:argument` gives (ccxt's exchange id).
+    network); `argument` is what `--provider name:argument` gives (ccxt's exchange id), and
+    `clock` its time source (the samples' own, stopped at their recording, by default).
 
     Raises:
         ValidationError: For a provider that is not registered or ships no samples (and, for
@@ -139,7 +151,9 @@ def sample_source(name: str, argument: str | None = None) -> Any:
     if entry.replay is None:
         raise ValidationError(f"{name} ships no samples to run offline")
     replay = importlib.import_module(entry.replay)
-    return replay.sample_client() if argument is None else replay.sample_client(argument)
+    if argument is None:
+        return replay.sample_client(clock=clock)
+    return replay.sample_client(argument, clock=clock)
 
 
 def metric_maps() -> dict[str, tuple[Any, ...]]:
@@ -149,7 +163,8 @@ def metric_maps() -> dict[str, tuple[Any, ...]]:
     for name, entry in PROVIDERS.items():
         if entry.metric_map is not None:
             module, _, attribute = entry.metric_map.partition(":")
-            maps[name] = tuple(getattr(importlib.import_module(module), attribute))
+            found = getattr(importlib.import_module(module), attribute)
+            maps[name] = tuple(found.values() if isinstance(found, Mapping) else found)
     return maps
 
 
