@@ -629,3 +629,12 @@ def _comparable(function: Any) -> str:
 def test_sync_and_async_twins_have_the_same_signature(blocking: Any, concurrent: Any) -> None:
     assert _comparable(concurrent) == _comparable(blocking)
     assert inspect.iscoroutinefunction(concurrent) != (concurrent.__name__ == "__init__")
+
+
+def test_a_live_key_held_as_plain_text_in_a_path_is_hidden_in_the_repr() -> None:
+    # A provider's next-page URL may echo the key; the request built from it holds it as text.
+    key = Secret("echoed-key-0123456789")
+    request = Request(f"https://api.example.com/v4/rows?api_key={key.reveal()}&page=2")
+
+    assert "echoed-key-0123456789" not in repr(request)
+    assert "api_key=***&page=2" in repr(request)

@@ -248,6 +248,12 @@ class Request:
         """The query as `name=value` words, secrets as `***`, for log lines."""
         return " ".join(f"{name}={_shown(value)}" for name, value in self.params)
 
+    def __repr__(self) -> str:
+        # A path can hold a live key as plain text (a next-page URL a provider echoes with
+        # it): every secret the process holds is hidden, whatever field carries it.
+        fields = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in attrs.fields(Request))
+        return redact_known(f"Request({fields})")
+
 
 @attrs.frozen
 class PreparedRequest:
