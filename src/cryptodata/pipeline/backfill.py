@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, overload
 
@@ -27,6 +27,7 @@ from cryptodata.core._args import names
 from cryptodata.core._checks import count
 from cryptodata.core.errors import ValidationError
 from cryptodata.core.intervals import Interval, IntervalInput
+from cryptodata.core.metric_names import metric_symbol
 from cryptodata.core.schema import Kind, series_key
 from cryptodata.core.source import AsyncSource, Coverage, SeriesIds, Source, Step
 from cryptodata.core.table import Table
@@ -431,7 +432,8 @@ def update(
     retention or earliest data).
 
     With `symbols=None`, the series are the ones the sink already stores (`sink.series(kind)`)
-    for this source's provider at `interval`, per kind. A stored series the source would not write as it is (another unit
+    for this source's provider at `interval`, per kind (a `metric` series by its
+    `"<metric>@<provider id>"` symbol). A stored series the source would not write as it is (another unit
     than the client's, a symbol the provider no longer lists) is left alone, with a warning
     in the report.
 
@@ -787,13 +789,13 @@ def _stored_series(
     """
     stored: dict[Kind, dict[str, list[dict[str, str]]]] = {}
     for kind in query.kinds:
-        if "symbol" not in series_key(kind):
+        if "symbol" not in series_key(kind) and kind is not Kind.METRIC:
             raise ValidationError(
                 f"{kind.value} series are not named by symbol; pass the series to update"
             )
         for series in sink.series(kind):
             if series["provider"] == provider and series["interval"] == query.interval.value:
-                stored.setdefault(kind, {}).setdefault(series["symbol"], []).append(series)
+                stored.setdefault(kind, {}).setdefault(_symbol_of(series), []).append(series)
     if not stored:
         kinds = ", ".join(kind.value for kind in query.kinds)
         raise ValidationError(
@@ -801,6 +803,14 @@ def _stored_series(
             "nothing to update; backfill them first, or name the symbols"
         )
     return stored
+
+
+def _symbol_of(series: Mapping[str, str]) -> str:
+    """The symbol a source names a stored series by: a market's symbol, or a metric series'
+    `"<metric>@<provider id>"`."""
+    if "symbol" in series:
+        return series["symbol"]
+    return metric_symbol(series["provider_id"], series["metric"])
 
 
 def _series_of_each(

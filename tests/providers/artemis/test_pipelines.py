@@ -18,6 +18,7 @@ from cryptodata import (
     abackfill,
     backfill,
     primary_key,
+    update,
 )
 from cryptodata.core.metric_names import metric_symbol
 from providers.artemis.fake import API_KEY, FakeArtemis
@@ -90,3 +91,22 @@ def test_an_asyncio_backfill_stores_the_same_rows(
         concurrent = _stored(sink)
 
     assert concurrent.equals(blocking)
+
+
+def test_an_update_without_series_brings_every_stored_series_up_to_now(
+    ar: Artemis, fake: FakeArtemis, clock: ManualClock, tmp_path: Path
+) -> None:
+    with ParquetSink(tmp_path) as sink:
+        backfill(ar, "metric", SERIES[:2], "1d", "2024-01-01", "2024-02-01", sink=sink)
+        report = update(ar, "metric", None, "1d", sink=sink, end="2024-02-11")
+        stored = _stored(sink)
+
+    # The stored series are named by the sink (`"<metric>@<provider id>"`), nothing else.
+    asked = {symbol for step in report.plan.steps for symbol in step.symbols}
+    assert asked == set(SERIES[:2])
+    assert stored.group_by("metric").agg(pl.col("ts").max()).get_column(
+        "ts"
+    ).dt.day().to_list() == [
+        10,
+        10,
+    ]
