@@ -32,3 +32,21 @@ def test_the_registry_entry_names_the_key_variable_and_the_replay() -> None:
     assert entry.key_variable == "VELO_API_KEY"
     assert isinstance(client, Velo)
     client.close()
+
+
+def test_rows_an_answer_holds_outside_the_step_are_not_the_steps() -> None:
+    # The replay answers its whole recorded body, six hours, whatever the window asked.
+    symbols = [
+        f"{metric}@{exchange}:BTCUSDT"
+        for exchange in ("binance-futures", "bybit")
+        for metric in ("price", "open_interest_usd", "funding_rate")
+    ]
+    with sample_client() as ve:
+        (step,) = ve.history_steps(
+            "metric", symbols, interval="1h", start="2026-07-13T02:00Z", end="2026-07-13T04:00Z"
+        )
+        table = ve.fetch(step)
+
+    hours = sorted({ts.hour for ts in table.to_polars()["ts"]})
+    assert hours == [2, 3]
+    assert len(table) == 2 * 2 * 3  # hours x exchanges x metrics

@@ -271,16 +271,17 @@ class _VeloBase:
             wide, note = resample(_asked(wide, want), interval, want.columns)
             if note is not None:
                 warnings.append(note)
-            frames.append(
-                metric_frame(
-                    wide,
-                    interval,
-                    want.columns,
-                    selector=want.selector,
-                    basis=not want.exchanges,
-                    entities=self._entities,
-                )
+            rows = metric_frame(
+                wide,
+                interval,
+                want.columns,
+                selector=want.selector,
+                basis=not want.exchanges,
+                entities=self._entities,
             )
+            # Exactly the request's buckets: rows an answer holds outside them are not its.
+            window = from_ms(planned.begin), from_ms(planned.end)
+            frames.append(rows.filter(pl.col("ts").is_between(*window, closed="left")))
         if not frames:
             return Table.empty(Kind.METRIC, warnings)
         return Table.from_frame(
