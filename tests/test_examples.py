@@ -59,6 +59,18 @@ OFFLINE_RUNS: dict[str, tuple[list[str], list[str]]] = {
             "stored: 48 ohlcv, 2 leaderboard, 4 positions",
         ],
     ),
+    "research_pipeline.py": (
+        [],
+        [
+            "4 pulls (samples) into a temporary Parquet dataset",
+            "defillama-hourly: ok, 42 rows in 6 requests",
+            "velo-hourly: ok, 36 rows in 1 requests",
+            "artemis-daily: ok, 25 rows in 1 requests",
+            "coinmetrics-daily: ok, 20 rows in 1 requests",
+            "stored metric rows: artemis 25, coinmetrics 20, defillama 42, velo 36",
+            "21 series, 0 duplicate rows",
+        ],
+    ),
     "research_frame.py": (
         [],
         [
@@ -230,3 +242,22 @@ def test_the_notebook_is_committed_without_outputs_or_execution_counts() -> None
 
     assert cells
     assert [(c["outputs"], c["execution_count"]) for c in cells] == [([], None)] * len(cells)
+
+
+def test_the_research_pipeline_runs_twice_into_postgres_without_a_duplicate(
+    postgres_db: str,
+) -> None:
+    first = _run("research_pipeline.py", "--dsn", postgres_db)
+    second = _run("research_pipeline.py", "--dsn", postgres_db)
+
+    for result in (first, second):
+        assert result.returncode == 0, result.stderr
+        assert "stored metric rows: artemis 25, coinmetrics 20, defillama 42, velo 36" in (
+            result.stdout
+        )
+        assert "21 series, 0 duplicate rows" in result.stdout
+    # The second run re-reads only each series' last bars (and the series with none stored).
+    assert "defillama-hourly: ok, 18 rows in 6 requests" in second.stdout
+    assert "velo-hourly: ok, 18 rows in 1 requests" in second.stdout
+    # The samples' clocks stand still: a rerun's log rows replace the first run's (same start).
+    assert "pull_log: 4 runs" in second.stdout
