@@ -21,6 +21,7 @@ from cryptodata import (
     UnknownAssetError,
     ValidationError,
 )
+from cryptodata.core.entities import EntityMaster
 from cryptodata.marketdata.assets import Rename
 
 REGISTRY = AssetRegistry.default()
@@ -150,13 +151,16 @@ def test_provider_name_is_the_providers_own_else_the_ticker(
     assert REGISTRY.get("PEPE").provider_name(provider, spot) == expected
 
 
-def test_research_providers_ids_live_in_provider_names() -> None:
-    btc = REGISTRY.get("BTC")
+def test_research_providers_ids_live_in_the_entity_master_linked_by_asset() -> None:
+    # One source of truth: the asset registry names markets' assets, the entity master every
+    # research provider's id of them.
+    bitcoin = EntityMaster.default().entity("BTC")
 
-    assert [btc.provider_name(p) for p in ("artemis", "coinmetrics", "velo")] == [
-        "bitcoin",
-        "btc",
-        "BTC",
+    assert REGISTRY.get(bitcoin.asset or "").provider_names == ()
+    assert [bitcoin.ids_of(p) for p in ("artemis", "coinmetrics", "velo")] == [
+        ("btc",),
+        ("btc",),
+        ("BTC",),
     ]
 
 

@@ -4,8 +4,8 @@ Each asset has a canonical id (its ticker in upper case: `BTC`, `PEPE`, `POL`), 
 name, its CoinGecko id, and the other names it answers to: aliases (`XBT` for BTC), former
 tickers with the date they changed (`MATIC` until 2024-09-04 for POL), multiplied tickers
 with their factor (`1000PEPE` and Hyperliquid's `kPEPE` count 1,000 PEPE), and provider
-names where a provider's own name is not the ticker (ccxt's `1000PEPE` on Binance, Artemis'
-`bitcoin`). The data ships with the package (`marketdata/data/assets.json`, read on first
+names where a provider's own name is not the ticker (ccxt's `1000PEPE` on Binance); the
+research providers' ids of an asset are the entity master's (`cryptodata.core.entities`). The data ships with the package (`marketdata/data/assets.json`, read on first
 use, not on import) and a user's file or mapping can be merged over it.
 
 Names are compared in upper case with surrounding spaces removed, so `btc`, `BTC` and
@@ -114,7 +114,7 @@ class AssetInfo:
         multiplied: `(name, factor)` for tickers that count `factor` units of the asset:
             `("1000PEPE", 1000)`, `("kPEPE", 1000)`.
         provider_names: `(key, name)` where a provider names the asset otherwise than by its
-            ticker; `key` is a provider (`"artemis"`) or a provider and a venue
+            ticker; `key` is a provider (`"hyperliquid"`) or a provider and a venue
             (`"ccxt:binance"`).
 
     Examples:
@@ -162,9 +162,9 @@ class AssetInfo:
         venues and most providers name assets by their ticker.
 
         Examples:
-            >>> btc = AssetRegistry.default().get("BTC")
-            >>> btc.provider_name("artemis"), btc.provider_name("ccxt", "kraken")
-            ('bitcoin', 'BTC')
+            >>> pepe = AssetRegistry.default().get("PEPE")
+            >>> pepe.provider_name("ccxt", "binance"), pepe.provider_name("ccxt", "kraken")
+            ('1000PEPE', 'PEPE')
         """
         names = dict(self.provider_names)
         if venue is not None and f"{provider}:{venue}" in names:
