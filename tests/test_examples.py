@@ -63,11 +63,11 @@ OFFLINE_RUNS: dict[str, tuple[list[str], list[str]]] = {
         [],
         [
             "4 pulls (samples) into a temporary Parquet dataset",
-            "defillama-hourly: ok, 42 rows in 6 requests",
+            "defillama-hourly: ok, 48 rows in 6 requests",
             "velo-hourly: ok, 36 rows in 1 requests",
             "artemis-daily: ok, 25 rows in 1 requests",
             "coinmetrics-daily: ok, 20 rows in 1 requests",
-            "stored metric rows: artemis 25, coinmetrics 20, defillama 42, velo 36",
+            "stored metric rows: artemis 25, coinmetrics 20, defillama 48, velo 36",
             "21 series, 0 duplicate rows",
         ],
     ),
@@ -252,7 +252,7 @@ def test_the_research_pipeline_runs_twice_into_postgres_without_a_duplicate(
 
     for result in (first, second):
         assert result.returncode == 0, result.stderr
-        assert "stored metric rows: artemis 25, coinmetrics 20, defillama 42, velo 36" in (
+        assert "stored metric rows: artemis 25, coinmetrics 20, defillama 48, velo 36" in (
             result.stdout
         )
         assert "21 series, 0 duplicate rows" in result.stdout

@@ -289,11 +289,12 @@ def value(provider_id: str, metric: str, day: int) -> float:
 
 
 def truth(provider_id: str, metric: str, start: datetime, end: datetime) -> dict[datetime, float]:
-    """The complete days of a series inside `[start, end)`, as the client must answer them."""
+    """The begun days of a series inside `[start, end)` (today's so far included), as the
+    client must answer them."""
     found = {}
     for day in days():
         ts = datetime.fromtimestamp(day, UTC)
-        if start <= ts < end and day + DAY <= NOW:
+        if start <= ts < end and day <= NOW:
             found[ts] = value(provider_id, metric, day)
     return found
 

@@ -89,4 +89,4 @@ def test_an_async_backfill_stores_what_the_blocking_one_does(tmp_path: Path) -> 
         written = asyncio.run(main())
         stored = sink.read(Kind.METRIC).to_polars()
 
-    assert written == len(stored) == 2 * 9
+    assert written == len(stored) == 2 * 10  # nine days and today's so far

@@ -48,13 +48,16 @@ def test_chain_tvl_is_the_fakes_truth_inside_the_half_open_window(
     assert not url.query
 
 
-def test_the_still_filling_current_day_is_dropped_with_a_warning(ll: DefiLlama) -> None:
+def test_the_still_filling_current_day_is_kept_at_its_bucket_with_a_warning(
+    ll: DefiLlama,
+) -> None:
+    # Live semantics: today's value so far, stored at midnight, replaced by the next pull.
     table = ll.chain_tvl("Ethereum", start=NOW_DT - 3 * D)
 
-    assert max(_values(table)) == datetime(2025, 1, 9, tzinfo=UTC)
+    assert max(_values(table)) == datetime(2025, 1, 10, tzinfo=UTC)
     assert table.warnings == [
-        "dropped 2025-01-10 of chain_tvl@Ethereum: the day is not over yet "
-        "(DefiLlama fills it until 00:00 UTC)"
+        "2025-01-10 of chain_tvl@Ethereum is the day so far (DefiLlama fills it until "
+        "00:00 UTC): a later run replaces it"
     ]
 
 

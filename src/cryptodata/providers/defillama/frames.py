@@ -3,9 +3,10 @@
 DefiLlama answers whole histories whatever the window asked: the rows are cut to the
 half-open window `[start, end)` here, client-side. Each point is put in its UTC day (`ts` at
 00:00; the day's last point wins where an answer holds two, as protocol histories do for the
-current hour), and a day that has not ended at the client clock's now, the still-filling
-current day DefiLlama usually ends with, is dropped, with a warning: its value would change.
-A later run (a pipeline's lag re-reads the newest days) fetches it once it is complete.
+current hour). A day that has not ended at the client clock's now, the still-filling current
+day DefiLlama usually ends with, is kept with a warning: its value is the day so far, stored
+at the day's bucket, and the next run (a pipeline's lag re-reads the newest days) replaces
+it, until the day is over. So an hourly pull keeps today's value current.
 
 Examples:
     >>> from datetime import UTC, datetime
@@ -17,7 +18,7 @@ Examples:
     ...     start=datetime(1970, 1, 2, tzinfo=UTC), end=datetime(1970, 1, 9, tzinfo=UTC),
     ...     now=datetime(1970, 1, 3, 12, tzinfo=UTC))
     >>> found.frame.get_column("value").to_list(), found.warnings
-    ([2.0], ('dropped 1970-01-03 of tvl@aave: the day is not over yet (DefiLlama fills it until 00:00 UTC)',))
+    ([2.0, 3.0], ('1970-01-03 of tvl@aave is the day so far (DefiLlama fills it until 00:00 UTC): a later run replaces it',))
 """
 
 from __future__ import annotations
@@ -58,22 +59,23 @@ def metric_frame(
     end: datetime,
     now: datetime,
 ) -> MetricFrame:
-    """The daily rows of `points` inside `[start, end)`, the unfinished day dropped."""
+    """The daily rows of `points` inside `[start, end)`, the unfinished day flagged."""
     days = pl.DataFrame(
         {"day": [seconds * 1000 for seconds in points.seconds], "value": points.values},
         schema={"day": pl.Int64, "value": pl.Float64},
     ).with_columns(pl.col("day") - pl.col("day") % _DAY_MS)
     kept = days.unique("day", keep="last", maintain_order=True).sort("day")
     inside = kept.filter(pl.col("day").is_between(to_ms(start), to_ms(end), closed="left"))
+    # A day that has not begun at now has no value yet, whatever a point's stamp says.
+    inside = inside.filter(pl.col("day") <= to_ms(now))
     open_day = inside.filter(pl.col("day") + _DAY_MS > to_ms(now))
     warnings: tuple[str, ...] = ()
     if open_day.height:
         first = datetime.fromtimestamp(open_day.item(0, "day") / 1000, now.tzinfo)
         warnings = (
-            f"dropped {first:%Y-%m-%d} of {metric_symbol(provider_id, metric.name)}: the day is "
-            "not over yet (DefiLlama fills it until 00:00 UTC)",
+            f"{first:%Y-%m-%d} of {metric_symbol(provider_id, metric.name)} is the day so far "
+            "(DefiLlama fills it until 00:00 UTC): a later run replaces it",
         )
-        inside = inside.filter(pl.col("day") + _DAY_MS <= to_ms(now))
     frame = inside.select(
         pl.lit(PROVIDER).alias("provider"),
         pl.lit(entity).alias("entity"),

@@ -12,8 +12,8 @@ series in `SAMPLE_SERIES` inside `[SAMPLE_START, SAMPLE_END)`.
 Examples:
     >>> with sample_client() as ll:
     ...     table = ll.chain_tvl("Ethereum", start=SAMPLE_START, end=SAMPLE_END)
-    >>> len(table), table.to_polars().item(0, "value"), table.warnings[0][:21]
-    (7, 66000000000.0, 'dropped 2025-01-08 of')
+    >>> len(table), table.to_polars().item(0, "value"), table.warnings[0][:13]
+    (8, 66000000000.0, '2025-01-08 of')
 """
 
 from __future__ import annotations
