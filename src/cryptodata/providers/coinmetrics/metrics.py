@@ -9,10 +9,10 @@ terahashes per second per asset; for an asset whose unit is not listed here it i
 the rows (with a warning), never written in a unit that would be a guess.
 
 Examples:
-    >>> provider_metric("active_addresses"), provider_metric("CapRealUSD")
-    ('AdrActCnt', 'CapRealUSD')
-    >>> canonical_metric("TxCnt"), canonical_metric("CapRealUSD")
-    ('transaction_count', 'cap_real_usd')
+    >>> provider_metric("active_addresses"), provider_metric("NVTAdj")
+    ('AdrActCnt', 'NVTAdj')
+    >>> canonical_metric("TxCnt"), canonical_metric("NVTAdj")
+    ('transaction_count', 'nvt_adj')
     >>> value_scale("HashRate", "zec"), value_scale("HashRate", "newcoin")
     (0.001, None)
 """
