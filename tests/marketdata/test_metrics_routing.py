@@ -217,3 +217,11 @@ def test_the_async_facade_answers_the_same_rows() -> None:
             return table.to_polars()
 
     assert asyncio.run(main()).sort("provider", "ts").equals(blocking.sort("provider", "ts"))
+
+
+def test_a_metric_no_public_api_serves_is_refused_saying_where_it_is_sold() -> None:
+    with MarketData([llama(), artemis()]) as md, pytest.raises(UnsupportedError) as caught:
+        ask(md, "bitcoin", ["sopr"])
+
+    assert "no public, documented, keyless API serves it" in str(caught.value)
+    assert "Glassnode" in str(caught.value)

@@ -49,11 +49,14 @@ class MetricName:
         name: The canonical name (snake case).
         unit: What its values count (`usd`, `addresses`, `fraction`, ...).
         description: What it measures, in a sentence.
+        elsewhere: Where it can be had when no provider here offers it (or not keyless),
+            for the error that says so; empty when the providers here cover it.
     """
 
     name: str
     unit: str
     description: str
+    elsewhere: str = ""
 
 
 def _vocabulary(*names: MetricName) -> Mapping[str, MetricName]:
@@ -115,10 +118,38 @@ METRIC_NAMES: Final = _vocabulary(
     MetricName("cbbi_mvrv", "fraction", "CBBI component: MVRV Z-score score, 0 to 1."),
     MetricName("cbbi_reserve_risk", "fraction", "CBBI component: reserve risk score, 0 to 1."),
     MetricName("cbbi_woobull", "fraction", "CBBI component: Woobull top cap score, 0 to 1."),
-    MetricName("sopr", "ratio", "Spent output profit ratio: value spent over value paid."),
-    MetricName("nupl", "fraction", "Net unrealised profit or loss over market cap."),
-    MetricName("exchange_inflow_usd", "usd", "Value sent to exchanges over the day."),
-    MetricName("exchange_outflow_usd", "usd", "Value withdrawn from exchanges over the day."),
+    MetricName(
+        "sopr",
+        "ratio",
+        "Spent output profit ratio: value spent over value paid.",
+        "no public, documented, keyless API serves it (the seed read it from Bitview, which "
+        "documents none; Glassnode and CryptoQuant sell it)",
+    ),
+    MetricName(
+        "nupl",
+        "fraction",
+        "Net unrealised profit or loss over market cap.",
+        "no keyless API serves it: it is 1 - realized_cap / market_cap, and realized_cap is "
+        "Coin Metrics Pro's (CapRealUSD); CBBI's cbbi_rupl is a 0-1 score of it, not NUPL",
+    ),
+    MetricName(
+        "hodl_waves",
+        "fraction",
+        "Share of the supply last moved in each age band.",
+        "no public, documented, keyless API serves it (the seed read it from Bitview)",
+    ),
+    MetricName(
+        "exchange_inflow_usd",
+        "usd",
+        "Value sent to exchanges over the day.",
+        "Coin Metrics Pro (FlowInExUSD); its community API refuses it for most assets",
+    ),
+    MetricName(
+        "exchange_outflow_usd",
+        "usd",
+        "Value withdrawn from exchanges over the day.",
+        "Coin Metrics Pro (FlowOutExUSD); its community API refuses it for most assets",
+    ),
 )
 """Every canonical metric, by name."""
 

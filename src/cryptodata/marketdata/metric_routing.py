@@ -23,7 +23,7 @@ import attrs
 from cryptodata.core.entities import Entity, EntityMaster
 from cryptodata.core.errors import UnsupportedError
 from cryptodata.core.intervals import Interval
-from cryptodata.core.metric_names import metric_symbol
+from cryptodata.core.metric_names import METRIC_NAMES, metric_symbol
 from cryptodata.core.schema import Kind
 
 from .fanout import Outcome, Share
@@ -156,6 +156,9 @@ def _nearest(sources: Sequence[Covered], metric: str, interval: Interval) -> str
     )
     if elsewhere:
         return f"no source offers {metric} at {interval.value}: {'; '.join(elsewhere)}"
+    known = METRIC_NAMES.get(metric)
+    if known is not None and known.elsewhere:
+        return f"no source here offers {metric}: {known.elsewhere}"
     offered = sorted({name for _, cover in offers for name in cover.metrics})
     listed = ", ".join(offered) if offered else "none (no metric provider is configured)"
     return f"no source offers the metric {metric!r}; the metrics offered are {listed}"

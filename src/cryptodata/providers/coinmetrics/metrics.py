@@ -52,6 +52,8 @@ MAPPINGS: Final = (
     MetricMap("CapRealUSD", "realized_cap"),
     MetricMap("AdrBalCnt", "addresses_with_balance"),
     MetricMap("DiffMean", "difficulty"),
+    MetricMap("FlowInExUSD", "exchange_inflow_usd"),
+    MetricMap("FlowOutExUSD", "exchange_outflow_usd"),
 )
 """Every mapped Coin Metrics metric; the others keep their own name in snake case."""
 
