@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,76 +11,17 @@ import pytest
 
 from cryptodata import (
     AsyncMarketData,
-    Coverage,
     EntityMaster,
-    Interval,
-    Kind,
-    KindCoverage,
-    ManualClock,
     MarketData,
-    Step,
     Table,
-    TokenBucketLimiter,
     UnknownEntityError,
     UnsupportedError,
-    schema,
 )
-from cryptodata.core.metric_names import METRIC_NAMES, split_metric_symbol
+from fakes.research import AsyncResearch, Research
 
 NOW = datetime(2025, 7, 1, tzinfo=UTC)
 D = timedelta(days=1)
 START = NOW - 3 * D
-
-
-class Research:
-    """A research provider offering daily `metrics`, one value per (id, metric, day)."""
-
-    def __init__(self, provider: str, metrics: tuple[str, ...]) -> None:
-        self.provider = provider
-        self.metrics = metrics
-        self.clock = ManualClock(start=NOW.timestamp())
-        self.limiter = TokenBucketLimiter(1_000, 1.0, clock=self.clock)
-        self.asked: list[tuple[str, ...]] = []
-
-    def coverage(self) -> Coverage:
-        offer = KindCoverage(Kind.METRIC, (Interval.D1,), metrics=self.metrics)
-        return Coverage(self.provider, (offer,))
-
-    def markets(self) -> Table[Any]:
-        return Table.empty(Kind.MARKETS)
-
-    def history_steps(
-        self, kind: Any, symbols: Sequence[str], *, interval: Any, start: datetime, end: datetime
-    ) -> list[Step]:
-        return [Step(Kind.METRIC, Interval.D1, tuple(symbols), start, end, cost=1)]
-
-    def series(
-        self, kind: Any, symbols: Sequence[str], *, interval: Any
-    ) -> dict[str, dict[str, str]]:
-        return {}
-
-    def fetch(self, step: Step) -> Table[Any]:
-        self.asked.append(step.symbols)
-        rows = []
-        for symbol in step.symbols:
-            provider_id, metric = split_metric_symbol(symbol)
-            day = step.start
-            while day < step.end:
-                rows.append(
-                    {
-                        "provider": self.provider,
-                        # What a client whose master lacks an override would write.
-                        "entity": provider_id.lower(),
-                        "metric": metric,
-                        "interval": "1d",
-                        "ts": day,
-                        "value": 1.0,
-                        "unit": METRIC_NAMES[metric].unit,
-                        "provider_id": provider_id,
-                    }
-                )
-                day += D
-        return Table.from_frame(Kind.METRIC, pl.DataFrame(rows, schema=schema(Kind.METRIC)))
 
 
 def llama() -> Research:
@@ -188,19 +128,6 @@ def test_an_unknown_entity_is_refused_before_any_request() -> None:
         ask(md, "solanna", ["price"])
 
     assert source.asked == []
-
-
-class AsyncResearch(Research):
-    async def fetch(self, step: Step) -> Table[Any]:  # type: ignore[override]
-        return Research.fetch(self, step)
-
-    async def series(  # type: ignore[override]
-        self, kind: Any, symbols: Sequence[str], *, interval: Any
-    ) -> dict[str, dict[str, str]]:
-        return {}
-
-    async def markets(self) -> Table[Any]:  # type: ignore[override]
-        return Table.empty(Kind.MARKETS)
 
 
 def test_the_async_facade_answers_the_same_rows() -> None:

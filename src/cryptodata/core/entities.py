@@ -73,6 +73,8 @@ class EntityKind(enum.StrEnum):
     CHAIN = "chain"
     PROTOCOL = "protocol"
     STABLECOIN = "stablecoin"
+    MARKET = "market"
+    """The crypto market as a whole (what a market-wide index such as Fear & Greed measures)."""
 
 
 def slug(name: str) -> str:

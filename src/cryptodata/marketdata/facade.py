@@ -34,9 +34,9 @@ import asyncio
 import inspect
 import re
 import threading
-from collections.abc import Generator, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final, Self, TypeAlias, TypeVar
 
 import attrs
@@ -69,6 +69,13 @@ from .fanout import Outcome, Report, Share, afetch_shares, fetch_shares, plan_sh
 from .instruments import Instrument
 from .metric_routing import route_metrics
 from .routing import Route, route
+from .summary import (
+    MARKET_ENTITY,
+    SUMMARY_METRICS,
+    SUMMARY_PREFER,
+    plan_summary,
+    summary_frame,
+)
 from .usd import in_usd, price_shares
 
 __all__ = [
@@ -313,6 +320,28 @@ class _Facade:
         report = Report(Kind.METRIC, (*fetched.outcomes, *routed.unresolved))
         frame = _canonical_entities(table.to_polars(), routed.provider_ids)
         return MarketTable(Kind.METRIC, frame, table.warnings, report=report)
+
+    def _summary_flow(
+        self,
+        asset: str,
+        metrics: Mapping[str, Sequence[str]] | None,
+        lookback: float,
+        prefer: Sequence[str] | None,
+    ) -> _Flow[tuple[pl.DataFrame, Report]]:
+        days = finite("lookback", lookback, above=0, unit="days")
+        planned = plan_summary(
+            self._sources,
+            self._entities.entity(asset),
+            self._entities.entity(MARKET_ENTITY),
+            master=self._entities,
+            metrics=SUMMARY_METRICS if metrics is None else metrics,
+            lookback=timedelta(days=days),
+            prefer=(*(self._prefer if prefer is None else prefer), *SUMMARY_PREFER),
+        )
+        table, fetched = yield _FetchShares(Kind.METRIC, planned.shares, False)
+        report = Report(Kind.METRIC, (*fetched.outcomes, *planned.unresolved))
+        found = _canonical_entities(table.to_polars(), planned.provider_ids)
+        return summary_frame(planned, found, report), report
 
     def _plan_flow(self, asked: _Flow[Question]) -> _Flow[pl.DataFrame]:
         question = yield from asked
@@ -908,6 +937,32 @@ class MarketData(_Facade):
             self._metrics_flow(entities, metrics, interval, start, end, prefer, strict)
         )
 
+    def onchain_summary(
+        self,
+        asset: str = "BTC",
+        *,
+        metrics: Mapping[str, Sequence[str]] | None = None,
+        lookback: float = 14,
+        prefer: Sequence[str] | None = None,
+    ) -> tuple[pl.DataFrame, Report]:
+        """The latest value of each on-chain, sentiment and valuation metric of `asset`.
+
+        One row per metric of `metrics` (by group; `SUMMARY_METRICS` by default: network,
+        sentiment, valuation, activity) with its newest value over the last `lookback` days
+        of its provider's clock, its time, unit and provider; a metric without a value has
+        a null `value` and an `error` saying why (no provider offers it, no id of the
+        entity, the request failed, nothing in the window). See
+        `cryptodata.marketdata.summary`.
+
+        Returns:
+            The summary frame (`SUMMARY_SCHEMA`) and the report of every share.
+
+        Raises:
+            UnknownEntityError: For an asset the entity master does not know.
+            ValidationError: For a `lookback` that is not a positive number of days.
+        """
+        return self._run(self._summary_flow(asset, metrics, lookback, prefer))
+
     def close(self) -> None:
         """Stop the fan-out's threads (the provider clients are yours to close)."""
         with self._lock:
@@ -1276,6 +1331,17 @@ class AsyncMarketData(_Facade):
         return await self._arun(
             self._metrics_flow(entities, metrics, interval, start, end, prefer, strict)
         )
+
+    async def onchain_summary(
+        self,
+        asset: str = "BTC",
+        *,
+        metrics: Mapping[str, Sequence[str]] | None = None,
+        lookback: float = 14,
+        prefer: Sequence[str] | None = None,
+    ) -> tuple[pl.DataFrame, Report]:
+        """See `MarketData.onchain_summary`."""
+        return await self._arun(self._summary_flow(asset, metrics, lookback, prefer))
 
     async def aclose(self) -> None:
         """Nothing to release: the provider clients are yours to close."""
