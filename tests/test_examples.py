@@ -59,6 +59,14 @@ OFFLINE_RUNS: dict[str, tuple[list[str], list[str]]] = {
             "stored: 48 ohlcv, 2 leaderboard, 4 positions",
         ],
     ),
+    "onchain_dashboard.py": (
+        [],
+        [
+            "BTC on-chain summary (samples)",
+            "stored daily rows: active_addresses 5, hash_rate 5, market_cap 5, price 5, "
+            "transaction_count 5",
+        ],
+    ),
     "research_pipeline.py": (
         [],
         [

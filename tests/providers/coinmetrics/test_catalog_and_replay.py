@@ -84,3 +84,16 @@ def test_the_replay_catalog_lists_the_sampled_metrics() -> None:
         frame = cm.catalog(list(SAMPLE_ASSETS))
 
     assert frame.group_by("asset").len().sort("asset").rows() == [("btc", 6), ("eth", 5)]
+
+
+def test_a_step_gives_only_its_own_series_when_the_answer_holds_others() -> None:
+    # The replay answers its whole recording (btc and eth) whatever the assets asked.
+    with sample_client() as cm:
+        (step,) = cm.history_steps(
+            "metric", ["active_addresses@btc"], interval="1d", start=DAILY[0], end=DAILY[1]
+        )
+        table = cm.fetch(step)
+
+    assert set(table.to_polars().select("provider_id", "metric").iter_rows()) == {
+        ("btc", "active_addresses")
+    }

@@ -319,7 +319,16 @@ class _CoinMetricsBase:
             )
         if not answer.frames:
             return Table.empty(Kind.METRIC, warnings)
-        frame = pl.concat(answer.frames).sort("provider_id", "metric", "ts")
+        # Exactly the pairs asked: an answer holding other assets' rows (a grid is a cross
+        # product; a replay answers its whole recording) does not give them.
+        asked = [
+            f"{metric}@{asset}" for asset, metric in {(a, canonical_metric(m)) for a, m in pairs}
+        ]
+        frame = (
+            pl.concat(answer.frames)
+            .filter(pl.concat_str("metric", pl.lit("@"), "provider_id").is_in(asked))
+            .sort("provider_id", "metric", "ts")
+        )
         return Table.from_frame(Kind.METRIC, frame, warnings)
 
     def _ask(
