@@ -252,3 +252,18 @@ def test_a_backfill_of_both_symbols_into_parquet_stores_the_48_hours(
         assert settlements.filter(symbol=symbol).height == 48 // every
         if interest is not None:
             assert interest.filter(symbol=symbol, unit="base").height == 48
+
+
+def test_markets_past_their_ttl_are_the_samples_again_with_no_request() -> None:
+    # A long offline watch outlives the client's market_ttl: the reload must not fail.
+    with sample_client("bybit") as client:
+        client.ohlcv("BTC/USDT:USDT", interval=SAMPLE.interval, start=SAMPLE.start)
+        asked = len(client._exchange.fetch.calls)
+        client.clock.advance(2 * 3600)
+
+        table = client.ohlcv("BTC/USDT:USDT", interval=SAMPLE.interval, start=SAMPLE.start)
+
+    assert len(table) == 48
+    # One request: the candles; the markets were set again, not fetched.
+    (candles,) = client._exchange.fetch.calls[asked:]
+    assert "/kline" in candles

@@ -319,7 +319,7 @@ def sample_exchange(exchange_id: str, *, asynchronous: bool = False) -> Any:
     """A real ccxt instance of a recorded venue, answered by the bundled samples.
 
     Its markets are the samples' BTC and ETH perpetuals (set with `set_markets`, so no market
-    request is made) and its `fetch` is the samples' router: the instance makes no network
+    request is made; `load_markets` sets them again) and its `fetch` is the samples' router: the instance makes no network
     request. `instance.fetch.calls` lists every URL ccxt fetched, in order.
 
     Args:
@@ -337,9 +337,27 @@ def sample_exchange(exchange_id: str, *, asynchronous: bool = False) -> Any:
     from .sender import build_exchange
 
     instance = build_exchange(exchange_id, {}, asynchronous=asynchronous)
-    instance.set_markets(_sample(exchange_id, "markets.json"))
+    markets = _sample(exchange_id, "markets.json")
+    instance.set_markets(markets)
     instance.fetch = _Router(exchange_id, asynchronous=asynchronous)
+    # The samples' markets are the venue's whole list: reloading them (a client's market_ttl
+    # ran out, as in a long offline watch) reads them again, with no request.
+    instance.load_markets = _reload(instance, markets, asynchronous=asynchronous)
     return instance
+
+
+def _reload(instance: Any, markets: Any, *, asynchronous: bool) -> Any:
+    def load_markets(reload: bool = False, params: Any = None) -> Any:
+        instance.set_markets(markets)
+        return instance.markets
+
+    if not asynchronous:
+        return load_markets
+
+    async def aload_markets(reload: bool = False, params: Any = None) -> Any:
+        return load_markets(reload, params)
+
+    return aload_markets
 
 
 def _clock(clock: Clock | None) -> Clock:
