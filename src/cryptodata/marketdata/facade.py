@@ -46,7 +46,7 @@ from cryptodata.core._checks import finite
 from cryptodata.core.aggregates import AGGREGATES, sum_venues
 from cryptodata.core.clock import Clock
 from cryptodata.core.entities import EntityMaster
-from cryptodata.core.errors import UnsupportedError, ValidationError
+from cryptodata.core.errors import CryptoDataError, UnsupportedError, ValidationError
 from cryptodata.core.intervals import Interval, IntervalInput
 from cryptodata.core.records import (
     FundingRateBar,
@@ -191,6 +191,8 @@ class _Facade:
         self._market_ttl = finite("market_ttl", market_ttl, minimum=0, unit="seconds")
         # Per source: when its market table was read (its clock's monotonic time), and the table.
         self._markets: dict[int, tuple[float, Table[Any]]] = {}
+        # Per source whose table could not be read: why (until a read succeeds).
+        self._unreadable: dict[int, CryptoDataError] = {}
         self._instruments: dict[tuple[str, str, int, str], Instrument] = {}
         self._lock = threading.Lock()
 
@@ -437,9 +439,21 @@ class _Facade:
         )
 
     def _markets_of(self, source: Any) -> Table[Any]:
-        """A source's market table, read by the runner when a flow asked for it."""
+        """A source's market table, read by the runner when a flow asked for it.
+
+        Raises:
+            CryptoDataError: The error reading it raised, when there is no table to use.
+        """
         with self._lock:
-            return self._markets[id(source)][1]
+            read = self._markets.get(id(source))
+            if read is None:
+                raise self._unreadable[id(source)]
+            return read[1]
+
+    def _market_failure(self, source: Any) -> CryptoDataError | None:
+        """Why a source's market table could not be read, when there is none to use."""
+        with self._lock:
+            return None if id(source) in self._markets else self._unreadable.get(id(source))
 
     def _unread(self, sources: Sequence[Any]) -> list[Any]:
         """The sources whose market tables are not read yet, or were read `market_ttl` ago."""
@@ -450,8 +464,16 @@ class _Facade:
         read = self._markets.get(id(source))
         return read is None or source.clock.monotonic() - read[0] >= self._market_ttl
 
-    def _keep(self, source: Any, markets: Table[Any]) -> None:
+    def _keep(self, source: Any, markets: Table[Any] | BaseException) -> None:
         with self._lock:
+            if isinstance(markets, BaseException):
+                if not isinstance(markets, CryptoDataError):
+                    raise markets
+                # The question goes on without this source's shares (each one reported);
+                # an older table, if any, stays in use, and the next question reads again.
+                self._unreadable[id(source)] = markets
+                return
+            self._unreadable.pop(id(source), None)
             self._markets[id(source)] = (source.clock.monotonic(), markets)
             # Instruments were chosen from the old table: a delisted market must not stay.
             for key in [key for key in self._instruments if key[2] == id(source)]:
@@ -487,13 +509,18 @@ class _Facade:
         asset a venue's provider lists no market of.
 
         An unknown or ambiguous asset name raises: it is the question that is wrong. A venue
-        without a market for the asset is that share's failure, as a provider's error is.
+        without a market for the asset, or whose provider's market table could not be read,
+        is that share's failure, as a provider's error is.
         """
         shares, unresolved = [], []
         for found in routes:
             share_start = max(lo, found.start) if found.start is not None else lo
             share_end = min(hi, found.end) if found.end is not None else hi
             if share_start >= share_end:
+                continue
+            if (failure := self._market_failure(found.source)) is not None:
+                unread = Share(found, (), share_start, share_end)
+                unresolved.append(Outcome(unread, 0, 0, error=failure))
                 continue
             picks: dict[str, Instrument] = {}
             for name in names:
@@ -984,7 +1011,7 @@ class MarketData(_Facade):
             while True:
                 if isinstance(effect, _LoadMarkets):
                     for source in self._unread(effect.sources):
-                        self._keep(source, source.markets())
+                        self._keep(source, _read_markets(source))
                     effect = flow.send(None)
                 else:
                     answer = fetch_shares(
@@ -1359,7 +1386,9 @@ class AsyncMarketData(_Facade):
             while True:
                 if isinstance(effect, _LoadMarkets):
                     unread = self._unread(effect.sources)
-                    tables = await asyncio.gather(*(source.markets() for source in unread))
+                    tables = await asyncio.gather(
+                        *(source.markets() for source in unread), return_exceptions=True
+                    )
                     for source, table in zip(unread, tables, strict=True):
                         self._keep(source, table)
                     effect = flow.send(None)
@@ -1369,6 +1398,15 @@ class AsyncMarketData(_Facade):
         except StopIteration as done:
             result: T = done.value
             return result
+
+
+def _read_markets(source: Any) -> Table[Any] | CryptoDataError:
+    """A source's market table, or the error reading it raised (the question goes on)."""
+    try:
+        markets: Table[Any] = source.markets()
+    except CryptoDataError as exc:
+        return exc
+    return markets
 
 
 def _configured(providers: Sequence[Any] | None, offline: bool, *, asynchronous: bool) -> list[Any]:
