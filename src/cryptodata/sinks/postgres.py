@@ -38,7 +38,7 @@ import io
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Any, Final
 
@@ -56,6 +56,7 @@ from cryptodata.core.schema import Kind, primary_key, schema, series_key
 from cryptodata.core.table import Table, latest_per_key
 from cryptodata.core.time import TimeInput, to_utc
 
+from ._distribute import Distribution, check_distribution, distribute_sql
 from .base import (
     STORABLE_KINDS,
     SinkBase,
@@ -172,17 +173,24 @@ class PostgresSink(SinkBase):
             stored rows is a HOT update (no index entry written): a full-overlap upsert runs
             at about twice the rate of `fillfactor=100`, for an append-only table about twice
             the size (`benchmarks/bench_postgres.py`). Pass 100 for append-only archives.
+        distribute: `"timescaledb"` to make every series table a TimescaleDB hypertable
+            chunked by `ts`, `"citus"` a Citus distributed table sharded by its series id;
+            `None` (the default) for plain tables. The extension must be installed in the
+            database (see `cryptodata.sinks._distribute` for the exact statements).
+        chunk_interval: The hypertables' chunk length (TimescaleDB only).
 
     Raises:
         ValidationError: If `dsn_or_connection` is neither a string nor an open sync
             connection, the string is not a valid libpq connection string, `schema` is not a name PostgreSQL
             keeps whole (1 to 63 bytes, no NUL, no `pg_` prefix), `create` is not a bool, or
-            `migrate_interval` is not an interval, or `fillfactor` is not an integer from 10
-            to 100. Checked before connecting.
+            `migrate_interval` is not an interval, `fillfactor` is not an integer from 10
+            to 100, or `distribute` or `chunk_interval` is not one the sink knows. Checked
+            before connecting.
         LayoutError: For a layout-1 bar table holding rows when `migrate_interval` is not given;
             nothing is changed then.
         SinkError: If the server cannot be reached or refuses the connection (the message
-            never holds the password), or creating the tables fails.
+            never holds the password), or creating the tables fails; with `distribute`, if
+            the extension is not installed (nothing is created then).
         MissingDependencyError: If psycopg is not installed (extra `postgres`).
 
     Examples:
@@ -199,6 +207,8 @@ class PostgresSink(SinkBase):
         create: bool = True,
         migrate_interval: str | None = None,
         fillfactor: int = _DEFAULT_FILLFACTOR,
+        distribute: Distribution | None = None,
+        chunk_interval: timedelta = timedelta(days=7),
     ) -> None:
         if not _HAS_PSYCOPG:
             raise MissingDependencyError("PostgresSink", package="psycopg", extra="postgres")
@@ -214,6 +224,8 @@ class PostgresSink(SinkBase):
         if not 10 <= fillfactor <= 100:
             raise ValidationError(f"fillfactor must be from 10 to 100, not {fillfactor}")
         self.fillfactor = fillfactor
+        self.distribute = check_distribution(distribute, chunk_interval)
+        self._chunk_interval = chunk_interval
         if isinstance(dsn_or_connection, str):
             self._conn: psycopg.Connection[Any] = _connect(dsn_or_connection, schema)
             self._owned = True
@@ -434,6 +446,8 @@ class PostgresSink(SinkBase):
         )
         with self._conn.transaction(), self._conn.cursor(row_factory=tuple_row) as cur:
             cur.execute("SELECT pg_advisory_xact_lock(%s)", (_DDL_LOCK,))
+            if self.distribute is not None:
+                self._check_extension(cur, self.distribute)
             # Checked first: CREATE SCHEMA IF NOT EXISTS still demands CREATE on the database.
             exists = cur.execute(
                 "SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = %s", (self.schema,)
@@ -450,10 +464,27 @@ class PostgresSink(SinkBase):
             for kind in sorted(STORABLE_KINDS):
                 self._migrate(cur, kind, migrate_interval)
                 cur.execute(_create_table_sql(self._table(kind), kind, self.fillfactor))
+                if self.distribute is not None:
+                    statement = distribute_sql(
+                        self._table(kind), kind, self.distribute, self._chunk_interval
+                    )
+                    cur.execute(statement)
             for name, body in views:
                 cur.execute(
                     sql.SQL("CREATE VIEW {} AS {}").format(sql.Identifier(self.schema, name), body)
                 )
+
+    def _check_extension(self, cur: psycopg.Cursor[Any], extension: Distribution) -> None:
+        installed = cur.execute(
+            "SELECT 1 FROM pg_catalog.pg_extension WHERE extname = %s", (extension,)
+        ).fetchone()
+        if installed is None:
+            raise SinkError(
+                f"distribute={extension!r} needs the {extension} extension in the database: "
+                f"run CREATE EXTENSION {extension}; as a superuser (the server must have it), "
+                "or open the sink with distribute=None for plain tables",
+                sink=repr(self),
+            )
 
     def _migrate(self, cur: psycopg.Cursor[Any], kind: Kind, interval: Interval | None) -> None:
         """Bring a table an older release created to this release's columns and key."""
