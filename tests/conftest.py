@@ -8,7 +8,7 @@ import os
 import pytest
 from hypothesis import settings
 
-pytest_plugins = ["servers.postgres", "servers.redis"]
+pytest_plugins = ["servers.postgres", "servers.redis", "servers.s3"]
 
 
 # Speed is measured in `benchmarks/`; a wall-clock deadline per example only fails property
