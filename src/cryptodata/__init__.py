@@ -151,6 +151,7 @@ if TYPE_CHECKING:
         ForbiddenMetricsError,
     )
     from cryptodata.providers.defillama import AsyncDefiLlama, DefiLlama
+    from cryptodata.providers.feargreed import AsyncFearGreed, FearGreed
     from cryptodata.providers.hyperliquid import AsyncHyperliquid, Hyperliquid
     from cryptodata.providers.velo import AsyncVelo, Velo
     from cryptodata.sinks.base import Sink
@@ -212,6 +213,7 @@ _EXPORTS: dict[str, str] = {
             "ForbiddenMetricsError",
         ),
         "cryptodata.providers.defillama": ("AsyncDefiLlama", "DefiLlama"),
+        "cryptodata.providers.feargreed": ("AsyncFearGreed", "FearGreed"),
         "cryptodata.providers.hyperliquid": ("AsyncHyperliquid", "Hyperliquid"),
         "cryptodata.providers.velo": ("AsyncVelo", "Velo"),
         "cryptodata.core.clock": ("Clock", "ManualClock", "SystemClock"),
@@ -326,6 +328,7 @@ __all__ = [
     "AsyncCoinMetrics",
     "AsyncCoinalyze",
     "AsyncDefiLlama",
+    "AsyncFearGreed",
     "AsyncHyperliquid",
     "AsyncMarketData",
     "AsyncSender",
@@ -353,6 +356,7 @@ __all__ = [
     "EntityKind",
     "EntityMaster",
     "Exchange",
+    "FearGreed",
     "ForbiddenMetricsError",
     "FundingRateBar",
     "FundingRateSnapshot",
