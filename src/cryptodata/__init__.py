@@ -141,6 +141,7 @@ if TYPE_CHECKING:
         watch_across,
     )
     from cryptodata.providers.artemis import Artemis, AsyncArtemis
+    from cryptodata.providers.cbbi import AsyncCbbi, Cbbi
     from cryptodata.providers.ccxt import AsyncCcxt, Ccxt
     from cryptodata.providers.coinalyze import AsyncCoinalyze, Coinalyze
     from cryptodata.providers.coinalyze.markets import ResolvedSymbols
@@ -205,6 +206,7 @@ _EXPORTS: dict[str, str] = {
         "cryptodata.providers.coinalyze.markets": ("ResolvedSymbols",),
         "cryptodata.providers.coingecko": ("Asset", "assets_frame", "atop_assets", "top_assets"),
         "cryptodata.providers.artemis": ("Artemis", "AsyncArtemis"),
+        "cryptodata.providers.cbbi": ("AsyncCbbi", "Cbbi"),
         "cryptodata.providers.ccxt": ("AsyncCcxt", "Ccxt"),
         "cryptodata.providers.coinalyze": ("AsyncCoinalyze", "Coinalyze"),
         "cryptodata.providers.coinmetrics": (
@@ -324,6 +326,7 @@ __all__ = [
     "AssetInfo",
     "AssetRegistry",
     "AsyncArtemis",
+    "AsyncCbbi",
     "AsyncCcxt",
     "AsyncCoinMetrics",
     "AsyncCoinalyze",
@@ -340,6 +343,7 @@ __all__ = [
     "BadRequestError",
     "BookLevel",
     "Cadence",
+    "Cbbi",
     "Ccxt",
     "Clock",
     "CoinMetrics",

@@ -160,6 +160,10 @@ def _cost(instance: Request, attribute: attrs.Attribute[int], value: int) -> Non
     count("cost", value)
 
 
+def _statuses(value: Iterable[int]) -> tuple[int, ...]:
+    return tuple(value)
+
+
 def _json(instance: Request, attribute: attrs.Attribute[Any], value: Any) -> None:
     if value is not None and instance.method != "POST":
         raise ValidationError(f"a JSON body needs method='POST', not {instance.method!r}")
@@ -227,7 +231,7 @@ class Request:
     label: str = attrs.field(kw_only=True, default=attrs.Factory(_default_label, takes_self=True))
     cost: int = attrs.field(default=1, kw_only=True, validator=_cost)
     check: Callable[[Response], None] | None = attrs.field(default=None, kw_only=True)
-    accept: tuple[int, ...] = attrs.field(default=(), kw_only=True, converter=tuple)
+    accept: tuple[int, ...] = attrs.field(default=(), kw_only=True, converter=_statuses)
 
     @property
     def endpoint(self) -> str:
