@@ -141,6 +141,7 @@ if TYPE_CHECKING:
         watch_across,
     )
     from cryptodata.providers.artemis import Artemis, AsyncArtemis
+    from cryptodata.providers.cbbi import AsyncCbbi, Cbbi
     from cryptodata.providers.ccxt import AsyncCcxt, Ccxt
     from cryptodata.providers.coinalyze import AsyncCoinalyze, Coinalyze
     from cryptodata.providers.coinalyze.markets import ResolvedSymbols
@@ -151,6 +152,7 @@ if TYPE_CHECKING:
         ForbiddenMetricsError,
     )
     from cryptodata.providers.defillama import AsyncDefiLlama, DefiLlama
+    from cryptodata.providers.feargreed import AsyncFearGreed, FearGreed
     from cryptodata.providers.hyperliquid import AsyncHyperliquid, Hyperliquid
     from cryptodata.providers.velo import AsyncVelo, Velo
     from cryptodata.sinks.base import Sink
@@ -204,6 +206,7 @@ _EXPORTS: dict[str, str] = {
         "cryptodata.providers.coinalyze.markets": ("ResolvedSymbols",),
         "cryptodata.providers.coingecko": ("Asset", "assets_frame", "atop_assets", "top_assets"),
         "cryptodata.providers.artemis": ("Artemis", "AsyncArtemis"),
+        "cryptodata.providers.cbbi": ("AsyncCbbi", "Cbbi"),
         "cryptodata.providers.ccxt": ("AsyncCcxt", "Ccxt"),
         "cryptodata.providers.coinalyze": ("AsyncCoinalyze", "Coinalyze"),
         "cryptodata.providers.coinmetrics": (
@@ -212,6 +215,7 @@ _EXPORTS: dict[str, str] = {
             "ForbiddenMetricsError",
         ),
         "cryptodata.providers.defillama": ("AsyncDefiLlama", "DefiLlama"),
+        "cryptodata.providers.feargreed": ("AsyncFearGreed", "FearGreed"),
         "cryptodata.providers.hyperliquid": ("AsyncHyperliquid", "Hyperliquid"),
         "cryptodata.providers.velo": ("AsyncVelo", "Velo"),
         "cryptodata.core.clock": ("Clock", "ManualClock", "SystemClock"),
@@ -322,10 +326,12 @@ __all__ = [
     "AssetInfo",
     "AssetRegistry",
     "AsyncArtemis",
+    "AsyncCbbi",
     "AsyncCcxt",
     "AsyncCoinMetrics",
     "AsyncCoinalyze",
     "AsyncDefiLlama",
+    "AsyncFearGreed",
     "AsyncHyperliquid",
     "AsyncMarketData",
     "AsyncSender",
@@ -337,6 +343,7 @@ __all__ = [
     "BadRequestError",
     "BookLevel",
     "Cadence",
+    "Cbbi",
     "Ccxt",
     "Clock",
     "CoinMetrics",
@@ -353,6 +360,7 @@ __all__ = [
     "EntityKind",
     "EntityMaster",
     "Exchange",
+    "FearGreed",
     "ForbiddenMetricsError",
     "FundingRateBar",
     "FundingRateSnapshot",

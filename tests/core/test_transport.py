@@ -608,6 +608,32 @@ def test_client_error_status_raises_its_error_without_retrying(
     assert transport.stats == RequestStats(sent=1, failed=1)
 
 
+def test_a_304_is_an_error_unless_the_request_accepts_it(
+    httpx_mock: HTTPXMock, transport: SyncTransport
+) -> None:
+    httpx_mock.add_response(url=URL, status_code=304)
+
+    with pytest.raises(ProviderError) as info:
+        fetch(transport)
+
+    assert info.value.status == 304
+
+
+def test_an_accepted_304_is_returned_as_the_answer_without_retry(
+    httpx_mock: HTTPXMock, transport: SyncTransport
+) -> None:
+    httpx_mock.add_response(url=URL, status_code=304, headers={"ETag": '"v1"'})
+    conditional = PlannedRequest(
+        "/x", (("a", "1"),), headers={"If-None-Match": '"v1"'}, accept=(304,)
+    )
+
+    answer = transport.run(transport.fetch(conditional))
+
+    assert (answer.status, answer.body, answer.headers["etag"]) == (304, b"", '"v1"')
+    assert httpx_mock.get_requests()[0].headers["If-None-Match"] == '"v1"'
+    assert transport.stats == RequestStats(sent=1)
+
+
 def test_error_carries_provider_endpoint_status_and_body(
     httpx_mock: HTTPXMock, transport: SyncTransport
 ) -> None:

@@ -160,6 +160,10 @@ def _cost(instance: Request, attribute: attrs.Attribute[int], value: int) -> Non
     count("cost", value)
 
 
+def _statuses(value: Iterable[int]) -> tuple[int, ...]:
+    return tuple(value)
+
+
 def _json(instance: Request, attribute: attrs.Attribute[Any], value: Any) -> None:
     if value is not None and instance.method != "POST":
         raise ValidationError(f"a JSON body needs method='POST', not {instance.method!r}")
@@ -201,6 +205,9 @@ class Request:
             `ProviderError` subclass (e.g. `RateLimitError`, which
             pauses the shared limiter as a 429 does) or a `ResponseFormatError` for an error
             envelope in a successful answer.
+        accept: Statuses outside 2xx that are answers rather than errors, returned to the
+            caller as they are: a conditional GET's `(304,)` (Not Modified, no body). `check`
+            is not called for them.
 
     Raises:
         ValidationError: For a method other than GET/POST, a JSON body on a GET, a cost below 1
@@ -208,7 +215,7 @@ class Request:
 
     Examples:
         >>> Request("/coins/markets", (("page", "2"),))
-        Request(path='/coins/markets', params=(('page', '2'),), method='GET', base='default', json=None, headers=(), label='/coins/markets', cost=1, check=None)
+        Request(path='/coins/markets', params=(('page', '2'),), method='GET', base='default', json=None, headers=(), label='/coins/markets', cost=1, check=None, accept=())
         >>> Request(("/", Secret("k"), "/api/tvl")).label
         '/***/api/tvl'
         >>> Request("https://coins.llama.fi/prices?coins=x").label
@@ -224,6 +231,7 @@ class Request:
     label: str = attrs.field(kw_only=True, default=attrs.Factory(_default_label, takes_self=True))
     cost: int = attrs.field(default=1, kw_only=True, validator=_cost)
     check: Callable[[Response], None] | None = attrs.field(default=None, kw_only=True)
+    accept: tuple[int, ...] = attrs.field(default=(), kw_only=True, converter=_statuses)
 
     @property
     def endpoint(self) -> str:

@@ -302,6 +302,8 @@ class Transport:
 
     def _error_of(self, request: Request, outcome: Response) -> CryptoDataError | None:
         """The error an answer means: its status, or what the request's check raised."""
+        if outcome.status in request.accept:
+            return None
         if not 200 <= outcome.status < 300:
             return self._status_error(request, outcome)
         if request.check is not None:

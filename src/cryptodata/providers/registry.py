@@ -6,7 +6,7 @@ build their clients through it, and the facade's routing reads this table.
 
 Examples:
     >>> sorted(PROVIDERS)
-    ['artemis', 'ccxt', 'coinalyze', 'coinmetrics', 'defillama', 'hyperliquid', 'velo']
+    ['artemis', 'cbbi', 'ccxt', 'coinalyze', 'coinmetrics', 'defillama', 'feargreed', 'hyperliquid', 'velo']
     >>> source_class("coinalyze").__name__, source_class("coinalyze", asynchronous=True).__name__
     ('Coinalyze', 'AsyncCoinalyze')
 """
@@ -122,6 +122,22 @@ PROVIDERS: Final[dict[str, ProviderEntry]] = {
         replay="cryptodata.providers.velo.replay",
         symbols="price@binance-futures:BTCUSDT (<metric>@<exchange>:<product>)",
         metric_map="cryptodata.providers.velo.metrics:METRICS",
+    ),
+    "feargreed": ProviderEntry(
+        "cryptodata.providers.feargreed",
+        "FearGreed",
+        "AsyncFearGreed",
+        replay="cryptodata.providers.feargreed.replay",
+        symbols="fear_greed@crypto-market (its one series)",
+        metric_map="cryptodata.providers.feargreed.metrics:METRICS",
+    ),
+    "cbbi": ProviderEntry(
+        "cryptodata.providers.cbbi",
+        "Cbbi",
+        "AsyncCbbi",
+        replay="cryptodata.providers.cbbi.replay",
+        symbols="cbbi_confidence@bitcoin,cbbi_mvrv@bitcoin (metric symbols)",
+        metric_map="cryptodata.providers.cbbi.metrics:CBBI_METRICS",
     ),
 }
 """Provider name → where its clients live."""
