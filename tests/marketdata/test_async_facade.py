@@ -106,7 +106,9 @@ def test_offline_the_async_facade_answers_from_every_providers_samples() -> None
 def test_by_default_the_async_facade_takes_the_configured_asyncio_clients(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.delenv("COINALYZE_API_KEY", raising=False)
+    for entry in PROVIDERS.values():
+        if entry.key_variable is not None:
+            monkeypatch.delenv(entry.key_variable, raising=False)
 
     async def main() -> set[str]:
         md = AsyncMarketData()
@@ -116,8 +118,5 @@ def test_by_default_the_async_facade_takes_the_configured_asyncio_clients(
         return names
 
     assert asyncio.run(main()) == {
-        "AsyncCcxt",
-        "AsyncCoinMetrics",
-        "AsyncDefiLlama",
-        "AsyncHyperliquid",
+        entry.async_client for entry in PROVIDERS.values() if entry.key_variable is None
     }

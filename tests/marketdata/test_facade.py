@@ -26,6 +26,8 @@ from cryptodata.providers.registry import PROVIDERS
 START = SAMPLE.start
 SAMPLED = {name for name, entry in PROVIDERS.items() if entry.replay is not None}
 """Every provider that ships samples: what `offline=True` answers from."""
+KEYLESS = {name for name, entry in PROVIDERS.items() if entry.key_variable is None}
+"""Every provider that needs no key: what a default facade answers from without any set."""
 
 
 @pytest.fixture
@@ -183,13 +185,15 @@ def test_offline_answers_from_every_providers_samples_with_no_network(
 def test_by_default_the_keyless_providers_and_those_with_a_key(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.delenv("COINALYZE_API_KEY", raising=False)
+    for entry in PROVIDERS.values():
+        if entry.key_variable is not None:
+            monkeypatch.delenv(entry.key_variable, raising=False)
     keyless = {source.provider for source in MarketData().providers}
     monkeypatch.setenv("COINALYZE_API_KEY", "k")
     keyed = {source.provider for source in MarketData().providers}
 
-    assert keyless == {"ccxt", "coinmetrics", "defillama", "hyperliquid"}
-    assert keyed == {"ccxt", "coinalyze", "coinmetrics", "defillama", "hyperliquid"}
+    assert keyless == KEYLESS
+    assert keyed == KEYLESS | {"coinalyze"}
 
 
 def test_offline_with_providers_is_refused() -> None:
