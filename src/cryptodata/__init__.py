@@ -141,6 +141,7 @@ if TYPE_CHECKING:
         watch_across,
     )
     from cryptodata.providers.artemis import Artemis, AsyncArtemis
+    from cryptodata.providers.blockchaininfo import AsyncBlockchainInfo, BlockchainInfo
     from cryptodata.providers.ccxt import AsyncCcxt, Ccxt
     from cryptodata.providers.coinalyze import AsyncCoinalyze, Coinalyze
     from cryptodata.providers.coinalyze.markets import ResolvedSymbols
@@ -204,6 +205,7 @@ _EXPORTS: dict[str, str] = {
         "cryptodata.providers.coinalyze.markets": ("ResolvedSymbols",),
         "cryptodata.providers.coingecko": ("Asset", "assets_frame", "atop_assets", "top_assets"),
         "cryptodata.providers.artemis": ("Artemis", "AsyncArtemis"),
+        "cryptodata.providers.blockchaininfo": ("AsyncBlockchainInfo", "BlockchainInfo"),
         "cryptodata.providers.ccxt": ("AsyncCcxt", "Ccxt"),
         "cryptodata.providers.coinalyze": ("AsyncCoinalyze", "Coinalyze"),
         "cryptodata.providers.coinmetrics": (
@@ -322,6 +324,7 @@ __all__ = [
     "AssetInfo",
     "AssetRegistry",
     "AsyncArtemis",
+    "AsyncBlockchainInfo",
     "AsyncCcxt",
     "AsyncCoinMetrics",
     "AsyncCoinalyze",
@@ -335,6 +338,7 @@ __all__ = [
     "BackfillPlan",
     "BackfillReport",
     "BadRequestError",
+    "BlockchainInfo",
     "BookLevel",
     "Cadence",
     "Ccxt",

@@ -6,7 +6,7 @@ build their clients through it, and the facade's routing reads this table.
 
 Examples:
     >>> sorted(PROVIDERS)
-    ['artemis', 'ccxt', 'coinalyze', 'coinmetrics', 'defillama', 'hyperliquid', 'velo']
+    ['artemis', 'blockchaininfo', 'ccxt', 'coinalyze', 'coinmetrics', 'defillama', 'hyperliquid', 'velo']
     >>> source_class("coinalyze").__name__, source_class("coinalyze", asynchronous=True).__name__
     ('Coinalyze', 'AsyncCoinalyze')
 """
@@ -122,6 +122,15 @@ PROVIDERS: Final[dict[str, ProviderEntry]] = {
         replay="cryptodata.providers.velo.replay",
         symbols="price@binance-futures:BTCUSDT (<metric>@<exchange>:<product>)",
         metric_map="cryptodata.providers.velo.metrics:METRICS",
+    ),
+    # Keyless: the charts and stats need none.
+    "blockchaininfo": ProviderEntry(
+        "cryptodata.providers.blockchaininfo",
+        "BlockchainInfo",
+        "AsyncBlockchainInfo",
+        replay="cryptodata.providers.blockchaininfo.replay",
+        symbols="hash_rate@bitcoin,transaction_count@bitcoin (metric symbols)",
+        metric_map="cryptodata.providers.blockchaininfo.metrics:METRICS",
     ),
 }
 """Provider name → where its clients live."""
