@@ -217,3 +217,30 @@ def test_the_default_end_is_now(bc: BlockchainInfo, fake: FakeBlockchainInfo) ->
     table = bc.chart("market-price", start="2024-02-25")
 
     assert max(table.to_polars().get_column("ts")) == NOW_DT.replace(hour=0)
+
+
+def test_a_stale_chart_whose_points_end_before_the_window_warns(
+    bc: BlockchainInfo, fake: FakeBlockchainInfo
+) -> None:
+    _answer(fake, values=[{"x": int(JAN.timestamp()) - 86_400, "y": 5.0e8}])
+
+    table = bc.chart("hash-rate", start=JAN, end=FEB)
+
+    assert len(table) == 0
+    assert table.warnings == [
+        "blockchain.info answered no points of hash-rate from 2024-01-01 00:00 to 2024-02-01 "
+        "00:00 (stale or removed charts are answered so)",
+    ]
+
+
+def test_a_negative_value_outside_the_window_is_not_flagged(
+    bc: BlockchainInfo, fake: FakeBlockchainInfo
+) -> None:
+    _answer(
+        fake,
+        values=[{"x": int(JAN.timestamp()), "y": 5.0e8}, {"x": int(FEB.timestamp()), "y": -1.0}],
+    )
+
+    table = bc.chart("hash-rate", start=JAN, end=FEB)
+
+    assert (len(table), table.warnings) == (1, [])

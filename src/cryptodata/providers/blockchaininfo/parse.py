@@ -62,7 +62,8 @@ def parse_chart(
             f"blockchain.info gives {chart.name} in {unit!r}, not {expected[0]}: values are "
             f"scaled by {chart.scale:g} into {chart.unit} as for {expected[0]}; check them"
         )
-    seconds, values, odd = _points(response, chart.name, body["values"])
+    window = (to_ms(query.start) // 1000, to_ms(query.end) // 1000)
+    seconds, values, odd = _points(response, chart.name, body["values"], window)
     if odd:
         shown = ", ".join(
             f"{datetime.fromtimestamp(x, UTC):%Y-%m-%d %H:%M} {y:g}" for x, y in odd[:3]
@@ -73,8 +74,8 @@ def parse_chart(
         )
     if not seconds:
         warnings.append(
-            f"blockchain.info answered no points of {chart.name} for {query.start:%Y-%m-%d} "
-            "onwards (stale or removed charts are answered so)"
+            f"blockchain.info answered no points of {chart.name} from {query.start:%Y-%m-%d %H:%M} "
+            f"to {query.end:%Y-%m-%d %H:%M} (stale or removed charts are answered so)"
         )
         return Table.empty(Kind.METRIC, warnings)
     step = chart.interval.seconds * 1000
@@ -86,10 +87,7 @@ def parse_chart(
         .with_columns(pl.col("ms") - pl.col("ms") % step)
         .unique("ms", keep="last", maintain_order=True)
         .sort("ms")
-        .filter(
-            pl.col("ms").is_between(to_ms(query.start), to_ms(query.end), closed="left"),
-            pl.col("ms") <= to_ms(now),
-        )
+        .filter(pl.col("ms") <= to_ms(now))
     )
     open_bucket = points.filter(pl.col("ms") + step > to_ms(now))
     if open_bucket.height:
@@ -124,8 +122,10 @@ def _check_period(response: Response, query: ChartQuery, period: object) -> None
 
 
 def _points(
-    response: Response, name: str, raw: list[Any]
+    response: Response, name: str, raw: list[Any], window: tuple[int, int]
 ) -> tuple[list[int], list[float | None], list[tuple[int, float]]]:
+    """The points with `x` in the half-open `window` (seconds; bucket-aligned, so a point is
+    in it exactly when its bucket is), and the negative ones among them."""
     seconds: list[int] = []
     values: list[float | None] = []
     odd: list[tuple[int, float]] = []
@@ -140,6 +140,8 @@ def _points(
             )
         if y is not None and (isinstance(y, bool) or not isinstance(y, int | float)):
             raise format_error(response, f"a point of {name} has a value {y!r} that is no number")
+        if not window[0] <= x < window[1]:
+            continue
         if y is not None and y < 0:
             odd.append((x, float(y)))
             y = None
