@@ -141,6 +141,7 @@ if TYPE_CHECKING:
         watch_across,
     )
     from cryptodata.providers.artemis import Artemis, AsyncArtemis
+    from cryptodata.providers.blockchaininfo import AsyncBlockchainInfo, BlockchainInfo
     from cryptodata.providers.cbbi import AsyncCbbi, Cbbi
     from cryptodata.providers.ccxt import AsyncCcxt, Ccxt
     from cryptodata.providers.coinalyze import AsyncCoinalyze, Coinalyze
@@ -207,6 +208,7 @@ _EXPORTS: dict[str, str] = {
         "cryptodata.providers.coingecko": ("Asset", "assets_frame", "atop_assets", "top_assets"),
         "cryptodata.providers.artemis": ("Artemis", "AsyncArtemis"),
         "cryptodata.providers.cbbi": ("AsyncCbbi", "Cbbi"),
+        "cryptodata.providers.blockchaininfo": ("AsyncBlockchainInfo", "BlockchainInfo"),
         "cryptodata.providers.ccxt": ("AsyncCcxt", "Ccxt"),
         "cryptodata.providers.coinalyze": ("AsyncCoinalyze", "Coinalyze"),
         "cryptodata.providers.coinmetrics": (
@@ -326,6 +328,7 @@ __all__ = [
     "AssetInfo",
     "AssetRegistry",
     "AsyncArtemis",
+    "AsyncBlockchainInfo",
     "AsyncCbbi",
     "AsyncCcxt",
     "AsyncCoinMetrics",
@@ -341,6 +344,7 @@ __all__ = [
     "BackfillPlan",
     "BackfillReport",
     "BadRequestError",
+    "BlockchainInfo",
     "BookLevel",
     "Cadence",
     "Cbbi",

@@ -6,7 +6,7 @@ build their clients through it, and the facade's routing reads this table.
 
 Examples:
     >>> sorted(PROVIDERS)
-    ['artemis', 'cbbi', 'ccxt', 'coinalyze', 'coinmetrics', 'defillama', 'feargreed', 'hyperliquid', 'velo']
+    ['artemis', 'blockchaininfo', 'cbbi', 'ccxt', 'coinalyze', 'coinmetrics', 'defillama', 'feargreed', 'hyperliquid', 'velo']
     >>> source_class("coinalyze").__name__, source_class("coinalyze", asynchronous=True).__name__
     ('Coinalyze', 'AsyncCoinalyze')
 """
@@ -138,6 +138,15 @@ PROVIDERS: Final[dict[str, ProviderEntry]] = {
         replay="cryptodata.providers.cbbi.replay",
         symbols="cbbi_confidence@bitcoin,cbbi_mvrv@bitcoin (metric symbols)",
         metric_map="cryptodata.providers.cbbi.metrics:CBBI_METRICS",
+    ),
+    # Keyless: the charts and stats need none.
+    "blockchaininfo": ProviderEntry(
+        "cryptodata.providers.blockchaininfo",
+        "BlockchainInfo",
+        "AsyncBlockchainInfo",
+        replay="cryptodata.providers.blockchaininfo.replay",
+        symbols="hash_rate@bitcoin,transaction_count@bitcoin (metric symbols)",
+        metric_map="cryptodata.providers.blockchaininfo.metrics:METRICS",
     ),
 }
 """Provider name → where its clients live."""
