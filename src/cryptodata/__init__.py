@@ -144,7 +144,15 @@ if TYPE_CHECKING:
     from cryptodata.providers.ccxt import AsyncCcxt, Ccxt
     from cryptodata.providers.coinalyze import AsyncCoinalyze, Coinalyze
     from cryptodata.providers.coinalyze.markets import ResolvedSymbols
-    from cryptodata.providers.coingecko import Asset, assets_frame, atop_assets, top_assets
+    from cryptodata.providers.coingecko import (
+        Asset,
+        AsyncCoinGecko,
+        CoinDetails,
+        CoinGecko,
+        assets_frame,
+        atop_assets,
+        top_assets,
+    )
     from cryptodata.providers.coinmetrics import (
         AsyncCoinMetrics,
         CoinMetrics,
@@ -202,7 +210,15 @@ _EXPORTS: dict[str, str] = {
         "cryptodata.sinks.parquet": ("ParquetSink",),
         "cryptodata.sinks.postgres": ("PostgresSink",),
         "cryptodata.providers.coinalyze.markets": ("ResolvedSymbols",),
-        "cryptodata.providers.coingecko": ("Asset", "assets_frame", "atop_assets", "top_assets"),
+        "cryptodata.providers.coingecko": (
+            "Asset",
+            "AsyncCoinGecko",
+            "CoinDetails",
+            "CoinGecko",
+            "assets_frame",
+            "atop_assets",
+            "top_assets",
+        ),
         "cryptodata.providers.artemis": ("Artemis", "AsyncArtemis"),
         "cryptodata.providers.ccxt": ("AsyncCcxt", "Ccxt"),
         "cryptodata.providers.coinalyze": ("AsyncCoinalyze", "Coinalyze"),
@@ -323,6 +339,7 @@ __all__ = [
     "AssetRegistry",
     "AsyncArtemis",
     "AsyncCcxt",
+    "AsyncCoinGecko",
     "AsyncCoinMetrics",
     "AsyncCoinalyze",
     "AsyncDefiLlama",
@@ -339,6 +356,8 @@ __all__ = [
     "Cadence",
     "Ccxt",
     "Clock",
+    "CoinDetails",
+    "CoinGecko",
     "CoinMetrics",
     "Coinalyze",
     "CompositeLimiter",

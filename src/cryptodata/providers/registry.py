@@ -6,7 +6,7 @@ build their clients through it, and the facade's routing reads this table.
 
 Examples:
     >>> sorted(PROVIDERS)
-    ['artemis', 'ccxt', 'coinalyze', 'coinmetrics', 'defillama', 'hyperliquid', 'velo']
+    ['artemis', 'ccxt', 'coingecko', 'coinalyze', 'coinmetrics', 'defillama', 'hyperliquid', 'velo']
     >>> source_class("coinalyze").__name__, source_class("coinalyze", asynchronous=True).__name__
     ('Coinalyze', 'AsyncCoinalyze')
 """
@@ -122,6 +122,16 @@ PROVIDERS: Final[dict[str, ProviderEntry]] = {
         replay="cryptodata.providers.velo.replay",
         symbols="price@binance-futures:BTCUSDT (<metric>@<exchange>:<product>)",
         metric_map="cryptodata.providers.velo.metrics:METRICS",
+    ),
+    # Keyless: the public API needs none; COINGECKO_API_KEY (with COINGECKO_PLAN=pro for a
+    # paid key) raises the budget and the history's reach.
+    "coingecko": ProviderEntry(
+        "cryptodata.providers.coingecko",
+        "CoinGecko",
+        "AsyncCoinGecko",
+        replay="cryptodata.providers.coingecko.replay",
+        symbols="price@bitcoin,market_cap@ethereum (<metric>@<CoinGecko coin id>)",
+        metric_map="cryptodata.providers.coingecko.metrics:COINGECKO_METRICS",
     ),
 }
 """Provider name → where its clients live."""
