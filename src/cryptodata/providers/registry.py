@@ -6,7 +6,7 @@ build their clients through it, and the facade's routing reads this table.
 
 Examples:
     >>> sorted(PROVIDERS)
-    ['artemis', 'ccxt', 'coingecko', 'coinalyze', 'coinmetrics', 'defillama', 'hyperliquid', 'velo']
+    ['artemis', 'ccxt', 'coinalyze', 'coingecko', 'coinmetrics', 'defillama', 'hyperliquid', 'velo']
     >>> source_class("coinalyze").__name__, source_class("coinalyze", asynchronous=True).__name__
     ('Coinalyze', 'AsyncCoinalyze')
 """
