@@ -123,12 +123,13 @@ PROVIDERS: Final[dict[str, ProviderEntry]] = {
         symbols="price@binance-futures:BTCUSDT (<metric>@<exchange>:<product>)",
         metric_map="cryptodata.providers.velo.metrics:METRICS",
     ),
-    # Keyless: the public API needs none; COINGECKO_API_KEY (with COINGECKO_PLAN=pro for a
-    # paid key) raises the budget and the history's reach.
+    # The keyless API works but is shared by everyone on the IP (5-15 calls a minute): a
+    # default facade uses CoinGecko only with a key (COINGECKO_PLAN=pro for a paid one).
     "coingecko": ProviderEntry(
         "cryptodata.providers.coingecko",
         "CoinGecko",
         "AsyncCoinGecko",
+        key_variable="COINGECKO_API_KEY",
         replay="cryptodata.providers.coingecko.replay",
         symbols="price@bitcoin,market_cap@ethereum (<metric>@<CoinGecko coin id>)",
         metric_map="cryptodata.providers.coingecko.metrics:COINGECKO_METRICS",

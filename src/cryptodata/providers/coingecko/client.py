@@ -24,7 +24,7 @@ import os
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final, Self, cast, get_args
+from typing import TYPE_CHECKING, Any, Final, Self, cast, get_args
 
 import attrs
 import httpx
@@ -32,7 +32,6 @@ import polars as pl
 
 from cryptodata.core._args import names
 from cryptodata.core.clock import Clock, SystemClock
-from cryptodata.core.entities import EntityMaster, slug
 from cryptodata.core.errors import ValidationError
 from cryptodata.core.intervals import Interval, IntervalInput
 from cryptodata.core.limiters import RateLimiter
@@ -58,6 +57,9 @@ from .parse import (
     parse_ohlc,
 )
 from .universe import _default_limiter
+
+if TYPE_CHECKING:
+    from cryptodata.core.entities import EntityMaster
 
 __all__ = ["AsyncCoinGecko", "CoinGecko"]
 
@@ -152,6 +154,10 @@ class _CoinGeckoBase:
         header = ep.PRO_KEY_HEADER if chosen == "pro" else ep.DEMO_KEY_HEADER
         self._clock: Clock = clock or SystemClock()
         self._limiter = limiter or _default_limiter(_BUDGETS[chosen], self._clock)
+        # Imported here: `top_assets` shares this package, and its first use should not pay
+        # for the entity master (difflib) it never reads.
+        from cryptodata.core.entities import EntityMaster
+
         self._entities = entities if entities is not None else EntityMaster.default()
         self._by_coingecko = {
             entity.coingecko_id: entity.id for entity in self._entities if entity.coingecko_id
@@ -278,6 +284,8 @@ class _CoinGeckoBase:
     def _entity(self, coin_id: str) -> str:
         """The canonical id of a coin: the master's claim on the CoinGecko id, else the
         entity whose `coingecko` id it is, else its slug (the CoinGecko id itself)."""
+        from cryptodata.core.entities import slug
+
         canonical = self._entities.canonical(ep.PROVIDER, coin_id)
         if canonical != slug(coin_id):
             return canonical
