@@ -298,3 +298,19 @@ def test_a_step_answers_only_its_series(cg: CoinGecko) -> None:
     assert set(frame["metric"]) == {"market_cap"}
     assert frame.height == 2
     assert frame.select(pl.col("ts").min()).item() == datetime(2025, 3, 1, tzinfo=UTC)
+
+
+def test_an_explicit_public_plan_ignores_an_ambient_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COINGECKO_API_KEY", DEMO_KEY)
+
+    assert CoinGecko(plan="public").plan == "public"
+
+
+def test_a_pro_key_stays_out_of_reprs_and_errors(chart: FakeChart, clock: ManualClock) -> None:
+    chart.pro_key = "another-key"
+    with _client(chart, clock, api_key=PRO_KEY, plan="pro") as cg:
+        with pytest.raises(AuthenticationError) as caught:
+            cg.coin("bitcoin")
+        shown = [repr(cg), str(caught.value), repr(caught.value), repr(cg.stats)]
+
+    assert all(PRO_KEY not in text for text in shown)

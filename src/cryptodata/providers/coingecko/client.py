@@ -136,14 +136,16 @@ class _CoinGeckoBase:
         timeout: float = 30.0,
         entities: EntityMaster | None = None,
     ) -> None:
-        key = api_key if api_key is not None else os.environ.get(ep.KEY_VARIABLE, "")
         chosen = plan if plan is not None else os.environ.get(ep.PLAN_VARIABLE) or None
+        if chosen is not None and chosen not in get_args(ep.Plan):
+            raise ValidationError(f"plan must be 'public', 'demo' or 'pro', got {chosen!r}")
+        if chosen == "public" and api_key:
+            raise ValidationError("plan='public' is the keyless API: pass no key with it")
+        # An explicit keyless plan ignores a key in the environment (replays, doctests).
+        ambient = "" if chosen == "public" else os.environ.get(ep.KEY_VARIABLE, "")
+        key = api_key if api_key is not None else ambient
         if chosen is None:
             chosen = "demo" if key else "public"
-        if chosen not in get_args(ep.Plan):
-            raise ValidationError(f"plan must be 'public', 'demo' or 'pro', got {chosen!r}")
-        if chosen == "public" and key:
-            raise ValidationError("plan='public' is the keyless API: pass no key with it")
         if chosen != "public" and not key:
             raise ValidationError(
                 f"plan={chosen!r} needs a key: pass api_key=... or set {ep.KEY_VARIABLE}"
@@ -442,8 +444,9 @@ class CoinGecko(_CoinGeckoBase):
         http_transport: An httpx transport to send through (proxies, replays, mocks).
 
     Raises:
-        ValidationError: For an unknown plan, a key with `public`, no key with `demo` or
-            `pro`, or a key holding a control or non-ASCII character.
+        ValidationError: For an unknown plan, an `api_key` with `public` (which ignores
+            `$COINGECKO_API_KEY`), no key with `demo` or `pro`, or a key holding a control or
+            non-ASCII character.
 
     Examples:
         >>> cg = CoinGecko()                                                  # doctest: +SKIP

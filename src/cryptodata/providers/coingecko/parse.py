@@ -316,17 +316,18 @@ def parse_ohlc(
         .filter(pl.col("ts").is_between(_utc(start), _utc(end), closed="left"))
     )
     columns = schema(Kind.OHLCV)
+    given = {"provider", "exchange", "symbol", "interval", "unit", "ts", "open", "high", "low"}
     frame = frame.with_columns(
         provider=pl.lit(PROVIDER),
         exchange=pl.lit(AGGREGATE_VENUE),
         symbol=pl.lit(coin_id),
         interval=pl.lit(interval.value),
         unit=pl.lit(VS_CURRENCY),
+        # No base ticker, volume or trade count: CoinGecko's candles carry none.
         **{
             name: pl.lit(None, dtype=columns[name])
             for name in columns.names()
-            if name not in {"provider", "exchange", "symbol", "interval", "unit", "ts"}
-            and name not in {"open", "high", "low", "close"}
+            if name not in given | {"close"}
         },
     )
     return Table.from_frame(Kind.OHLCV, frame.select(columns.names()))
