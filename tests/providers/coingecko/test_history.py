@@ -107,18 +107,15 @@ def test_a_short_recent_hourly_window_is_asked_over_two_days_and_stays_hourly(
 def test_a_granularity_other_than_asked_is_recorded_as_the_rows_interval(
     cg: CoinGecko, chart: FakeChart
 ) -> None:
+    days = [_epoch(f"2025-03-0{d}") * 1000 for d in (1, 2, 3, 4)]
     chart.answer_next(
         httpx.Response(
             200,
-            json={
-                "prices": [[_epoch("2025-03-01") * 1000, 1.0], [_epoch("2025-03-02") * 1000, 2.0]],
-                "market_caps": [],
-                "total_volumes": [],
-            },
+            json={"prices": [[t, 1.0] for t in days], "market_caps": [], "total_volumes": []},
         )
     )
 
-    table = cg.market_chart("bitcoin", start="2025-03-01", end="2025-03-03", interval="1h")
+    table = cg.market_chart("bitcoin", start="2025-03-01", end="2025-03-05", interval="1h")
 
     assert set(table.to_polars()["interval"]) == {"1d"}
     assert any("answered 1d points" in w for w in table.warnings)
@@ -314,3 +311,11 @@ def test_a_pro_key_stays_out_of_reprs_and_errors(chart: FakeChart, clock: Manual
         shown = [repr(cg), str(caught.value), repr(caught.value), repr(cg.stats)]
 
     assert all(PRO_KEY not in text for text in shown)
+
+
+def test_a_one_day_daily_window_near_now_stays_daily(cg: CoinGecko) -> None:
+    table = cg.market_chart("bitcoin", start="2025-07-01", metrics="price")
+
+    frame = table.to_polars()
+    assert frame["interval"].to_list() == ["1d"]
+    assert frame["ts"].to_list() == [datetime(2025, 7, 1, tzinfo=UTC)]

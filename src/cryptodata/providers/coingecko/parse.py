@@ -196,19 +196,22 @@ def _format_error(response: Response, message: str) -> ResponseFormatError:
 
 def spacing(times_ms: Sequence[float], asked: Interval) -> Interval:
     """The interval points `times_ms` are spaced by: the nearest of 5m, 1h and 1d to their
-    median gap, or `asked` for fewer than two points.
+    median gap, or `asked` for fewer than three points.
 
     CoinGecko chooses the granularity itself (by the range's length), so rows carry what came,
-    not what was asked.
+    not what was asked. The last gap is left out: an answer reaching now ends with a point
+    for "now", closer to the one before than the spacing.
 
     Examples:
-        >>> spacing([0, 3_600_000, 7_200_500], Interval.D1).value
+        >>> spacing([0, 3_600_000, 7_200_500, 7_500_000], Interval.D1).value
         '1h'
+        >>> spacing([0, 43_200_000], Interval.D1).value
+        '1d'
     """
-    if len(times_ms) < 2:
+    if len(times_ms) < 3:
         return asked
     ordered = sorted(times_ms)
-    gaps = sorted(b - a for a, b in itertools.pairwise(ordered))
+    gaps = sorted(b - a for a, b in itertools.pairwise(ordered[:-1]))
     median = gaps[len(gaps) // 2] / 1000
     return min(_KNOWN_SPACINGS, key=lambda interval: abs(interval.seconds - median))
 
