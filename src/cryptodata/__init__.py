@@ -146,7 +146,15 @@ if TYPE_CHECKING:
     from cryptodata.providers.ccxt import AsyncCcxt, Ccxt
     from cryptodata.providers.coinalyze import AsyncCoinalyze, Coinalyze
     from cryptodata.providers.coinalyze.markets import ResolvedSymbols
-    from cryptodata.providers.coingecko import Asset, assets_frame, atop_assets, top_assets
+    from cryptodata.providers.coingecko import (
+        Asset,
+        AsyncCoinGecko,
+        CoinDetails,
+        CoinGecko,
+        assets_frame,
+        atop_assets,
+        top_assets,
+    )
     from cryptodata.providers.coinmetrics import (
         AsyncCoinMetrics,
         CoinMetrics,
@@ -205,7 +213,15 @@ _EXPORTS: dict[str, str] = {
         "cryptodata.sinks.parquet": ("ParquetSink",),
         "cryptodata.sinks.postgres": ("PostgresSink",),
         "cryptodata.providers.coinalyze.markets": ("ResolvedSymbols",),
-        "cryptodata.providers.coingecko": ("Asset", "assets_frame", "atop_assets", "top_assets"),
+        "cryptodata.providers.coingecko": (
+            "Asset",
+            "AsyncCoinGecko",
+            "CoinDetails",
+            "CoinGecko",
+            "assets_frame",
+            "atop_assets",
+            "top_assets",
+        ),
         "cryptodata.providers.artemis": ("Artemis", "AsyncArtemis"),
         "cryptodata.providers.cbbi": ("AsyncCbbi", "Cbbi"),
         "cryptodata.providers.blockchaininfo": ("AsyncBlockchainInfo", "BlockchainInfo"),
@@ -331,6 +347,7 @@ __all__ = [
     "AsyncBlockchainInfo",
     "AsyncCbbi",
     "AsyncCcxt",
+    "AsyncCoinGecko",
     "AsyncCoinMetrics",
     "AsyncCoinalyze",
     "AsyncDefiLlama",
@@ -350,6 +367,8 @@ __all__ = [
     "Cbbi",
     "Ccxt",
     "Clock",
+    "CoinDetails",
+    "CoinGecko",
     "CoinMetrics",
     "Coinalyze",
     "CompositeLimiter",

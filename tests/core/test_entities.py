@@ -116,3 +116,8 @@ def test_every_shipped_asset_link_names_a_registry_asset(master: EntityMaster) -
 )
 def test_a_slug_is_lower_case_with_other_runs_as_dashes(name: str, expected: str) -> None:
     assert slug(name) == expected
+
+
+def test_coingeckos_ids_are_the_entities_coingecko_ids(master: EntityMaster) -> None:
+    assert master.canonical("coingecko", "binancecoin") == "bnb"
+    assert master.provider_id("avalanche", "coingecko") == "avalanche-2"

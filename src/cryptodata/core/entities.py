@@ -63,6 +63,8 @@ EntityOverrides: TypeAlias = "Mapping[str, Mapping[str, Any]] | str | PathLike[s
 holding that mapping."""
 
 _FIELDS: Final = frozenset({"name", "kinds", "asset", "coingecko", "ids"})
+_COINGECKO: Final = "coingecko"
+"""The provider whose ids are the entities' `coingecko_id`."""
 _NOT_SLUG = re.compile(r"[^a-z0-9.]+")
 
 
@@ -108,8 +110,17 @@ class Entity:
     ids: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def ids_of(self, provider: str) -> tuple[str, ...]:
-        """The provider's own ids of this entity (empty where the master knows none)."""
-        return dict(self.ids).get(provider, ())
+        """The provider's own ids of this entity (empty where the master knows none).
+
+        CoinGecko's is the entity's `coingecko_id`, unless `ids` names others.
+        """
+        return dict(self.ids_by_provider()).get(provider, ())
+
+    def ids_by_provider(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """`ids`, with the `coingecko_id` as CoinGecko's where `ids` gives it none."""
+        if self.coingecko_id is None or any(provider == _COINGECKO for provider, _ in self.ids):
+            return self.ids
+        return (*self.ids, (_COINGECKO, (self.coingecko_id,)))
 
 
 class UnknownEntityError(ValidationError):
@@ -161,7 +172,7 @@ class EntityMaster:
             self._entities[entity.id] = entity
         self._by_provider: dict[tuple[str, str], str] = {}
         for entity in listed:
-            for provider, ids in entity.ids:
+            for provider, ids in entity.ids_by_provider():
                 for provider_id in ids:
                     claimed = self._by_provider.setdefault((provider, provider_id), entity.id)
                     if claimed != entity.id:
@@ -244,7 +255,7 @@ def _names(entity: Entity) -> Iterator[str]:
         yield entity.asset
     if entity.coingecko_id is not None:
         yield entity.coingecko_id
-    for _, ids in entity.ids:
+    for _, ids in entity.ids_by_provider():
         yield from ids
 
 

@@ -6,7 +6,7 @@ build their clients through it, and the facade's routing reads this table.
 
 Examples:
     >>> sorted(PROVIDERS)
-    ['artemis', 'blockchaininfo', 'cbbi', 'ccxt', 'coinalyze', 'coinmetrics', 'defillama', 'feargreed', 'hyperliquid', 'velo']
+    ['artemis', 'blockchaininfo', 'cbbi', 'ccxt', 'coinalyze', 'coingecko', 'coinmetrics', 'defillama', 'feargreed', 'hyperliquid', 'velo']
     >>> source_class("coinalyze").__name__, source_class("coinalyze", asynchronous=True).__name__
     ('Coinalyze', 'AsyncCoinalyze')
 """
@@ -147,6 +147,17 @@ PROVIDERS: Final[dict[str, ProviderEntry]] = {
         replay="cryptodata.providers.blockchaininfo.replay",
         symbols="hash_rate@bitcoin,transaction_count@bitcoin (metric symbols)",
         metric_map="cryptodata.providers.blockchaininfo.metrics:METRICS",
+    ),
+    # The keyless API works but is shared by everyone on the IP (5-15 calls a minute): a
+    # default facade uses CoinGecko only with a key (COINGECKO_PLAN=pro for a paid one).
+    "coingecko": ProviderEntry(
+        "cryptodata.providers.coingecko",
+        "CoinGecko",
+        "AsyncCoinGecko",
+        key_variable="COINGECKO_API_KEY",
+        replay="cryptodata.providers.coingecko.replay",
+        symbols="price@bitcoin,market_cap@ethereum (<metric>@<CoinGecko coin id>)",
+        metric_map="cryptodata.providers.coingecko.metrics:COINGECKO_METRICS",
     ),
 }
 """Provider name → where its clients live."""

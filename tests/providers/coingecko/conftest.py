@@ -353,6 +353,7 @@ def cache_dir(tmp_path: Path) -> Path:
 def _no_ambient_key(monkeypatch: pytest.MonkeyPatch) -> None:
     # A key in the developer's environment must not change what the tests send.
     monkeypatch.delenv("COINGECKO_API_KEY", raising=False)
+    monkeypatch.delenv("COINGECKO_PLAN", raising=False)
 
 
 Universe = Callable[..., list[Asset]]
