@@ -63,8 +63,11 @@ OFFLINE_RUNS: dict[str, tuple[list[str], list[str]]] = {
         [],
         [
             "BTC on-chain summary (samples)",
-            "stored daily rows: active_addresses 5, hash_rate 5, market_cap 5, price 5, "
-            "transaction_count 5",
+            "  sentiment  fear_greed                           24 index on 2024-01-08 via "
+            "feargreed",
+            "  sentiment  cbbi_confidence                    0.76 fraction on 2024-01-07 via cbbi",
+            "stored daily rows: active_addresses 5, cbbi_confidence 7, fear_greed 7, "
+            "hash_rate 5, market_cap 5, price 5, transaction_count 5",
         ],
     ),
     "research_pipeline.py": (
