@@ -152,3 +152,14 @@ def test_a_metric_no_public_api_serves_is_refused_saying_where_it_is_sold() -> N
 
     assert "no public, documented, keyless API serves it" in str(caught.value)
     assert "Glassnode" in str(caught.value)
+
+
+def test_a_market_wide_metric_is_about_the_market_whatever_asset_is_asked() -> None:
+    sources = [artemis(), Research("feargreed", ("fear_greed",))]
+    with MarketData(sources) as md:
+        frame = ask(md, "BTC", ["price", "fear_greed"]).to_polars()
+
+    assert dict(frame.select("metric", "entity").unique().iter_rows()) == {
+        "price": "bitcoin",
+        "fear_greed": "crypto-market",
+    }

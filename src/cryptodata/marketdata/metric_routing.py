@@ -47,6 +47,14 @@ class MetricRoutes:
     unresolved: tuple[Outcome, ...]
     provider_ids: dict[tuple[str, str], str]
 
+    def merged(self, other: MetricRoutes) -> MetricRoutes:
+        """These routes and `other`'s, as one question's."""
+        return MetricRoutes(
+            (*self.shares, *other.shares),
+            (*self.unresolved, *other.unresolved),
+            {**self.provider_ids, **other.provider_ids},
+        )
+
 
 def route_metrics(
     sources: Sequence[Covered],
