@@ -17,6 +17,7 @@ import math
 import zlib
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -241,3 +242,34 @@ def _row(kind: Kind, symbol: str, interval: Interval, ts: datetime) -> dict[str,
         else:
             row[column] = None
     return row
+
+
+def built(*, fail_symbol: str | None = None, failures: int = 0, tally: str | None = None) -> Any:
+    """A `WeightedSource` at `NOW`, made from plain arguments only: what
+    `SourceConfig("fakes.weighted:built", ...)` builds in a worker thread or process.
+
+    With `fail_symbol`, a fetch of that symbol raises a `TransportError` while the file
+    `tally` (shared by every worker) records fewer than `failures` failures; `failures=-1`
+    fails it every time.
+    """
+    if fail_symbol is None:
+        return WeightedSource(ManualClock(start=NOW))
+    assert tally is not None
+    return _FlakySource(ManualClock(start=NOW), fail_symbol, failures, tally)
+
+
+class _FlakySource(WeightedSource):
+    def __init__(self, clock: ManualClock, symbol: str, failures: int, tally: str) -> None:
+        super().__init__(clock)
+        self._symbol = symbol
+        self._failures = failures
+        self._tally = Path(tally)
+
+    def fetch(self, step: Step) -> Table:
+        if self._symbol in step.symbols:
+            failed = len(self._tally.read_text()) if self._tally.exists() else 0
+            if self._failures < 0 or failed < self._failures:
+                with self._tally.open("a") as file:
+                    file.write("x")
+                raise TransportError("connection reset", provider=PROVIDER, endpoint="/history")
+        return super().fetch(step)
