@@ -246,7 +246,8 @@ def _sharded(
             `shards=`; then as the planner does.
     """
     _check_writers(sink, executor)
-    wanted = shards if shards is not None else _workers(executor)
+    # A Dask cluster still scaling up may count no workers yet: ask, rather than guess.
+    wanted = shards if shards is not None else _workers(executor) or None
     if wanted is None:
         raise ValidationError("pass shards=: this executor does not say how many workers it has")
     count("shards", wanted, minimum=1)

@@ -193,12 +193,13 @@ def _groups(steps: tuple[Step, ...]) -> list[tuple[set[_Series], int]]:
             parent.setdefault(series, series)
         for series in named[1:]:
             parent[root(series)] = root(named[0])
-    groups: dict[_Series, tuple[set[_Series], list[int]]] = {}
+    members: dict[_Series, set[_Series]] = {}
+    costs: dict[_Series, int] = {}
     for step in steps:
-        found = groups.setdefault(root(_series(step)[0]), (set(), [0]))
-        found[0].update(_series(step))
-        found[1][0] += step.cost
-    return [(series, cost[0]) for series, cost in groups.values()]
+        group = root(_series(step)[0])
+        members.setdefault(group, set()).update(_series(step))
+        costs[group] = costs.get(group, 0) + step.cost
+    return [(members[group], costs[group]) for group in members]
 
 
 def _part(plan: BackfillPlan, steps: list[Step], series: set[_Series]) -> BackfillPlan:
