@@ -14,6 +14,7 @@ many successful fetches, like a process that dies mid-plan.
 from __future__ import annotations
 
 import math
+import os
 import zlib
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -272,4 +273,17 @@ class _FlakySource(WeightedSource):
                 with self._tally.open("a") as file:
                     file.write("x")
                 raise TransportError("connection reset", provider=PROVIDER, endpoint="/history")
+        return super().fetch(step)
+
+
+def dying() -> Any:
+    """A `WeightedSource` at `NOW` whose process dies (no exception, no cleanup) on its first
+    fetch of BBB: a worker killed by the OOM killer."""
+    return _DyingSource(ManualClock(start=NOW))
+
+
+class _DyingSource(WeightedSource):
+    def fetch(self, step: Step) -> Table:
+        if "BBB" in step.symbols:
+            os._exit(1)
         return super().fetch(step)

@@ -96,6 +96,30 @@ def test_a_dask_cluster_backfill_stores_exactly_the_sources_data(sink: SinkConfi
     _assert_holds_truth(sink)
 
 
+def test_a_worker_process_that_dies_leaves_a_report_and_a_rerun_completes(
+    sink: SinkConfig,
+) -> None:
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=2, mp_context=spawn) as pool:
+        died = backfill(
+            SourceConfig("fakes.weighted:dying"),
+            KINDS,
+            SYMBOLS,
+            "1h",
+            START,
+            NOW_DT,
+            sink=sink,
+            executor=pool,
+        )
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        rerun = backfill(SOURCE, KINDS, SYMBOLS, "1h", START, NOW_DT, sink=sink, executor=pool)
+
+    assert died.failures
+    assert all("BrokenProcessPool" in failure.error for failure in died.failures)
+    assert rerun.ok
+    _assert_holds_truth(sink)
+
+
 def test_a_shard_that_fails_twice_is_retried_and_the_run_completes(
     threads: ThreadPoolExecutor, sink: SinkConfig, tmp_path: Path
 ) -> None:

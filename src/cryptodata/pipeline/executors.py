@@ -50,6 +50,19 @@ class _Future(Protocol):
     def add_done_callback(self, fn: Callable[[Any], object], /) -> None: ...
 
 
+class _Refused:
+    """The outcome of a submission the executor refused, read like a future that raised."""
+
+    def __init__(self, error: Exception) -> None:
+        self._error = error
+
+    def result(self) -> Any:
+        raise self._error
+
+    def add_done_callback(self, fn: Callable[[Any], object], /) -> None:
+        fn(self)
+
+
 @attrs.frozen
 class ShardFailure:
     """A shard that still failed after its retries.
@@ -125,7 +138,12 @@ def run_shards(
     submit = _submitter(executor)
 
     def send(shard: Shard, attempt: int) -> None:
-        future = submit(shard)
+        try:
+            future = submit(shard)
+        # A pool that broke (a worker process died) refuses new work: that attempt fails.
+        except Exception as exc:
+            done.put((shard, attempt, _Refused(exc)))
+            return
         future.add_done_callback(lambda ended: done.put((shard, attempt, ended)))
 
     for shard in shards:
