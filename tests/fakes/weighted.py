@@ -9,6 +9,9 @@ partial and cheap: exactly the step a cost-ordered plan would move to the end.
 The source keeps its own truth: one bar per interval boundary up to the clock's now, values a
 pure function of (symbol, ts). `fail_after` makes `fetch` raise a `TransportError` after that
 many successful fetches, like a process that dies mid-plan.
+
+`built` and `dying` make it from plain arguments only, as a `SourceConfig` naming them does
+in a worker thread or process of a sharded backfill.
 """
 
 from __future__ import annotations

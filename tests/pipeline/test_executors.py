@@ -81,6 +81,17 @@ def test_a_process_pool_backfill_stores_exactly_the_sources_data(sink: SinkConfi
     _assert_holds_truth(sink)
 
 
+def test_a_thread_pool_backfill_into_postgres_stores_exactly_the_sources_data(
+    threads: ThreadPoolExecutor, postgres_db: str
+) -> None:
+    sink = SinkConfig(f"postgres:{postgres_db}")
+
+    report = backfill(SOURCE, KINDS, SYMBOLS, "1h", START, NOW_DT, sink=sink, executor=threads)
+
+    assert report.ok
+    _assert_holds_truth(sink)
+
+
 def test_a_dask_cluster_backfill_stores_exactly_the_sources_data(sink: SinkConfig) -> None:
     distributed = pytest.importorskip("distributed")
     with (
@@ -283,3 +294,15 @@ def test_shards_without_an_executor_are_refused(tmp_path: Path) -> None:
             sink=open_sink,
             shards=2,
         )
+
+
+def test_configurations_without_an_executor_are_refused(sink: SinkConfig) -> None:
+    with pytest.raises(ValidationError, match="takes executor="):
+        backfill(SOURCE, KINDS, SYMBOLS, "1h", START, sink=sink)
+
+
+def test_a_negative_retry_budget_is_refused_before_anything_runs(
+    threads: ThreadPoolExecutor, sink: SinkConfig
+) -> None:
+    with pytest.raises(ValidationError, match="retries"):
+        backfill(SOURCE, KINDS, SYMBOLS, "1h", START, sink=sink, executor=threads, retries=-1)

@@ -199,10 +199,9 @@ def _check_writers(sink: SinkConfig, executor: Any) -> None:
     if workers != 1:
         many = "more than one worker" if workers is not None else "workers it does not count"
         raise ValidationError(
-            f"a JSONL sink has a single writer, and this executor has {many}: two workers "
-            "appending to one JSONL root can interleave; backfill into parquet: or "
-            "postgres:, which take concurrent writers of distinct series, or use an "
-            "executor with one worker"
+            f"a JSONL sink has a single writer (one process writes a root at a time), and "
+            f"this executor has {many}; backfill into parquet: or postgres:, which take "
+            "concurrent writers of distinct series, or use an executor with one worker"
         )
 
 
