@@ -92,6 +92,29 @@ def test_a_thread_pool_backfill_into_postgres_stores_exactly_the_sources_data(
     _assert_holds_truth(sink)
 
 
+def test_a_providers_own_client_runs_in_shards_as_it_runs_alone(
+    threads: ThreadPoolExecutor, tmp_path: Path
+) -> None:
+    # Hyperliquid's replay client on its bundled samples, built by a registry factory.
+    source = SourceConfig("cryptodata.providers.registry:sample_source", ("hyperliquid",))
+    start = NOW_DT - timedelta(days=2)
+    alone = SinkConfig(f"parquet:{tmp_path / 'alone'}")
+    sharded = SinkConfig(f"parquet:{tmp_path / 'sharded'}")
+    with source.build() as client, alone.open() as sink:
+        backfill(client, "ohlcv", ["BTC", "ETH"], "1h", start, sink=sink)
+
+    report = backfill(source, "ohlcv", ["BTC", "ETH"], "1h", start, sink=sharded, executor=threads)
+
+    assert report.ok
+    assert report.rows_written > 0
+    assert len(report.shards) == 2
+    with alone.open() as expected, sharded.open() as stored:
+        key = ["symbol", "ts"]
+        assert_frame_equal(
+            stored.read("ohlcv").to_polars().sort(key), expected.read("ohlcv").to_polars().sort(key)
+        )
+
+
 def test_a_dask_cluster_backfill_stores_exactly_the_sources_data(sink: SinkConfig) -> None:
     distributed = pytest.importorskip("distributed")
     with (
