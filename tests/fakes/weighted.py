@@ -9,14 +9,19 @@ partial and cheap: exactly the step a cost-ordered plan would move to the end.
 The source keeps its own truth: one bar per interval boundary up to the clock's now, values a
 pure function of (symbol, ts). `fail_after` makes `fetch` raise a `TransportError` after that
 many successful fetches, like a process that dies mid-plan.
+
+`built` and `dying` make it from plain arguments only, as a `SourceConfig` naming them does
+in a worker thread or process of a sharded backfill.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import zlib
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -241,3 +246,47 @@ def _row(kind: Kind, symbol: str, interval: Interval, ts: datetime) -> dict[str,
         else:
             row[column] = None
     return row
+
+
+def built(*, fail_symbol: str | None = None, failures: int = 0, tally: str | None = None) -> Any:
+    """A `WeightedSource` at `NOW`, made from plain arguments only: what
+    `SourceConfig("fakes.weighted:built", ...)` builds in a worker thread or process.
+
+    With `fail_symbol`, a fetch of that symbol raises a `TransportError` while the file
+    `tally` (shared by every worker) records fewer than `failures` failures; `failures=-1`
+    fails it every time.
+    """
+    if fail_symbol is None:
+        return WeightedSource(ManualClock(start=NOW))
+    assert tally is not None
+    return _FlakySource(ManualClock(start=NOW), fail_symbol, failures, tally)
+
+
+class _FlakySource(WeightedSource):
+    def __init__(self, clock: ManualClock, symbol: str, failures: int, tally: str) -> None:
+        super().__init__(clock)
+        self._symbol = symbol
+        self._failures = failures
+        self._tally = Path(tally)
+
+    def fetch(self, step: Step) -> Table:
+        if self._symbol in step.symbols:
+            failed = len(self._tally.read_text()) if self._tally.exists() else 0
+            if self._failures < 0 or failed < self._failures:
+                with self._tally.open("a") as file:
+                    file.write("x")
+                raise TransportError("connection reset", provider=PROVIDER, endpoint="/history")
+        return super().fetch(step)
+
+
+def dying() -> Any:
+    """A `WeightedSource` at `NOW` whose process dies (no exception, no cleanup) on its first
+    fetch of BBB: a worker killed by the OOM killer."""
+    return _DyingSource(ManualClock(start=NOW))
+
+
+class _DyingSource(WeightedSource):
+    def fetch(self, step: Step) -> Table:
+        if "BBB" in step.symbols:
+            os._exit(1)
+        return super().fetch(step)

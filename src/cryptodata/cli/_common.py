@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,6 +31,7 @@ from cryptodata.core.errors import (
 from cryptodata.core.intervals import Interval
 from cryptodata.core.schema import Kind
 from cryptodata.core.time import time_range, to_utc
+from cryptodata.sinks import specs
 from cryptodata.sinks.base import STORABLE_KINDS, Sink
 from cryptodata.sinks.layout import LayoutError
 
@@ -366,33 +366,17 @@ def open_client(args: argparse.Namespace, **options: Any) -> Any:
 
 # -- sinks -----------------------------------------------------------------------------------
 
-_MARKERS: Final = {"jsonl": "_sink.json", "parquet": "_cryptodata.json"}
-
 
 def open_sink(spec: str, *, migrate_interval: str | None = None, existing: bool = False) -> Sink:
-    """A sink from `jsonl:DIR`, `parquet:DIR_OR_URL` or `postgres:DSN`.
-
-    With `migrate_interval`, data an older release wrote is migrated in place on opening.
-    With `existing` (commands that only read), a local root must exist and hold data.
+    """The sink `--sink` names (see `cryptodata.sinks.specs.open_sink`).
 
     Raises:
         ValidationError: For a malformed spec, a local root holding the other file sink's
             data, or (with `existing`) a local root that does not exist or holds no data.
     """
-    check_sink_spec(spec)
-    scheme, _, target = spec.partition(":")
-    if scheme == "postgres":
-        from cryptodata.sinks.postgres import PostgresSink
-
-        return PostgresSink(target, migrate_interval=migrate_interval)
-    _check_root(scheme, target, existing=existing)
-    if scheme == "jsonl":
-        from cryptodata.sinks.jsonl import JsonlSink
-
-        return JsonlSink(target, migrate_interval=migrate_interval)
-    from cryptodata.sinks.parquet import ParquetSink
-
-    return ParquetSink(target, migrate_interval=migrate_interval)
+    return specs.open_sink(
+        spec, migrate_interval=migrate_interval, existing=existing, label="--sink"
+    )
 
 
 def check_sink_spec(spec: str) -> None:
@@ -402,46 +386,7 @@ def check_sink_spec(spec: str) -> None:
         ValidationError: For an unknown scheme (only the scheme is named: the rest may be a
             DSN with a password in it) or a missing target.
     """
-    scheme, _, target = spec.partition(":")
-    if scheme not in (*_MARKERS, "postgres"):
-        raise ValidationError(f"--sink: unknown sink {scheme!r}; use jsonl, parquet or postgres")
-    if not target:
-        raise ValidationError("--sink: expected jsonl:DIR, parquet:DIR_OR_URL or postgres:DSN")
-
-
-def _check_root(scheme: str, target: str, *, existing: bool) -> None:
-    """A local file-sink root holds this sink's data (or nothing yet), never the other's.
-
-    Object-store URLs are not listed here: the sink reads them as they are.
-    """
-    url_scheme, sep, rest = target.partition("://")
-    if sep and url_scheme != "file":
-        return
-    root = rest if sep else target
-    other = "parquet" if scheme == "jsonl" else "jsonl"
-    if not os.path.exists(root):
-        if existing:
-            raise ValidationError(f"--sink {scheme}:{target}: {root} does not exist")
-        return
-    if not os.path.isdir(root):
-        raise ValidationError(f"--sink {scheme}:{target}: {root} is not a directory")
-    entries = os.listdir(root)
-    foreign = _MARKERS[other] in entries or (
-        other == "parquet" and any(name.startswith("kind=") for name in entries)
-    )
-    if foreign:
-        raise ValidationError(
-            f"--sink {scheme}:{target}: {root} holds a {other} sink; use --sink {other}:{target}"
-        )
-    # Layout 1 Parquet datasets had no marker, only their `kind=` directories.
-    own = _MARKERS[scheme] in entries or (
-        scheme == "parquet" and any(name.startswith("kind=") for name in entries)
-    )
-    if existing and not own:
-        raise ValidationError(
-            f"--sink {scheme}:{target}: {root} holds no cryptodata {scheme} data "
-            f"(no {_MARKERS[scheme]})"
-        )
+    specs.sink_scheme(spec, label="--sink")
 
 
 # -- logging ---------------------------------------------------------------------------------

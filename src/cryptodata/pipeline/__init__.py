@@ -1,5 +1,5 @@
 """Pipelines: resumable backfills, incremental updates, a polling watch loop and scheduled
-pulls over any sink."""
+pulls over any sink; backfills split into shards on any executor."""
 
 from .across import (
     AcrossPlan,
@@ -21,9 +21,13 @@ from .backfill import (
     aupdate,
     backfill,
     plan_backfill,
+    plan_update,
     update,
 )
+from .configs import SinkConfig, SourceConfig
+from .executors import ShardedReport, ShardFailure, ShardProgress, run_shards
 from .pulls import Cadence, PullsConfig, PullSpec, load_pulls, loop_pulls, run_pulls
+from .shards import Shard, ShardResult, plan_shards, run_shard
 from .watch import WatchStats, awatch, awatch_across, watch, watch_across
 
 __all__ = [
@@ -34,8 +38,15 @@ __all__ = [
     "Cadence",
     "PullSpec",
     "PullsConfig",
+    "Shard",
+    "ShardFailure",
+    "ShardProgress",
+    "ShardResult",
+    "ShardedReport",
     "SharePlan",
     "ShareRun",
+    "SinkConfig",
+    "SourceConfig",
     "WatchStats",
     "abackfill",
     "abackfill_across",
@@ -51,7 +62,11 @@ __all__ = [
     "loop_pulls",
     "plan_across",
     "plan_backfill",
+    "plan_shards",
+    "plan_update",
     "run_pulls",
+    "run_shard",
+    "run_shards",
     "update",
     "update_across",
     "watch",

@@ -19,7 +19,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, overload
+from typing import TYPE_CHECKING, Any, cast, overload
 
 import attrs
 
@@ -35,8 +35,11 @@ from cryptodata.core.time import TimeInput, time_range, to_utc
 from cryptodata.marketdata.facade import AsyncMarketData, MarketData
 from cryptodata.sinks.base import Sink, check_storable
 
+from .configs import SinkConfig, SourceConfig
+
 if TYPE_CHECKING:
     from .across import AcrossReport
+    from .executors import ShardedReport, ShardProgress
 
 __all__ = [
     "BackfillPlan",
@@ -47,6 +50,7 @@ __all__ = [
     "aupdate",
     "backfill",
     "plan_backfill",
+    "plan_update",
     "run_plan",
     "update",
 ]
@@ -55,6 +59,9 @@ logger = logging.getLogger("cryptodata.pipeline")
 
 DEFAULT_LAG_BARS = 2
 """Bars re-read before the newest stored one, to pick up revisions of the open bar."""
+
+DEFAULT_RETRIES = 2
+"""Times a failed shard of a backfill on an executor is submitted again before it is reported."""
 
 
 @attrs.frozen
@@ -214,27 +221,53 @@ def backfill(
 ) -> AcrossReport: ...
 
 
+@overload
 def backfill(
-    source: Source | MarketData,
+    source: SourceConfig,
     kinds: Kind | str | Iterable[Kind | str],
     symbols: str | Sequence[str],
     interval: IntervalInput,
     start: TimeInput,
     end: TimeInput | None = None,
     *,
-    sink: Sink,
+    sink: SinkConfig,
+    executor: Any,
     lag: int = DEFAULT_LAG_BARS,
-    progress: Progress | None = None,
+    shards: int | None = None,
+    retries: int | None = None,
+    progress: ShardProgress | None = None,
+) -> ShardedReport: ...
+
+
+def backfill(
+    source: Source | MarketData | SourceConfig,
+    kinds: Kind | str | Iterable[Kind | str],
+    symbols: str | Sequence[str],
+    interval: IntervalInput,
+    start: TimeInput,
+    end: TimeInput | None = None,
+    *,
+    sink: Sink | SinkConfig,
+    lag: int = DEFAULT_LAG_BARS,
+    progress: Progress | ShardProgress | None = None,
     venues: str | Sequence[str] | None = None,
     instrument: str | Sequence[str] | None = None,
     prefer: Sequence[str] | None = None,
     stitch: bool = False,
-) -> BackfillReport | AcrossReport:
+    executor: Any = None,
+    shards: int | None = None,
+    retries: int | None = None,
+) -> BackfillReport | AcrossReport | ShardedReport:
     """Fetch `kinds` by `symbols` over `[start, end)` into `sink`, resuming where it stopped.
 
     Given a `MarketData` instead of a source, `symbols` are canonical assets and `venues=` is
     required: the backfill runs across providers (`backfill_across`), and the report is an
     `AcrossReport`, one run per provider share.
+
+    Given an `executor=` (any `concurrent.futures.Executor`, or a Dask `distributed.Client`),
+    the source is a `SourceConfig` and the sink a `SinkConfig`: the plan is split into shards
+    of whole series that workers run, each with a client and a sink of its own (see
+    `cryptodata.pipeline.executors`), and the report is a `ShardedReport`.
 
     Args:
         source: Any `Source`, e.g. `Coinalyze()`; provider
@@ -247,19 +280,26 @@ def backfill(
         end: End (exclusive); defaults to the source clock's now.
         sink: Where rows go; also says where each series stopped.
         lag: Bars re-read before each series' newest stored bar.
-        progress: Called after each written step (a source's backfill only).
+        progress: Called after each written step (a source's backfill only); on an
+            executor, as each shard attempt ends (a `ShardProgress`).
         venues: The venues, for a `MarketData` only (see `backfill_across`).
         instrument: See `MarketData.question` (a `MarketData` only).
         prefer: See `MarketData.question` (a `MarketData` only).
         stitch: See `MarketData.question` (a `MarketData` only).
+        executor: Where shards run; needs a `SourceConfig` and a `SinkConfig`.
+        shards: Shards to split the plan into (on an executor; default: its worker count).
+        retries: Times a failed shard is submitted again (on an executor; default 2).
 
     Returns:
         A report with the plan, requests, rows written and the warnings; for a `MarketData`,
-        an `AcrossReport`.
+        an `AcrossReport`; on an executor, a `ShardedReport` whose `failures` name the shards
+        that failed after their retries (a rerun resumes them).
 
     Raises:
         ValidationError: Bad arguments, before any data request: `venues=` missing for a
-            `MarketData`, or a facade option given with a source.
+            `MarketData`, or a facade option given with a source; an `executor=` without
+            configurations (or configurations without an `executor=`), or a JSONL sink on
+            an executor of more than one worker.
         ProviderError: A request failed after its retries; every earlier step is stored, so
             running the same backfill again resumes from there. (Across providers, a share's
             error is in its run instead.)
@@ -273,6 +313,21 @@ def backfill(
         ...     backfill(MarketData(), "open_interest", ["BTC", "ETH"], "1h", "2025-06-01",
         ...              sink=sink, venues=["binance", "hyperliquid"])
     """
+    if executor is not None or isinstance(source, SourceConfig) or isinstance(sink, SinkConfig):
+        config, target = _configs(source, sink, executor)
+        _source_only(config, venues=venues, instrument=instrument, prefer=prefer, stitch=stitch)
+        return _on_executor(
+            config,
+            target,
+            executor,
+            lambda client, store: plan_backfill(
+                client, kinds, symbols, interval, start, end, sink=store, lag=lag
+            ),
+            shards=shards,
+            retries=retries,
+            progress=progress,
+        )
+    _sequential(shards=shards, retries=retries)
     if isinstance(source, MarketData):
         # Imported here: `across` builds on this module.
         from .across import backfill_across
@@ -293,7 +348,8 @@ def backfill(
         )
     _source_only(source, venues=venues, instrument=instrument, prefer=prefer, stitch=stitch)
     plan = plan_backfill(source, kinds, symbols, interval, start, end, sink=sink, lag=lag)
-    return run_plan(source, plan, sink=sink, progress=progress)
+    # Off an executor, the overloads give a step `Progress`.
+    return run_plan(source, plan, sink=sink, progress=cast("Progress | None", progress))
 
 
 @overload
@@ -408,22 +464,43 @@ def update(
 ) -> AcrossReport: ...
 
 
+@overload
 def update(
-    source: Source | MarketData,
+    source: SourceConfig,
     kinds: Kind | str | Iterable[Kind | str],
     symbols: str | Sequence[str] | None,
     interval: IntervalInput,
     *,
-    sink: Sink,
+    sink: SinkConfig,
+    executor: Any,
     start: TimeInput | None = None,
     end: TimeInput | None = None,
     lag: int = DEFAULT_LAG_BARS,
-    progress: Progress | None = None,
+    shards: int | None = None,
+    retries: int | None = None,
+    progress: ShardProgress | None = None,
+) -> ShardedReport: ...
+
+
+def update(
+    source: Source | MarketData | SourceConfig,
+    kinds: Kind | str | Iterable[Kind | str],
+    symbols: str | Sequence[str] | None,
+    interval: IntervalInput,
+    *,
+    sink: Sink | SinkConfig,
+    start: TimeInput | None = None,
+    end: TimeInput | None = None,
+    lag: int = DEFAULT_LAG_BARS,
+    progress: Progress | ShardProgress | None = None,
     venues: str | Sequence[str] | None = None,
     instrument: str | Sequence[str] | None = None,
     prefer: Sequence[str] | None = None,
     stitch: bool = False,
-) -> BackfillReport | AcrossReport:
+    executor: Any = None,
+    shards: int | None = None,
+    retries: int | None = None,
+) -> BackfillReport | AcrossReport | ShardedReport:
     """Bring every series up to `end` (default: the source clock's now) from its newest bar.
 
     A series resumes `lag` bars before its newest stored bar however old that bar is, so a
@@ -440,6 +517,10 @@ def update(
     Given a `MarketData` instead of a source, `symbols` are canonical assets (required) and
     `venues=` is required: see `update_across`; the report is an `AcrossReport`.
 
+    Given an `executor=`, `update` plans as above on the driver and runs the plan shard by
+    shard, exactly as `backfill` does (a `SourceConfig`, a `SinkConfig`, `shards=`,
+    `retries=`, a `ShardedReport`).
+
     Raises:
         ValidationError: For bad arguments; when a series has nothing stored, `start` is
             not given and the source keeps unbounded history (there is no natural start); or,
@@ -452,6 +533,21 @@ def update(
         ...     update(Coinalyze(), ["open_interest", "ohlcv"], None, "1d", sink=sink)
         ...     update(MarketData(), "ohlcv", ["BTC"], "1h", sink=sink, venues="bybit")
     """
+    if executor is not None or isinstance(source, SourceConfig) or isinstance(sink, SinkConfig):
+        config, target = _configs(source, sink, executor)
+        _source_only(config, venues=venues, instrument=instrument, prefer=prefer, stitch=stitch)
+        return _on_executor(
+            config,
+            target,
+            executor,
+            lambda client, store: plan_update(
+                client, kinds, symbols, interval, start, end, sink=store, lag=lag
+            ),
+            shards=shards,
+            retries=retries,
+            progress=progress,
+        )
+    _sequential(shards=shards, retries=retries)
     if isinstance(source, MarketData):
         # Imported here: `across` builds on this module.
         from .across import _assets, update_across
@@ -471,9 +567,29 @@ def update(
             stitch=stitch,
         )
     _source_only(source, venues=venues, instrument=instrument, prefer=prefer, stitch=stitch)
+    plan = plan_update(source, kinds, symbols, interval, start, end, sink=sink, lag=lag)
+    # Off an executor, the overloads give a step `Progress`.
+    return run_plan(source, plan, sink=sink, progress=cast("Progress | None", progress))
+
+
+def plan_update(
+    source: Source,
+    kinds: Kind | str | Iterable[Kind | str],
+    symbols: str | Sequence[str] | None,
+    interval: IntervalInput,
+    start: TimeInput | None = None,
+    end: TimeInput | None = None,
+    *,
+    sink: Sink,
+    lag: int = DEFAULT_LAG_BARS,
+) -> BackfillPlan:
+    """The plan `update` runs, each series from its newest stored bar, without a data request.
+
+    Raises:
+        ValidationError: As `update` does.
+    """
     if symbols is not None:
-        plan = _plan_update(source, kinds, symbols, interval, start, end, sink=sink, lag=lag)
-        return run_plan(source, plan, sink=sink, progress=progress)
+        return _plan_update(source, kinds, symbols, interval, start, end, sink=sink, lag=lag)
     query = _Query.parse(source, kinds, symbols, interval, start, end, lag, empty_only=True)
     stored = _stored_series(source.provider, query, sink)
     ids: dict[Kind, SeriesIds] = {}
@@ -481,8 +597,7 @@ def update(
     for kind, named in stored.items():
         ids[kind], unknown[kind] = _series_of_each(source, kind, list(named), query.interval)
     query, ids, notes = _keep_stored(query, stored, ids, unknown)
-    plan = _finish_plan(source, query, sink, ids, notes)
-    return run_plan(source, plan, sink=sink, progress=progress)
+    return _finish_plan(source, query, sink, ids, notes)
 
 
 def _facade_venues(
@@ -506,8 +621,65 @@ def _facade_venues(
     return venues
 
 
+def _configs(
+    source: Source | MarketData | SourceConfig, sink: Sink | SinkConfig, executor: Any
+) -> tuple[SourceConfig, SinkConfig]:
+    """The configurations a backfill on an executor takes.
+
+    Raises:
+        ValidationError: Unless the source is a `SourceConfig`, the sink a `SinkConfig` and
+            an executor is given.
+    """
+    if not isinstance(source, SourceConfig) or not isinstance(sink, SinkConfig) or executor is None:
+        raise ValidationError(
+            "a backfill on an executor takes executor=, a SourceConfig for the source and a "
+            "SinkConfig for the sink: an open client or sink cannot travel to a worker, so "
+            "each worker builds its own from them"
+        )
+    return source, sink
+
+
+def _on_executor(
+    source: SourceConfig,
+    sink: SinkConfig,
+    executor: Any,
+    planner: Callable[[Source, Sink], BackfillPlan],
+    *,
+    shards: int | None,
+    retries: int | None,
+    progress: Progress | ShardProgress | None,
+) -> ShardedReport:
+    """A backfill or update on `executor` (see `cryptodata.pipeline.executors`)."""
+    # Imported here: `executors` builds on this module.
+    from .executors import _sharded
+
+    return _sharded(
+        source,
+        planner,
+        sink=sink,
+        executor=executor,
+        shards=shards,
+        retries=DEFAULT_RETRIES if retries is None else retries,
+        # On an executor, the overloads give a `ShardProgress`.
+        progress=cast("ShardProgress | None", progress),
+    )
+
+
+def _sequential(*, shards: int | None, retries: int | None) -> None:
+    """Refuse the executor's options without an executor.
+
+    Raises:
+        ValidationError: Naming them.
+    """
+    if named := [name for name, value in (("shards=", shards), ("retries=", retries)) if value]:
+        raise ValidationError(
+            f"{', '.join(named)} split a backfill on an executor; pass executor= (with a "
+            "SourceConfig and a SinkConfig), or drop them"
+        )
+
+
 def _source_only(
-    source: Source | AsyncSource,
+    source: Source | AsyncSource | SourceConfig,
     *,
     venues: object,
     instrument: object,
@@ -648,9 +820,18 @@ def run_plan(
 ) -> BackfillReport:
     """Run a plan step by step, writing each step's rows before the next request."""
     recorder = _Recorder(plan, sink, progress)
-    for index, step in enumerate(plan.steps):
-        recorder.record(index, source.fetch(step))
+    _run_steps(source, recorder)
     return recorder.finish(source.provider)
+
+
+def _run_steps(source: Source, recorder: _Recorder) -> None:
+    """The blocking step loop: each step of the recorder's plan fetched, then written.
+
+    A shard's run (`cryptodata.pipeline.shards`) shares it, and reads the recorder's report
+    even when a step raises.
+    """
+    for index, step in enumerate(recorder.report.plan.steps):
+        recorder.record(index, source.fetch(step))
 
 
 async def arun_plan(

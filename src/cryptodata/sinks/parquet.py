@@ -139,7 +139,9 @@ class ParquetSink(SinkBase):
 
     Every file is written under a hidden temp name and renamed, so readers never see half a
     file; a temp left by a crash is ignored and removed by the next write to its partition.
-    One process should write a dataset at a time; any number may read it.
+    Any number of processes may read a dataset, and write different series of it at once
+    (each series is its own partition directory, as a sharded backfill writes); one series
+    should have one writer at a time.
 
     Args:
         root: A directory, a `file://` URL or any fsspec URL (`s3://bucket/data`,
