@@ -27,6 +27,7 @@ from typing import Any
 import polars as pl
 
 from cryptodata import (
+    AuthenticationError,
     Kind,
     ManualClock,
     Table,
@@ -289,4 +290,30 @@ class _DyingSource(WeightedSource):
     def fetch(self, step: Step) -> Table:
         if "BBB" in step.symbols:
             os._exit(1)
+        return super().fetch(step)
+
+
+def keyed(*, api_key: str, limiter: Any = None) -> Any:
+    """A `WeightedSource` at `NOW` built with an API key (and optionally a limiter), as a
+    keyed provider is: every fetch with the key `revoked` is refused with a 401, as a
+    provider refuses a revoked key."""
+    source = _KeyedSource(ManualClock(start=NOW), api_key)
+    if limiter is not None:
+        source._limiter = limiter
+    return source
+
+
+class _KeyedSource(WeightedSource):
+    def __init__(self, clock: ManualClock, api_key: str) -> None:
+        super().__init__(clock)
+        self.api_key = api_key
+
+    def fetch(self, step: Step) -> Table:
+        if self.api_key == "revoked":
+            raise AuthenticationError(
+                "the API key is missing, invalid or not allowed here",
+                provider=PROVIDER,
+                endpoint="/history",
+                status=401,
+            )
         return super().fetch(step)

@@ -6,11 +6,13 @@ from __future__ import annotations
 import pickle
 from pathlib import Path
 
+import attrs
 import pytest
 
 from cryptodata import Coinalyze, Hyperliquid, ParquetSink, ValidationError
 from cryptodata.core.limiters import TokenBucketLimiter
-from cryptodata.pipeline.configs import SinkConfig, SourceConfig
+from cryptodata.core.redis_limiter import RedisRateLimiter
+from cryptodata.pipeline.configs import SharedBudget, SinkConfig, SourceConfig
 from fakes.weighted import WeightedSource
 
 KEY = "k3y-fr0m-the-env1r0nment"
@@ -105,3 +107,46 @@ def test_a_postgres_dsn_without_a_password_is_accepted() -> None:
 def test_an_unknown_sink_scheme_is_refused_naming_only_the_scheme() -> None:
     with pytest.raises(ValidationError, match="unknown sink 'postgresql'"):
         SinkConfig("postgresql://user:s3cret@db/market")
+
+
+def test_each_key_of_a_shared_budget_draws_on_its_own_redis_limit(
+    redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TEST_API_KEYS", "key-number-one,key-number-two")
+    budget = SharedBudget(redis_url, limit=40, window=60.0)
+    config = SourceConfig("fakes.weighted:keyed", key_variable="TEST_API_KEYS", budget=budget)
+
+    first = config.build()
+    again = config.build()
+    second = attrs.evolve(config, key_index=1).build()
+
+    assert isinstance(first.limiter, RedisRateLimiter)
+    assert first.limiter.key == again.limiter.key != second.limiter.key
+    assert first.limiter.key.startswith("cryptodata:fakes.weighted:keyed:")
+    assert "key-number" not in first.limiter.key + second.limiter.key
+
+
+def test_a_shared_budget_travels_without_the_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TEST_API_KEYS", "key-number-one")
+    config = SourceConfig(
+        "fakes.weighted:keyed",
+        key_variable="TEST_API_KEYS",
+        budget=SharedBudget("redis://127.0.0.1:6379/0"),
+    )
+
+    assert b"key-number-one" not in pickle.dumps(config)
+
+
+def test_a_redis_url_with_a_password_is_refused() -> None:
+    with pytest.raises(ValidationError, match="url_variable"):
+        SharedBudget("redis://:hunter2@127.0.0.1:6379/0")
+
+
+def test_a_key_index_past_the_keys_set_here_is_refused_where_the_client_is_built(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TEST_API_KEYS", "only-one")
+    config = SourceConfig("fakes.weighted:keyed", key_variable="TEST_API_KEYS", key_index=1)
+
+    with pytest.raises(ValidationError, match=r"TEST_API_KEYS\[1\] is not set"):
+        config.build()

@@ -329,3 +329,47 @@ def test_a_negative_retry_budget_is_refused_before_anything_runs(
 ) -> None:
     with pytest.raises(ValidationError, match="retries"):
         backfill(SOURCE, KINDS, SYMBOLS, "1h", START, sink=sink, executor=threads, retries=-1)
+
+
+KEYED = SourceConfig("fakes.weighted:keyed", key_variable="TEST_API_KEYS")
+
+
+def test_shards_are_dealt_across_the_keys_of_the_variable(
+    threads: ThreadPoolExecutor, sink: SinkConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TEST_API_KEYS", "first,second")
+
+    report = backfill(KEYED, KINDS, SYMBOLS, "1h", START, NOW_DT, sink=sink, executor=threads)
+
+    assert report.ok
+    assert sorted(shard.source.key_name or "" for shard in report.shards) == [
+        "TEST_API_KEYS[0]",
+        "TEST_API_KEYS[1]",
+    ]
+    _assert_holds_truth(sink)
+
+
+def test_a_refused_key_leaves_the_rotation_and_its_shards_move_to_the_others(
+    threads: ThreadPoolExecutor, sink: SinkConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TEST_API_KEYS", "good,revoked,also-good")
+
+    report = backfill(
+        KEYED, KINDS, SYMBOLS, "1h", START, NOW_DT, sink=sink, executor=threads, shards=3
+    )
+
+    assert report.ok
+    assert report.revoked == ["TEST_API_KEYS[1]"]
+    assert report.retried == 0  # a move is not a retry
+    _assert_holds_truth(sink)
+
+
+def test_with_every_key_refused_the_shards_are_reported(
+    threads: ThreadPoolExecutor, sink: SinkConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TEST_API_KEYS", "revoked")
+
+    report = backfill(KEYED, KINDS, SYMBOLS, "1h", START, NOW_DT, sink=sink, executor=threads)
+
+    assert not report.ok
+    assert all(failure.error.startswith("AuthenticationError") for failure in report.failures)

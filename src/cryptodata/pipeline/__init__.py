@@ -24,7 +24,7 @@ from .backfill import (
     plan_update,
     update,
 )
-from .configs import SinkConfig, SourceConfig
+from .configs import SharedBudget, SinkConfig, SourceConfig
 from .executors import ShardedReport, ShardFailure, ShardProgress, run_shards
 from .pulls import Cadence, PullsConfig, PullSpec, load_pulls, loop_pulls, run_pulls
 from .shards import Shard, ShardResult, plan_shards, run_shard
@@ -45,6 +45,7 @@ __all__ = [
     "ShardedReport",
     "SharePlan",
     "ShareRun",
+    "SharedBudget",
     "SinkConfig",
     "SourceConfig",
     "WatchStats",

@@ -12,14 +12,15 @@ secrets; a `SinkConfig` refuses a Postgres DSN holding a password (libpq reads `
 or `~/.pgpass` on the worker instead).
 
 Examples:
-    >>> SourceConfig("coinalyze", options={"convert_to_usd": True})
-    SourceConfig(provider='coinalyze', args=(), options={'convert_to_usd': True}, key_variable=None)
+    >>> SourceConfig("coinalyze", options={"convert_to_usd": True}).options
+    {'convert_to_usd': True}
     >>> SinkConfig("parquet:data/").scheme
     'parquet'
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import os
 import re
@@ -35,7 +36,7 @@ from cryptodata.providers.registry import PROVIDERS, source_class
 from cryptodata.sinks.base import Sink
 from cryptodata.sinks.specs import open_sink, sink_scheme
 
-__all__ = ["SinkConfig", "SourceConfig"]
+__all__ = ["SharedBudget", "SinkConfig", "SourceConfig"]
 
 _SECRET_ENDINGS: Final = ("apikey", "secret", "password", "passphrase", "token", "privatekey")
 """How argument names (lower case, `_` and `-` dropped) whose values are credentials end."""
@@ -104,6 +105,64 @@ def _check_variable(_: object, __: object, name: Any) -> None:
         raise ValidationError(f"key_variable is the name of an environment variable, not {name!r}")
 
 
+def _check_index(_: object, __: object, index: Any) -> None:
+    if index is not None and (not isinstance(index, int) or isinstance(index, bool) or index < 0):
+        raise ValidationError(f"key_index is a position from 0 in the key list, not {index!r}")
+
+
+def _check_url(_: object, __: object, url: Any) -> None:
+    if not isinstance(url, str) or "://" not in url:
+        raise ValidationError(f"a shared budget's url is a Redis URL, not {url!r}")
+    if urlsplit(url).password is not None:
+        raise ValidationError(
+            "the Redis URL holds a password, which would travel to every worker: name the "
+            "environment variable that holds the whole URL instead (url_variable=)"
+        )
+
+
+@attrs.frozen
+class SharedBudget:
+    """A rate limit every worker of one API key draws from, in Redis.
+
+    Each worker builds a `RedisRateLimiter` on it; its Redis key is the provider and a digest
+    of the API key (`cryptodata:coinalyze:3f2a...`), so the workers of one key share one
+    budget, those of another key another, and the key itself is written nowhere.
+
+    Args:
+        url: The Redis URL (no password in it: it travels with the shard), or `None` with
+            `url_variable`.
+        limit: Requests (cost units) per window, per API key.
+        window: The window, in seconds.
+        url_variable: The environment variable the worker reads the Redis URL from instead
+            (a URL with a password).
+
+    Raises:
+        ValidationError: For a URL holding a password, or neither a URL nor a variable.
+    """
+
+    url: str | None = None
+    limit: int = 40
+    window: float = 60.0
+    url_variable: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if (self.url is None) == (self.url_variable is None):
+            raise ValidationError("a shared budget takes a url or a url_variable (one of them)")
+        if self.url is not None:
+            _check_url(self, None, self.url)
+
+    def limiter(self, provider: str, api_key: str | None) -> Any:
+        """The worker's `RedisRateLimiter` for `api_key` (imported here: the `redis` extra)."""
+        from cryptodata.core.redis_limiter import RedisRateLimiter
+
+        url = self.url if self.url is not None else os.environ.get(str(self.url_variable))
+        if not url:
+            raise ValidationError(f"{self.url_variable} is not set where the client is built")
+        digest = "keyless" if api_key is None else hashlib.sha256(api_key.encode()).hexdigest()
+        name = f"cryptodata:{provider}:{digest[:16]}"
+        return RedisRateLimiter(url, name, limit=self.limit, window=self.window)
+
+
 @attrs.frozen
 class SourceConfig:
     """How a worker builds its own client: a provider and its constructor arguments.
@@ -120,7 +179,13 @@ class SourceConfig:
         options: Keyword constructor arguments (`{"convert_to_usd": True}`).
         key_variable: The environment variable the worker reads the API key from, passed
             as `api_key=`. Leave it out to let the client read its own variable
-            (`COINALYZE_API_KEY`, ...), or for a keyless provider.
+            (`COINALYZE_API_KEY`, ...), or for a keyless provider. It may hold several keys,
+            comma-separated (`COINALYZE_API_KEYS=k1,k2`): a sharded backfill spreads its
+            shards across them (`key_index`).
+        key_index: Which key of `key_variable`'s list this client uses, from 0; `None` for
+            the first (the only one, for a variable holding one key).
+        budget: A rate limit in Redis that every worker of the same key shares
+            (`SharedBudget`); `None` for the client's own limiter.
 
     Raises:
         ValidationError: For a provider neither registered nor a `module:callable`, an
@@ -140,6 +205,25 @@ class SourceConfig:
     args: tuple[Any, ...] = attrs.field(default=(), converter=_args)
     options: dict[str, Any] = attrs.field(factory=dict, converter=_options)
     key_variable: str | None = attrs.field(default=None, validator=_check_variable)
+    key_index: int | None = attrs.field(default=None, validator=_check_index)
+    budget: SharedBudget | None = None
+
+    @property
+    def key_name(self) -> str | None:
+        """How reports name this client's key (`COINALYZE_API_KEYS[1]`): never its value."""
+        if self.key_variable is None:
+            return None
+        return (
+            self.key_variable
+            if self.key_index is None
+            else f"{self.key_variable}[{self.key_index}]"
+        )
+
+    def key_count(self) -> int:
+        """How many keys `key_variable` holds here (comma-separated); 1 without one."""
+        if self.key_variable is None:
+            return 1
+        return max(1, len(_keys(os.environ.get(self.key_variable, ""))))
 
     def build(self) -> Source:
         """The client, built in the calling process (on the worker, for a shard).
@@ -149,14 +233,18 @@ class SourceConfig:
                 arguments; `MissingDependencyError` when its extra is not installed here.
         """
         options = dict(self.options)
+        key = None
         if self.key_variable is not None:
-            key = os.environ.get(self.key_variable)
-            if not key:
+            keys = _keys(os.environ.get(self.key_variable, ""))
+            index = 0 if self.key_index is None else self.key_index
+            if index >= len(keys):
                 raise ValidationError(
-                    f"{self.key_variable} is not set where the {self.provider} client is "
-                    "built: set it on every worker (the key never travels with the shard)"
+                    f"{self.key_name} is not set where the {self.provider} client is built: "
+                    "set it on every worker (the key never travels with the shard)"
                 )
-            options["api_key"] = key
+            key = options["api_key"] = keys[index]
+        if self.budget is not None:
+            options["limiter"] = self.budget.limiter(self.provider, key)
         built: Source = self._factory()(*self.args, **options)
         return built
 
@@ -168,6 +256,10 @@ class SourceConfig:
         for part in name.split("."):
             found = getattr(found, part)
         return found
+
+
+def _keys(value: str) -> list[str]:
+    return [key.strip() for key in value.split(",") if key.strip()]
 
 
 def _check_spec(_: object, __: object, spec: Any) -> None:

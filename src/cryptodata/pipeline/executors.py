@@ -36,6 +36,7 @@ __all__ = [
     "ShardProgress",
     "ShardedReport",
     "run_shards",
+    "spread_keys",
 ]
 
 logger = logging.getLogger("cryptodata.pipeline")
@@ -88,11 +89,14 @@ class ShardedReport(BackfillReport):
         failures: The shards that failed after their retries; running the same backfill
             again resumes them. Empty when every shard completed.
         retried: Attempts that failed and were submitted again.
+        revoked: The keys (by name, `COINALYZE_API_KEYS[1]`, never by value) the provider
+            refused (401/403): they left the rotation and their shards moved to the others.
     """
 
     shards: tuple[Shard, ...] = ()
     failures: list[ShardFailure] = attrs.field(factory=list)
     retried: int = 0
+    revoked: list[str] = attrs.field(factory=list)
 
     @property
     def ok(self) -> bool:
@@ -164,7 +168,12 @@ def run_shards(
         if result.error is None:
             continue
         rest = shard.after(result.requests)
-        if attempt <= budget:
+        moved = _to_another_key(rest, result.error, report)
+        if moved is not None:
+            # A refused key is not the shard's fault: the move costs no retry.
+            send(moved, attempt)
+            running += 1
+        elif attempt <= budget:
             logger.warning("shard %d failed (attempt %d): %s", shard.index, attempt, result.error)
             report.retried += 1
             send(rest, attempt + 1)
@@ -185,6 +194,39 @@ def run_shards(
         report.elapsed,
     )
     return report
+
+
+def spread_keys(shards: Sequence[Shard]) -> list[Shard]:
+    """`shards` dealt round-robin across the keys of their source's `key_variable`, when it
+    holds several (`COINALYZE_API_KEYS=k1,k2`): each key's shards draw on its own budget."""
+    if not shards or shards[0].source.key_index is not None:
+        return list(shards)
+    keys = shards[0].source.key_count()
+    if keys < 2:
+        return list(shards)
+    return [
+        attrs.evolve(shard, source=attrs.evolve(shard.source, key_index=position % keys))
+        for position, shard in enumerate(shards)
+    ]
+
+
+def _to_another_key(shard: Shard, error: str | None, report: ShardedReport) -> Shard | None:
+    """The shard on the next key still in the rotation, if its key was refused (401/403)
+    and one is left; the refused key leaves the rotation."""
+    source = shard.source
+    if source.key_index is None or not (error or "").startswith("AuthenticationError"):
+        return None
+    name = source.key_name or ""
+    if name not in report.revoked:
+        logger.error("key %s refused (%s): it leaves the rotation", name, error)
+        report.revoked.append(name)
+    keys = source.key_count()
+    for step in range(1, keys):
+        index = (source.key_index + step) % keys
+        candidate = attrs.evolve(source, key_index=index)
+        if candidate.key_name not in report.revoked:
+            return attrs.evolve(shard, source=candidate)
+    return None
 
 
 def _check_writers(sink: SinkConfig, executor: Any) -> None:
@@ -271,5 +313,5 @@ def _sharded(
     count("retries", retries, minimum=0)
     with _built(source) as client, sink.open() as store:
         plan = planner(client, store)
-    parts = plan_shards(plan, source, sink, shards=wanted)
+    parts = spread_keys(plan_shards(plan, source, sink, shards=wanted))
     return run_shards(plan, parts, executor, retries=retries, progress=progress)
