@@ -42,6 +42,7 @@ from ._common import (
     symbols_of,
 )
 from ._providers import CommandProvider
+from ._sharded import add_workers_options, run_sharded
 
 logger = logging.getLogger("cryptodata.cli")
 
@@ -62,6 +63,7 @@ def register(commands: Any) -> None:
         "ccxt and hyperliquid plan without any request; marketdata prints one line per "
         "provider share, after reading the market lists",
     )
+    add_workers_options(backfill)
     backfill.set_defaults(run=run_backfill)
     refresh = commands.add_parser(
         "update",
@@ -77,6 +79,7 @@ def register(commands: Any) -> None:
         start_help="where series with nothing stored begin (default: the oldest bar the "
         "provider keeps)",
     )
+    add_workers_options(refresh)
     refresh.set_defaults(run=run_update)
 
 
@@ -88,6 +91,10 @@ def run_backfill(args: argparse.Namespace) -> int:
     interval, kinds = series_arguments(args)
     if args.dry_run:
         return _dry_run(args, interval, kinds)
+    if args.workers is not None:
+        sharded = run_sharded(args, interval, kinds, refresh=False)
+        _summarise(sharded)
+        return 0 if sharded.ok else 1
     with open_client(args) as client, open_sink(args.sink) as sink:
         plan = plan_backfill(
             client,
@@ -111,6 +118,10 @@ def run_update(args: argparse.Namespace) -> int:
         return _across.run_update(args)
     setup_logging(args)
     interval, kinds = series_arguments(args)
+    if args.workers is not None:
+        sharded = run_sharded(args, interval, kinds, refresh=True)
+        _summarise(sharded)
+        return 0 if sharded.ok else 1
     with open_client(args) as client, open_sink(args.sink) as sink:
         report = update(
             client,
