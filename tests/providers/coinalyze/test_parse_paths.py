@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from cryptodata.core.errors import ResponseFormatError
+from cryptodata.providers.coinalyze import parse
 from cryptodata.providers.coinalyze.endpoints import (
     LIQUIDATION_HISTORY,
     LONG_SHORT_RATIO_HISTORY,
@@ -136,3 +137,19 @@ def test_an_answer_whose_every_time_is_fractional_is_a_format_error() -> None:
 
     with pytest.raises(ResponseFormatError, match="field t is not a whole number of seconds"):
         parse_history(OPEN_INTEREST_HISTORY, body, ["BTC.H"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data(), endpoint=st.sampled_from(ENDPOINTS))
+def test_a_small_answer_built_row_by_row_is_the_frame_built_column_by_column(
+    data: st.DataObject, endpoint: Endpoint
+) -> None:
+    body = data.draw(_body(endpoint, GOOD_T, GOOD_VALUE))
+
+    by_rows = _bar_by_bar(endpoint, body, set(SYMBOLS))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(parse, "_ROW_FRAME", -1)  # every answer column by column
+        by_columns = _bar_by_bar(endpoint, body, set(SYMBOLS))
+
+    assert_frame_equal(by_rows.frame, by_columns.frame)
+    assert by_rows.series == by_columns.series

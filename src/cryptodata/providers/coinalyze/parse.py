@@ -129,6 +129,11 @@ _SMALL_BODY: Final = 32_768
 between 64 and 400 KB)."""
 
 
+_ROW_FRAME: Final = 32
+"""Bars up to which a small answer's frame is built row by row (~23 us for 10 bars against
+~60 us column by column); above it columns win (at 100 k bars rows are 7x slower)."""
+
+
 def parse_history(endpoint: Endpoint, body: bytes, asked: Iterable[str]) -> Parsed:
     """Decode a history body into `symbol`, `t` (UNIX seconds) and the endpoint's columns.
 
@@ -240,6 +245,8 @@ def _bar_by_bar(endpoint: Endpoint, body: bytes, asked: set[str]) -> Parsed:
             offset += size
     points = list(itertools.chain.from_iterable(entry.history for entry in series))
     runs = [(entry.symbol, len(entry.history)) for entry in series]
+    if len(points) <= _ROW_FRAME:
+        return Parsed(_row_frame(endpoint, series), tuple(warnings), tuple(runs))
     columns: dict[str, Any] = {
         "symbol": pl.Series(
             "symbol", [entry.symbol for entry in series for _ in entry.history], dtype=pl.String
@@ -249,6 +256,26 @@ def _bar_by_bar(endpoint: Endpoint, body: bytes, asked: set[str]) -> Parsed:
     for field, column in endpoint.fields:
         columns[column] = pl.Series(column, list(map(attrgetter(field), points)), dtype=pl.Float64)
     return Parsed(pl.DataFrame(columns), tuple(warnings), tuple(runs))
+
+
+def _row_frame(endpoint: Endpoint, series: Sequence[Any]) -> pl.DataFrame:
+    """The bars of a few series built row by row: one polars call, where a column each
+    costs a Series apiece (the frame is the one `_bar_by_bar` builds column by column)."""
+    fields = [field for field, _ in endpoint.fields]
+    rows = [
+        (entry.symbol, int(point.t), *(getattr(point, field) for field in fields))
+        for entry in series
+        for point in entry.history
+    ]
+    return pl.DataFrame(rows, schema=_row_schema(endpoint), orient="row")
+
+
+@functools.cache
+def _row_schema(endpoint: Endpoint) -> pl.Schema:
+    return pl.Schema(
+        [("symbol", pl.String()), ("t", pl.Int64())]
+        + [(column, pl.Float64()) for _, column in endpoint.fields]
+    )
 
 
 def parse_snapshot(endpoint: Endpoint, body: bytes, asked: Iterable[str]) -> Parsed:
