@@ -207,15 +207,19 @@ class _Coinalyze(CommandProvider):
         return "unit" not in series or (series["unit"] == "usd") == wants_usd
 
 
-class _DefiLlama(CommandProvider):
-    """Keyless (a key makes it Pro); planning names series from the bundled lists, sending nothing."""
+class _Registered(CommandProvider):
+    """A provider the commands need nothing special of: keyed as its registry entry says,
+    `--symbols` only, and its replay client (no key, no request) to check and plan with, on
+    the system clock so a dry run plans up to now."""
 
     def offline(self, spec: ProviderSpec, args: argparse.Namespace) -> Any:
-        from cryptodata.providers.defillama.replay import sample_client
+        return sample_source(spec.name, spec.argument, clock=SystemClock())
 
-        # Naming a series reads DefiLlama's chains and protocols lists: the bundled synthetic
-        # ones keep a dry run off the network (names they lack are refused).
-        return sample_client(clock=SystemClock())
+
+class _DefiLlama(_Registered):
+    """Keyless (a key makes it Pro). Naming a series reads DefiLlama's chains and protocols
+    lists: the replay client's bundled ones keep a dry run off the network (names they lack
+    are refused)."""
 
     def dry_run_markets(
         self, spec: ProviderSpec, args: argparse.Namespace, offline: Any, stack: ExitStack
@@ -247,15 +251,6 @@ class _Ccxt(CommandProvider):
     def stores_as(self, series: Mapping[str, str], kind: Kind, offline: Any, usd: bool) -> bool:
         # One provider, many venues: a stored series is this client's if it is its venue's.
         return bool(series.get("exchange") == offline.venue)
-
-
-class _Registered(CommandProvider):
-    """A provider the commands need nothing special of: keyed as its registry entry says,
-    `--symbols` only, and its replay client (no key, no request) to check and plan with, on
-    the system clock so a dry run plans up to now."""
-
-    def offline(self, spec: ProviderSpec, args: argparse.Namespace) -> Any:
-        return sample_source(spec.name, spec.argument, clock=SystemClock())
 
 
 _SPECIAL: Final[Mapping[str, CommandProvider]] = {
