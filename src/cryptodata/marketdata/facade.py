@@ -45,7 +45,7 @@ import polars as pl
 from cryptodata.core._checks import finite
 from cryptodata.core.aggregates import AGGREGATES, sum_venues
 from cryptodata.core.clock import Clock
-from cryptodata.core.entities import Entity, EntityMaster
+from cryptodata.core.entities import EntityMaster
 from cryptodata.core.errors import CryptoDataError, UnsupportedError, ValidationError
 from cryptodata.core.intervals import Interval, IntervalInput
 from cryptodata.core.records import (
@@ -67,16 +67,9 @@ from .assets import AssetRegistry
 from .capabilities import capabilities
 from .fanout import Outcome, Report, Share, afetch_shares, fetch_shares, plan_shares
 from .instruments import Instrument
-from .metric_routing import MetricRoutes, route_metrics
+from .metric_routing import route_metrics
 from .routing import Route, route
-from .summary import (
-    MARKET_ENTITY,
-    MARKET_WIDE,
-    SUMMARY_METRICS,
-    SUMMARY_PREFER,
-    plan_summary,
-    summary_frame,
-)
+from .summary import SUMMARY_METRICS, SUMMARY_PREFER, plan_summary, summary_frame
 from .usd import in_usd, price_shares
 
 __all__ = [
@@ -304,28 +297,16 @@ class _Facade:
         found = [self._entities.entity(name) for name in _names("entities", entities)]
         wanted = _names("metrics", metrics)
         lo, hi = time_range(start, self._now() if end is None else end)
-        # A market-wide metric (Fear & Greed) is about the market, whatever asset is asked.
-        own = [metric for metric in wanted if metric not in MARKET_WIDE]
-        wide = [metric for metric in wanted if metric in MARKET_WIDE]
-        market = [self._entities.entity(MARKET_ENTITY)] if wide else []
-        step = Interval.parse(interval)
-        order = self._prefer if prefer is None else tuple(prefer)
-
-        def routes(about: list[Entity], names: list[str]) -> MetricRoutes:
-            return route_metrics(
-                self._sources,
-                about,
-                names,
-                interval=step,
-                start=lo,
-                end=hi,
-                master=self._entities,
-                prefer=order,
-            )
-
-        routed = routes(found, own)
-        if wide:
-            routed = routed.merged(routes(market, wide))
+        routed = route_metrics(
+            self._sources,
+            found,
+            wanted,
+            interval=Interval.parse(interval),
+            start=lo,
+            end=hi,
+            master=self._entities,
+            prefer=self._prefer if prefer is None else tuple(prefer),
+        )
         strictly = self._strict if strict is None else strict
         if strictly and routed.unresolved:
             failure = routed.unresolved[0].error
@@ -347,7 +328,6 @@ class _Facade:
         planned = plan_summary(
             self._sources,
             self._entities.entity(asset),
-            self._entities.entity(MARKET_ENTITY),
             master=self._entities,
             metrics=SUMMARY_METRICS if metrics is None else metrics,
             lookback=timedelta(days=days),

@@ -10,13 +10,15 @@ offers it at other intervals, else which metrics the sources do offer.
 
 A provider's metrics about one entity become one share (its symbols the
 `"<metric>@<provider id>"` series), so a provider that batches several metrics per request
-answers them together. No request is made.
+answers them together. A market-wide metric (`MARKET_WIDE`: Fear & Greed) is about the market
+as a whole (`MARKET_ENTITY`) whatever entity it is asked of. No request is made.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Final
 
 import attrs
 
@@ -29,7 +31,18 @@ from cryptodata.core.schema import Kind
 from .fanout import Outcome, Share
 from .routing import Covered, Route
 
-__all__ = ["MetricRoutes", "route_metrics"]
+__all__ = ["MARKET_ENTITY", "MARKET_WIDE", "MetricRoutes", "route_metrics", "subject"]
+
+MARKET_WIDE: Final = frozenset({"fear_greed"})
+"""Metrics about the market as a whole rather than one asset."""
+
+MARKET_ENTITY: Final = "crypto-market"
+"""The entity market-wide metrics are about."""
+
+
+def subject(entity: Entity, metric: str, master: EntityMaster) -> Entity:
+    """What `metric` asked of `entity` is about: the market for a market-wide metric."""
+    return master.entity(MARKET_ENTITY) if metric in MARKET_WIDE else entity
 
 
 @attrs.frozen
@@ -46,14 +59,6 @@ class MetricRoutes:
     shares: tuple[Share, ...]
     unresolved: tuple[Outcome, ...]
     provider_ids: dict[tuple[str, str], str]
-
-    def merged(self, other: MetricRoutes) -> MetricRoutes:
-        """These routes and `other`'s, as one question's."""
-        return MetricRoutes(
-            (*self.shares, *other.shares),
-            (*self.unresolved, *other.unresolved),
-            {**self.provider_ids, **other.provider_ids},
-        )
 
 
 def route_metrics(
@@ -77,24 +82,29 @@ def route_metrics(
     chosen: dict[tuple[str, str], Covered] = {}
     unresolved: list[Outcome] = []
     provider_ids: dict[tuple[str, str], str] = {}
+    # Each (entity, metric) once, a market-wide metric about the market.
+    asked: dict[tuple[str, str], Entity] = {}
     for entity in entities:
         for metric in metrics:
-            found = next(
-                (
-                    (source, provider_id)
-                    for source in offering[metric]
-                    if (provider_id := master.provider_id(entity.id, source.provider))
-                ),
-                None,
-            )
-            if found is None:
-                unresolved.append(_unknown(entity, metric, offering[metric], interval, start, end))
-                continue
-            source, provider_id = found
-            key = (source.provider, entity.id)
-            chosen[key] = source
-            symbols.setdefault(key, []).append(metric_symbol(provider_id, metric))
-            provider_ids[(source.provider, provider_id)] = entity.id
+            about = subject(entity, metric, master)
+            asked.setdefault((about.id, metric), about)
+    for (_, metric), entity in asked.items():
+        found = next(
+            (
+                (source, provider_id)
+                for source in offering[metric]
+                if (provider_id := master.provider_id(entity.id, source.provider))
+            ),
+            None,
+        )
+        if found is None:
+            unresolved.append(_unknown(entity, metric, offering[metric], interval, start, end))
+            continue
+        source, provider_id = found
+        key = (source.provider, entity.id)
+        chosen[key] = source
+        symbols.setdefault(key, []).append(metric_symbol(provider_id, metric))
+        provider_ids[(source.provider, provider_id)] = entity.id
     shares = tuple(
         Share(
             Route(

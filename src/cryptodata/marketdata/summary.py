@@ -8,8 +8,8 @@ The frame has one row per metric in the order below whatever happened: a metric 
 offers, one whose provider knows no id of the entity, one whose request failed and one with no
 value in the window all have a null `value` and an `error` that says which.
 
-Market-wide metrics (Fear & Greed) are about the crypto market as a whole
-(`MARKET_ENTITY`), the others about the asset.
+Market-wide metrics (Fear & Greed) are about the crypto market as a whole, the others about
+the asset (`cryptodata.marketdata.metric_routing.subject`).
 """
 
 from __future__ import annotations
@@ -26,11 +26,10 @@ from cryptodata.core.errors import UnsupportedError
 from cryptodata.core.intervals import Interval
 
 from .fanout import Outcome, Report, Share
-from .metric_routing import MetricRoutes, route_metrics
+from .metric_routing import MetricRoutes, route_metrics, subject
 from .routing import Covered
 
 __all__ = [
-    "MARKET_ENTITY",
     "SUMMARY_METRICS",
     "SUMMARY_PREFER",
     "SUMMARY_SCHEMA",
@@ -50,12 +49,6 @@ SUMMARY_METRICS: Final[Mapping[str, tuple[str, ...]]] = {
 SUMMARY_PREFER: Final = ("coinmetrics", "blockchaininfo", "cbbi", "feargreed")
 """The providers the summary prefers: the on-chain and sentiment sources, before those that
 also answer some of its metrics (market-data and fundamentals providers)."""
-
-MARKET_WIDE: Final = frozenset({"fear_greed"})
-"""Metrics about the market as a whole rather than one asset."""
-
-MARKET_ENTITY: Final = "crypto-market"
-"""The entity market-wide metrics are about."""
 
 SUMMARY_SCHEMA: Final = pl.Schema(
     [
@@ -95,21 +88,21 @@ class SummaryPlan:
 def plan_summary(
     sources: Sequence[Covered],
     asset: Entity,
-    market: Entity,
     *,
     master: EntityMaster,
     metrics: Mapping[str, Sequence[str]] = SUMMARY_METRICS,
     lookback: timedelta = timedelta(days=14),
     prefer: Sequence[str] = SUMMARY_PREFER,
 ) -> SummaryPlan:
-    """Route every summary metric of `asset` (market-wide ones of `market`); no request."""
+    """Route every summary metric of `asset` (market-wide ones of the market); no request."""
     rows: list[tuple[str, str, str]] = []
     wanted: dict[str, list[str]] = {}  # entity id -> its metrics that some source offers
     refused: dict[tuple[str, str], str] = {}
-    entities = {asset.id: asset, market.id: market}
+    entities: dict[str, Entity] = {}
     for group, names in metrics.items():
         for metric in names:
-            entity = market if metric in MARKET_WIDE else asset
+            about = subject(asset, metric, master)
+            entity = entities.setdefault(about.id, about)
             rows.append((group, metric, entity.id))
             try:
                 _route(sources, entity, [metric], master, prefer)
